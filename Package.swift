@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layering (DESIGN §3): ContactSyncCore and CRMEmulators depend on nothing of ours; ContactSyncCRM and
+// ContactSyncStore use Core only (never each other); ContactSyncRuntime uses Core, CRM and Store;
+// ContactSyncServer uses Runtime (and Core, Store); the executable uses everything.
+let package = Package(
+    name: "contact-sync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "contact-sync", targets: ["contact-sync"]),
+        .library(name: "ContactSyncCore", targets: ["ContactSyncCore"]),
+        .library(name: "CRMEmulators", targets: ["CRMEmulators"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"4.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+    ],
+    targets: [
+        // Pure domain: models, validation, the decision table, value checks. Foundation only.
+        .target(name: "ContactSyncCore"),
+        // Emulated HubSpot and Salesforce HTTP APIs; imports nothing of ours.
+        .target(
+            name: "CRMEmulators",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .executableTarget(
+            name: "contact-sync",
+            dependencies: [
+                "ContactSyncCore", "CRMEmulators",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "ContactSyncCoreTests", dependencies: ["ContactSyncCore"]),
+        .testTarget(
+            name: "CRMEmulatorsTests",
+            dependencies: [
+                "CRMEmulators",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

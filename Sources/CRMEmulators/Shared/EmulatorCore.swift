@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// What the shared middleware and admin routes need from an emulated CRM.
+protocol EmulatedCRM: Actor {
+    var faults: EmulatorFaults { get set }
+    var requests: RequestLog { get set }
+    /// Forgets every record and counter (faults are kept).
+    func reset()
+    func expireToken(_ token: String)
+    func revokeToken(_ token: String)
+    /// The CRM's throttling response for an injected 429.
+    nonisolated func injectedThrottle() -> Response
+    /// The CRM's server error for an injected 5xx.
+    nonisolated func injectedServerError() -> Response
+}
+
+extension EmulatedCRM {
+    /// Records the request and draws the fault to inject, if any.
+    func admit(route: String) -> (latencyMs: Int, timeoutSeconds: Double, fault: InjectedFault?) {
+        requests.record(route)
+        var random = SystemRandomNumberGenerator()
+        return (faults.latencyMs, faults.timeoutSeconds, faults.draw(using: &random))
+    }
+
+    func setFaults(_ newValue: EmulatorFaults) { faults = newValue }
+}
+
+/// Counts every CRM request by route and injects latency and faults. Admin routes are exempt.
+struct FaultMiddleware<CRM: EmulatedCRM>: RouterMiddleware {
+    typealias Context = EmulatorRequestContext
+    let crm: CRM
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let path = request.uri.path
+        if path.hasPrefix("/_emulator") { return try await next(request, context) }
+        let route = "\(request.method) \(context.endpointPath ?? path)"
+        let admitted = await crm.admit(route: route)
+        if admitted.latencyMs > 0 { try await Task.sleep(for: .milliseconds(admitted.latencyMs)) }
+        switch admitted.fault {
+        case nil:
+            return try await next(request, context)
+        case .tooManyRequests:
+            return crm.injectedThrottle()
+        case .serverError:
+            return crm.injectedServerError()
+        case .timeout:
+            try await Task.sleep(for: .seconds(admitted.timeoutSeconds))
+            try? await context.channel.close()
+            throw HTTPError(.gatewayTimeout)
+        case .reset:
+            try? await context.channel.close()
+            throw HTTPError(.badGateway)
+        }
+    }
+}
+
+extension Router where Context == EmulatorRequestContext {
+    /// The admin routes of API.md §3 shared by both emulators.
+    func addAdminRoutes(_ crm: some EmulatedCRM) {
+        get("/_emulator/requests") { _, _ in
+            Response.json(.ok, await crm.requests.json)
+        }
+        post("/_emulator/reset") { _, _ in
+            await crm.reset()
+            return Response.json(.ok, ["status": "reset"])
+        }
+        get("/_emulator/faults") { _, _ in
+            Response.json(.ok, try JSON.parse(JSONEncoder().encode(await crm.faults)) ?? [:])
+        }
+        post("/_emulator/faults") { request, context in
+            var copy = request
+            let body = try await copy.collectBody(upTo: context.maxUploadSize)
+            guard let faults = try? JSONDecoder().decode(EmulatorFaults.self, from: Data(body.readableBytesView)),
+                faults.isValid
+            else {
+                return Response.json(
+                    .badRequest,
+                    ["error": "invalid_faults", "message": "Rates must lie in 0...1; latencyMs in 0...60000; timeoutSeconds in 0...300."])
+            }
+            await crm.setFaults(faults)
+            return Response.json(.ok, try JSON.parse(JSONEncoder().encode(faults)) ?? [:])
+        }
+        post("/_emulator/tokens/{token}/expire") { _, context in
+            let token = try context.parameters.require("token")
+            await crm.expireToken(token.removingPercentEncoding ?? token)
+            return Response.json(.ok, ["status": "expired"])
+        }
+        post("/_emulator/tokens/{token}/revoke") { _, context in
+            let token = try context.parameters.require("token")
+            await crm.revokeToken(token.removingPercentEncoding ?? token)
+            return Response.json(.ok, ["status": "revoked"])
+        }
+    }
+}

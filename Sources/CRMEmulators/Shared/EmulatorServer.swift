@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// An emulator serving HTTP on a port of its own, started in-process (port 0 picks a free port).
+public final class RunningEmulator: Sendable {
+    /// `http://host:port`.
+    public let baseURL: String
+    public let port: Int
+    private let task: Task<Void, any Error>
+
+    init(baseURL: String, port: Int, task: Task<Void, any Error>) {
+        self.baseURL = baseURL
+        self.port = port
+        self.task = task
+    }
+
+    /// Stops serving.
+    public func shutdown() async {
+        task.cancel()
+        _ = await task.result
+    }
+
+    /// Starts `router` on `host:port` and returns once it listens.
+    static func start(
+        router: Router<EmulatorRequestContext>, host: String, port: Int, name: String, logger: Logger
+    ) async throws -> RunningEmulator {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: name),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? port)
+                continuation.finish()
+            },
+            logger: logger)
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next() else {
+            task.cancel()
+            _ = await task.result
+            throw EmulatorStartError(name: name, host: host, port: port)
+        }
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return RunningEmulator(baseURL: "http://\(shownHost):\(bound)", port: bound, task: task)
+    }
+}
+
+/// The emulator could not listen.
+public struct EmulatorStartError: Error, CustomStringConvertible {
+    public let name: String
+    public let host: String
+    public let port: Int
+    public var description: String { "\(name) emulator could not listen on \(host):\(port)" }
+}

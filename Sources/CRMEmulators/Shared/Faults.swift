@@ -1,0 +1,56 @@
+import Foundation
+
+/// Faults an emulator injects into CRM requests: latency, throttling, server errors, hangs, dropped
+/// connections. Rates are probabilities from 0 to 1, drawn per request.
+public struct EmulatorFaults: Sendable, Hashable, Codable {
+    public var latencyMs: Int
+    public var rate429: Double
+    public var rate5xx: Double
+    public var rateTimeout: Double
+    public var rateReset: Double
+    /// How long a "timeout" request hangs before its connection is dropped.
+    public var timeoutSeconds: Double
+
+    public init(
+        latencyMs: Int = 0, rate429: Double = 0, rate5xx: Double = 0, rateTimeout: Double = 0, rateReset: Double = 0,
+        timeoutSeconds: Double = 30
+    ) {
+        self.latencyMs = latencyMs
+        self.rate429 = rate429
+        self.rate5xx = rate5xx
+        self.rateTimeout = rateTimeout
+        self.rateReset = rateReset
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            latencyMs: try container.decodeIfPresent(Int.self, forKey: .latencyMs) ?? 0,
+            rate429: try container.decodeIfPresent(Double.self, forKey: .rate429) ?? 0,
+            rate5xx: try container.decodeIfPresent(Double.self, forKey: .rate5xx) ?? 0,
+            rateTimeout: try container.decodeIfPresent(Double.self, forKey: .rateTimeout) ?? 0,
+            rateReset: try container.decodeIfPresent(Double.self, forKey: .rateReset) ?? 0,
+            timeoutSeconds: try container.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? 30)
+    }
+
+    /// Whether every rate lies in 0...1 and the durations are not negative.
+    var isValid: Bool {
+        [rate429, rate5xx, rateTimeout, rateReset].allSatisfy { (0...1).contains($0) } && latencyMs >= 0
+            && latencyMs <= 60_000 && timeoutSeconds >= 0 && timeoutSeconds <= 300
+    }
+
+    /// The fault to inject for one request, if any.
+    func draw(using random: inout some RandomNumberGenerator) -> InjectedFault? {
+        if rateReset > 0, Double.random(in: 0..<1, using: &random) < rateReset { return .reset }
+        if rateTimeout > 0, Double.random(in: 0..<1, using: &random) < rateTimeout { return .timeout }
+        if rate429 > 0, Double.random(in: 0..<1, using: &random) < rate429 { return .tooManyRequests }
+        if rate5xx > 0, Double.random(in: 0..<1, using: &random) < rate5xx { return .serverError }
+        return nil
+    }
+}
+
+/// One injected fault.
+enum InjectedFault: Sendable {
+    case tooManyRequests, serverError, timeout, reset
+}

@@ -1,0 +1,34 @@
+/// The values of one run, resolved before the CRM is asked anything (DESIGN §2.2 steps 1 and 2).
+public struct PreparedRun: Sendable, Hashable {
+    /// The customer's email, trimmed and lowercased: the lookup key.
+    public var email: String
+    /// Non-blank values of the non-summary mappings, in mapping order. The email field carries `email`.
+    public var values: [ResolvedValue]
+    /// The summary, if any.
+    public var summary: String?
+}
+
+/// Steps 1 and 2 of a run: values, then the email that keys the lookup.
+public enum RunPreparation {
+    /// Resolves every mapping's value and the email. A missing or malformed email ends the run as
+    /// `skipped` before any CRM call.
+    public static func prepare(
+        template: Template, mappings: [FieldMapping], sources: ValueSources
+    ) -> Result<PreparedRun, SkipReason> {
+        var values: [ResolvedValue] = []
+        var email: String?
+        var emailSeen = false
+        for mapping in mappings where !mapping.isSummary {
+            guard var resolved = sources.value(for: mapping) else { continue }
+            if mapping.crmField == template.emailField {
+                emailSeen = true
+                guard let normalized = EmailAddress.normalize(resolved.value) else { return .failure(.invalidEmail) }
+                resolved.value = normalized
+                email = normalized
+            }
+            values.append(resolved)
+        }
+        guard emailSeen, let email else { return .failure(.missingEmail) }
+        return .success(PreparedRun(email: email, values: values, summary: sources.summary))
+    }
+}

@@ -1,0 +1,67 @@
+/// Where a run's values come from, in order of precedence (DESIGN §2.2 step 1).
+public struct ValueSources: Sendable, Hashable {
+    /// Values passed with the run (the agent's tool call).
+    public var runInput: [String: String]
+    /// The conversation's attributes.
+    public var conversation: [String: String]
+    /// Values remembered for this customer from earlier conversations.
+    public var contactAttributes: [String: String]
+    /// The summary passed with the run.
+    public var runSummary: String?
+    /// The conversation's summary.
+    public var conversationSummary: String?
+
+    public init(
+        runInput: [String: String] = [:], conversation: [String: String] = [:],
+        contactAttributes: [String: String] = [:], runSummary: String? = nil, conversationSummary: String? = nil
+    ) {
+        self.runInput = runInput
+        self.conversation = conversation
+        self.contactAttributes = contactAttributes
+        self.runSummary = runSummary
+        self.conversationSummary = conversationSummary
+    }
+}
+
+/// Which source supplied a value.
+public enum ValueOrigin: String, Sendable, Hashable, Codable {
+    case runInput = "run_input"
+    case conversation
+    case contactAttribute = "contact_attribute"
+    case defaultValue = "default_value"
+}
+
+/// A non-blank value for one mapped CRM field.
+public struct ResolvedValue: Sendable, Hashable {
+    public var crmField: String
+    public var agentField: String
+    /// Trimmed, never blank.
+    public var value: String
+    public var origin: ValueOrigin
+}
+
+extension ValueSources {
+    /// The value for `mapping`: the run's input, else the conversation's attribute, else the stored
+    /// contact attribute, else the mapping's default. Blank candidates are passed over; nil when all are blank.
+    public func value(for mapping: FieldMapping) -> ResolvedValue? {
+        let candidates: [(String?, ValueOrigin)] = [
+            (runInput[mapping.agentField], .runInput),
+            (conversation[mapping.agentField], .conversation),
+            (contactAttributes[mapping.agentField], .contactAttribute),
+            (mapping.defaultValue, .defaultValue),
+        ]
+        for case let (value?, origin) in candidates where !value.isBlank {
+            return ResolvedValue(
+                crmField: mapping.crmField, agentField: mapping.agentField, value: value.trimmed, origin: origin)
+        }
+        return nil
+    }
+
+    /// The summary: the run's, else the conversation's; nil when both are blank.
+    public var summary: String? {
+        for candidate in [runSummary, conversationSummary] {
+            if let candidate, !candidate.isBlank { return candidate.trimmed }
+        }
+        return nil
+    }
+}

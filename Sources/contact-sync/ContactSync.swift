@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `contact-sync` command.
+@main
+struct ContactSync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contact-sync",
+        abstract: "Keeps CRM contacts in HubSpot and Salesforce up to date from AI agent conversations.",
+        subcommands: [EmulatorsCommand.self]
+    )
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import CRMEmulators
+import Foundation
+import Logging
+
+/// `contact-sync emulators`: serves the emulated HubSpot and Salesforce APIs.
+struct EmulatorsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emulators", abstract: "Serve the emulated HubSpot and Salesforce APIs.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(name: .customLong("hubspot-port"), help: "HubSpot emulator port (0 picks a free one).") var hubspotPort = 9101
+    @Option(name: .customLong("salesforce-port"), help: "Salesforce emulator port (0 picks a free one).") var salesforcePort = 9102
+    @Option(name: .customLong("latency-ms"), help: "Latency added to every CRM request, in milliseconds.") var latencyMs = 0
+
+    func run() async throws {
+        var logger = Logger(label: "contact-sync.emulators")
+        logger.logLevel = .info
+        let faults = EmulatorFaults(latencyMs: latencyMs)
+        var hubspotConfiguration = HubSpotEmulator.Configuration()
+        hubspotConfiguration.faults = faults
+        let hubspot = try await HubSpotEmulator(configuration: hubspotConfiguration).start(host: host, port: hubspotPort, logger: logger)
+        var salesforceConfiguration = SalesforceEmulator.Configuration()
+        salesforceConfiguration.faults = faults
+        let salesforce = try await SalesforceEmulator(configuration: salesforceConfiguration)
+            .start(host: host, port: salesforcePort, logger: logger)
+        announce("HubSpot emulator listening on \(hubspot.baseURL)")
+        announce("Salesforce emulator listening on \(salesforce.baseURL)")
+        try await waitForTermination()
+        await hubspot.shutdown()
+        await salesforce.shutdown()
+    }
+}
