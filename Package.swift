@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 "CRMEmulators",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ]

@@ -1,0 +1,97 @@
+import CRMEmulators
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+@Suite("Emulators: faults, request counts, reset")
+struct FaultInjectionTests {
+    @Test("an injected 429 uses each CRM's throttling body")
+    func injected429() async throws {
+        try await withHubSpot { hs in
+            _ = try await hs.send(.post, "/_emulator/faults", json: ["rate429": 1])
+            let answer = try await hs.get("/crm/v3/objects/contacts")
+            #expect(answer.status == .tooManyRequests)
+            #expect(answer.json?["policyName"]?.string == "TEN_SECONDLY_ROLLING")
+        }
+        try await withSalesforce { sf in
+            _ = try await sf.send(.post, "/_emulator/faults", json: ["rate429": 1])
+            let answer = try await sf.get("/services/data/v62.0/sobjects/Contact/describe")
+            #expect(answer.status == .tooManyRequests)
+            #expect(answer.header("Retry-After") == "1")
+        }
+    }
+
+    @Test("an injected 5xx, and faults switch off again")
+    func injected5xx() async throws {
+        try await withSalesforce { sf in
+            _ = try await sf.send(.post, "/_emulator/faults", json: ["rate5xx": 1])
+            let answer = try await sf.get("/services/data/v62.0/sobjects/Contact/describe")
+            #expect(answer.status == .serviceUnavailable)
+            #expect(answer.json?.array?.first?["errorCode"]?.string == "SERVER_UNAVAILABLE")
+            _ = try await sf.send(.post, "/_emulator/faults", json: [:])
+            #expect(try await sf.get("/services/data/v62.0/sobjects/Contact/describe").status == .ok)
+        }
+    }
+
+    @Test("latency is added to CRM requests, not to admin routes")
+    func latency() async throws {
+        try await withHubSpot { hs in
+            _ = try await hs.send(.post, "/_emulator/faults", json: ["latencyMs": 150])
+            let clock = ContinuousClock()
+            let crm = try await clock.measure { _ = try await hs.get("/crm/v3/objects/contacts") }
+            #expect(crm >= .milliseconds(150))
+            let admin = try await clock.measure { _ = try await hs.get("/_emulator/requests") }
+            #expect(admin < .milliseconds(150))
+        }
+    }
+
+    @Test("invalid fault settings are refused")
+    func invalidFaults() async throws {
+        try await withHubSpot { hs in
+            let refused = try await hs.send(.post, "/_emulator/faults", json: ["rate429": 2])
+            #expect(refused.status == .badRequest)
+            #expect(try await hs.get("/_emulator/faults").json?["rate429"]?.int == 0)
+        }
+    }
+
+    @Test("requests are counted by route; reset forgets records and counts")
+    func countsAndReset() async throws {
+        try await withHubSpot { hs in
+            _ = try await hs.send(.post, "/crm/v3/objects/contacts", json: ["properties": ["email": "c@example.com"]])
+            _ = try await hs.get("/crm/v3/objects/contacts/c%40example.com?idProperty=email")
+            _ = try await hs.get("/crm/v3/objects/contacts/nobody%40example.com?idProperty=email")
+            let counts = try await hs.get("/_emulator/requests")
+            #expect(counts.json?["total"]?.int == 3)
+            #expect(counts.json?["byRoute"]?["GET /crm/v3/objects/contacts/{contactId}"]?.int == 2)
+            #expect(counts.json?["byRoute"]?["POST /crm/v3/objects/contacts"]?.int == 1)
+            _ = try await hs.send(.post, "/_emulator/reset")
+            #expect(try await hs.get("/_emulator/requests").json?["total"]?.int == 0)
+            #expect(try await hs.get("/crm/v3/objects/contacts/c%40example.com?idProperty=email").status == .notFound)
+        }
+    }
+
+    @Test("a dropped connection and a hang reach the client as transport failures", arguments: ["rateReset", "rateTimeout"])
+    func transportFaults(kind: String) async throws {
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .critical
+        let emulator = try await HubSpotEmulator().start(logger: quiet)
+        let admin = emulator.baseURL + "/_emulator/faults"
+        var request = URLRequest(url: URL(string: admin)!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(#"{"\#(kind)":1,"timeoutSeconds":0.3}"#.utf8)
+        _ = try await URLSession.shared.data(for: request)
+        var call = URLRequest(url: URL(string: emulator.baseURL + "/crm/v3/objects/contacts")!)
+        call.setValue("Bearer test-x", forHTTPHeaderField: "Authorization")
+        call.timeoutInterval = 10
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect(throws: (any Error).self) { _ = try await URLSession.shared.data(for: call) }
+        if kind == "rateTimeout" { #expect(clock.now - started >= .milliseconds(300)) }
+        await emulator.shutdown()
+    }
+}
