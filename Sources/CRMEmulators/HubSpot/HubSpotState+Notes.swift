@@ -132,46 +132,38 @@ extension HubSpotState {
 
     /// Batch create of notes with inline associations; any invalid input fails the whole call.
     func batchCreateNotes(_ body: JSON?, caller: HubSpotCaller) -> Reply {
-        let started = Date()
-        let inputs: [JSON]
-        switch batchInputs(body) {
-        case .failure(let reply): return reply
-        case .success(let value): inputs = value
-        }
-        var prepared: [([String: String], [String])] = []
-        for input in inputs {
-            switch prepareNote(input) {
-            case .failure(let reply): return reply
-            case .success(let item): prepared.append(item)
+        withBatch(body) { inputs, started in
+            var prepared: [([String: String], [String])] = []
+            for input in inputs {
+                switch prepareNote(input) {
+                case .failure(let reply): return reply
+                case .success(let item): prepared.append(item)
+                }
             }
+            let results = prepared.map { noteJSON(insertNote($0.0, contactIds: $0.1, caller: caller)) }
+            return batchReply(results: results, errors: [], successStatus: .created, started: started)
         }
-        let results = prepared.map { noteJSON(insertNote($0.0, contactIds: $0.1, caller: caller)) }
-        return batchReply(results: results, errors: [], successStatus: .created, started: started)
     }
 
     /// Batch update of notes by id; unknown ids give a 207.
     func batchUpdateNotes(_ body: JSON?) -> Reply {
-        let started = Date()
-        let inputs: [JSON]
-        switch batchInputs(body) {
-        case .failure(let reply): return reply
-        case .success(let value): inputs = value
-        }
-        var results: [JSON] = []
-        var errors: [JSON] = []
-        for input in inputs {
-            let id = input["id"]?.string ?? ""
-            guard notes[id] != nil else {
-                errors.append(Self.batchError("OBJECT_NOT_FOUND", "Object not found. objectId are usually numeric.", context: ["id": [id]]))
-                continue
+        withBatch(body) { inputs, started in
+            var results: [JSON] = []
+            var errors: [JSON] = []
+            for input in inputs {
+                let id = input["id"]?.string ?? ""
+                guard notes[id] != nil else {
+                    errors.append(Self.batchError("OBJECT_NOT_FOUND", "Object not found. objectId are usually numeric.", context: ["id": [id]]))
+                    continue
+                }
+                switch validateNoteProperties(input["properties"]?.object ?? [:], creating: false) {
+                case .failure(let reply):
+                    errors.append(Self.batchError("VALIDATION_ERROR", reply.body?["message"]?.string ?? "invalid", context: ["id": [id]]))
+                case .success(let values):
+                    results.append(noteJSON(mergeNote(id, values)))
+                }
             }
-            switch validateNoteProperties(input["properties"]?.object ?? [:], creating: false) {
-            case .failure(let reply):
-                errors.append(Self.batchError("VALIDATION_ERROR", reply.body?["message"]?.string ?? "invalid", context: ["id": [id]]))
-            case .success(let values):
-                results.append(noteJSON(mergeNote(id, values)))
-            }
+            return batchReply(results: results, errors: errors, started: started)
         }
-        return batchReply(results: results, errors: errors, started: started)
     }
 }

@@ -10,19 +10,15 @@ extension HubSpotState {
 
     /// `GET /oauth/authorize`: approves at once and returns where to redirect.
     func authorize(_ query: [String: String]) -> Result<String, Reply> {
+        let scopes = (query["scope"] ?? "").split(separator: " ").map(String.init)
         guard let clientId = query["client_id"], !clientId.isEmpty, let redirect = query["redirect_uri"],
-            var components = URLComponents(string: redirect)
+            let location = tokens.approve(
+                clientId: clientId, redirectURI: redirect, scopes: scopes, codeChallenge: query["code_challenge"],
+                state: query["state"], now: Date())
         else {
             return .failure(Self.oauthError("invalid_request", "client_id and redirect_uri are required", status: "BAD_REQUEST"))
         }
-        let scopes = (query["scope"] ?? "").split(separator: " ").map(String.init)
-        let code = tokens.issueCode(
-            clientId: clientId, redirectURI: redirect, scopes: scopes, codeChallenge: query["code_challenge"], now: Date())
-        var items = components.queryItems ?? []
-        items.append(URLQueryItem(name: "code", value: code))
-        if let state = query["state"] { items.append(URLQueryItem(name: "state", value: state)) }
-        components.queryItems = items
-        return .success(components.string ?? redirect)
+        return .success(location)
     }
 
     /// `POST /oauth/v1/token` and `/oauth/v3/token`.

@@ -11,19 +11,15 @@ extension SalesforceState {
         guard query["response_type"] == "code" else {
             return .failure(Self.oauthError("unsupported_response_type", "response type not supported"))
         }
+        let scopes = (query["scope"] ?? "api refresh_token id").split(separator: " ").map(String.init)
         guard let clientId = query["client_id"], !clientId.isEmpty, let redirect = query["redirect_uri"],
-            var components = URLComponents(string: redirect)
+            let location = tokens.approve(
+                clientId: clientId, redirectURI: redirect, scopes: scopes, codeChallenge: query["code_challenge"],
+                state: query["state"], now: Date())
         else {
             return .failure(Self.oauthError("invalid_client_id", "client identifier invalid"))
         }
-        let scopes = (query["scope"] ?? "api refresh_token id").split(separator: " ").map(String.init)
-        let code = tokens.issueCode(
-            clientId: clientId, redirectURI: redirect, scopes: scopes, codeChallenge: query["code_challenge"], now: Date())
-        var items = components.queryItems ?? []
-        items.append(URLQueryItem(name: "code", value: code))
-        if let state = query["state"] { items.append(URLQueryItem(name: "state", value: state)) }
-        components.queryItems = items
-        return .success(components.string ?? redirect)
+        return .success(location)
     }
 
     /// `POST /services/oauth2/token`: authorization code (with PKCE) or refresh token.

@@ -96,6 +96,20 @@ struct TokenBook: Sendable {
         return code
     }
 
+    /// Approves an authorize request: issues a code and returns `redirectURI` carrying it and `state`;
+    /// nil when the redirect URI is not a URL.
+    mutating func approve(
+        clientId: String, redirectURI: String, scopes: [String], codeChallenge: String?, state: String?, now: Date
+    ) -> String? {
+        guard var components = URLComponents(string: redirectURI), components.scheme != nil else { return nil }
+        let code = issueCode(clientId: clientId, redirectURI: redirectURI, scopes: scopes, codeChallenge: codeChallenge, now: now)
+        var items = components.queryItems ?? []
+        items.append(URLQueryItem(name: "code", value: code))
+        if let state { items.append(URLQueryItem(name: "state", value: state)) }
+        components.queryItems = items
+        return components.string
+    }
+
     /// Exchanges a code (once) for tokens, checking the client, redirect URI and PKCE verifier.
     mutating func redeem(code: String, clientId: String?, redirectURI: String?, verifier: String?, now: Date)
         -> Result<Issued, Failure>
