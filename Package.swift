@@ -6,7 +6,7 @@ import PackageDescription
 // ContactSyncServer uses Runtime (and Core, Store); the executable uses everything.
 let package = Package(
     name: "contact-sync",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "contact-sync", targets: ["contact-sync"]),
         .library(name: "ContactSyncCore", targets: ["ContactSyncCore"]),
@@ -18,10 +18,21 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"4.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
     ],
     targets: [
         // Pure domain: models, validation, the decision table, value checks. Foundation only.
         .target(name: "ContactSyncCore"),
+        // CRM connectors over AsyncHTTPClient; uses Core only.
+        .target(
+            name: "ContactSyncCRM",
+            dependencies: [
+                "ContactSyncCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Emulated HubSpot and Salesforce HTTP APIs; imports nothing of ours.
         .target(
             name: "CRMEmulators",
@@ -35,12 +46,19 @@ let package = Package(
         .executableTarget(
             name: "contact-sync",
             dependencies: [
-                "ContactSyncCore", "CRMEmulators",
+                "ContactSyncCore", "ContactSyncCRM", "CRMEmulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "ContactSyncCoreTests", dependencies: ["ContactSyncCore"]),
+        .testTarget(
+            name: "ContactSyncCRMTests",
+            dependencies: [
+                "ContactSyncCRM", "CRMEmulators",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(
             name: "CRMEmulatorsTests",
             dependencies: [

@@ -1,0 +1,202 @@
+import ContactSyncCore
+import Foundation
+
+extension HubSpotConnector {
+    static let provenanceProperties = ["email", "hs_object_source", "hs_object_source_id", "createdate"]
+    static let batchSize = 100
+
+    func match(_ object: HubSpotWire.Object, appId: String?) -> ContactMatch {
+        let created = object.property("createdate").flatMap { try? Date($0, strategy: .iso8601) }
+        let ours = appId != nil && object.property("hs_object_source") == "INTEGRATION" && object.property("hs_object_source_id") == appId
+        return ContactMatch(id: object.id, createdDate: created, createdByUs: ours)
+    }
+
+    public func lookup(email: String, log: CRMCallLog?) async throws(CRMError) -> [ContactMatch] {
+        let appId = try await identity(log: log).appId
+        do throws(CRMError) {
+            let object = try await call(
+                .GET, "/crm/v3/objects/contacts/\(URLEncoding.component(email))", route: "GET /crm/v3/objects/contacts/{id}",
+                query: [("idProperty", "email"), ("properties", Self.provenanceProperties.joined(separator: ","))], log: log
+            ).decode(HubSpotWire.Object.self)
+            return [match(object, appId: appId)]
+        } catch where error.code == .notFound {
+            return []
+        }
+    }
+
+    public func lookup(emails: [String], log: CRMCallLog?) async throws(CRMError) -> [String: [ContactMatch]] {
+        let appId = try await identity(log: log).appId
+        var found: [String: [ContactMatch]] = Dictionary(uniqueKeysWithValues: Set(emails).map { ($0, []) })
+        for chunk in Array(Set(emails)).sorted().chunked(into: Self.batchSize) {
+            let body = JSONBody.encode(BatchRead(properties: Self.provenanceProperties, idProperty: "email", inputs: chunk.map { .init(id: $0) }))
+            let response = try await call(.POST, "/crm/v3/objects/contacts/batch/read", route: "POST /crm/v3/objects/contacts/batch/read", body: body, log: log)
+                .decode(HubSpotWire.BatchResponse.self)
+            for object in response.results {
+                guard let email = object.property("email")?.lowercased() else { continue }
+                found[email, default: []].append(match(object, appId: appId))
+            }
+        }
+        return found
+    }
+
+    public func contact(id: String, log: CRMCallLog?) async throws(CRMError) -> ContactMatch {
+        let appId = try await identity(log: log).appId
+        let object = try await call(
+            .GET, "/crm/v3/objects/contacts/\(URLEncoding.component(id))", route: "GET /crm/v3/objects/contacts/{id}",
+            query: [("properties", Self.provenanceProperties.joined(separator: ","))], log: log
+        ).decode(HubSpotWire.Object.self)
+        return match(object, appId: appId)
+    }
+
+    /// Creates a contact. After an attempt that may have gone through unseen (timeout, dropped
+    /// connection), a 409 on the retry names the contact that attempt created.
+    public func createContact(_ properties: [String: String], log: CRMCallLog?) async throws(CRMError) -> String {
+        var uncertain = false
+        return try await settings.retry.run { _ throws(CRMError) in
+            do throws(CRMError) {
+                let body = JSONBody.encode(ObjectInput(properties: properties, associations: []))
+                return try await call(.POST, "/crm/v3/objects/contacts", route: "POST /crm/v3/objects/contacts", body: body, retrying: false, log: log)
+                    .decode(HubSpotWire.Object.self).id
+            } catch where error.code == .contactExists && uncertain && error.existingId != nil {
+                return error.existingId!
+            } catch {
+                uncertain = uncertain || error.isAmbiguous
+                throw error
+            }
+        }
+    }
+
+    public func updateContact(id: String, _ properties: [String: String], log: CRMCallLog?) async throws(CRMError) {
+        let body = JSONBody.encode(ObjectInput(properties: properties, associations: nil))
+        _ = try await call(.PATCH, "/crm/v3/objects/contacts/\(URLEncoding.component(id))", route: "PATCH /crm/v3/objects/contacts/{id}", body: body, log: log)
+    }
+
+    /// Batch create with one trace id per input, so one bad input fails alone (207).
+    public func createContacts(_ inputs: [[String: String]], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
+        var results: [RecordResult] = []
+        for (offset, chunk) in inputs.chunked(into: Self.batchSize).enumerated() {
+            let base = offset * Self.batchSize
+            let body = JSONBody.encode(BatchCreate(inputs: chunk.enumerated().map { index, properties in
+                .init(properties: properties, associations: [], objectWriteTraceId: String(base + index))
+            }))
+            var uncertain = false
+            let outcome = try await settings.retry.run { _ throws(CRMError) in
+                do throws(CRMError) {
+                    return try await batchWrite("/crm/v3/objects/contacts/batch/create", body: body, retrying: false, log: log)
+                } catch {
+                    uncertain = uncertain || error.isAmbiguous
+                    throw error
+                }
+            }
+            for index in chunk.indices {
+                let key = String(index)
+                if let object = outcome.results.first(where: { $0.objectWriteTraceId == key }) {
+                    results.append(.success(object.id))
+                    continue
+                }
+                let failure = outcome.failure(forTrace: key)
+                // After an attempt that may have gone through unseen, a conflict names the contact it created.
+                if uncertain, failure.code == .contactExists, let id = failure.existingId {
+                    results.append(.success(id))
+                } else {
+                    results.append(.failure(failure))
+                }
+            }
+        }
+        return results
+    }
+
+    public func updateContacts(_ inputs: [(id: String, properties: [String: String])], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
+        var results: [RecordResult] = []
+        for chunk in inputs.chunked(into: Self.batchSize) {
+            let body = JSONBody.encode(BatchUpdate(inputs: chunk.map { .init(id: $0.id, properties: $0.properties) }))
+            let outcome = try await batchWrite("/crm/v3/objects/contacts/batch/update", body: body, log: log)
+            let updated = Set(outcome.results.map(\.id))
+            for input in chunk {
+                results.append(updated.contains(input.id) ? .success(input.id) : .failure(outcome.failure(forId: input.id)))
+            }
+        }
+        return results
+    }
+
+    /// Sends a batch write; a 207 is a normal answer whose errors belong to single inputs.
+    func batchWrite(_ path: String, body: Data, retrying: Bool = true, log: CRMCallLog?) async throws(CRMError) -> BatchOutcome {
+        let response = try await call(.POST, path, route: "POST \(path)", body: body, retrying: retrying, log: log)
+        return BatchOutcome(response: try response.decode(HubSpotWire.BatchResponse.self))
+    }
+}
+
+/// The per-input view of a batch answer.
+struct BatchOutcome: Sendable {
+    let response: HubSpotWire.BatchResponse
+
+    var results: [HubSpotWire.Object] { response.results }
+
+    func failure(forTrace trace: String) -> CRMError {
+        failure { $0.context?["objectWriteTraceId"]?.contains(trace) == true }
+    }
+
+    func failure(forId id: String) -> CRMError {
+        failure { $0.context?["id"]?.contains(id) == true || $0.context?["ids"]?.contains(id) == true }
+    }
+
+    private func failure(where matches: (HubSpotWire.BatchError) -> Bool) -> CRMError {
+        guard let error = response.errors?.first(where: matches) else {
+            return CRMError(.invalidResponse, "HubSpot reported no result for this input.")
+        }
+        let message = error.message ?? "rejected"
+        let code: CRMError.Code = error.category == "CONFLICT" ? .contactExists : (error.category == "OBJECT_NOT_FOUND" ? .notFound : .crmRejected)
+        let detail = HubSpotWire.ErrorBody(message: message, category: error.category, policyName: nil, errors: nil, identityProfile: nil, error: nil, status: nil)
+        return CRMError(code, message, crmCode: HubSpotWire.crmCode(in: detail), existingId: HubSpotWire.existingId(in: detail))
+    }
+}
+
+// MARK: Request bodies
+
+struct ObjectInput: Encodable {
+    let properties: [String: String]
+    let associations: [NoteAssociation]?
+}
+
+struct BatchRead: Encodable {
+    struct Input: Encodable { let id: String }
+    let properties: [String]
+    let idProperty: String
+    let inputs: [Input]
+}
+
+struct BatchCreate: Encodable {
+    struct Input: Encodable {
+        let properties: [String: String]
+        let associations: [NoteAssociation]
+        let objectWriteTraceId: String
+    }
+    let inputs: [Input]
+}
+
+struct BatchUpdate: Encodable {
+    struct Input: Encodable {
+        let id: String
+        let properties: [String: String]
+    }
+    let inputs: [Input]
+}
+
+struct NoteAssociation: Encodable {
+    struct Target: Encodable { let id: String }
+    struct Kind: Encodable {
+        let associationCategory = "HUBSPOT_DEFINED"
+        let associationTypeId = 202
+    }
+    let to: Target
+    let types = [Kind()]
+
+    init(contactId: String) { self.to = Target(id: contactId) }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

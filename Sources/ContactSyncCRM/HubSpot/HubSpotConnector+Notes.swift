@@ -1,0 +1,122 @@
+import Foundation
+
+/// One note to write: a new one on a contact, or new text for an existing one.
+public struct HubSpotNoteWrite: Sendable, Hashable {
+    public var contactId: String
+    public var text: String
+    /// The note written for this action and conversation before, if any.
+    public var existingNoteId: String?
+    public var timestamp: Date
+
+    public init(contactId: String, text: String, existingNoteId: String?, timestamp: Date) {
+        self.contactId = contactId
+        self.text = text
+        self.existingNoteId = existingNoteId
+        self.timestamp = timestamp
+    }
+}
+
+extension HubSpotConnector {
+    /// Writes one conversation note: updates `existingNoteId` when given (and still there), else creates a
+    /// note associated with the contact (type 202). Returns the note id.
+    public func writeNote(_ note: HubSpotNoteWrite, log: CRMCallLog?) async throws(CRMError) -> String {
+        if let existing = note.existingNoteId {
+            do throws(CRMError) {
+                let body = JSONBody.encode(ObjectInput(properties: ["hs_note_body": note.text], associations: nil))
+                _ = try await call(.PATCH, "/crm/v3/objects/notes/\(URLEncoding.component(existing))", route: "PATCH /crm/v3/objects/notes/{id}", body: body, log: log)
+                return existing
+            } catch where error.code == .notFound {
+                // Deleted in HubSpot since: write a new one.
+            }
+        }
+        var uncertain = false
+        return try await settings.retry.run { _ throws(CRMError) in
+            if uncertain, let found = try await findNote(on: note.contactId, text: note.text, timestamp: note.timestamp, log: log) {
+                return found
+            }
+            do throws(CRMError) {
+                let body = JSONBody.encode(Self.noteInput(note))
+                return try await call(.POST, "/crm/v3/objects/notes", route: "POST /crm/v3/objects/notes", body: body, retrying: false, log: log)
+                    .decode(HubSpotWire.Object.self).id
+            } catch {
+                uncertain = uncertain || error.isAmbiguous
+                throw error
+            }
+        }
+    }
+
+    /// Writes many notes: updates in one batch, creations in another. One result per input, in order.
+    public func writeNotes(_ notes: [HubSpotNoteWrite], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
+        var results = [RecordResult?](repeating: nil, count: notes.count)
+        let updates = notes.indices.filter { notes[$0].existingNoteId != nil }
+        for chunk in updates.chunked(into: Self.batchSize) {
+            let body = JSONBody.encode(BatchUpdate(inputs: chunk.map { .init(id: notes[$0].existingNoteId!, properties: ["hs_note_body": notes[$0].text]) }))
+            let outcome = try await batchWrite("/crm/v3/objects/notes/batch/update", body: body, log: log)
+            let updated = Set(outcome.results.map(\.id))
+            for index in chunk {
+                let id = notes[index].existingNoteId!
+                let failure = outcome.failure(forId: id)
+                if updated.contains(id) {
+                    results[index] = .success(id)
+                } else if failure.code != .notFound {
+                    results[index] = .failure(failure)
+                }
+            }
+        }
+        let creations = notes.indices.filter { results[$0] == nil }
+        for chunk in creations.chunked(into: Self.batchSize) {
+            let body = JSONBody.encode(NoteBatchCreate(inputs: chunk.map { Self.noteInput(notes[$0]) }))
+            var uncertain = false
+            let outcome = try await settings.retry.run { _ throws(CRMError) in
+                do throws(CRMError) {
+                    return try await batchWrite("/crm/v3/objects/notes/batch/create", body: body, retrying: false, log: log)
+                } catch {
+                    uncertain = uncertain || error.isAmbiguous
+                    throw error
+                }
+            }
+            for index in chunk {
+                let created = outcome.results.first { $0.property("hs_note_body") == notes[index].text && $0.property("hs_timestamp") == Self.stamp(notes[index].timestamp) }
+                if let created {
+                    results[index] = .success(created.id)
+                } else if uncertain, let found = try await findNote(on: notes[index].contactId, text: notes[index].text, timestamp: notes[index].timestamp, log: log) {
+                    results[index] = .success(found)
+                } else {
+                    results[index] = .failure(CRMError(.invalidResponse, "HubSpot reported no note for this input."))
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// A note on the contact with exactly this text and timestamp (one an unanswered attempt created).
+    func findNote(on contactId: String, text: String, timestamp: Date, log: CRMCallLog?) async throws(CRMError) -> String? {
+        let contact = try await call(
+            .GET, "/crm/v3/objects/contacts/\(URLEncoding.component(contactId))", route: "GET /crm/v3/objects/contacts/{id}",
+            query: [("associations", "notes")], log: log
+        ).decode(HubSpotWire.Object.self)
+        for candidate in contact.associations?["notes"]?.results ?? [] {
+            let note = try await call(
+                .GET, "/crm/v3/objects/notes/\(URLEncoding.component(candidate.id))", route: "GET /crm/v3/objects/notes/{id}",
+                query: [("properties", "hs_note_body,hs_timestamp")], log: log
+            ).decode(HubSpotWire.Object.self)
+            if note.property("hs_note_body") == text && note.property("hs_timestamp") == Self.stamp(timestamp) { return note.id }
+        }
+        return nil
+    }
+
+    static func noteInput(_ note: HubSpotNoteWrite) -> ObjectInput {
+        ObjectInput(
+            properties: ["hs_note_body": note.text, "hs_timestamp": stamp(note.timestamp)],
+            associations: [NoteAssociation(contactId: note.contactId)])
+    }
+
+    /// Note timestamps to the millisecond, as HubSpot echoes them.
+    static func stamp(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+    }
+}
+
+struct NoteBatchCreate: Encodable {
+    let inputs: [ObjectInput]
+}

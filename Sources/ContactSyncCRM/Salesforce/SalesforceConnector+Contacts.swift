@@ -1,0 +1,163 @@
+import ContactSyncCore
+import Foundation
+
+extension SalesforceConnector {
+    static let collectionSize = 200
+    static let lookupFields = "Id, Email, CreatedDate, CreatedById"
+
+    func match(_ row: SalesforceWire.ContactRow, userId: String?) -> ContactMatch {
+        ContactMatch(id: row.Id, createdDate: SalesforceWire.date(row.CreatedDate), createdByUs: userId != nil && row.CreatedById == userId)
+    }
+
+    func query(_ soql: String, log: CRMCallLog?) async throws(CRMError) -> [SalesforceWire.ContactRow] {
+        try await call(.GET, "/query", route: "GET /query", query: [("q", soql)], log: log).decode(SalesforceWire.QueryResult.self).records
+    }
+
+    public func lookup(email: String, log: CRMCallLog?) async throws(CRMError) -> [ContactMatch] {
+        let userId = try await identity(log: log).userId
+        let soql = "SELECT \(Self.lookupFields) FROM Contact WHERE Email = \(SOQLLiteral.quote(email)) ORDER BY CreatedDate ASC LIMIT 200"
+        return try await query(soql, log: log).map { match($0, userId: userId) }
+    }
+
+    /// Looks many emails up with `IN` queries, each kept under the URL limit.
+    public func lookup(emails: [String], log: CRMCallLog?) async throws(CRMError) -> [String: [ContactMatch]] {
+        let userId = try await identity(log: log).userId
+        var found: [String: [ContactMatch]] = Dictionary(uniqueKeysWithValues: Set(emails).map { ($0, []) })
+        for group in inGroups(Array(Set(emails)).sorted()) {
+            for row in try await query(inQuery(group), log: log) {
+                guard let email = row.Email?.lowercased() else { continue }
+                found[email, default: []].append(match(row, userId: userId))
+            }
+        }
+        return found
+    }
+
+    func inQuery(_ emails: [String]) -> String {
+        "SELECT \(Self.lookupFields) FROM Contact WHERE Email IN \(SOQLLiteral.list(emails)) ORDER BY CreatedDate ASC"
+    }
+
+    /// Splits emails into groups whose query URL stays under `maxQueryURLLength` (and 200 emails).
+    func inGroups(_ emails: [String]) -> [[String]] {
+        let overhead = url("/query", query: [("q", inQuery([]))], instance: cache.instanceURLSnapshot ?? "https://x.my.salesforce.com").utf8.count
+        var groups: [[String]] = []
+        var current: [String] = []
+        var length = overhead
+        for email in emails {
+            let cost = URLEncoding.component(SOQLLiteral.quote(email) + ",").utf8.count
+            if !current.isEmpty && (length + cost > settings.maxQueryURLLength || current.count == Self.collectionSize) {
+                groups.append(current)
+                current = []
+                length = overhead
+            }
+            current.append(email)
+            length += cost
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
+    }
+
+    public func contact(id: String, log: CRMCallLog?) async throws(CRMError) -> ContactMatch {
+        let userId = try await identity(log: log).userId
+        let row = try await call(
+            .GET, "/sobjects/Contact/\(URLEncoding.component(id))", route: "GET /sobjects/Contact/{id}",
+            query: [("fields", "Id,Email,CreatedDate,CreatedById")], log: log
+        ).decode(SalesforceWire.ContactRow.self)
+        return match(row, userId: userId)
+    }
+
+    /// Creates a contact. After an attempt that may have gone through unseen, the contact it created is
+    /// looked for (same email, created by this integration since the attempt) before trying again.
+    public func createContact(_ properties: [String: String], log: CRMCallLog?) async throws(CRMError) -> String {
+        let started = now().addingTimeInterval(-5)
+        var uncertain = false
+        return try await settings.retry.run { _ throws(CRMError) in
+            if uncertain, let email = properties["Email"], let earlier = try await createdSince(started, emails: [email], log: log)[email.lowercased()] {
+                return earlier
+            }
+            do throws(CRMError) {
+                let body = JSONBody.encode(SObjectBody(fields: properties))
+                let result = try await call(.POST, "/sobjects/Contact", route: "POST /sobjects/Contact", body: body, retrying: false, log: log)
+                    .decode(SalesforceWire.SaveResult.self)
+                guard let id = result.id else { throw CRMError(.invalidResponse, "Salesforce returned no id for the new contact.") }
+                return id
+            } catch {
+                uncertain = uncertain || error.isAmbiguous
+                throw error
+            }
+        }
+    }
+
+    public func updateContact(id: String, _ properties: [String: String], log: CRMCallLog?) async throws(CRMError) {
+        let body = JSONBody.encode(SObjectBody(fields: properties))
+        _ = try await call(.PATCH, "/sobjects/Contact/\(URLEncoding.component(id))", route: "PATCH /sobjects/Contact/{id}", body: body, log: log)
+    }
+
+    /// Creates up to 200 contacts per sObject Collections call, each succeeding or failing alone.
+    public func createContacts(_ inputs: [[String: String]], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
+        var results: [RecordResult] = []
+        for chunk in inputs.chunked(into: Self.collectionSize) {
+            let started = now().addingTimeInterval(-5)
+            let body = JSONBody.encode(CollectionBody(records: chunk.map { SObjectBody(fields: $0, typed: true) }))
+            var uncertain = false
+            var recovered: [String: String] = [:]
+            let saved = try await settings.retry.run { _ throws(CRMError) in
+                if uncertain {
+                    recovered = try await createdSince(started, emails: chunk.compactMap { $0["Email"] }, log: log)
+                }
+                do throws(CRMError) {
+                    let remaining = chunk.map { recovered[$0["Email"]?.lowercased() ?? ""] == nil ? SObjectBody(fields: $0, typed: true) : nil }
+                    let request = recovered.isEmpty ? body : JSONBody.encode(CollectionBody(records: remaining.compactMap { $0 }))
+                    let answer = try await call(.POST, "/composite/sobjects", route: "POST /composite/sobjects", body: request, retrying: false, log: log)
+                        .decode([SalesforceWire.SaveResult].self)
+                    return (answer, remaining.map { $0 != nil })
+                } catch {
+                    uncertain = uncertain || error.isAmbiguous
+                    throw error
+                }
+            }
+            var answers = saved.0.makeIterator()
+            for (input, sent) in zip(chunk, saved.1) {
+                if !sent {
+                    results.append(.success(recovered[input["Email"]!.lowercased()]!))
+                } else if let answer = answers.next() {
+                    results.append(Self.result(answer))
+                } else {
+                    results.append(.failure(CRMError(.invalidResponse, "Salesforce returned fewer results than records.")))
+                }
+            }
+        }
+        return results
+    }
+
+    public func updateContacts(_ inputs: [(id: String, properties: [String: String])], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
+        var results: [RecordResult] = []
+        for chunk in inputs.chunked(into: Self.collectionSize) {
+            let body = JSONBody.encode(CollectionBody(records: chunk.map { SObjectBody(fields: $0.properties, id: $0.id, typed: true) }))
+            let answer = try await call(.PATCH, "/composite/sobjects", route: "PATCH /composite/sobjects", body: body, log: log)
+                .decode([SalesforceWire.SaveResult].self)
+            for (input, saved) in zip(chunk, answer) {
+                results.append(Self.result(saved).map { _ in input.id })
+            }
+            if answer.count < chunk.count {
+                results += Array(repeating: .failure(CRMError(.invalidResponse, "Salesforce returned fewer results than records.")), count: chunk.count - answer.count)
+            }
+        }
+        return results
+    }
+
+    static func result(_ saved: SalesforceWire.SaveResult) -> RecordResult {
+        if saved.success, let id = saved.id { return .success(id) }
+        let error = saved.errors?.first
+        return .failure(CRMError(.crmRejected, error?.message ?? "rejected", crmCode: error?.statusCode))
+    }
+
+    /// Contacts with these emails created by this integration since `date`, by lowercased email.
+    func createdSince(_ date: Date, emails: [String], log: CRMCallLog?) async throws(CRMError) -> [String: String] {
+        let found = try await lookup(emails: emails.map { $0.lowercased() }, log: log)
+        var result: [String: String] = [:]
+        for (email, matches) in found {
+            if let mine = matches.first(where: { $0.createdByUs && ($0.createdDate ?? .distantPast) >= date }) { result[email] = mine.id }
+        }
+        return result
+    }
+}

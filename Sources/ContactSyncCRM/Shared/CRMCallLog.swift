@@ -1,0 +1,48 @@
+import Synchronization
+
+/// Records every CRM call a run makes, so the run can report how many it made, how many of them had to
+/// happen one after another, and how long it waited on the CRM.
+public final class CRMCallLog: Sendable {
+    /// One call: when it started and ended, on the monotonic clock.
+    public struct Call: Sendable, Hashable {
+        public let route: String
+        public let start: ContinuousClock.Instant
+        public let end: ContinuousClock.Instant
+    }
+
+    private let calls = Mutex<[Call]>([])
+
+    public init() {}
+
+    func record(route: String, start: ContinuousClock.Instant, end: ContinuousClock.Instant) {
+        calls.withLock { $0.append(Call(route: route, start: start, end: end)) }
+    }
+
+    /// Every call so far.
+    public var entries: [Call] { calls.withLock { $0 } }
+
+    /// How many calls were made (retries included).
+    public var count: Int { calls.withLock { $0.count } }
+
+    /// Sequential round trips: calls that overlap in time count once together.
+    public var sequentialRoundTrips: Int {
+        waves.count
+    }
+
+    /// Time during which at least one call was in flight.
+    public var waitingTime: Duration {
+        waves.reduce(.zero) { $0 + ($1.end - $1.start) }
+    }
+
+    private var waves: [(start: ContinuousClock.Instant, end: ContinuousClock.Instant)] {
+        var result: [(start: ContinuousClock.Instant, end: ContinuousClock.Instant)] = []
+        for call in entries.sorted(by: { $0.start < $1.start }) {
+            if let last = result.last, call.start <= last.end {
+                result[result.count - 1].end = max(last.end, call.end)
+            } else {
+                result.append((call.start, call.end))
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,46 @@
+import ContactSyncCore
+import Foundation
+
+/// Who an account is in its CRM.
+public struct AccountIdentity: Sendable, Hashable, Codable {
+    /// HubSpot portal (hub) id or Salesforce organization id.
+    public var accountId: String
+    /// HubSpot app id (provenance: `hs_object_source_id`), when the token reveals it.
+    public var appId: String?
+    /// Salesforce user id of the integration (provenance: `CreatedById`).
+    public var userId: String?
+
+    public init(accountId: String, appId: String? = nil, userId: String? = nil) {
+        self.accountId = accountId
+        self.appId = appId
+        self.userId = userId
+    }
+}
+
+/// The outcome of one record of a batch write.
+public typealias RecordResult = Result<String, CRMError>
+
+/// One CRM account's contact operations. HubSpot and Salesforce implement it; every call can be
+/// recorded in a `CRMCallLog`.
+public protocol CRMConnector: Sendable {
+    var crm: CRM { get }
+    /// Checks the credentials and reads who the account is.
+    func verify(log: CRMCallLog?) async throws(CRMError) -> AccountIdentity
+    /// The contact fields with their metadata (cached for a short while).
+    func contactFields(log: CRMCallLog?) async throws(CRMError) -> [CRMField]
+    /// Contacts whose email is `email` (already normalised), with provenance.
+    func lookup(email: String, log: CRMCallLog?) async throws(CRMError) -> [ContactMatch]
+    /// Contacts for many emails at once, keyed by normalised email (missing emails map to no matches).
+    func lookup(emails: [String], log: CRMCallLog?) async throws(CRMError) -> [String: [ContactMatch]]
+    /// The contact with this id, with provenance.
+    func contact(id: String, log: CRMCallLog?) async throws(CRMError) -> ContactMatch
+    /// Creates a contact and returns its id. A contact already holding the email gives `contact_exists`.
+    func createContact(_ properties: [String: String], log: CRMCallLog?) async throws(CRMError) -> String
+    func updateContact(id: String, _ properties: [String: String], log: CRMCallLog?) async throws(CRMError)
+    /// Creates many contacts in batches; one result per input, in order.
+    func createContacts(_ inputs: [[String: String]], log: CRMCallLog?) async throws(CRMError) -> [RecordResult]
+    /// Updates many contacts in batches; one result per input, in order (the id on success).
+    func updateContacts(_ inputs: [(id: String, properties: [String: String])], log: CRMCallLog?) async throws(CRMError) -> [RecordResult]
+    /// A link to the contact in the CRM's own interface.
+    func recordURL(contactId: String) -> String
+}

@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP request to a CRM.
+struct CRMRequest: Sendable {
+    var method: HTTPMethod
+    var url: String
+    /// For logs and call counts: `GET /crm/v3/objects/contacts/{id}`.
+    var route: String
+    var headers: [(String, String)] = []
+    var body: Data?
+    var contentType: String = "application/json"
+}
+
+/// One HTTP answer.
+struct CRMResponse: Sendable {
+    let status: Int
+    let headers: HTTPHeaders
+    let body: Data
+
+    func header(_ name: String) -> String? { headers.first(name: name) }
+
+    func decode<T: Decodable>(_ type: T.Type) throws(CRMError) -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: body)
+        } catch {
+            throw CRMError(.invalidResponse, "Unreadable answer (\(status)): \(error)", status: status)
+        }
+    }
+}
+
+/// Sends requests with a timeout and maps transport failures to `CRMError`s. Never logs headers or bodies
+/// (they carry tokens and customer data).
+struct HTTPTransport: Sendable {
+    let client: HTTPClient
+    let timeout: Duration
+    let logger: Logger
+    /// Largest answer accepted.
+    let maxBody = 32 * 1024 * 1024
+
+    func send(_ request: CRMRequest, log: CRMCallLog?) async throws(CRMError) -> CRMResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = request.method
+        outgoing.headers.add(name: "Accept", value: "application/json")
+        outgoing.headers.add(name: "User-Agent", value: "contact-sync")
+        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+        if let body = request.body {
+            outgoing.headers.add(name: "Content-Type", value: request.contentType)
+            outgoing.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer { log?.record(route: request.route, start: start, end: clock.now) }
+        do {
+            let response = try await client.execute(outgoing, timeout: TimeAmount(timeout))
+            let body = try await response.body.collect(upTo: maxBody)
+            logger.debug("crm call", metadata: ["route": "\(request.route)", "status": "\(response.status.code)"])
+            return CRMResponse(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
+        } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout].contains(error) {
+            logger.info("crm call timed out", metadata: ["route": "\(request.route)"])
+            throw CRMError(.timeout, "\(request.route) timed out")
+        } catch {
+            logger.info("crm call failed", metadata: ["route": "\(request.route)", "error": "\(type(of: error))"])
+            throw CRMError(.connectionFailed, "\(request.route) failed: \(error)")
+        }
+    }
+}
+
+extension Data {
+    init(buffer: ByteBuffer) {
+        self = Data(buffer.readableBytesView)
+    }
+}
+
+/// Percent-encoding for path segments and query values.
+enum URLEncoding {
+    private static let unreserved: CharacterSet = {
+        var set = CharacterSet.alphanumerics
+        set.insert(charactersIn: "-._~")
+        return set
+    }()
+
+    static func component(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
+    }
+
+    static func form(_ pairs: [(String, String)]) -> Data {
+        Data(pairs.map { "\(component($0.0))=\(component($0.1))" }.joined(separator: "&").utf8)
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
