@@ -19,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"4.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.30.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.0"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // Pure domain: models, validation, the decision table, value checks. Foundation only.
@@ -31,6 +35,18 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Persistence over SQLKit (SQLite and PostgreSQL); uses Core only.
+        .target(
+            name: "ContactSyncStore",
+            dependencies: [
+                "ContactSyncCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Emulated HubSpot and Salesforce HTTP APIs; imports nothing of ours.
@@ -52,6 +68,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ContactSyncCoreTests", dependencies: ["ContactSyncCore"]),
+        .testTarget(name: "ContactSyncStoreTests", dependencies: ["ContactSyncStore", .product(name: "SQLKit", package: "sql-kit")]),
         .testTarget(
             name: "ContactSyncCRMTests",
             dependencies: [

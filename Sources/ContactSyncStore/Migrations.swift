@@ -1,0 +1,74 @@
+import SQLKit
+
+/// The schema, as numbered migrations; each runs once, in order, in its own transaction.
+enum Migrations {
+    /// Column types per dialect.
+    struct Types {
+        let serial: String
+        let bool: String
+        let double: String
+
+        init(_ dialect: Dialect) {
+            switch dialect {
+            case .sqlite: (serial, bool, double) = ("INTEGER PRIMARY KEY AUTOINCREMENT", "BOOLEAN", "REAL")
+            case .postgres: (serial, bool, double) = ("BIGSERIAL PRIMARY KEY", "BOOLEAN", "DOUBLE PRECISION")
+            }
+        }
+    }
+
+    static func all(_ t: Types) -> [(version: Int, statements: [String])] {
+        [
+            (1, [
+                "CREATE TABLE api_keys (id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, created_at \(t.double) NOT NULL)",
+                """
+                CREATE TABLE accounts (seq \(t.serial), id TEXT NOT NULL UNIQUE, crm TEXT NOT NULL, name TEXT NOT NULL,
+                  status TEXT NOT NULL, base_url TEXT, credentials TEXT NOT NULL, identity TEXT, emulator \(t.bool) NOT NULL,
+                  created_at \(t.double) NOT NULL, updated_at \(t.double) NOT NULL)
+                """,
+                """
+                CREATE TABLE agent_fields (seq \(t.serial), field_key TEXT NOT NULL UNIQUE, label TEXT NOT NULL,
+                  contact_attribute \(t.bool) NOT NULL, created_at \(t.double) NOT NULL)
+                """,
+                """
+                CREATE TABLE actions (seq \(t.serial), id TEXT NOT NULL UNIQUE, template TEXT NOT NULL, name TEXT NOT NULL,
+                  intent TEXT NOT NULL, offline_sync \(t.bool) NOT NULL, account_id TEXT NOT NULL, allow_create \(t.bool) NOT NULL,
+                  allow_update_existing \(t.bool) NOT NULL, enabled \(t.bool) NOT NULL, mappings TEXT NOT NULL,
+                  created_at \(t.double) NOT NULL, updated_at \(t.double) NOT NULL)
+                """,
+                "CREATE INDEX actions_account ON actions (account_id)",
+                """
+                CREATE TABLE agents (seq \(t.serial), id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, channel TEXT NOT NULL,
+                  action_ids TEXT NOT NULL, created_at \(t.double) NOT NULL, updated_at \(t.double) NOT NULL)
+                """,
+                """
+                CREATE TABLE oauth_states (state TEXT PRIMARY KEY, crm TEXT NOT NULL, name TEXT NOT NULL, code_verifier TEXT NOT NULL,
+                  login_url TEXT, emulator \(t.bool) NOT NULL, created_at \(t.double) NOT NULL)
+                """,
+            ]),
+        ]
+    }
+}
+
+extension Store {
+    /// Applies every migration not applied yet. Safe to run from several processes at once on PostgreSQL
+    /// (an advisory lock serialises them).
+    public func migrate() async throws {
+        try await database.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at \(raw: Migrations.Types(dialect).double) NOT NULL)").run()
+        let dialect = self.dialect
+        for migration in Migrations.all(Migrations.Types(dialect)) {
+            try await transaction { db in
+                if dialect == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(727274)").run() }
+                let applied = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").all()
+                guard applied.isEmpty else { return }
+                for statement in migration.statements { try await db.raw(SQLQueryString(statement)).run() }
+                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Store.stamp(.now)))").run()
+            }
+        }
+    }
+
+    /// The highest migration applied.
+    public func schemaVersion() async throws -> Int {
+        let rows = try await database.raw("SELECT MAX(version) AS v FROM schema_migrations").all()
+        return try rows.first?.decodeNil(column: "v") == false ? try rows.first!.decode(column: "v", as: Int.self) : 0
+    }
+}

@@ -1,0 +1,101 @@
+import ContactSyncCore
+import Foundation
+import SQLKit
+
+/// Whether an account can be used.
+public enum AccountStatus: String, Sendable, Hashable, Codable {
+    case connected
+    /// The grant was revoked or expired for good; runs wait until the account is connected again.
+    case reconnectRequired = "reconnect_required"
+}
+
+/// A connected CRM account as stored. Credentials are sealed (encrypted) by the caller.
+public struct AccountRecord: Sendable, Hashable {
+    public var id: String
+    public var crm: CRM
+    public var name: String
+    public var status: AccountStatus
+    public var baseURL: String?
+    public var sealedCredentials: Data
+    /// The account's identity in its CRM, as JSON.
+    public var identity: String?
+    /// Whether it is the built-in emulator.
+    public var emulator: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String, crm: CRM, name: String, status: AccountStatus, baseURL: String?, sealedCredentials: Data, identity: String?,
+        emulator: Bool, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.crm = crm
+        self.name = name
+        self.status = status
+        self.baseURL = baseURL
+        self.sealedCredentials = sealedCredentials
+        self.identity = identity
+        self.emulator = emulator
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+extension Store {
+    public func insertAccount(_ account: AccountRecord) async throws {
+        try await database.raw("""
+            INSERT INTO accounts (id, crm, name, status, base_url, credentials, identity, emulator, created_at, updated_at)
+            VALUES (\(bind: account.id), \(bind: account.crm.rawValue), \(bind: account.name), \(bind: account.status.rawValue),
+              \(bind: account.baseURL), \(bind: account.sealedCredentials.base64EncodedString()), \(bind: account.identity), \(bind: account.emulator),
+              \(bind: Store.stamp(account.createdAt)), \(bind: Store.stamp(account.updatedAt)))
+            """).run()
+    }
+
+    public func account(id: String) async throws -> AccountRecord? {
+        try await database.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account)
+    }
+
+    public func accounts(limit: Int, cursor: String?) async throws -> Page<AccountRecord> {
+        try await page("accounts", limit: limit, cursor: cursor, decode: Self.account)
+    }
+
+    /// Every account, for warming connectors.
+    public func allAccounts() async throws -> [AccountRecord] {
+        try await database.raw("SELECT * FROM accounts ORDER BY seq").all().map(Self.account)
+    }
+
+    public func updateAccountCredentials(id: String, sealed: Data, status: AccountStatus, now: Date) async throws {
+        try await database.raw("""
+            UPDATE accounts SET credentials = \(bind: sealed.base64EncodedString()), status = \(bind: status.rawValue), updated_at = \(bind: Store.stamp(now))
+            WHERE id = \(bind: id)
+            """).run()
+    }
+
+    public func updateAccountStatus(id: String, status: AccountStatus, now: Date) async throws {
+        try await database.raw("UPDATE accounts SET status = \(bind: status.rawValue), updated_at = \(bind: Store.stamp(now)) WHERE id = \(bind: id)").run()
+    }
+
+    /// Deletes the account unless an action uses it; returns false when one does.
+    public func deleteAccount(id: String) async throws -> Bool {
+        try await transaction { db in
+            let users = try await db.raw("SELECT COUNT(*) AS n FROM actions WHERE account_id = \(bind: id)").first()?.decode(column: "n", as: Int.self) ?? 0
+            guard users == 0 else { return false }
+            try await db.raw("DELETE FROM accounts WHERE id = \(bind: id)").run()
+            return true
+        }
+    }
+
+    static func account(_ row: any SQLRow) throws -> AccountRecord {
+        AccountRecord(
+            id: try row.decode(column: "id", as: String.self),
+            crm: CRM(rawValue: try row.decode(column: "crm", as: String.self)) ?? .hubspot,
+            name: try row.decode(column: "name", as: String.self),
+            status: AccountStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .connected,
+            baseURL: try row.decode(column: "base_url", as: String?.self),
+            sealedCredentials: Data(base64Encoded: try row.decode(column: "credentials", as: String.self)) ?? Data(),
+            identity: try row.decode(column: "identity", as: String?.self),
+            emulator: try row.decode(column: "emulator", as: Bool.self),
+            createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)),
+            updatedAt: Store.date(try row.decode(column: "updated_at", as: Double.self)))
+    }
+}

@@ -1,0 +1,171 @@
+import ContactSyncCore
+import Foundation
+import SQLKit
+
+/// An action as stored, with when it was created.
+public struct StoredAction: Sendable, Hashable {
+    public var action: Action
+    public var createdAt: Date
+}
+
+/// An agent as stored.
+public struct StoredAgent: Sendable, Hashable {
+    public var agent: Agent
+    public var createdAt: Date
+}
+
+extension Store {
+    // MARK: Agent fields
+
+    /// Built-in fields first, then custom ones in creation order.
+    public func agentFields() async throws -> [AgentField] {
+        let custom = try await database.raw("SELECT * FROM agent_fields ORDER BY seq").all().map { row in
+            AgentField(
+                key: try row.decode(column: "field_key", as: String.self), label: try row.decode(column: "label", as: String.self),
+                builtIn: false, contactAttribute: try row.decode(column: "contact_attribute", as: Bool.self))
+        }
+        return AgentField.builtIns + custom
+    }
+
+    /// Adds a custom field; `StoreError.conflict` when the key exists.
+    public func insertAgentField(_ field: AgentField, now: Date) async throws {
+        guard !AgentField.builtIns.contains(where: { $0.key == field.key }) else { throw StoreError.conflict(field.key) }
+        try await transaction { db in
+            let existing = try await db.raw("SELECT field_key FROM agent_fields WHERE field_key = \(bind: field.key)").first()
+            guard existing == nil else { throw StoreError.conflict(field.key) }
+            try await db.raw("""
+                INSERT INTO agent_fields (field_key, label, contact_attribute, created_at)
+                VALUES (\(bind: field.key), \(bind: field.label), \(bind: field.contactAttribute), \(bind: Store.stamp(now)))
+                """).run()
+        }
+    }
+
+    /// Deletes a custom field unless an action maps it. Returns false when one does; nil when no such field.
+    public func deleteAgentField(key: String) async throws -> Bool? {
+        try await transaction { db in
+            guard try await db.raw("SELECT field_key FROM agent_fields WHERE field_key = \(bind: key)").first() != nil else { return nil }
+            let actions = try await db.raw("SELECT mappings FROM actions").all()
+            for row in actions {
+                let mappings = try Store.decodeMappings(try row.decode(column: "mappings", as: String.self))
+                if mappings.contains(where: { $0.agentField == key }) { return false }
+            }
+            try await db.raw("DELETE FROM agent_fields WHERE field_key = \(bind: key)").run()
+            return true
+        }
+    }
+
+    // MARK: Actions
+
+    public func insertAction(_ action: Action, now: Date) async throws {
+        try await database.raw("""
+            INSERT INTO actions (id, template, name, intent, offline_sync, account_id, allow_create, allow_update_existing, enabled,
+              mappings, created_at, updated_at)
+            VALUES (\(bind: action.id), \(bind: action.template), \(bind: action.name), \(bind: action.intent), \(bind: action.offlineSync),
+              \(bind: action.accountId), \(bind: action.allowCreate), \(bind: action.allowUpdateExisting), \(bind: action.enabled),
+              \(bind: Store.encodeMappings(action.mappings)), \(bind: Store.stamp(now)), \(bind: Store.stamp(now)))
+            """).run()
+    }
+
+    public func updateAction(_ action: Action, now: Date) async throws {
+        try await database.raw("""
+            UPDATE actions SET template = \(bind: action.template), name = \(bind: action.name), intent = \(bind: action.intent),
+              offline_sync = \(bind: action.offlineSync), account_id = \(bind: action.accountId), allow_create = \(bind: action.allowCreate),
+              allow_update_existing = \(bind: action.allowUpdateExisting), enabled = \(bind: action.enabled),
+              mappings = \(bind: Store.encodeMappings(action.mappings)), updated_at = \(bind: Store.stamp(now))
+            WHERE id = \(bind: action.id)
+            """).run()
+    }
+
+    public func action(id: String) async throws -> StoredAction? {
+        try await database.raw("SELECT * FROM actions WHERE id = \(bind: id)").first().map(Self.action)
+    }
+
+    public func actions(limit: Int, cursor: String?) async throws -> Page<StoredAction> {
+        try await page("actions", limit: limit, cursor: cursor, decode: Self.action)
+    }
+
+    public func actions(ids: [String]) async throws -> [StoredAction] {
+        guard !ids.isEmpty else { return [] }
+        let found = try await database.raw("SELECT * FROM actions WHERE id IN (\(binds: ids))").all().map(Self.action)
+        return ids.compactMap { id in found.first { $0.action.id == id } }
+    }
+
+    /// Deletes an action unless an agent has it. Returns false when one does; nil when no such action.
+    public func deleteAction(id: String) async throws -> Bool? {
+        try await transaction { db in
+            guard try await db.raw("SELECT id FROM actions WHERE id = \(bind: id)").first() != nil else { return nil }
+            for row in try await db.raw("SELECT action_ids FROM agents").all() {
+                let ids = try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "action_ids", as: String.self).utf8))
+                if ids.contains(id) { return false }
+            }
+            try await db.raw("DELETE FROM actions WHERE id = \(bind: id)").run()
+            return true
+        }
+    }
+
+    static func action(_ row: any SQLRow) throws -> StoredAction {
+        StoredAction(
+            action: Action(
+                id: try row.decode(column: "id", as: String.self), template: try row.decode(column: "template", as: String.self),
+                name: try row.decode(column: "name", as: String.self), intent: try row.decode(column: "intent", as: String.self),
+                offlineSync: try row.decode(column: "offline_sync", as: Bool.self), accountId: try row.decode(column: "account_id", as: String.self),
+                allowCreate: try row.decode(column: "allow_create", as: Bool.self),
+                allowUpdateExisting: try row.decode(column: "allow_update_existing", as: Bool.self),
+                enabled: try row.decode(column: "enabled", as: Bool.self),
+                mappings: try decodeMappings(try row.decode(column: "mappings", as: String.self))),
+            createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)))
+    }
+
+    static func encodeMappings(_ mappings: [FieldMapping]) -> String {
+        String(decoding: (try? JSONEncoder().encode(mappings)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func decodeMappings(_ text: String) throws -> [FieldMapping] {
+        try JSONDecoder().decode([FieldMapping].self, from: Data(text.utf8))
+    }
+
+    // MARK: Agents
+
+    public func insertAgent(_ agent: Agent, now: Date) async throws {
+        try await database.raw("""
+            INSERT INTO agents (id, name, channel, action_ids, created_at, updated_at)
+            VALUES (\(bind: agent.id), \(bind: agent.name), \(bind: agent.channel.rawValue), \(bind: Self.encodeIds(agent.actionIds)),
+              \(bind: Store.stamp(now)), \(bind: Store.stamp(now)))
+            """).run()
+    }
+
+    public func updateAgent(_ agent: Agent, now: Date) async throws {
+        try await database.raw("""
+            UPDATE agents SET name = \(bind: agent.name), channel = \(bind: agent.channel.rawValue),
+              action_ids = \(bind: Self.encodeIds(agent.actionIds)), updated_at = \(bind: Store.stamp(now))
+            WHERE id = \(bind: agent.id)
+            """).run()
+    }
+
+    public func agent(id: String) async throws -> StoredAgent? {
+        try await database.raw("SELECT * FROM agents WHERE id = \(bind: id)").first().map(Self.agent)
+    }
+
+    public func agents(limit: Int, cursor: String?) async throws -> Page<StoredAgent> {
+        try await page("agents", limit: limit, cursor: cursor, decode: Self.agent)
+    }
+
+    public func deleteAgent(id: String) async throws -> Bool {
+        guard try await agent(id: id) != nil else { return false }
+        try await database.raw("DELETE FROM agents WHERE id = \(bind: id)").run()
+        return true
+    }
+
+    static func encodeIds(_ ids: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(ids)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func agent(_ row: any SQLRow) throws -> StoredAgent {
+        StoredAgent(
+            agent: Agent(
+                id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
+                channel: AgentChannel(rawValue: try row.decode(column: "channel", as: String.self)) ?? .text,
+                actionIds: try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "action_ids", as: String.self).utf8))),
+            createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)))
+    }
+}

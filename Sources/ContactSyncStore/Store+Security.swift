@@ -1,0 +1,73 @@
+import Crypto
+import Foundation
+import SQLKit
+
+extension Store {
+    // MARK: API keys
+
+    /// SHA-256 of an API key, hex; keys are stored only as this.
+    public static func hash(apiKey: String) -> String {
+        SHA256.hash(data: Data(apiKey.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public func hasAPIKeys() async throws -> Bool {
+        try await database.raw("SELECT COUNT(*) AS n FROM api_keys").first()?.decode(column: "n", as: Int.self) ?? 0 > 0
+    }
+
+    /// Stores the hash of `apiKey` unless it is stored already.
+    public func addAPIKey(_ apiKey: String, now: Date) async throws {
+        let digest = Self.hash(apiKey: apiKey)
+        try await database.raw("""
+            INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: Self.newId("key")), \(bind: digest), \(bind: Store.stamp(now)))
+            ON CONFLICT (key_hash) DO NOTHING
+            """).run()
+    }
+
+    public func isValid(apiKey: String) async throws -> Bool {
+        try await database.raw("SELECT id FROM api_keys WHERE key_hash = \(bind: Self.hash(apiKey: apiKey))").first() != nil
+    }
+
+    // MARK: OAuth states
+
+    /// A pending OAuth authorization.
+    public struct OAuthState: Sendable, Hashable {
+        public var state: String
+        public var crm: String
+        public var name: String
+        public var codeVerifier: String
+        public var loginURL: String?
+        public var emulator: Bool
+        public var createdAt: Date
+
+        public init(state: String, crm: String, name: String, codeVerifier: String, loginURL: String?, emulator: Bool, createdAt: Date) {
+            self.state = state
+            self.crm = crm
+            self.name = name
+            self.codeVerifier = codeVerifier
+            self.loginURL = loginURL
+            self.emulator = emulator
+            self.createdAt = createdAt
+        }
+    }
+
+    public func insertOAuthState(_ state: OAuthState) async throws {
+        try await database.raw("""
+            INSERT INTO oauth_states (state, crm, name, code_verifier, login_url, emulator, created_at)
+            VALUES (\(bind: state.state), \(bind: state.crm), \(bind: state.name), \(bind: state.codeVerifier), \(bind: state.loginURL),
+              \(bind: state.emulator), \(bind: Store.stamp(state.createdAt)))
+            """).run()
+    }
+
+    /// Takes (reads and deletes) a pending authorization: each state works once.
+    public func takeOAuthState(_ state: String) async throws -> OAuthState? {
+        try await transaction { db in
+            guard let row = try await db.raw("SELECT * FROM oauth_states WHERE state = \(bind: state)").first() else { return nil }
+            try await db.raw("DELETE FROM oauth_states WHERE state = \(bind: state)").run()
+            return OAuthState(
+                state: state, crm: try row.decode(column: "crm", as: String.self), name: try row.decode(column: "name", as: String.self),
+                codeVerifier: try row.decode(column: "code_verifier", as: String.self),
+                loginURL: try row.decode(column: "login_url", as: String?.self), emulator: try row.decode(column: "emulator", as: Bool.self),
+                createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)))
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import AsyncKit
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLiteKit
+import SQLKit
+
+/// Where the data lives.
+public enum StoreLocation: Sendable, Hashable {
+    /// A SQLite file (created when missing).
+    case sqlite(path: String)
+    /// A PostgreSQL database, e.g. `postgres://user:pass@host:5432/db`; with `schema`, inside that schema
+    /// (created when missing).
+    case postgres(url: String, schema: String? = nil)
+}
+
+/// The SQL dialect in use, where the two differ.
+public enum Dialect: Sendable {
+    case sqlite, postgres
+}
+
+/// contact-sync's persistence: one implementation over SQLKit for SQLite and PostgreSQL.
+public final class Store: Sendable {
+    public let database: any SQLDatabase
+    public let dialect: Dialect
+    private let closer: @Sendable () async throws -> Void
+
+    init(database: any SQLDatabase, dialect: Dialect, closer: @escaping @Sendable () async throws -> Void) {
+        self.database = database
+        self.dialect = dialect
+        self.closer = closer
+    }
+
+    /// Opens a connection pool to `location`.
+    public static func open(_ location: StoreLocation, logger: Logger, maxConnections: Int = 4) async throws -> Store {
+        let group = MultiThreadedEventLoopGroup.singleton
+        switch location {
+        case .sqlite(let path):
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger, on: group.any())
+            let database = SerialSQLDatabase(base: connection.sql())
+            try await database.raw("PRAGMA journal_mode=WAL").run()
+            try await database.raw("PRAGMA foreign_keys=ON").run()
+            return Store(database: database, dialect: .sqlite, closer: { try await connection.close() })
+        case .postgres(let url, let schema):
+            var configuration = try SQLPostgresConfiguration(url: url)
+            if let schema {
+                let bootstrap = PoolBox(EventLoopGroupConnectionPool(source: PostgresConnectionSource(sqlConfiguration: configuration), maxConnectionsPerEventLoop: 1, logger: logger, on: group))
+                try await bootstrap.pool.database(logger: logger).sql().raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+                try await bootstrap.pool.shutdownAsync()
+                configuration.searchPath = [schema]
+            }
+            let source = PostgresConnectionSource(sqlConfiguration: configuration)
+            let pool = PoolBox(EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: max(1, maxConnections / 2), logger: logger, on: group))
+            let database = pool.pool.database(logger: logger).sql()
+            return Store(database: database, dialect: .postgres, closer: { try await pool.pool.shutdownAsync() })
+        }
+    }
+
+    /// Closes the pool.
+    public func close() async throws {
+        try await closer()
+    }
+
+    /// Runs `body` in one transaction on one connection; it commits when `body` returns and rolls back
+    /// when it throws.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let begin = dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        return try await database.withSession { session in
+            try await session.raw(SQLQueryString(begin)).run()
+            do {
+                let result = try await body(session)
+                try await session.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await session.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// A new identifier such as `acc_3fK9…`: a prefix and 20 random base-62 characters.
+    public static func newId(_ prefix: String) -> String {
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        var generator = SystemRandomNumberGenerator()
+        return prefix + "_" + String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
+    /// Seconds since 1970, as times are stored.
+    static func stamp(_ date: Date) -> Double { date.timeIntervalSince1970 }
+    static func date(_ stamp: Double) -> Date { Date(timeIntervalSince1970: stamp) }
+}
+
+/// The PostgreSQL pool, which is safe to share although not marked so.
+private final class PoolBox: @unchecked Sendable {
+    let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
+    init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
+}
+
+/// A page of a list: the items and the cursor of the next page.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// Errors the store reports to its callers.
+public enum StoreError: Error, Sendable, Equatable {
+    /// A row with this key exists already.
+    case conflict(String)
+    /// The cursor cannot be read.
+    case invalidCursor
+}

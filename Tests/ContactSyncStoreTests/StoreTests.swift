@@ -1,0 +1,204 @@
+import ContactSyncCore
+import ContactSyncStore
+import Foundation
+import SQLKit
+import Testing
+
+@Suite("Store: schema and configuration records")
+struct StoreTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func account(_ id: String = Store.newId("acc"), crm: CRM = .hubspot) -> AccountRecord {
+        AccountRecord(
+            id: id, crm: crm, name: "Acme", status: .connected, baseURL: "http://127.0.0.1:9101", sealedCredentials: Data([1, 2, 3, 250]),
+            identity: #"{"accountId":"1"}"#, emulator: true, createdAt: now, updatedAt: now)
+    }
+
+    static func action(_ id: String = Store.newId("act"), accountId: String) -> Action {
+        Action(
+            id: id, template: "hubspot.upsert_contact", name: "Save", intent: "When details are shared", offlineSync: false,
+            accountId: accountId, allowCreate: true, allowUpdateExisting: false,
+            mappings: [FieldMapping(crmField: "email", agentField: "email"), FieldMapping(crmField: "company", agentField: "company_size", defaultValue: "n/a")])
+    }
+
+    @Test("migrations apply once and are idempotent", arguments: Backend.available)
+    func migrations(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            #expect(try await store.schemaVersion() == 1)
+            try await store.migrate()
+            #expect(try await store.schemaVersion() == 1)
+        }
+    }
+
+    @Test("accounts: insert, read, page with a cursor, update credentials and status", arguments: Backend.available)
+    func accounts(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            var ids: [String] = []
+            for _ in 0..<5 {
+                let account = Self.account()
+                try await store.insertAccount(account)
+                ids.append(account.id)
+            }
+            let read = try #require(try await store.account(id: ids[0]))
+            #expect(read == Self.account(ids[0]))
+            let first = try await store.accounts(limit: 2, cursor: nil)
+            #expect(first.items.map(\.id) == Array(ids[0..<2]))
+            let second = try await store.accounts(limit: 2, cursor: first.nextCursor)
+            #expect(second.items.map(\.id) == Array(ids[2..<4]))
+            let last = try await store.accounts(limit: 2, cursor: second.nextCursor)
+            #expect(last.items.map(\.id) == [ids[4]])
+            #expect(last.nextCursor == nil)
+            await #expect(throws: StoreError.invalidCursor) { _ = try await store.accounts(limit: 2, cursor: "x") }
+
+            try await store.updateAccountCredentials(id: ids[0], sealed: Data([9]), status: .reconnectRequired, now: Self.now)
+            let updated = try #require(try await store.account(id: ids[0]))
+            #expect(updated.sealedCredentials == Data([9]))
+            #expect(updated.status == .reconnectRequired)
+            try await store.updateAccountStatus(id: ids[0], status: .connected, now: Self.now)
+            #expect(try await store.account(id: ids[0])?.status == .connected)
+            #expect(try await store.account(id: "acc_missing") == nil)
+        }
+    }
+
+    @Test("an account in use by an action cannot be deleted", arguments: Backend.available)
+    func accountInUse(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = Self.account()
+            try await store.insertAccount(account)
+            let action = Self.action(accountId: account.id)
+            try await store.insertAction(action, now: Self.now)
+            #expect(try await store.deleteAccount(id: account.id) == false)
+            #expect(try await store.deleteAction(id: action.id) == true)
+            #expect(try await store.deleteAccount(id: account.id) == true)
+            #expect(try await store.account(id: account.id) == nil)
+        }
+    }
+
+    @Test("agent fields: built-ins first, conflicts, in-use fields kept", arguments: Backend.available)
+    func agentFields(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            try await store.insertAgentField(AgentField(key: "company_size", label: "Company size", contactAttribute: true), now: Self.now)
+            let fields = try await store.agentFields()
+            #expect(fields.prefix(6).map(\.key) == AgentField.builtIns.map(\.key))
+            #expect(fields.last == AgentField(key: "company_size", label: "Company size", builtIn: false, contactAttribute: true))
+            await #expect(throws: StoreError.conflict("company_size")) {
+                try await store.insertAgentField(AgentField(key: "company_size", label: "Again"), now: Self.now)
+            }
+            await #expect(throws: StoreError.conflict("email")) { try await store.insertAgentField(AgentField(key: "email", label: "E"), now: Self.now) }
+            let account = Self.account()
+            try await store.insertAccount(account)
+            let action = Self.action(accountId: account.id)
+            try await store.insertAction(action, now: Self.now)
+            #expect(try await store.deleteAgentField(key: "company_size") == false)
+            _ = try await store.deleteAction(id: action.id)
+            #expect(try await store.deleteAgentField(key: "company_size") == true)
+            #expect(try await store.deleteAgentField(key: "company_size") == nil)
+        }
+    }
+
+    @Test("actions and agents round-trip; an action an agent has cannot be deleted", arguments: Backend.available)
+    func actionsAndAgents(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = Self.account()
+            try await store.insertAccount(account)
+            var action = Self.action(accountId: account.id)
+            try await store.insertAction(action, now: Self.now)
+            #expect(try await store.action(id: action.id)?.action == action)
+            action.name = "Renamed"
+            action.offlineSync = true
+            action.mappings.removeLast()
+            try await store.updateAction(action, now: Self.now)
+            #expect(try await store.action(id: action.id)?.action == action)
+            #expect(try await store.actions(ids: [action.id, "act_missing"]).map(\.action.id) == [action.id])
+
+            var agent = Agent(id: Store.newId("agt"), name: "Chat", channel: .text, actionIds: [action.id])
+            try await store.insertAgent(agent, now: Self.now)
+            #expect(try await store.agent(id: agent.id)?.agent == agent)
+            #expect(try await store.deleteAction(id: action.id) == false)
+            agent.channel = .voice
+            agent.actionIds = []
+            try await store.updateAgent(agent, now: Self.now)
+            #expect(try await store.agent(id: agent.id)?.agent == agent)
+            #expect(try await store.agents(limit: 10, cursor: nil).items.count == 1)
+            #expect(try await store.deleteAction(id: action.id) == true)
+            #expect(try await store.deleteAgent(id: agent.id) == true)
+            #expect(try await store.deleteAgent(id: agent.id) == false)
+        }
+    }
+
+    @Test("API keys are stored hashed; OAuth states work once", arguments: Backend.available)
+    func security(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            #expect(try await store.hasAPIKeys() == false)
+            try await store.addAPIKey("csk_secret", now: Self.now)
+            try await store.addAPIKey("csk_secret", now: Self.now)
+            #expect(try await store.isValid(apiKey: "csk_secret"))
+            #expect(try await store.isValid(apiKey: "csk_other") == false)
+            let stored = try await store.database.raw("SELECT key_hash FROM api_keys").all().map { try $0.decode(column: "key_hash", as: String.self) }
+            #expect(stored == [Store.hash(apiKey: "csk_secret")])
+            #expect(!stored[0].contains("secret"))
+
+            let state = Store.OAuthState(state: "s1", crm: "hubspot", name: "Acme", codeVerifier: "v", loginURL: nil, emulator: true, createdAt: Self.now)
+            try await store.insertOAuthState(state)
+            #expect(try await store.takeOAuthState("s1") == state)
+            #expect(try await store.takeOAuthState("s1") == nil)
+        }
+    }
+
+    @Test("a transaction rolls back when its body throws", arguments: Backend.available)
+    func rollback(backend: Backend) async throws {
+        struct Boom: Error {}
+        try await withStore(backend) { store in
+            await #expect(throws: Boom.self) {
+                try await store.transaction { db in
+                    try await db.raw("INSERT INTO api_keys (id, key_hash, created_at) VALUES ('k1', 'h1', 1)").run()
+                    throw Boom()
+                }
+            }
+            let anyKeys = try await store.hasAPIKeys()
+            #expect(anyKeys == false)
+        }
+    }
+
+    @Test("concurrent transactions on one store do not interfere", arguments: Backend.available)
+    func concurrentTransactions(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        try await store.transaction { db in
+                            try await db.raw("INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: "k\(index)"), \(bind: "h\(index)"), 1)").run()
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.database.raw("SELECT COUNT(*) AS n FROM api_keys").first()?.decode(column: "n", as: Int.self) == 20)
+        }
+    }
+}
+
+@Suite("Secrets at rest")
+struct SecretBoxTests {
+    @Test("AES-GCM seals and opens; a wrong key cannot open")
+    func sealAndOpen() throws {
+        let box = try SecretBox(key: Data(repeating: 7, count: 32))
+        let sealed = try box.seal(Data("pat-na1-secret-token".utf8))
+        #expect(!String(decoding: sealed, as: UTF8.self).contains("secret"))
+        #expect(try box.open(sealed) == Data("pat-na1-secret-token".utf8))
+        #expect(throws: (any Error).self) { try SecretBox(key: Data(repeating: 8, count: 32)).open(sealed) }
+        #expect(throws: SecretBoxError.badKey) { try SecretBox(key: Data(repeating: 1, count: 16)) }
+    }
+
+    @Test("without CONTACT_SYNC_SECRET_KEY a 0600 key file is created once and reused")
+    func keyFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-key-\(UUID().uuidString)").path
+        let first = try SecretBox.load(base64Key: nil, directory: directory)
+        let sealed = try first.seal(Data("x".utf8))
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/secret.key")
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try SecretBox.load(base64Key: nil, directory: directory).open(sealed) == Data("x".utf8))
+        let fromEnvironment = try SecretBox.load(base64Key: Data(repeating: 3, count: 32).base64EncodedString(), directory: directory)
+        #expect(throws: (any Error).self) { try fromEnvironment.open(sealed) }
+    }
+}
