@@ -49,6 +49,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The engine: services over Core, CRM and Store.
+        .target(
+            name: "ContactSyncRuntime",
+            dependencies: [
+                "ContactSyncCore", "ContactSyncCRM", "ContactSyncStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Hummingbird: the REST API and OAuth callbacks; uses Runtime (and Core, Store).
+        .target(
+            name: "ContactSyncServer",
+            dependencies: [
+                "ContactSyncCore", "ContactSyncStore", "ContactSyncRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Emulated HubSpot and Salesforce HTTP APIs; imports nothing of ours.
         .target(
             name: "CRMEmulators",
@@ -62,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "contact-sync",
             dependencies: [
-                "ContactSyncCore", "ContactSyncCRM", "CRMEmulators",
+                "ContactSyncCore", "ContactSyncCRM", "ContactSyncStore", "ContactSyncRuntime", "ContactSyncServer", "CRMEmulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]

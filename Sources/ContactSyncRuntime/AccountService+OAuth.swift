@@ -1,0 +1,104 @@
+import ContactSyncCRM
+import ContactSyncCore
+import ContactSyncStore
+import Foundation
+
+/// Where OAuth sends users and how contact-sync identifies itself.
+public struct OAuthSettings: Sendable {
+    public var hubspot: OAuthClientSettings?
+    public var salesforce: OAuthClientSettings?
+    /// contact-sync's public URL; callbacks are `<publicURL>/oauth/{crm}/callback`.
+    public var publicURL: String
+    /// The built-in emulators, which accept any client.
+    public var emulatorURLs: [CRM: String]
+
+    public init(hubspot: OAuthClientSettings?, salesforce: OAuthClientSettings?, publicURL: String, emulatorURLs: [CRM: String]) {
+        self.hubspot = hubspot
+        self.salesforce = salesforce
+        self.publicURL = publicURL
+        self.emulatorURLs = emulatorURLs
+    }
+
+    func redirectURI(_ crm: CRM) -> String { "\(publicURL)/oauth/\(crm.rawValue)/callback" }
+
+    /// The client to use: the configured one, or for an emulator a stand-in.
+    func client(_ crm: CRM, emulator: Bool) -> OAuthClientSettings? {
+        let configured = crm == .hubspot ? hubspot : salesforce
+        return configured ?? (emulator ? OAuthClientSettings(clientId: "contact-sync-emulator", clientSecret: "emulator-secret") : nil)
+    }
+}
+
+extension AccountService {
+    static let authorizationLifetime: TimeInterval = 600
+
+    /// Starts an authorization: remembers its state and PKCE verifier, and returns the CRM page to send the
+    /// user to.
+    public func authorizeURL(crm: CRM, name: String, emulator: Bool, sandbox: Bool, loginURL: String?, settings: OAuthSettings)
+        async throws(ServiceError) -> String
+    {
+        let emulatorURL = settings.emulatorURLs[crm]
+        if emulator && emulatorURL == nil {
+            throw ServiceError(.unprocessable, "emulator_unavailable", "The built-in emulators are not running (--no-emulators).")
+        }
+        guard let client = settings.client(crm, emulator: emulator) else {
+            throw ServiceError(
+                .unprocessable, "oauth_not_configured",
+                "Set \(crm == .hubspot ? "HUBSPOT" : "SALESFORCE")_CLIENT_ID and _CLIENT_SECRET to connect \(crm.rawValue) with OAuth.")
+        }
+        let state = Store.newId("st")
+        let verifier = PKCE.verifier()
+        let login: String? = crm == .salesforce
+            ? (emulator ? emulatorURL : (loginURL ?? (sandbox ? "https://test.salesforce.com" : "https://login.salesforce.com"))) : nil
+        do {
+            try await store.insertOAuthState(Store.OAuthState(
+                state: state, crm: crm.rawValue, name: name, codeVerifier: verifier, loginURL: login, emulator: emulator, createdAt: Date()))
+        } catch {
+            throw ServiceError(.unavailable, "storage_failed", "The authorization could not be started.")
+        }
+        let challenge = PKCE.challenge(for: verifier)
+        switch crm {
+        case .hubspot:
+            return HubSpotOAuth.authorizeURL(
+                authorizeBase: emulator ? emulatorURL! : "https://app.hubspot.com", clientId: client.clientId,
+                redirectURI: settings.redirectURI(.hubspot), scopes: ["oauth", "crm.objects.contacts.read", "crm.objects.contacts.write", "crm.schemas.contacts.read"],
+                state: state, codeChallenge: challenge)
+        case .salesforce:
+            return SalesforceOAuth.authorizeURL(
+                loginURL: login!, clientId: client.clientId, redirectURI: settings.redirectURI(.salesforce), state: state, codeChallenge: challenge)
+        }
+    }
+
+    /// Finishes an authorization: checks the state (once, within 10 minutes), exchanges the code, verifies
+    /// and stores the account.
+    public func finishAuthorization(crm: CRM, code: String, state: String, settings: OAuthSettings) async throws(ServiceError) -> AccountRecord {
+        guard let pending = try? await store.takeOAuthState(state), pending.crm == crm.rawValue,
+            Date().timeIntervalSince(pending.createdAt) < Self.authorizationLifetime
+        else {
+            throw ServiceError(.badRequest, "invalid_state", "The authorization is unknown, used or expired; start again.")
+        }
+        guard let client = settings.client(crm, emulator: pending.emulator) else {
+            throw ServiceError(.unprocessable, "oauth_not_configured", "OAuth is not configured for \(crm.rawValue).")
+        }
+        let exchange = OAuthExchange(client: self.client, logger: logger)
+        let credentials: CRMCredentials
+        let baseURL: String?
+        do {
+            switch crm {
+            case .hubspot:
+                let api = pending.emulator ? settings.emulatorURLs[.hubspot]! : "https://api.hubapi.com"
+                baseURL = pending.emulator ? api : nil
+                credentials = try await exchange.hubspot(
+                    code: code, redirectURI: settings.redirectURI(.hubspot), clientId: client.clientId, clientSecret: client.clientSecret,
+                    codeVerifier: pending.codeVerifier, apiBaseURL: api)
+            case .salesforce:
+                credentials = try await exchange.salesforce(
+                    code: code, redirectURI: settings.redirectURI(.salesforce), clientId: client.clientId, clientSecret: client.clientSecret,
+                    codeVerifier: pending.codeVerifier, loginURL: pending.loginURL ?? "https://login.salesforce.com")
+                baseURL = credentials.instanceURL
+            }
+        } catch {
+            throw ServiceError(.unprocessable, "account_verification_failed", "The \(crm.rawValue) authorization failed: \(error.message)")
+        }
+        return try await store(crm: crm, name: pending.name, credentials: credentials, baseURL: baseURL, emulator: pending.emulator)
+    }
+}

@@ -1,0 +1,134 @@
+import AsyncHTTPClient
+import ContactSyncCRM
+import ContactSyncCore
+import ContactSyncStore
+import Foundation
+import Logging
+
+/// OAuth client settings for one CRM.
+public struct OAuthClientSettings: Sendable, Hashable {
+    public var clientId: String
+    public var clientSecret: String
+
+    public init(clientId: String, clientSecret: String) {
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+    }
+}
+
+/// Connecting, verifying, listing and disconnecting CRM accounts.
+public struct AccountService: Sendable {
+    /// How an account is to be connected.
+    public enum Connection: Sendable {
+        case hubspotToken(name: String, accessToken: String, baseURL: String?)
+        case salesforceSession(name: String, instanceURL: String, accessToken: String, refreshToken: String?, clientId: String?, clientSecret: String?, loginURL: String?)
+        /// The built-in emulator at `baseURL`, with a fresh `test-…` token.
+        case emulator(crm: CRM, name: String?, baseURL: String)
+    }
+
+    let store: Store
+    let connectors: Connectors
+    let client: HTTPClient
+    let logger: Logger
+
+    public init(store: Store, connectors: Connectors, client: HTTPClient, logger: Logger) {
+        self.store = store
+        self.connectors = connectors
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Verifies the credentials with the CRM and stores the account (credentials sealed).
+    public func connect(_ connection: Connection) async throws(ServiceError) -> AccountRecord {
+        let crm: CRM
+        let name: String
+        let credentials: CRMCredentials
+        let baseURL: String?
+        var emulator = false
+        switch connection {
+        case .hubspotToken(let accountName, let token, let url):
+            (crm, name, baseURL) = (.hubspot, accountName, url)
+            credentials = CRMCredentials(accessToken: token)
+        case .salesforceSession(let accountName, let instanceURL, let token, let refresh, let clientId, let secret, let login):
+            (crm, name, baseURL) = (.salesforce, accountName, instanceURL)
+            credentials = CRMCredentials(
+                accessToken: token, refreshToken: refresh, clientId: clientId, clientSecret: secret, instanceURL: instanceURL,
+                loginURL: login ?? "https://login.salesforce.com")
+        case .emulator(let emulatedCRM, let accountName, let url):
+            crm = emulatedCRM
+            name = accountName ?? (emulatedCRM == .hubspot ? "HubSpot emulator" : "Salesforce emulator")
+            baseURL = url
+            emulator = true
+            // The emulators accept any `test-…` token; each is its own app or user.
+            let token = "test-" + Store.newId("contact-sync")
+            credentials = emulatedCRM == .hubspot
+                ? CRMCredentials(accessToken: token)
+                : CRMCredentials(accessToken: token, instanceURL: url, loginURL: url)
+        }
+        return try await store(crm: crm, name: name, credentials: credentials, baseURL: baseURL, emulator: emulator)
+    }
+
+    /// Verifies `credentials` and stores a new account.
+    public func store(crm: CRM, name: String, credentials: CRMCredentials, baseURL: String?, emulator: Bool) async throws(ServiceError) -> AccountRecord {
+        let probe = await connectors.probe(crm: crm, credentials: credentials, baseURL: baseURL)
+        let identity: AccountIdentity
+        do {
+            identity = try await probe.verify(log: nil)
+        } catch {
+            logger.info("account verification failed", metadata: ["crm": "\(crm.rawValue)", "code": "\(error.code)"])
+            throw ServiceError(.unprocessable, "account_verification_failed", "The \(crm.rawValue) account could not be verified: \(error.message)")
+        }
+        let now = Date()
+        do {
+            let record = AccountRecord(
+                id: Store.newId("acc"), crm: crm, name: name, status: .connected, baseURL: baseURL,
+                sealedCredentials: try await connectors.seal(credentials),
+                identity: String(decoding: try JSONEncoder().encode(identity), as: UTF8.self), emulator: emulator, createdAt: now, updatedAt: now)
+            try await store.insertAccount(record)
+            logger.info("account connected", metadata: ["account": "\(record.id)", "crm": "\(crm.rawValue)"])
+            return record
+        } catch {
+            throw ServiceError(.unavailable, "storage_failed", "The account could not be stored.")
+        }
+    }
+
+    public func account(id: String) async throws(ServiceError) -> AccountRecord {
+        guard let account = try? await store.account(id: id) else { throw .notFound("Account \(id)") }
+        return account
+    }
+
+    /// The account's contact fields with their metadata.
+    public func fields(accountId: String) async throws(ServiceError) -> [CRMField] {
+        let account = try await account(id: accountId)
+        do {
+            return try await connectors.connector(for: account).contactFields(log: nil)
+        } catch let error as CRMError {
+            if error.code == .reconnectRequired { await connectors.markReconnectRequired(accountId: account.id) }
+            throw ServiceError(.unavailable, "crm_unavailable", "The CRM could not list its fields: \(error.message)")
+        } catch {
+            throw ServiceError(.unavailable, "crm_unavailable", "The account's credentials could not be opened.")
+        }
+    }
+
+    /// Deletes the account unless an action uses it.
+    public func delete(accountId: String) async throws(ServiceError) {
+        _ = try await account(id: accountId)
+        guard (try? await store.deleteAccount(id: accountId)) == true else {
+            throw ServiceError(.conflict, "account_in_use", "Actions use this account; delete or move them first.")
+        }
+        await connectors.forget(accountId: accountId)
+    }
+}
+
+extension AccountService {
+    /// A page of accounts.
+    public func page(limit: Int, cursor: String?) async throws(ServiceError) -> Page<AccountRecord> {
+        do {
+            return try await store.accounts(limit: limit, cursor: cursor)
+        } catch StoreError.invalidCursor {
+            throw ServiceError(.badRequest, "invalid_request", "The cursor is not valid.")
+        } catch {
+            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+        }
+    }
+}

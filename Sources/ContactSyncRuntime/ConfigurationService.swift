@@ -1,0 +1,173 @@
+import ContactSyncCore
+import ContactSyncStore
+import Foundation
+
+/// What an operator configures: agent fields, actions (validated against the account's live fields), agents.
+public struct ConfigurationService: Sendable {
+    let store: Store
+    let accounts: AccountService
+
+    public init(store: Store, accounts: AccountService) {
+        self.store = store
+        self.accounts = accounts
+    }
+
+    private func attempt<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {
+        do {
+            return try await body()
+        } catch let error as ServiceError {
+            throw error
+        } catch StoreError.invalidCursor {
+            throw ServiceError(.badRequest, "invalid_request", "The cursor is not valid.")
+        } catch {
+            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+        }
+    }
+
+    // MARK: Agent fields
+
+    public func agentFields() async throws(ServiceError) -> [AgentField] {
+        try await attempt { try await store.agentFields() }
+    }
+
+    public func createAgentField(key: String, label: String?, contactAttribute: Bool) async throws(ServiceError) -> AgentField {
+        guard AgentField.isValidKey(key) else {
+            throw ServiceError(.unprocessable, "invalid_field_key", "A field key is a lowercase letter followed by up to 63 lowercase letters, digits or underscores.")
+        }
+        let field = AgentField(key: key, label: (label?.isBlank ?? true) ? key : label!.trimmed, builtIn: false, contactAttribute: contactAttribute)
+        do {
+            try await store.insertAgentField(field, now: Date())
+        } catch StoreError.conflict {
+            throw ServiceError(.conflict, "field_exists", "An agent field '\(key)' exists already.")
+        } catch {
+            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+        }
+        return field
+    }
+
+    public func deleteAgentField(key: String) async throws(ServiceError) {
+        if AgentField.builtIns.contains(where: { $0.key == key }) {
+            throw ServiceError(.conflict, "field_built_in", "Built-in agent fields cannot be deleted.")
+        }
+        switch try await attempt({ try await store.deleteAgentField(key: key) }) {
+        case nil: throw .notFound("Agent field \(key)")
+        case false?: throw ServiceError(.conflict, "field_in_use", "Actions map this field; remove those mappings first.")
+        case true?: return
+        }
+    }
+
+    // MARK: Actions
+
+    /// Checks `action` against its template, its account's live fields and the agent fields; every
+    /// problem is listed.
+    func validate(_ action: Action) async throws(ServiceError) {
+        let account = try? await store.account(id: action.accountId)
+        var facts: ActionValidator.AccountFacts?
+        if let account {
+            facts = .init(crm: account.crm, fields: try await accounts.fields(accountId: account.id))
+        }
+        let agentFields = Set(try await agentFields().map(\.key))
+        let problems = ActionValidator.problems(for: action, account: facts, agentFields: agentFields)
+        guard problems.isEmpty else {
+            throw ServiceError(
+                .unprocessable, "invalid_action", problems.map(\.message).joined(separator: " "),
+                details: problems.map {
+                    ServiceError.Detail(code: $0.code.rawValue, message: $0.message, crmField: $0.crmField, agentField: $0.agentField, reason: $0.reason?.rawValue)
+                })
+        }
+    }
+
+    public func createAction(_ draft: Action) async throws(ServiceError) -> StoredAction {
+        var action = draft
+        action.id = Store.newId("act")
+        try await validate(action)
+        let now = Date()
+        try await attempt { try await store.insertAction(action, now: now) }
+        return StoredAction(action: action, createdAt: now)
+    }
+
+    public func updateAction(id: String, _ draft: Action) async throws(ServiceError) -> StoredAction {
+        let existing = try await action(id: id)
+        var action = draft
+        action.id = id
+        try await validate(action)
+        try await attempt { try await store.updateAction(action, now: Date()) }
+        return StoredAction(action: action, createdAt: existing.createdAt)
+    }
+
+    public func action(id: String) async throws(ServiceError) -> StoredAction {
+        guard let found = try await attempt({ try await store.action(id: id) }) else { throw .notFound("Action \(id)") }
+        return found
+    }
+
+    public func actions(limit: Int, cursor: String?) async throws(ServiceError) -> Page<StoredAction> {
+        try await attempt { try await store.actions(limit: limit, cursor: cursor) }
+    }
+
+    public func deleteAction(id: String) async throws(ServiceError) {
+        switch try await attempt({ try await store.deleteAction(id: id) }) {
+        case nil: throw .notFound("Action \(id)")
+        case false?: throw ServiceError(.conflict, "action_in_use", "Agents have this action; remove it from them first.")
+        case true?: return
+        }
+    }
+
+    // MARK: Agents
+
+    private func checkAgent(_ agent: Agent) async throws(ServiceError) {
+        var details: [ServiceError.Detail] = []
+        if agent.name.isBlank { details.append(.init(code: "name_required", message: "The agent needs a name.")) }
+        let known = Set(try await attempt { try await store.actions(ids: agent.actionIds) }.map(\.action.id))
+        for id in agent.actionIds where !known.contains(id) {
+            details.append(.init(code: "unknown_action", message: "No action has id '\(id)'.", actionId: id))
+        }
+        if Set(agent.actionIds).count != agent.actionIds.count {
+            details.append(.init(code: "duplicate_action", message: "An action is listed twice."))
+        }
+        guard details.isEmpty else {
+            throw ServiceError(.unprocessable, "invalid_agent", details.compactMap(\.message).joined(separator: " "), details: details)
+        }
+    }
+
+    public func createAgent(name: String, channel: AgentChannel, actionIds: [String]) async throws(ServiceError) -> StoredAgent {
+        let agent = Agent(id: Store.newId("agt"), name: name.trimmed, channel: channel, actionIds: actionIds)
+        try await checkAgent(agent)
+        let now = Date()
+        try await attempt { try await store.insertAgent(agent, now: now) }
+        return StoredAgent(agent: agent, createdAt: now)
+    }
+
+    public func updateAgent(id: String, name: String, channel: AgentChannel, actionIds: [String]) async throws(ServiceError) -> StoredAgent {
+        let existing = try await agent(id: id)
+        let agent = Agent(id: id, name: name.trimmed, channel: channel, actionIds: actionIds)
+        try await checkAgent(agent)
+        try await attempt { try await store.updateAgent(agent, now: Date()) }
+        return StoredAgent(agent: agent, createdAt: existing.createdAt)
+    }
+
+    public func agent(id: String) async throws(ServiceError) -> StoredAgent {
+        guard let found = try await attempt({ try await store.agent(id: id) }) else { throw .notFound("Agent \(id)") }
+        return found
+    }
+
+    public func agents(limit: Int, cursor: String?) async throws(ServiceError) -> Page<StoredAgent> {
+        try await attempt { try await store.agents(limit: limit, cursor: cursor) }
+    }
+
+    public func deleteAgent(id: String) async throws(ServiceError) {
+        guard try await attempt({ try await store.deleteAgent(id: id) }) else { throw .notFound("Agent \(id)") }
+    }
+
+    /// Tool definitions for the agent's enabled in-conversation actions.
+    public func tools(agentId: String) async throws(ServiceError) -> [ToolDefinition] {
+        let agent = try await agent(id: agentId).agent
+        let actions = try await attempt { try await store.actions(ids: agent.actionIds) }
+        let fields = try await agentFields()
+        var tools: [ToolDefinition] = []
+        for stored in actions where !stored.action.offlineSync && stored.action.enabled {
+            guard let template = Template.named(stored.action.template) else { continue }
+            tools.append(ToolDefinition.make(action: stored.action, template: template, agentFields: fields, takenNames: Set(tools.map(\.function.name))))
+        }
+        return tools
+    }
+}

@@ -1,0 +1,95 @@
+import AsyncHTTPClient
+import ContactSyncCRM
+import ContactSyncCore
+import ContactSyncStore
+import Foundation
+import Logging
+
+/// Builds and keeps one connector per account, opening its sealed credentials, persisting renewed ones
+/// (sealed again), and marking the account `reconnect_required` when its grant is gone.
+public actor Connectors {
+    private let store: Store
+    private let secrets: SecretBox
+    private let client: HTTPClient
+    private let logger: Logger
+    private var cache: [String: any CRMConnector] = [:]
+    /// Where the built-in emulators run now; emulator accounts follow them across restarts.
+    private let emulatorURLs: [CRM: String]
+    /// Settings applied to every connector (timeouts, retries).
+    public var retry = RetryPolicy()
+    public var timeout: Duration = .seconds(30)
+
+    public init(store: Store, secrets: SecretBox, client: HTTPClient, logger: Logger, emulatorURLs: [CRM: String] = [:]) {
+        self.emulatorURLs = emulatorURLs
+        self.store = store
+        self.secrets = secrets
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The connector for a stored account.
+    public func connector(for account: AccountRecord) throws -> any CRMConnector {
+        if let known = cache[account.id] { return known }
+        var credentials = try JSONDecoder().decode(CRMCredentials.self, from: try secrets.open(account.sealedCredentials))
+        var baseURL = account.baseURL
+        if account.emulator, let current = emulatorURLs[account.crm] {
+            baseURL = current
+            if account.crm == .salesforce { (credentials.instanceURL, credentials.loginURL) = (current, current) }
+        }
+        let connector = makeConnector(crm: account.crm, credentials: credentials, baseURL: baseURL, accountId: account.id)
+        cache[account.id] = connector
+        return connector
+    }
+
+    /// A connector for credentials not stored yet (to verify them before an account is created).
+    public func probe(crm: CRM, credentials: CRMCredentials, baseURL: String?) -> any CRMConnector {
+        makeConnector(crm: crm, credentials: credentials, baseURL: baseURL, accountId: nil)
+    }
+
+    /// Forgets an account's connector (after a reconnect or a delete).
+    public func forget(accountId: String) {
+        cache[accountId] = nil
+    }
+
+    /// Seals credentials for storage.
+    public func seal(_ credentials: CRMCredentials) throws -> Data {
+        try secrets.seal(try JSONEncoder().encode(credentials))
+    }
+
+    /// Marks the account as needing a new connection.
+    public func markReconnectRequired(accountId: String) async {
+        do {
+            try await store.updateAccountStatus(id: accountId, status: .reconnectRequired, now: Date())
+            logger.warning("account needs reconnecting", metadata: ["account": "\(accountId)"])
+        } catch {
+            logger.error("could not mark account", metadata: ["account": "\(accountId)", "error": "\(error)"])
+        }
+        cache[accountId] = nil
+    }
+
+    private func makeConnector(crm: CRM, credentials: CRMCredentials, baseURL: String?, accountId: String?) -> any CRMConnector {
+        let persist: @Sendable (CRMCredentials) async -> Void = { [store, secrets, logger] renewed in
+            guard let accountId else { return }
+            do {
+                let sealed = try secrets.seal(try JSONEncoder().encode(renewed))
+                try await store.updateAccountCredentials(id: accountId, sealed: sealed, status: .connected, now: Date())
+                logger.info("account credentials renewed", metadata: ["account": "\(accountId)"])
+            } catch {
+                logger.error("could not persist renewed credentials", metadata: ["account": "\(accountId)", "error": "\(error)"])
+            }
+        }
+        switch crm {
+        case .hubspot:
+            var settings = HubSpotConnector.Settings()
+            if let baseURL { settings.baseURL = baseURL }
+            settings.retry = retry
+            settings.timeout = timeout
+            return HubSpotConnector(client: client, credentials: credentials, settings: settings, logger: logger, onCredentialsRenewed: persist)
+        case .salesforce:
+            var settings = SalesforceConnector.Settings()
+            settings.retry = retry
+            settings.timeout = timeout
+            return SalesforceConnector(client: client, credentials: credentials, settings: settings, logger: logger, onCredentialsRenewed: persist)
+        }
+    }
+}

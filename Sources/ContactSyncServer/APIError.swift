@@ -1,0 +1,110 @@
+import ContactSyncRuntime
+import Foundation
+import Hummingbird
+
+/// An API error answer: `{"error":{"code","message","details":[…]}}`.
+struct APIError: Error, HTTPResponseError {
+    let status: HTTPResponse.Status
+    let code: String
+    let message: String
+    var details: [ServiceError.Detail] = []
+
+    var headers: HTTPFields { [.contentType: "application/json"] }
+
+    private struct Body: Encodable {
+        struct Inner: Encodable {
+            let code: String
+            let message: String
+            let details: [ServiceError.Detail]
+        }
+        let error: Inner
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try JSONEncoder().encode(Body(error: .init(code: code, message: message, details: details)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func invalidRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "invalid_request", message: message) }
+    static func notFound(_ message: String = "Not found.") -> APIError { APIError(status: .notFound, code: "not_found", message: message) }
+
+    init(status: HTTPResponse.Status, code: String, message: String, details: [ServiceError.Detail] = []) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    init(_ error: ServiceError) {
+        let status: HTTPResponse.Status = switch error.kind {
+        case .badRequest: .badRequest
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .unprocessable: .unprocessableContent
+        case .unavailable: .serviceUnavailable
+        }
+        self.init(status: status, code: error.code, message: error.message, details: error.details)
+    }
+}
+
+/// Turns every failure into a JSON error with a code: bad input is a 4xx, never a 500.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch let error as ServiceError {
+            return try APIError(error).response(from: request, context: context)
+        } catch let error as DecodingError {
+            return try APIError.invalidRequest(Self.describe(error)).response(from: request, context: context)
+        } catch let error as HTTPError {
+            let mapped: APIError = switch error.status {
+            case .contentTooLarge: APIError(status: .contentTooLarge, code: "payload_too_large", message: "The request body is over the limit.")
+            case .notFound: .notFound("No such route.")
+            case .methodNotAllowed: APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "Method not allowed.")
+            case .unauthorized: APIError(status: .unauthorized, code: "unauthorized", message: "A valid API key is required.")
+            default:
+                error.status.code < 500
+                    ? APIError(status: error.status, code: "invalid_request", message: error.body ?? "The request is not valid.")
+                    : APIError(status: .internalServerError, code: "internal_error", message: "Something went wrong.")
+            }
+            return try mapped.response(from: request, context: context)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(type(of: error))", "path": "\(request.uri.path)"])
+            return try APIError(status: .internalServerError, code: "internal_error", message: "Something went wrong.").response(from: request, context: context)
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "The body is not valid JSON of the expected shape." : "Invalid value at \(path)."
+        case .keyNotFound(let key, let context):
+            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            return "Missing \(path)."
+        @unknown default:
+            return "The body is not valid JSON."
+        }
+    }
+}
+
+/// Requires `Authorization: Bearer <api key>` on every `/v1` route. Keys are checked by hash; verified
+/// hashes are remembered so a request costs no database round trip.
+struct APIKeyMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let isValid: @Sendable (String) async -> Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            case let key = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), !key.isEmpty,
+            await isValid(key)
+        else {
+            throw APIError(status: .unauthorized, code: "unauthorized", message: "A valid API key is required (Authorization: Bearer <key>).")
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,37 @@
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import Logging
+
+/// Everything `buildApplication(configuration:)` needs.
+public struct AppConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var database: StoreLocation
+    /// Holds the SQLite file and the generated secret key file.
+    public var dataDirectory: String
+    /// The URL users reach contact-sync at (OAuth callbacks); by default `http://host:port`.
+    public var publicURL: String?
+    /// How long after its last message a text conversation ends.
+    public var textIdleSeconds = 600
+    /// The built-in emulators' URLs, when they run.
+    public var emulatorURLs: [CRM: String] = [:]
+    /// `CONTACT_SYNC_API_KEY`; when nil and no key is stored, one is generated and announced once.
+    public var apiKey: String?
+    /// `CONTACT_SYNC_SECRET_KEY` (base64, 32 bytes); when nil, a key file in `dataDirectory` is used.
+    public var secretKey: String?
+    public var hubspotClient: OAuthClientSettings?
+    public var salesforceClient: OAuthClientSettings?
+    /// Largest accepted request body.
+    public var maxBodyBytes = 1 << 20
+    /// Receives lines meant for the operator (a generated API key).
+    public var announce: @Sendable (String) -> Void = { _ in }
+    public var logger = Logger(label: "contact-sync")
+
+    public init(database: StoreLocation, dataDirectory: String) {
+        self.database = database
+        self.dataDirectory = dataDirectory
+    }
+
+    var resolvedPublicURL: String { publicURL ?? "http://\(host):\(port)" }
+}

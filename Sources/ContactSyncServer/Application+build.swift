@@ -1,0 +1,87 @@
+import AsyncHTTPClient
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The contact-sync version reported by `/health`.
+public let contactSyncVersion = "0.1.0"
+
+/// Builds the server for `serve` and for tests: opens and migrates the store, loads the secret key,
+/// makes sure an API key exists, and wires the services to the routes.
+public func buildApplication(configuration: AppConfiguration) async throws -> some ApplicationProtocol {
+    let logger = configuration.logger
+    let store = try await Store.open(configuration.database, logger: logger)
+    try await store.migrate()
+    let secrets = try SecretBox.load(base64Key: configuration.secretKey, directory: configuration.dataDirectory)
+    try await ensureAPIKey(store: store, configuration: configuration)
+
+    let connectors = Connectors(store: store, secrets: secrets, client: .shared, logger: logger, emulatorURLs: configuration.emulatorURLs)
+    let accounts = AccountService(store: store, connectors: connectors, client: .shared, logger: logger)
+    let settings = ConfigurationService(store: store, accounts: accounts)
+    let oauth = OAuthSettings(
+        hubspot: configuration.hubspotClient, salesforce: configuration.salesforceClient, publicURL: configuration.resolvedPublicURL,
+        emulatorURLs: configuration.emulatorURLs)
+
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.get("health") { _, _ in HealthView(status: "ok", version: contactSyncVersion) }
+    router.get("openapi.yaml") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+    }
+    let keys = VerifiedKeys(store: store)
+    let v1 = router.group("v1").add(middleware: APIKeyMiddleware(isValid: { await keys.isValid($0) }))
+    AccountRoutes(accounts: accounts, oauth: oauth, emulatorURLs: configuration.emulatorURLs).add(to: v1, root: router)
+    ConfigurationRoutes(configuration: settings).add(to: v1)
+
+    var app = Application(
+        router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "contact-sync"),
+        logger: logger)
+    app.addServices(StoreCloser(store: store))
+    return app
+}
+
+/// Stores `CONTACT_SYNC_API_KEY`'s hash, or on a first start without it generates a key and announces it once.
+func ensureAPIKey(store: Store, configuration: AppConfiguration) async throws {
+    if let key = configuration.apiKey, !key.isEmpty {
+        try await store.addAPIKey(key, now: Date())
+    } else if try await !store.hasAPIKeys() {
+        let key = Store.newId("csk")
+        try await store.addAPIKey(key, now: Date())
+        configuration.announce("Generated an API key (shown once, stored hashed): \(key)")
+    }
+}
+
+struct HealthView: ResponseEncodable {
+    let status: String
+    let version: String
+}
+
+/// Remembers API key hashes already found valid.
+actor VerifiedKeys {
+    let store: Store
+    private var known: Set<String> = []
+
+    init(store: Store) { self.store = store }
+
+    func isValid(_ key: String) async -> Bool {
+        let digest = Store.hash(apiKey: key)
+        if known.contains(digest) { return true }
+        guard (try? await store.isValid(apiKey: key)) == true else { return false }
+        known.insert(digest)
+        return true
+    }
+}
+
+/// Closes the store when the service group shuts down.
+struct StoreCloser: Service {
+    let store: Store
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await store.close()
+    }
+}
