@@ -88,6 +88,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ContactSyncCoreTests", dependencies: ["ContactSyncCore"]),
+        .testTarget(
+            name: "ContactSyncServerTests",
+            dependencies: [
+                "ContactSyncServer", "ContactSyncStore", "ContactSyncCore", "CRMEmulators",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(name: "ContactSyncStoreTests", dependencies: ["ContactSyncStore", .product(name: "SQLKit", package: "sql-kit")]),
         .testTarget(
             name: "ContactSyncCRMTests",

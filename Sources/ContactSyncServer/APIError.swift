@@ -1,6 +1,7 @@
 import ContactSyncRuntime
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// An API error answer: `{"error":{"code","message","details":[…]}}`.
 struct APIError: Error, HTTPResponseError {
@@ -58,6 +59,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as ServiceError {
             return try APIError(error).response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            return try APIError(status: .contentTooLarge, code: "payload_too_large", message: "The request body is over the limit.")
+                .response(from: request, context: context)
         } catch let error as DecodingError {
             return try APIError.invalidRequest(Self.describe(error)).response(from: request, context: context)
         } catch let error as HTTPError {

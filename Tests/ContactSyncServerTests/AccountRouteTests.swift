@@ -1,0 +1,132 @@
+import ContactSyncCore
+import ContactSyncServer
+import Foundation
+import Hummingbird
+import Testing
+
+@Suite("Routes: accounts, fields, OAuth")
+struct AccountRouteTests {
+    @Test("the built-in emulators connect with no credentials, for both CRMs", arguments: [CRM.hubspot, .salesforce])
+    func emulatorAccounts(crm: CRM) async throws {
+        try await withServer { api in
+            let answer = try await api.call(.post, "/v1/accounts", json: #"{"crm":"\#(crm.rawValue)","emulator":true,"name":"Demo"}"#)
+            #expect(answer.status == .created)
+            #expect(answer.string("status") == "connected")
+            #expect(answer.string("name") == "Demo")
+            #expect(answer.json?["emulator"] as? Bool == true)
+            let id = try #require(answer.string("id"))
+            #expect(try await api.call(.get, "/v1/accounts/\(id)").string("id") == id)
+        }
+    }
+
+    @Test("token accounts are verified on connect; a bad token is 422 account_verification_failed")
+    func tokenAccounts() async throws {
+        try await withServer { api in
+            let hubspot = try await api.call(.post, "/v1/accounts", json: #"{"crm":"hubspot","name":"Acme","accessToken":"test-acme","baseURL":"\#(api.hubspotURL)"}"#)
+            #expect(hubspot.status == .created)
+            let salesforce = try await api.call(.post, "/v1/accounts", json: #"{"crm":"salesforce","name":"Acme","instanceURL":"\#(api.salesforceURL)","accessToken":"test-acme"}"#)
+            #expect(salesforce.status == .created)
+            let bad = try await api.call(.post, "/v1/accounts", json: #"{"crm":"hubspot","name":"Acme","accessToken":"pat-na1-wrong","baseURL":"\#(api.hubspotURL)"}"#)
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.errorCode == "account_verification_failed")
+            for body in [#"{"crm":"hubspot","accessToken":"x"}"#, #"{"crm":"hubspot","name":"A"}"#, #"{"crm":"salesforce","name":"A","accessToken":"x"}"#,
+                         #"{"crm":"hubspot","name":"A","accessToken":"x","baseURL":"not a url"}"#] {
+                let answer = try await api.call(.post, "/v1/accounts", json: body)
+                #expect(answer.status == .badRequest, "\(body)")
+                #expect(answer.errorCode == "invalid_request")
+            }
+        }
+    }
+
+    @Test("accounts list with limit and cursor; unknown ids are 404")
+    func listAndPaging() async throws {
+        try await withServer { api in
+            var ids: [String] = []
+            for crm in [CRM.hubspot, .salesforce, .hubspot] { ids.append(try await api.emulatorAccount(crm)) }
+            let first = try await api.call(.get, "/v1/accounts?limit=2")
+            #expect(first.items.compactMap { $0["id"] as? String } == Array(ids.prefix(2)))
+            let cursor = try #require(first.string("nextCursor"))
+            let second = try await api.call(.get, "/v1/accounts?limit=2&cursor=\(cursor)")
+            #expect(second.items.compactMap { $0["id"] as? String } == [ids[2]])
+            #expect(second.json?["nextCursor"] is NSNull)
+            let missing = try await api.call(.get, "/v1/accounts/acc_nope")
+            #expect(missing.status == .notFound)
+            #expect(missing.errorCode == "not_found")
+            #expect(try await api.call(.delete, "/v1/accounts/acc_nope").status == .notFound)
+        }
+    }
+
+    @Test("fields carry mappability and reasons")
+    func fields() async throws {
+        try await withServer { api in
+            let salesforce = try await api.emulatorAccount(.salesforce)
+            let fields = try await api.call(.get, "/v1/accounts/\(salesforce)/fields").items
+            let byName = Dictionary(uniqueKeysWithValues: fields.compactMap { field in (field["name"] as? String).map { ($0, field) } })
+            #expect(byName["LastName"]?["mappable"] as? Bool == true)
+            #expect(byName["LastName"]?["requiredOnCreate"] as? Bool == true)
+            #expect(byName["LastName"]?["reason"] is NSNull)
+            #expect(byName["Birthdate"]?["reason"] as? String == "unsupported_type")
+            #expect(byName["Name"]?["reason"] as? String == "read_only")
+            #expect(byName["Display_Label__c"]?["reason"] as? String == "calculated")
+            #expect(byName["Preferred_Channel__c"]?["picklistValues"] as? [String] == ["Email", "Phone", "Chat"])
+            let hubspot = try await api.emulatorAccount(.hubspot)
+            let properties = try await api.call(.get, "/v1/accounts/\(hubspot)/fields").items
+            #expect(properties.first { $0["name"] as? String == "ai_conversation_summary" }?["mappable"] as? Bool == true)
+            #expect(properties.first { $0["name"] as? String == "nps_score" }?["reason"] as? String == "unsupported_type")
+            #expect(try await api.call(.get, "/v1/accounts/acc_nope/fields").status == .notFound)
+        }
+    }
+
+    @Test("an account in use cannot be deleted (409 account_in_use); an unused one can (204)")
+    func deleteAccount() async throws {
+        try await withServer { api in
+            let used = try await api.emulatorAccount(.hubspot)
+            let action = #"{"template":"hubspot.upsert_contact","name":"Save","intent":"i","accountId":"\#(used)","mappings":[{"crmField":"email","agentField":"email"}]}"#
+            #expect(try await api.call(.post, "/v1/actions", json: action).status == .created)
+            let refused = try await api.call(.delete, "/v1/accounts/\(used)")
+            #expect(refused.status == .conflict)
+            #expect(refused.errorCode == "account_in_use")
+            let unused = try await api.emulatorAccount(.salesforce)
+            #expect(try await api.call(.delete, "/v1/accounts/\(unused)").status == .noContent)
+            #expect(try await api.call(.get, "/v1/accounts/\(unused)").status == .notFound)
+        }
+    }
+
+    @Test("OAuth with state and PKCE, authorize to callback, for both CRMs (against the emulators)", arguments: [CRM.hubspot, .salesforce])
+    func oauth(crm: CRM) async throws {
+        try await withServer { api in
+            let start = try await api.call(.get, "/v1/oauth/\(crm.rawValue)/authorize?name=Acme%20CRM&emulator=true")
+            #expect(start.status == .found)
+            let location = try #require(start.headers[.location])
+            #expect(location.contains("code_challenge="))
+            #expect(location.contains("state="))
+            let (code, state) = try await approve(location)
+            let done = try await api.call(.get, "/oauth/\(crm.rawValue)/callback?code=\(code)&state=\(state)", key: nil)
+            #expect(done.status == .created)
+            #expect(done.string("name") == "Acme CRM")
+            #expect(done.string("crm") == crm.rawValue)
+            let replay = try await api.call(.get, "/oauth/\(crm.rawValue)/callback?code=\(code)&state=\(state)", key: nil)
+            #expect(replay.status == .badRequest)
+            #expect(replay.errorCode == "invalid_state")
+        }
+    }
+
+    @Test("OAuth needs a configured client unless it targets the emulator; a denial is reported")
+    func oauthErrors() async throws {
+        try await withServer(configure: { $0.emulatorURLs = [:] }) { api in
+            let answer = try await api.call(.get, "/v1/oauth/hubspot/authorize?name=x")
+            #expect(answer.status == .unprocessableContent)
+            #expect(answer.errorCode == "oauth_not_configured")
+            #expect(try await api.call(.get, "/v1/oauth/hubspot/authorize?emulator=true").errorCode == "emulator_unavailable")
+            #expect(try await api.call(.post, "/v1/accounts", json: #"{"crm":"hubspot","emulator":true}"#).errorCode == "emulator_unavailable")
+            #expect(try await api.call(.get, "/v1/oauth/pipedrive/authorize").status == .notFound)
+            #expect(try await api.call(.get, "/oauth/hubspot/callback?error=access_denied", key: nil).errorCode == "authorization_denied")
+            #expect(try await api.call(.get, "/oauth/hubspot/callback", key: nil).errorCode == "invalid_request")
+        }
+        try await withServer(configure: { $0.hubspotClient = .init(clientId: "real-app", clientSecret: "s") }) { api in
+            let answer = try await api.call(.get, "/v1/oauth/hubspot/authorize?name=x")
+            #expect(answer.status == .found)
+            #expect(answer.headers[.location]?.hasPrefix("https://app.hubspot.com/oauth/authorize?client_id=real-app") == true)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ContactSyncCore
+import ContactSyncStore
+import Foundation
+import Logging
+import Hummingbird
+import Testing
+
+@Suite("Secrets never shown")
+struct SecretsTests {
+    @Test("no token appears in any API response or log line after connecting, refreshing and failing")
+    func noTokenLeaks() async throws {
+        let sink = LogSink()
+        try await withServer(logSink: sink) { api in
+            // Connect with a static token and with OAuth (which yields access and refresh tokens).
+            let staticToken = "test-static-secret-token-0123"
+            _ = try await api.call(.post, "/v1/accounts", json: #"{"crm":"hubspot","name":"Static","accessToken":"\#(staticToken)","baseURL":"\#(api.hubspotURL)"}"#)
+            let start = try await api.call(.get, "/v1/oauth/salesforce/authorize?name=OAuth&emulator=true")
+            let (code, state) = try await approve(start.headers[.location] ?? "")
+            let account = try await api.call(.get, "/oauth/salesforce/callback?code=\(code)&state=\(state)", key: nil)
+            let accountId = try #require(account.string("id"))
+
+            // Expire the issued access token so that the next call renews it.
+            let issued = try await storedTokens(api)
+            #expect(issued.count >= 4)
+            for token in issued { try await api.emulator(api.salesforceURL, .POST, "/_emulator/tokens/\(token)/expire") }
+            let fields = try await api.call(.get, "/v1/accounts/\(accountId)/fields")
+            #expect(fields.status == .ok)
+            let renewed = try await storedTokens(api)
+            #expect(Set(renewed) != Set(issued))
+
+            // Fail: a bad token, and a revoked grant.
+            _ = try await api.call(.post, "/v1/accounts", json: #"{"crm":"hubspot","name":"Bad","accessToken":"pat-na1-bad-secret-xyz","baseURL":"\#(api.hubspotURL)"}"#)
+            _ = try await api.call(.get, "/v1/accounts")
+
+            let secrets = [staticToken, "pat-na1-bad-secret-xyz", "emulator-secret"] + issued + renewed
+            let shown = api.bodies.text
+            for secret in secrets {
+                #expect(!shown.contains(secret), "a response shows \(secret.prefix(6))…")
+                #expect(!sink.text.contains(secret), "a log line shows \(secret.prefix(6))…")
+            }
+            #expect(sink.text.contains("account credentials renewed"))
+        }
+    }
+
+    /// Every token the stored accounts hold, read the way the server does: the sealed credentials opened
+    /// with the secret key.
+    func storedTokens(_ api: ServerHarness) async throws -> [String] {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let store = try await Store.open(api.database, logger: logger)
+        let box = try SecretBox(key: try #require(Data(base64Encoded: api.secretKey)))
+        var tokens: [String] = []
+        for account in try await store.allAccounts() {
+            let credentials = try JSONSerialization.jsonObject(with: try box.open(account.sealedCredentials)) as? [String: Any]
+            for key in ["accessToken", "refreshToken", "clientSecret"] {
+                if let token = credentials?[key] as? String { tokens.append(token) }
+            }
+        }
+        try await store.close()
+        return tokens
+    }
+}

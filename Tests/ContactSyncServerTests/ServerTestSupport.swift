@@ -1,0 +1,160 @@
+import AsyncHTTPClient
+import CRMEmulators
+import ContactSyncCore
+import ContactSyncServer
+import ContactSyncStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+let apiKey = "csk_test_key"
+
+/// Collects every log line, to check that no secret is ever logged.
+final class LogSink: Sendable {
+    let lines = Mutex<[String]>([])
+
+    var logger: Logger {
+        Logger(label: "contact-sync") { label in SinkHandler(sink: self) }
+    }
+
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+}
+
+struct SinkHandler: LogHandler {
+    let sink: LogSink
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        let all = self.metadata.merging(metadata ?? [:]) { _, new in new }
+        sink.lines.withLock { $0.append("\(level) \(message) \(all)") }
+    }
+}
+
+/// An answer from the API under test.
+struct APIAnswer: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let body: String
+
+    var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] }
+    var items: [[String: Any]] { json?["items"] as? [[String: Any]] ?? [] }
+    var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
+    var details: [[String: Any]] { (json?["error"] as? [String: Any])?["details"] as? [[String: Any]] ?? [] }
+    func string(_ key: String) -> String? { json?[key] as? String }
+}
+
+/// The API under test with the emulators beside it.
+struct ServerHarness: Sendable {
+    let client: any TestClientProtocol
+    let database: StoreLocation
+    let secretKey: String
+    let hubspotURL: String
+    let salesforceURL: String
+    /// Every body the API answered, to check that no secret is ever shown.
+    let bodies = BodyLog()
+
+    @discardableResult
+    func call(_ method: HTTPRequest.Method, _ uri: String, json: String? = nil, key: String? = apiKey, headers extra: HTTPFields = [:]) async throws -> APIAnswer {
+        var headers = extra
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        let body = String(buffer: response.body)
+        bodies.append(body)
+        return APIAnswer(status: response.status, headers: response.headers, body: body)
+    }
+
+    /// Connects an emulator account and returns its id.
+    func emulatorAccount(_ crm: CRM) async throws -> String {
+        let answer = try await call(.post, "/v1/accounts", json: #"{"crm":"\#(crm.rawValue)","emulator":true}"#)
+        guard answer.status == .created, let id = answer.string("id") else { throw HarnessError.unexpected(answer.body) }
+        return id
+    }
+
+    /// Sends a request straight to an emulator (its admin routes).
+    @discardableResult
+    func emulator(_ base: String, _ method: NIOHTTP1.HTTPMethod, _ path: String, json: String? = nil) async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 24)))
+    }
+}
+
+enum HarnessError: Error { case unexpected(String) }
+
+/// The bodies the API answered during a test.
+final class BodyLog: Sendable {
+    private let bodies = Mutex<[String]>([])
+    func append(_ body: String) { bodies.withLock { $0.append(body) } }
+    var text: String { bodies.withLock { $0.joined(separator: "\n") } }
+}
+
+/// Runs `body` against a fresh server (SQLite in a temporary directory) and fresh emulators.
+func withServer<T: Sendable>(
+    logSink: LogSink? = nil, configure: @Sendable (inout AppConfiguration) -> Void = { _ in },
+    _ body: @Sendable (ServerHarness) async throws -> T
+) async throws -> T {
+    var quiet = Logger(label: "emulator")
+    quiet.logLevel = .critical
+    let hubspot = try await HubSpotEmulator().start(logger: quiet)
+    let salesforce = try await SalesforceEmulator().start(logger: quiet)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-server-\(UUID().uuidString)").path
+    var configuration = AppConfiguration(database: .sqlite(path: directory + "/contact-sync.sqlite"), dataDirectory: directory)
+    configuration.apiKey = apiKey
+    configuration.secretKey = Data((0..<32).map { UInt8($0) }).base64EncodedString()
+    configuration.emulatorURLs = [.hubspot: hubspot.baseURL, .salesforce: salesforce.baseURL]
+    configuration.publicURL = "http://127.0.0.1:8080"
+    if let logSink {
+        configuration.logger = logSink.logger
+    } else {
+        var logger = Logger(label: "contact-sync")
+        logger.logLevel = .critical
+        configuration.logger = logger
+    }
+    configure(&configuration)
+    let settings = configuration
+    let app = try await buildApplication(configuration: configuration)
+    do {
+        let result = try await app.test(.router) { client in
+            try await body(ServerHarness(
+                client: client, database: settings.database, secretKey: settings.secretKey!, hubspotURL: hubspot.baseURL,
+                salesforceURL: salesforce.baseURL))
+        }
+        await hubspot.shutdown()
+        await salesforce.shutdown()
+        return result
+    } catch {
+        await hubspot.shutdown()
+        await salesforce.shutdown()
+        throw error
+    }
+}
+
+/// A client that does not follow redirects (OAuth callbacks are not served in tests).
+let noRedirects = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+
+/// Follows an authorize URL at an emulator and returns the callback query (code and state).
+func approve(_ authorizeURL: String) async throws -> (code: String, state: String) {
+    let response = try await noRedirects.execute(HTTPClientRequest(url: authorizeURL), timeout: .seconds(5))
+    let location = response.headers.first(name: "Location") ?? ""
+    let items = URLComponents(string: location)?.queryItems ?? []
+    guard let code = items.first(where: { $0.name == "code" })?.value, let state = items.first(where: { $0.name == "state" })?.value else {
+        throw HarnessError.unexpected(location)
+    }
+    return (code, state)
+}
