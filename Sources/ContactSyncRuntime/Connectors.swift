@@ -37,6 +37,9 @@ public actor Connectors {
             if account.crm == .salesforce { (credentials.instanceURL, credentials.loginURL) = (current, current) }
         }
         let connector = makeConnector(crm: account.crm, credentials: credentials, baseURL: baseURL, accountId: account.id)
+        if let stored = account.identity, let identity = try? JSONDecoder().decode(AccountIdentity.self, from: Data(stored.utf8)) {
+            connector.prime(identity: identity)
+        }
         cache[account.id] = connector
         return connector
     }

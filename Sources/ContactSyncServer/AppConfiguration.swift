@@ -1,6 +1,7 @@
 import ContactSyncCore
 import ContactSyncRuntime
 import ContactSyncStore
+import Foundation
 import Logging
 
 /// Everything `buildApplication(configuration:)` needs.
@@ -27,6 +28,8 @@ public struct AppConfiguration: Sendable {
     /// Receives lines meant for the operator (a generated API key).
     public var announce: @Sendable (String) -> Void = { _ in }
     public var logger = Logger(label: "contact-sync")
+    /// The clock; tests move it instead of waiting.
+    public var now: @Sendable () -> Date = { Date() }
 
     public init(database: StoreLocation, dataDirectory: String) {
         self.database = database

@@ -36,6 +36,10 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     let v1 = router.group("v1").add(middleware: APIKeyMiddleware(isValid: { await keys.isValid($0) }))
     AccountRoutes(accounts: accounts, oauth: oauth, emulatorURLs: configuration.emulatorURLs).add(to: v1, root: router)
     ConfigurationRoutes(configuration: settings).add(to: v1)
+    let now = configuration.now
+    let conversations = ConversationService(store: store, textIdleSeconds: configuration.textIdleSeconds, now: now)
+    let engine = RunEngine(store: store, connectors: connectors, logger: logger, now: now)
+    ConversationRoutes(conversations: conversations, engine: engine, now: now).add(to: v1)
 
     var app = Application(
         router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "contact-sync"),

@@ -45,6 +45,42 @@ enum Migrations {
                   login_url TEXT, emulator \(t.bool) NOT NULL, created_at \(t.double) NOT NULL)
                 """,
             ]),
+            (2, [
+                """
+                CREATE TABLE conversations (seq \(t.serial), id TEXT NOT NULL UNIQUE, agent_id TEXT NOT NULL, channel TEXT NOT NULL,
+                  started_at \(t.double) NOT NULL, last_message_at \(t.double), ends_at \(t.double), ended_at \(t.double),
+                  attributes TEXT NOT NULL, summary TEXT, message_count INTEGER NOT NULL)
+                """,
+                "CREATE INDEX conversations_ends_at ON conversations (ends_at)",
+                """
+                CREATE TABLE messages (seq \(t.serial), conversation_id TEXT NOT NULL, role TEXT NOT NULL, body TEXT NOT NULL,
+                  at \(t.double) NOT NULL)
+                """,
+                "CREATE INDEX messages_conversation ON messages (conversation_id)",
+                """
+                CREATE TABLE contact_attributes (email TEXT NOT NULL, field_key TEXT NOT NULL, value TEXT NOT NULL,
+                  updated_at \(t.double) NOT NULL, PRIMARY KEY (email, field_key))
+                """,
+                """
+                CREATE TABLE runs (seq \(t.serial), id TEXT NOT NULL UNIQUE, action_id TEXT NOT NULL, conversation_id TEXT,
+                  trigger_kind TEXT NOT NULL, status TEXT NOT NULL, dry_run \(t.bool) NOT NULL, input TEXT NOT NULL,
+                  idempotency_key TEXT, request_hash TEXT, result TEXT, attempts INTEGER NOT NULL,
+                  created_at \(t.double) NOT NULL, started_at \(t.double), finished_at \(t.double))
+                """,
+                "CREATE UNIQUE INDEX runs_idempotency ON runs (action_id, idempotency_key) WHERE idempotency_key IS NOT NULL",
+                "CREATE UNIQUE INDEX runs_offline_once ON runs (action_id, conversation_id) WHERE trigger_kind = 'offline'",
+                "CREATE INDEX runs_conversation ON runs (conversation_id)",
+                "CREATE INDEX runs_action ON runs (action_id)",
+                "CREATE INDEX runs_status ON runs (status)",
+                """
+                CREATE TABLE provenance (account_id TEXT NOT NULL, crm_record_id TEXT NOT NULL, run_id TEXT NOT NULL,
+                  created_at \(t.double) NOT NULL, PRIMARY KEY (account_id, crm_record_id))
+                """,
+                """
+                CREATE TABLE notes (action_id TEXT NOT NULL, conversation_id TEXT NOT NULL, note_id TEXT NOT NULL, contact_id TEXT NOT NULL,
+                  updated_at \(t.double) NOT NULL, PRIMARY KEY (action_id, conversation_id))
+                """,
+            ]),
         ]
     }
 }

@@ -7,7 +7,12 @@ extension Store {
 
     /// SHA-256 of an API key, hex; keys are stored only as this.
     public static func hash(apiKey: String) -> String {
-        SHA256.hash(data: Data(apiKey.utf8)).map { String(format: "%02x", $0) }.joined()
+        digest(apiKey)
+    }
+
+    /// SHA-256 of `text`, hex.
+    public static func digest(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     public func hasAPIKeys() async throws -> Bool {

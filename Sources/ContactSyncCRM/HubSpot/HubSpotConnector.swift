@@ -55,6 +55,10 @@ public struct HubSpotConnector: CRMConnector {
         self.cache = ConnectorCache()
     }
 
+    public func prime(identity: AccountIdentity) {
+        cache.setIdentity(identity)
+    }
+
     public func recordURL(contactId: String) -> String {
         "https://app.hubspot.com/contacts/\(cache.portalIdSnapshot ?? "0")/record/0-1/\(contactId)"
     }

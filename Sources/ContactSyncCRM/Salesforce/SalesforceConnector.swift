@@ -49,6 +49,10 @@ public struct SalesforceConnector: CRMConnector {
         self.usage = APIUsage()
     }
 
+    public func prime(identity: AccountIdentity) {
+        cache.setIdentity(identity)
+    }
+
     public func recordURL(contactId: String) -> String {
         (cache.instanceURLSnapshot ?? "") + "/lightning/r/Contact/\(contactId)/view"
     }

@@ -43,4 +43,6 @@ public protocol CRMConnector: Sendable {
     func updateContacts(_ inputs: [(id: String, properties: [String: String])], log: CRMCallLog?) async throws(CRMError) -> [RecordResult]
     /// A link to the contact in the CRM's own interface.
     func recordURL(contactId: String) -> String
+    /// Remembers an identity verified earlier, so that runs need not read it again.
+    func prime(identity: AccountIdentity)
 }

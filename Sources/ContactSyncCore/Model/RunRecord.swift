@@ -1,0 +1,165 @@
+import Foundation
+
+/// What started a run.
+public enum RunTrigger: String, Sendable, Hashable, Codable {
+    /// The agent called the action during the conversation.
+    case inConversation = "in_conversation"
+    /// The conversation ended and the action syncs it once.
+    case offline
+}
+
+/// Where a run stands.
+public enum RunStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    case pending, running, succeeded, failed
+    /// The account must be connected again; the run resumes when it is.
+    case waitingForAccount = "waiting_for_account"
+}
+
+/// What a run was asked to write.
+public struct RunInput: Sendable, Hashable, Codable {
+    public var fields: [String: String]
+    public var summary: String?
+
+    public init(fields: [String: String] = [:], summary: String? = nil) {
+        self.fields = fields
+        self.summary = summary
+    }
+}
+
+/// Why a run failed, with the CRM's own code kept.
+public struct RunFailure: Sendable, Hashable, Codable {
+    /// `crm_rejected`, `crm_unavailable`, `reconnect_required`, `daily_limit_exceeded`, ….
+    public var code: String
+    public var message: String
+    public var crmCode: String?
+    public var retryable: Bool
+
+    public init(code: String, message: String, crmCode: String?, retryable: Bool) {
+        self.code = code
+        self.message = message
+        self.crmCode = crmCode
+        self.retryable = retryable
+    }
+}
+
+/// What a finished run did.
+public struct RunResult: Sendable, Hashable, Codable {
+    public var outcome: RunOutcome?
+    public var reason: SkipReason?
+    public var reasonDetail: String?
+    public var crmRecordId: String?
+    public var crmRecordURL: String?
+    public var noteId: String?
+    public var fieldsWritten: [String]
+    public var fieldsSkipped: [SkippedField]
+    public var warnings: [RunWarning]
+    public var error: RunFailure?
+    /// CRM calls made, retries included.
+    public var crmCalls: Int
+    /// CRM calls that had to happen one after another.
+    public var roundTrips: Int
+    /// Time spent waiting on the CRM, in milliseconds.
+    public var crmWaitMs: Double
+
+    public init(
+        outcome: RunOutcome? = nil, reason: SkipReason? = nil, reasonDetail: String? = nil, crmRecordId: String? = nil,
+        crmRecordURL: String? = nil, noteId: String? = nil, fieldsWritten: [String] = [], fieldsSkipped: [SkippedField] = [],
+        warnings: [RunWarning] = [], error: RunFailure? = nil, crmCalls: Int = 0, roundTrips: Int = 0, crmWaitMs: Double = 0
+    ) {
+        self.outcome = outcome
+        self.reason = reason
+        self.reasonDetail = reasonDetail
+        self.crmRecordId = crmRecordId
+        self.crmRecordURL = crmRecordURL
+        self.noteId = noteId
+        self.fieldsWritten = fieldsWritten
+        self.fieldsSkipped = fieldsSkipped
+        self.warnings = warnings
+        self.error = error
+        self.crmCalls = crmCalls
+        self.roundTrips = roundTrips
+        self.crmWaitMs = crmWaitMs
+    }
+}
+
+/// One execution of one action for one conversation.
+public struct RunRecord: Sendable, Hashable, Identifiable {
+    public var id: String
+    public var actionId: String
+    public var conversationId: String?
+    public var trigger: RunTrigger
+    public var status: RunStatus
+    public var dryRun: Bool
+    public var input: RunInput
+    public var idempotencyKey: String?
+    /// Identifies the request an idempotency key was first used with.
+    public var requestHash: String?
+    public var result: RunResult?
+    public var attempts: Int
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+
+    public init(
+        id: String, actionId: String, conversationId: String?, trigger: RunTrigger, status: RunStatus, dryRun: Bool, input: RunInput,
+        idempotencyKey: String? = nil, requestHash: String? = nil, result: RunResult? = nil, attempts: Int = 0, createdAt: Date,
+        startedAt: Date? = nil, finishedAt: Date? = nil
+    ) {
+        self.id = id
+        self.actionId = actionId
+        self.conversationId = conversationId
+        self.trigger = trigger
+        self.status = status
+        self.dryRun = dryRun
+        self.input = input
+        self.idempotencyKey = idempotencyKey
+        self.requestHash = requestHash
+        self.result = result
+        self.attempts = attempts
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+/// A conversation between an agent and a customer.
+public struct Conversation: Sendable, Hashable {
+    public var id: String
+    public var agentId: String
+    public var channel: AgentChannel
+    public var startedAt: Date
+    public var lastMessageAt: Date?
+    /// When the conversation ends unless something pushes it (text: the last message plus the idle time).
+    public var endsAt: Date?
+    /// When it ended explicitly.
+    public var endedAt: Date?
+    public var attributes: [String: String]
+    public var summary: String?
+    public var messageCount: Int
+
+    public init(
+        id: String, agentId: String, channel: AgentChannel, startedAt: Date, lastMessageAt: Date? = nil, endsAt: Date? = nil,
+        endedAt: Date? = nil, attributes: [String: String] = [:], summary: String? = nil, messageCount: Int = 0
+    ) {
+        self.id = id
+        self.agentId = agentId
+        self.channel = channel
+        self.startedAt = startedAt
+        self.lastMessageAt = lastMessageAt
+        self.endsAt = endsAt
+        self.endedAt = endedAt
+        self.attributes = attributes
+        self.summary = summary
+        self.messageCount = messageCount
+    }
+
+    /// Whether the conversation has ended by `now`: explicitly, or by its end time passing.
+    public func hasEnded(at now: Date) -> Bool {
+        endedAt != nil || (endsAt.map { $0 <= now } ?? false)
+    }
+
+    /// When it ended, if it has by `now`.
+    public func endTime(at now: Date) -> Date? {
+        endedAt ?? endsAt.flatMap { $0 <= now ? $0 : nil }
+    }
+}

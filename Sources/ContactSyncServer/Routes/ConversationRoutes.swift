@@ -1,0 +1,71 @@
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import Foundation
+import Hummingbird
+
+extension HTTPFields.Key {
+    static var idempotencyKey: Self { Self("Idempotency-Key")! }
+}
+
+/// Conversations and runs.
+struct ConversationRoutes {
+    let conversations: ConversationService
+    let engine: RunEngine
+    let now: @Sendable () -> Date
+
+    func add(to v1: RouterGroup<AppRequestContext>) {
+        v1.post("conversations") { request, context in
+            let body = try await request.decode(as: ConversationBody.self, context: context)
+            return created(ConversationView(conversation: try await conversations.start(id: body.id, agentId: body.agentId), now: now()))
+        }
+        v1.get("conversations/{id}") { _, context in
+            ConversationView(conversation: try await conversations.conversation(id: try context.parameter("id")), now: now())
+        }
+        v1.post("conversations/{id}/messages") { request, context in
+            let id = try context.parameter("id")
+            let body = try await request.decode(as: MessageBody.self, context: context)
+            return created(ConversationView(conversation: try await conversations.addMessage(conversationId: id, role: body.role, text: body.text, at: body.at), now: now()))
+        }
+        v1.patch("conversations/{id}/attributes") { request, context in
+            let id = try context.parameter("id")
+            let body = try await request.decode(as: [String: String?].self, context: context)
+            return ConversationView(conversation: try await conversations.mergeAttributes(conversationId: id, body), now: now())
+        }
+        v1.put("conversations/{id}/summary") { request, context in
+            let id = try context.parameter("id")
+            let body = try await request.decode(as: SummaryBody.self, context: context)
+            return ConversationView(conversation: try await conversations.setSummary(conversationId: id, text: body.text), now: now())
+        }
+        v1.post("conversations/{id}/end") { _, context in
+            ConversationView(conversation: try await conversations.end(conversationId: try context.parameter("id")), now: now())
+        }
+
+        v1.post("actions/{id}/runs") { request, context in
+            let actionId = try context.parameter("id")
+            var copy = request
+            let buffer = try await copy.collectBody(upTo: context.maxUploadSize)
+            let body = buffer.readableBytes == 0 ? RunBody() : try context.requestDecoder.decode(RunBody.self, from: Data(buffer.readableBytesView))
+            let key = request.headers[.idempotencyKey]
+            if let key, key.isEmpty || key.count > 255 { throw APIError.invalidRequest("Idempotency-Key must have 1 to 255 characters.") }
+            let run = try await engine.run(RunEngine.Request(
+                actionId: actionId, conversationId: body.conversationId, input: RunInput(fields: body.fields ?? [:], summary: body.summary),
+                dryRun: body.dryRun ?? false, idempotencyKey: key))
+            return RunView(run: run)
+        }
+        v1.get("runs") { request, _ in
+            let (limit, cursor) = try request.pagination()
+            var filter = RunFilter()
+            filter.conversationId = request.uri.queryParameters.get("conversationId").map { $0.removingPercentEncoding ?? $0 }
+            filter.actionId = request.uri.queryParameters.get("actionId").map { $0.removingPercentEncoding ?? $0 }
+            if let status = request.uri.queryParameters.get("status") {
+                guard let value = RunStatus(rawValue: status) else { throw APIError.invalidRequest("status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).") }
+                filter.status = value
+            }
+            let page = try await engine.runs(filter, limit: limit, cursor: cursor)
+            return ListView(items: page.items.map(RunView.init), nextCursor: page.nextCursor)
+        }
+        v1.get("runs/{id}") { _, context in RunView(run: try await engine.run(id: try context.parameter("id"))) }
+        v1.post("runs/{id}/retry") { _, context in RunView(run: try await engine.retry(runId: try context.parameter("id"))) }
+    }
+}

@@ -1,0 +1,99 @@
+import ContactSyncCore
+import Foundation
+import SQLKit
+
+extension Store {
+    public func insertConversation(_ conversation: Conversation) async throws {
+        do {
+            try await database.raw("""
+                INSERT INTO conversations (id, agent_id, channel, started_at, last_message_at, ends_at, ended_at, attributes, summary, message_count)
+                VALUES (\(bind: conversation.id), \(bind: conversation.agentId), \(bind: conversation.channel.rawValue),
+                  \(bind: Store.stamp(conversation.startedAt)), \(bind: conversation.lastMessageAt.map(Store.stamp)),
+                  \(bind: conversation.endsAt.map(Store.stamp)), \(bind: conversation.endedAt.map(Store.stamp)),
+                  \(bind: Self.encode(conversation.attributes)), \(bind: conversation.summary), \(bind: conversation.messageCount))
+                """).run()
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.conflict(conversation.id)
+        }
+    }
+
+    public func conversation(id: String) async throws -> Conversation? {
+        try await database.raw("SELECT * FROM conversations WHERE id = \(bind: id)").first().map(Self.conversation)
+    }
+
+    /// Changes a conversation in one transaction (the row locked on PostgreSQL); `change` returns the new
+    /// state, or nil to leave it as it is. Returns the stored state.
+    public func updateConversation(id: String, _ change: @escaping @Sendable (Conversation) throws -> Conversation?) async throws -> Conversation? {
+        let lock = dialect == .postgres ? " FOR UPDATE" : ""
+        return try await transaction { db in
+            guard let row = try await db.raw(SQLQueryString("SELECT * FROM conversations WHERE id = ") + "\(bind: id)" + SQLQueryString(lock)).first() else {
+                return nil
+            }
+            let current = try Store.conversation(row)
+            guard let next = try change(current) else { return current }
+            try await db.raw("""
+                UPDATE conversations SET last_message_at = \(bind: next.lastMessageAt.map(Store.stamp)), ends_at = \(bind: next.endsAt.map(Store.stamp)),
+                  ended_at = \(bind: next.endedAt.map(Store.stamp)), attributes = \(bind: Store.encode(next.attributes)),
+                  summary = \(bind: next.summary), message_count = \(bind: next.messageCount)
+                WHERE id = \(bind: id)
+                """).run()
+            return next
+        }
+    }
+
+    public func insertMessage(conversationId: String, role: String, text: String, at: Date) async throws {
+        try await database.raw("""
+            INSERT INTO messages (conversation_id, role, body, at) VALUES (\(bind: conversationId), \(bind: role), \(bind: text), \(bind: Store.stamp(at)))
+            """).run()
+    }
+
+    static func conversation(_ row: any SQLRow) throws -> Conversation {
+        Conversation(
+            id: try row.decode(column: "id", as: String.self), agentId: try row.decode(column: "agent_id", as: String.self),
+            channel: AgentChannel(rawValue: try row.decode(column: "channel", as: String.self)) ?? .text,
+            startedAt: Store.date(try row.decode(column: "started_at", as: Double.self)),
+            lastMessageAt: try row.decode(column: "last_message_at", as: Double?.self).map(Store.date),
+            endsAt: try row.decode(column: "ends_at", as: Double?.self).map(Store.date),
+            endedAt: try row.decode(column: "ended_at", as: Double?.self).map(Store.date),
+            attributes: try decode([String: String].self, try row.decode(column: "attributes", as: String.self)),
+            summary: try row.decode(column: "summary", as: String?.self),
+            messageCount: try row.decode(column: "message_count", as: Int.self))
+    }
+
+    // MARK: Contact attributes
+
+    /// Remembers values for a customer (by normalised email); later values replace earlier ones.
+    public func rememberContactAttributes(email: String, _ values: [String: String], now: Date) async throws {
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            try await database.raw("""
+                INSERT INTO contact_attributes (email, field_key, value, updated_at) VALUES (\(bind: email), \(bind: key), \(bind: value), \(bind: Store.stamp(now)))
+                ON CONFLICT (email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """).run()
+        }
+    }
+
+    public func contactAttributes(email: String) async throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try await database.raw("SELECT field_key, value FROM contact_attributes WHERE email = \(bind: email)").all() {
+            result[try row.decode(column: "field_key", as: String.self)] = try row.decode(column: "value", as: String.self)
+        }
+        return result
+    }
+
+    // MARK: Helpers
+
+    static func encode(_ value: some Encodable) -> String {
+        String(decoding: (try? JSONEncoder().encode(value)) ?? Data("null".utf8), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+
+    /// Whether `error` is a unique-constraint violation (SQLite or PostgreSQL).
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        let text = String(reflecting: error)
+        return text.contains("UNIQUE constraint failed") || text.contains("constraintUniqueFailed") || text.contains("23505")
+            || text.contains("duplicate key value")
+    }
+}

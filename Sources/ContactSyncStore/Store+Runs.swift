@@ -1,0 +1,119 @@
+import ContactSyncCore
+import Foundation
+import SQLKit
+
+/// Which runs to list.
+public struct RunFilter: Sendable, Hashable {
+    public var conversationId: String?
+    public var actionId: String?
+    public var status: RunStatus?
+
+    public init(conversationId: String? = nil, actionId: String? = nil, status: RunStatus? = nil) {
+        self.conversationId = conversationId
+        self.actionId = actionId
+        self.status = status
+    }
+}
+
+extension Store {
+    /// Inserts a run; `StoreError.conflict` when its idempotency key (or, for an offline run, its action and
+    /// conversation) is taken already.
+    public func insertRun(_ run: RunRecord) async throws {
+        do {
+            try await database.raw("""
+                INSERT INTO runs (id, action_id, conversation_id, trigger_kind, status, dry_run, input, idempotency_key, request_hash, result,
+                  attempts, created_at, started_at, finished_at)
+                VALUES (\(bind: run.id), \(bind: run.actionId), \(bind: run.conversationId), \(bind: run.trigger.rawValue), \(bind: run.status.rawValue),
+                  \(bind: run.dryRun), \(bind: Self.encode(run.input)), \(bind: run.idempotencyKey), \(bind: run.requestHash),
+                  \(bind: run.result.map(Self.encode)), \(bind: run.attempts), \(bind: Store.stamp(run.createdAt)),
+                  \(bind: run.startedAt.map(Store.stamp)), \(bind: run.finishedAt.map(Store.stamp)))
+                """).run()
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.conflict(run.idempotencyKey ?? run.id)
+        }
+    }
+
+    /// Saves a run's status, result, attempts and times.
+    public func saveRun(_ run: RunRecord) async throws {
+        try await database.raw("""
+            UPDATE runs SET status = \(bind: run.status.rawValue), result = \(bind: run.result.map(Self.encode)), attempts = \(bind: run.attempts),
+              started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: run.finishedAt.map(Store.stamp))
+            WHERE id = \(bind: run.id)
+            """).run()
+    }
+
+    public func run(id: String) async throws -> RunRecord? {
+        try await database.raw("SELECT * FROM runs WHERE id = \(bind: id)").first().map(Self.run)
+    }
+
+    public func run(actionId: String, idempotencyKey: String) async throws -> RunRecord? {
+        try await database.raw("SELECT * FROM runs WHERE action_id = \(bind: actionId) AND idempotency_key = \(bind: idempotencyKey)").first().map(Self.run)
+    }
+
+    public func runs(_ filter: RunFilter, limit: Int, cursor: String?) async throws -> Page<RunRecord> {
+        var after = 0
+        if let cursor {
+            guard let value = Int(cursor), value >= 0 else { throw StoreError.invalidCursor }
+            after = value
+        }
+        var query = SQLQueryString("SELECT * FROM runs WHERE seq > ") + "\(bind: after)"
+        if let id = filter.conversationId { query = query + " AND conversation_id = " + "\(bind: id)" }
+        if let id = filter.actionId { query = query + " AND action_id = " + "\(bind: id)" }
+        if let status = filter.status { query = query + " AND status = " + "\(bind: status.rawValue)" }
+        query = query + " ORDER BY seq LIMIT " + "\(bind: limit + 1)"
+        let rows = try await database.raw(query).all()
+        let items = try rows.prefix(limit).map(Self.run)
+        let next = rows.count > limit ? try rows[limit - 1].decode(column: "seq", as: Int.self) : nil
+        return Page(items: items, nextCursor: next.map(String.init))
+    }
+
+    static func run(_ row: any SQLRow) throws -> RunRecord {
+        RunRecord(
+            id: try row.decode(column: "id", as: String.self), actionId: try row.decode(column: "action_id", as: String.self),
+            conversationId: try row.decode(column: "conversation_id", as: String?.self),
+            trigger: RunTrigger(rawValue: try row.decode(column: "trigger_kind", as: String.self)) ?? .inConversation,
+            status: RunStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
+            dryRun: try row.decode(column: "dry_run", as: Bool.self),
+            input: try decode(RunInput.self, try row.decode(column: "input", as: String.self)),
+            idempotencyKey: try row.decode(column: "idempotency_key", as: String?.self),
+            requestHash: try row.decode(column: "request_hash", as: String?.self),
+            result: try row.decode(column: "result", as: String?.self).map { try decode(RunResult.self, $0) },
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)),
+            startedAt: try row.decode(column: "started_at", as: Double?.self).map(Store.date),
+            finishedAt: try row.decode(column: "finished_at", as: Double?.self).map(Store.date))
+    }
+
+    // MARK: Provenance and notes
+
+    /// Records that contact-sync created `recordId` in the account.
+    public func recordProvenance(accountId: String, recordId: String, runId: String, now: Date) async throws {
+        try await database.raw("""
+            INSERT INTO provenance (account_id, crm_record_id, run_id, created_at) VALUES (\(bind: accountId), \(bind: recordId), \(bind: runId), \(bind: Store.stamp(now)))
+            ON CONFLICT (account_id, crm_record_id) DO NOTHING
+            """).run()
+    }
+
+    /// Which of `recordIds` contact-sync created in the account.
+    public func createdRecords(accountId: String, among recordIds: [String]) async throws -> Set<String> {
+        guard !recordIds.isEmpty else { return [] }
+        let rows = try await database.raw("SELECT crm_record_id FROM provenance WHERE account_id = \(bind: accountId) AND crm_record_id IN (\(binds: recordIds))").all()
+        return Set(try rows.map { try $0.decode(column: "crm_record_id", as: String.self) })
+    }
+
+    /// The note written for an action and conversation, if any.
+    public func note(actionId: String, conversationId: String) async throws -> (noteId: String, contactId: String)? {
+        guard let row = try await database.raw("SELECT note_id, contact_id FROM notes WHERE action_id = \(bind: actionId) AND conversation_id = \(bind: conversationId)").first() else {
+            return nil
+        }
+        return (try row.decode(column: "note_id", as: String.self), try row.decode(column: "contact_id", as: String.self))
+    }
+
+    public func saveNote(actionId: String, conversationId: String, noteId: String, contactId: String, now: Date) async throws {
+        try await database.raw("""
+            INSERT INTO notes (action_id, conversation_id, note_id, contact_id, updated_at)
+            VALUES (\(bind: actionId), \(bind: conversationId), \(bind: noteId), \(bind: contactId), \(bind: Store.stamp(now)))
+            ON CONFLICT (action_id, conversation_id) DO UPDATE SET note_id = excluded.note_id, contact_id = excluded.contact_id, updated_at = excluded.updated_at
+            """).run()
+    }
+}
