@@ -91,8 +91,9 @@ let package = Package(
         .testTarget(
             name: "ContactSyncServerTests",
             dependencies: [
-                "ContactSyncServer", "ContactSyncStore", "ContactSyncCore", "CRMEmulators",
+                "ContactSyncServer", "ContactSyncStore", "ContactSyncCore", "ContactSyncRuntime", "CRMEmulators",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

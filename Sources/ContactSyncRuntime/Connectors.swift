@@ -5,6 +5,19 @@ import ContactSyncStore
 import Foundation
 import Logging
 
+/// How CRM calls are retried: attempts in all, and the backoff's first and longest wait.
+public struct RetrySettings: Sendable, Hashable {
+    public var attempts: Int
+    public var baseDelay: Duration
+    public var maxDelay: Duration
+
+    public init(attempts: Int = 8, baseDelay: Duration = .milliseconds(100), maxDelay: Duration = .seconds(20)) {
+        self.attempts = attempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+}
+
 /// Builds and keeps one connector per account, opening its sealed credentials, persisting renewed ones
 /// (sealed again), and marking the account `reconnect_required` when its grant is gone.
 public actor Connectors {
@@ -16,10 +29,15 @@ public actor Connectors {
     /// Where the built-in emulators run now; emulator accounts follow them across restarts.
     private let emulatorURLs: [CRM: String]
     /// Settings applied to every connector (timeouts, retries).
-    public var retry = RetryPolicy()
-    public var timeout: Duration = .seconds(30)
+    private let retry: RetryPolicy
+    private let timeout: Duration
 
-    public init(store: Store, secrets: SecretBox, client: HTTPClient, logger: Logger, emulatorURLs: [CRM: String] = [:]) {
+    public init(
+        store: Store, secrets: SecretBox, client: HTTPClient, logger: Logger, emulatorURLs: [CRM: String] = [:],
+        retry: RetrySettings = RetrySettings(), timeout: Duration = .seconds(30)
+    ) {
+        self.retry = RetryPolicy(maxAttempts: retry.attempts, baseDelay: retry.baseDelay, maxDelay: retry.maxDelay)
+        self.timeout = timeout
         self.emulatorURLs = emulatorURLs
         self.store = store
         self.secrets = secrets

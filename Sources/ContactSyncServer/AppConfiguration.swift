@@ -28,6 +28,8 @@ public struct AppConfiguration: Sendable {
     /// Receives lines meant for the operator (a generated API key).
     public var announce: @Sendable (String) -> Void = { _ in }
     public var logger = Logger(label: "contact-sync")
+    /// How CRM calls are retried.
+    public var crmRetry = RetrySettings()
     /// The clock; tests move it instead of waiting.
     public var now: @Sendable () -> Date = { Date() }
 

@@ -19,7 +19,8 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     let secrets = try SecretBox.load(base64Key: configuration.secretKey, directory: configuration.dataDirectory)
     try await ensureAPIKey(store: store, configuration: configuration)
 
-    let connectors = Connectors(store: store, secrets: secrets, client: .shared, logger: logger, emulatorURLs: configuration.emulatorURLs)
+    let connectors = Connectors(
+        store: store, secrets: secrets, client: .shared, logger: logger, emulatorURLs: configuration.emulatorURLs, retry: configuration.crmRetry)
     let accounts = AccountService(store: store, connectors: connectors, client: .shared, logger: logger)
     let settings = ConfigurationService(store: store, accounts: accounts)
     let oauth = OAuthSettings(

@@ -84,14 +84,8 @@ struct ServerHarness: Sendable {
     /// Sends a request straight to an emulator (its admin routes).
     @discardableResult
     func emulator(_ base: String, _ method: NIOHTTP1.HTTPMethod, _ path: String, json: String? = nil) async throws -> (Int, String) {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: json))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 24)))
+        var request = HTTPClientRequestBuilder(url: base + path, method: method, json: json, token: nil)
+        return try await request.send()
     }
 }
 
@@ -157,4 +151,24 @@ func approve(_ authorizeURL: String) async throws -> (code: String, state: Strin
         throw HarnessError.unexpected(location)
     }
     return (code, state)
+}
+
+/// A request to an emulator.
+struct HTTPClientRequestBuilder {
+    var request: HTTPClientRequest
+
+    init(url: String, method: NIOHTTP1.HTTPMethod, json: String?, token: String?) {
+        request = HTTPClientRequest(url: url)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+    }
+
+    mutating func send() async throws -> (Int, String) {
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 24)))
+    }
 }
