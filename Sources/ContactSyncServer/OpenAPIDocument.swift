@@ -201,6 +201,72 @@ components:
                 type: {type: string, const: object}
                 properties: {type: object, additionalProperties: {type: object}}
                 required: {type: array, items: {type: string}}
+    Conversation:
+      type: object
+      required: [id, agentId, channel, status, startedAt, lastMessageAt, endsAt, endedAt, attributes, summary, messageCount]
+      properties:
+        id: {type: string}
+        agentId: {type: string}
+        channel: {type: string, enum: [text, voice]}
+        status: {type: string, enum: [open, ended]}
+        startedAt: {type: string, format: date-time}
+        lastMessageAt: {type: [string, "null"], format: date-time}
+        endsAt: {type: [string, "null"], format: date-time}
+        endedAt: {type: [string, "null"], format: date-time}
+        attributes: {type: object, additionalProperties: {type: string}}
+        summary: {type: [string, "null"]}
+        messageCount: {type: integer}
+    Run:
+      type: object
+      required: [id, actionId, conversationId, trigger, status, outcome, reason, dryRun, reasonDetail, crmRecordId, crmRecordURL, noteId, fieldsWritten, fieldsSkipped, warnings, error, crmCalls, attempts, createdAt, startedAt, finishedAt]
+      properties:
+        id: {type: string}
+        actionId: {type: string}
+        conversationId: {type: [string, "null"]}
+        trigger: {type: string, enum: [in_conversation, offline]}
+        status: {type: string, enum: [pending, running, succeeded, failed, waiting_for_account]}
+        outcome: {type: [string, "null"], enum: [created, updated, summary_only, skipped, null]}
+        reason: {type: [string, "null"], enum: [missing_email, invalid_email, creation_disabled, updates_disabled, missing_required_value, null]}
+        dryRun: {type: boolean}
+        reasonDetail: {type: [string, "null"]}
+        crmRecordId: {type: [string, "null"]}
+        crmRecordURL: {type: [string, "null"]}
+        noteId: {type: [string, "null"]}
+        fieldsWritten: {type: array, items: {type: string}}
+        fieldsSkipped:
+          type: array
+          items:
+            type: object
+            required: [crmField, reason]
+            properties:
+              crmField: {type: string}
+              reason: {type: string}
+              detail: {type: [string, "null"]}
+        warnings:
+          type: array
+          items:
+            type: object
+            required: [code, message]
+            properties:
+              code: {type: string}
+              message: {type: string}
+              field: {type: string}
+              ids: {type: array, items: {type: string}}
+        error:
+          type: [object, "null"]
+          required: [code, message, crmCode, retryable]
+          properties:
+            code: {type: string}
+            message: {type: string}
+            crmCode: {type: [string, "null"]}
+            retryable: {type: boolean}
+        crmCalls: {type: integer}
+        roundTrips: {type: integer}
+        crmWaitMs: {type: number}
+        attempts: {type: integer}
+        createdAt: {type: string, format: date-time}
+        startedAt: {type: [string, "null"], format: date-time}
+        finishedAt: {type: [string, "null"], format: date-time}
     NextCursor:
       type: [string, "null"]
 paths:
@@ -561,5 +627,207 @@ paths:
                   nextCursor: {$ref: '#/components/schemas/NextCursor'}
         "401": {$ref: '#/components/responses/Error'}
         "404": {$ref: '#/components/responses/Error'}
+  /v1/conversations:
+    post:
+      summary: Start a conversation
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [agentId]
+              properties:
+                id: {type: string, maxLength: 200}
+                agentId: {type: string}
+      responses:
+        "201":
+          description: Started.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Conversation'}
+        "400": {$ref: '#/components/responses/Error'}
+        "401": {$ref: '#/components/responses/Error'}
+        "409": {$ref: '#/components/responses/Error'}
+        "413": {$ref: '#/components/responses/Error'}
+        "422": {$ref: '#/components/responses/Error'}
+  /v1/conversations/{id}:
+    parameters:
+      - $ref: '#/components/parameters/Id'
+    get:
+      summary: One conversation
+      responses:
+        "200":
+          description: The conversation.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Conversation'}
+        "401": {$ref: '#/components/responses/Error'}
+        "404": {$ref: '#/components/responses/Error'}
+  /v1/conversations/{id}/messages:
+    parameters:
+      - $ref: '#/components/parameters/Id'
+    post:
+      summary: Add a message; pushes a text conversation's end
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [role, text]
+              properties:
+                role: {type: string, enum: [customer, agent]}
+                text: {type: string}
+                at: {type: string, format: date-time}
+      responses:
+        "201":
+          description: The conversation after the message.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Conversation'}
+        "400": {$ref: '#/components/responses/Error'}
+        "401": {$ref: '#/components/responses/Error'}
+        "404": {$ref: '#/components/responses/Error'}
+        "409": {$ref: '#/components/responses/Error'}
+        "413": {$ref: '#/components/responses/Error'}
+  /v1/conversations/{id}/attributes:
+    parameters:
+      - $ref: '#/components/parameters/Id'
+    patch:
+      summary: Merge agent-field values (null removes one)
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: {type: [string, "null"]}
+      responses:
+        "200":
+          description: The conversation.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Conversation'}
+        "400": {$ref: '#/components/responses/Error'}
+        "401": {$ref: '#/components/responses/Error'}
+        "404": {$ref: '#/components/responses/Error'}
+        "413": {$ref: '#/components/responses/Error'}
+        "422": {$ref: '#/components/responses/Error'}
+  /v1/conversations/{id}/summary:
+    parameters:
+      - $ref: '#/components/parameters/Id'
+    put:
+      summary: Set the conversation summary
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                text: {type: [string, "null"]}
+      responses:
+        "200":
+          description: The conversation.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Conversation'}
+        "400": {$ref: '#/components/responses/Error'}
+        "401": {$ref: '#/components/responses/Error'}
+        "404": {$ref: '#/components/responses/Error'}
+        "413": {$ref: '#/components/responses/Error'}
+  /v1/conversations/{id}/end:
+    parameters:
+      - $ref: '#/components/parameters/Id'
+    post:
+      summary: The call ended or the chat closed
+      responses:
+        "200":
+          description: The ended conversation.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Conversation'}
+        "401": {$ref: '#/components/responses/Error'}
+        "404": {$ref: '#/components/responses/Error'}
+  /v1/actions/{id}/runs:
+    parameters:
+      - $ref: '#/components/parameters/Id'
+      - {name: Idempotency-Key, in: header, schema: {type: string, minLength: 1, maxLength: 255}}
+    post:
+      summary: Run an action now (in conversation), synchronously
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                conversationId: {type: string}
+                fields: {type: object, additionalProperties: {type: string}}
+                summary: {type: string}
+                dryRun: {type: boolean}
+      responses:
+        "200":
+          description: The finished run (a failed run is reported in its status).
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Run'}
+        "400": {$ref: '#/components/responses/Error'}
+        "401": {$ref: '#/components/responses/Error'}
+        "404": {$ref: '#/components/responses/Error'}
+        "409": {$ref: '#/components/responses/Error'}
+        "413": {$ref: '#/components/responses/Error'}
+        "422": {$ref: '#/components/responses/Error'}
+        "503": {$ref: '#/components/responses/Error'}
+  /v1/runs:
+    get:
+      summary: Run history
+      parameters:
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+        - {name: conversationId, in: query, schema: {type: string}}
+        - {name: actionId, in: query, schema: {type: string}}
+        - {name: status, in: query, schema: {type: string, enum: [pending, running, succeeded, failed, waiting_for_account]}}
+      responses:
+        "200":
+          description: Runs, oldest first.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items, nextCursor]
+                properties:
+                  items: {type: array, items: {$ref: '#/components/schemas/Run'}}
+                  nextCursor: {$ref: '#/components/schemas/NextCursor'}
+        "400": {$ref: '#/components/responses/Error'}
+        "401": {$ref: '#/components/responses/Error'}
+  /v1/runs/{id}:
+    parameters:
+      - $ref: '#/components/parameters/Id'
+    get:
+      summary: One run
+      responses:
+        "200":
+          description: The run.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Run'}
+        "401": {$ref: '#/components/responses/Error'}
+        "404": {$ref: '#/components/responses/Error'}
+  /v1/runs/{id}/retry:
+    parameters:
+      - $ref: '#/components/parameters/Id'
+    post:
+      summary: Retry a failed run
+      responses:
+        "200":
+          description: The run after the new attempt.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Run'}
+        "401": {$ref: '#/components/responses/Error'}
+        "404": {$ref: '#/components/responses/Error'}
+        "409": {$ref: '#/components/responses/Error'}
+        "503": {$ref: '#/components/responses/Error'}
 """#
 }
