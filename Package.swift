@@ -85,6 +85,8 @@ let package = Package(
                 "ContactSyncCore", "ContactSyncCRM", "ContactSyncStore", "ContactSyncRuntime", "ContactSyncServer", "CRMEmulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "ContactSyncCoreTests", dependencies: ["ContactSyncCore"]),

@@ -28,6 +28,8 @@ public struct AppConfiguration: Sendable {
     /// Receives lines meant for the operator (a generated API key).
     public var announce: @Sendable (String) -> Void = { _ in }
     public var logger = Logger(label: "contact-sync")
+    /// Called with the bound port once the server listens.
+    public var onServerRunning: @Sendable (Int) async -> Void = { _ in }
     /// How CRM calls are retried.
     public var crmRetry = RetrySettings()
     /// The clock; tests move it instead of waiting.

@@ -42,8 +42,11 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     let engine = RunEngine(store: store, connectors: connectors, logger: logger, now: now)
     ConversationRoutes(conversations: conversations, engine: engine, now: now).add(to: v1)
 
+    let onServerRunning = configuration.onServerRunning
+    let port = configuration.port
     var app = Application(
         router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "contact-sync"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger)
     app.addServices(StoreCloser(store: store))
     return app

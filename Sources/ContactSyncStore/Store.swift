@@ -44,7 +44,8 @@ public final class Store: Sendable {
             let database = SerialSQLDatabase(base: connection.sql())
             try await database.raw("PRAGMA journal_mode=WAL").run()
             try await database.raw("PRAGMA foreign_keys=ON").run()
-            return Store(database: database, dialect: .sqlite, closer: { try await connection.close() })
+            // Closing must complete even when the caller is being cancelled.
+            return Store(database: database, dialect: .sqlite, closer: { try await Task.detached { try await connection.close() }.value })
         case .postgres(let url, let schema):
             var configuration = try SQLPostgresConfiguration(url: url)
             if let schema {
@@ -56,7 +57,7 @@ public final class Store: Sendable {
             let source = PostgresConnectionSource(sqlConfiguration: configuration)
             let pool = PoolBox(EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: max(1, maxConnections / 2), logger: logger, on: group))
             let database = pool.pool.database(logger: logger).sql()
-            return Store(database: database, dialect: .postgres, closer: { try await pool.pool.shutdownAsync() })
+            return Store(database: database, dialect: .postgres, closer: { try await Task.detached { try await pool.pool.shutdownAsync() }.value })
         }
     }
 

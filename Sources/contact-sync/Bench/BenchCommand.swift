@@ -1,0 +1,127 @@
+import ArgumentParser
+import ContactSyncCore
+import Foundation
+import NIOHTTP1
+
+/// `contact-sync bench`: measures contact-sync against its emulators.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure latency, burst throughput and idle memory against the emulators.",
+        subcommands: [LatencyBench.self])
+}
+
+/// `contact-sync bench latency`: in-conversation runs through the REST API.
+struct LatencyBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "latency", abstract: "In-conversation runs through the REST API, per CRM and path.")
+
+    @Option(name: .customLong("latency-ms"), help: "Latency the emulators add to every CRM request.") var latencyMs = 25
+    @Option(help: "Runs per CRM and path.") var runs = 200
+    @Option(name: .customLong("throughput-runs"), help: "Runs for the zero-latency throughput figure.") var throughputRuns = 3000
+    @Option(help: "Concurrent clients for the throughput figure.") var concurrency = 16
+    @Flag(help: "Print one JSON object.") var json = false
+
+    struct Scenario: Codable {
+        let crm: String
+        let path: String
+        let roundTrips: Int
+        let p50Ms: Double
+        let p99Ms: Double
+        let overheadP50Ms: Double
+        let overheadP99Ms: Double
+    }
+
+    func run() async throws {
+        guard runs > 0, throughputRuns > 0, concurrency > 0 else { throw ValidationError("counts must be positive") }
+        var scenarios: [Scenario] = []
+        let environment = try await BenchEnvironment.start(latencyMs: latencyMs)
+        for crm in CRM.allCases {
+            let full = try await environment.action(crm, allowCreate: true, allowUpdateExisting: true)
+            let guarded = try await environment.action(crm, allowCreate: true, allowUpdateExisting: false, account: full.account)
+            try await environment.foreignContact(crm, email: "existing@bench.example")
+            // Warm the connectors (field metadata) before measuring.
+            for _ in 0..<3 { try await runOnce(environment, full.action, email: "warmup-\(UUID().uuidString.prefix(8))@bench.example") }
+            let paths: [(String, String, (Int) -> String)] = [
+                ("new_contact", full.action, { "new-\($0)-\(UUID().uuidString.prefix(6))@bench.example" }),
+                ("existing_contact", full.action, { _ in "existing@bench.example" }),
+                ("summary_only", guarded.action, { _ in "existing@bench.example" }),
+            ]
+            for (path, action, email) in paths {
+                var total: [Double] = []
+                var overhead: [Double] = []
+                var trips = 0
+                for index in 0..<runs {
+                    let (elapsed, body) = try await runOnce(environment, action, email: email(index))
+                    guard body["status"] as? String == "succeeded" else { throw BenchError("a \(crm.rawValue) \(path) run did not succeed: \(body)") }
+                    let wait = body["crmWaitMs"] as? Double ?? 0
+                    total.append(elapsed.milliseconds)
+                    overhead.append(max(0, elapsed.milliseconds - wait))
+                    trips = max(trips, body["roundTrips"] as? Int ?? 0)
+                }
+                scenarios.append(Scenario(
+                    crm: crm.rawValue, path: path, roundTrips: trips, p50Ms: percentile(total, 0.5), p99Ms: percentile(total, 0.99),
+                    overheadP50Ms: percentile(overhead, 0.5), overheadP99Ms: percentile(overhead, 0.99)))
+            }
+        }
+        await environment.stop()
+        let perSecond = try await throughput()
+        report(scenarios, perSecond)
+    }
+
+    @discardableResult
+    func runOnce(_ environment: BenchEnvironment, _ action: String, email: String) async throws -> (Duration, [String: Any]) {
+        let answer = try await environment.call(
+            .POST, "/v1/actions/\(action)/runs", json: ["fields": ["email": email, "first_name": "Bench", "last_name": "Mark"], "summary": "Benchmark conversation."])
+        return (answer.elapsed, answer.body)
+    }
+
+    /// Runs per second through the API with emulators that answer at once.
+    func throughput() async throws -> Double {
+        let environment = try await BenchEnvironment.start(latencyMs: 0)
+        let action = try await environment.action(.salesforce, allowCreate: true, allowUpdateExisting: true).action
+        try await environment.foreignContact(.salesforce, email: "existing@bench.example")
+        for _ in 0..<10 { try await runOnce(environment, action, email: "existing@bench.example") }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let perClient = throughputRuns / concurrency
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<concurrency {
+                group.addTask {
+                    for index in 0..<perClient {
+                        let (_, body) = try await runOnce(environment, action, email: index % 2 == 0 ? "existing@bench.example" : "c\(client)-\(index)@bench.example")
+                        guard body["status"] as? String == "succeeded" else { throw BenchError("a throughput run did not succeed: \(body)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = clock.now - start
+        await environment.stop()
+        return Double(perClient * concurrency) / (elapsed.milliseconds / 1000)
+    }
+
+    func row(_ cells: [String]) -> String {
+        zip(cells, [11, 17, 12, 9, 9, 13, 13]).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " ")
+    }
+
+    func report(_ scenarios: [Scenario], _ perSecond: Double) {
+        if json {
+            struct Report: Codable {
+                let scenarios: [Scenario]
+                let zeroLatencyRunsPerSecond: Double
+                let latencyMs: Int
+                let runs: Int
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = (try? encoder.encode(Report(scenarios: scenarios, zeroLatencyRunsPerSecond: perSecond, latencyMs: latencyMs, runs: runs))) ?? Data()
+            announce(String(decoding: data, as: UTF8.self))
+            return
+        }
+        announce("In-conversation runs through the REST API, emulator latency \(latencyMs) ms, \(runs) runs each")
+        announce(row(["crm", "path", "round trips", "p50 ms", "p99 ms", "overhead p50", "overhead p99"]))
+        for s in scenarios {
+            announce(row([s.crm, s.path, String(s.roundTrips)] + [s.p50Ms, s.p99Ms, s.overheadP50Ms, s.overheadP99Ms].map { String(format: "%.2f", $0) }))
+        }
+        announce(String(format: "Zero-latency throughput: %.0f runs/s (%d runs, %d clients)", perSecond, throughputRuns, concurrency))
+    }
+}
