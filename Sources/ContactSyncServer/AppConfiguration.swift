@@ -30,6 +30,10 @@ public struct AppConfiguration: Sendable {
     public var logger = Logger(label: "contact-sync")
     /// Called with the bound port once the server listens.
     public var onServerRunning: @Sendable (Int) async -> Void = { _ in }
+    /// Offline sync: how often it polls, how much it claims.
+    public var offline = OfflineSync.Settings()
+    /// Whether this process carries out offline runs (besides serving the API).
+    public var runsOfflineSync = true
     /// How CRM calls are retried.
     public var crmRetry = RetrySettings()
     /// The clock; tests move it instead of waiting.

@@ -40,7 +40,8 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     let now = configuration.now
     let conversations = ConversationService(store: store, textIdleSeconds: configuration.textIdleSeconds, now: now)
     let engine = RunEngine(store: store, connectors: connectors, logger: logger, now: now)
-    ConversationRoutes(conversations: conversations, engine: engine, now: now).add(to: v1)
+    let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: configuration.offline, logger: logger, now: now)
+    ConversationRoutes(conversations: conversations, engine: engine, now: now, conversationEnded: { offline.wake() }).add(to: v1)
 
     let onServerRunning = configuration.onServerRunning
     let port = configuration.port
@@ -48,6 +49,7 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
         router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "contact-sync"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger)
+    if configuration.runsOfflineSync { app.addServices(offline) }
     app.addServices(StoreCloser(store: store))
     return app
 }

@@ -81,6 +81,15 @@ enum Migrations {
                   updated_at \(t.double) NOT NULL, PRIMARY KEY (action_id, conversation_id))
                 """,
             ]),
+            (3, [
+                "ALTER TABLE conversations ADD COLUMN dispatched_at \(t.double)",
+                "CREATE INDEX conversations_due ON conversations (ends_at) WHERE dispatched_at IS NULL",
+                "ALTER TABLE runs ADD COLUMN account_id TEXT",
+                "ALTER TABLE runs ADD COLUMN next_attempt_at \(t.double)",
+                "ALTER TABLE runs ADD COLUMN lease_owner TEXT",
+                "ALTER TABLE runs ADD COLUMN lease_until \(t.double)",
+                "CREATE INDEX runs_queue ON runs (status, next_attempt_at) WHERE trigger_kind = 'offline'",
+            ]),
         ]
     }
 }

@@ -97,3 +97,17 @@ extension Store {
             || text.contains("duplicate key value")
     }
 }
+
+extension Store {
+    /// Conversations by id (missing ids are left out).
+    public func conversations(ids: [String]) async throws -> [String: Conversation] {
+        var result: [String: Conversation] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            for row in try await database.raw("SELECT * FROM conversations WHERE id IN (\(binds: chunk))").all() {
+                let conversation = try Store.conversation(row)
+                result[conversation.id] = conversation
+            }
+        }
+        return result
+    }
+}

@@ -22,11 +22,11 @@ extension Store {
         do {
             try await database.raw("""
                 INSERT INTO runs (id, action_id, conversation_id, trigger_kind, status, dry_run, input, idempotency_key, request_hash, result,
-                  attempts, created_at, started_at, finished_at)
+                  attempts, created_at, started_at, finished_at, account_id)
                 VALUES (\(bind: run.id), \(bind: run.actionId), \(bind: run.conversationId), \(bind: run.trigger.rawValue), \(bind: run.status.rawValue),
                   \(bind: run.dryRun), \(bind: Self.encode(run.input)), \(bind: run.idempotencyKey), \(bind: run.requestHash),
                   \(bind: run.result.map(Self.encode)), \(bind: run.attempts), \(bind: Store.stamp(run.createdAt)),
-                  \(bind: run.startedAt.map(Store.stamp)), \(bind: run.finishedAt.map(Store.stamp)))
+                  \(bind: run.startedAt.map(Store.stamp)), \(bind: run.finishedAt.map(Store.stamp)), \(bind: run.accountId))
                 """).run()
         } catch where Self.isUniqueViolation(error) {
             throw StoreError.conflict(run.idempotencyKey ?? run.id)
@@ -81,7 +81,8 @@ extension Store {
             attempts: try row.decode(column: "attempts", as: Int.self),
             createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)),
             startedAt: try row.decode(column: "started_at", as: Double?.self).map(Store.date),
-            finishedAt: try row.decode(column: "finished_at", as: Double?.self).map(Store.date))
+            finishedAt: try row.decode(column: "finished_at", as: Double?.self).map(Store.date),
+            accountId: try row.decode(column: "account_id", as: String?.self))
     }
 
     // MARK: Provenance and notes

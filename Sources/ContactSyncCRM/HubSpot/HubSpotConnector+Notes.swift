@@ -90,7 +90,7 @@ extension HubSpotConnector {
     }
 
     /// A note on the contact with exactly this text and timestamp (one an unanswered attempt created).
-    func findNote(on contactId: String, text: String, timestamp: Date, log: CRMCallLog?) async throws(CRMError) -> String? {
+    public func findNote(on contactId: String, text: String, timestamp: Date, log: CRMCallLog?) async throws(CRMError) -> String? {
         let contact = try await call(
             .GET, "/crm/v3/objects/contacts/\(URLEncoding.component(contactId))", route: "GET /crm/v3/objects/contacts/{id}",
             query: [("associations", "notes")], log: log

@@ -60,6 +60,8 @@ public struct RunResult: Sendable, Hashable, Codable {
     public var roundTrips: Int
     /// Time spent waiting on the CRM, in milliseconds.
     public var crmWaitMs: Double
+    /// For a run carried out in a batch: how many runs shared the batch's CRM calls (`crmCalls` counts them all).
+    public var batchSize: Int?
 
     public init(
         outcome: RunOutcome? = nil, reason: SkipReason? = nil, reasonDetail: String? = nil, crmRecordId: String? = nil,
@@ -99,12 +101,15 @@ public struct RunRecord: Sendable, Hashable, Identifiable {
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// The account an offline run writes to (its batch key).
+    public var accountId: String?
 
     public init(
         id: String, actionId: String, conversationId: String?, trigger: RunTrigger, status: RunStatus, dryRun: Bool, input: RunInput,
         idempotencyKey: String? = nil, requestHash: String? = nil, result: RunResult? = nil, attempts: Int = 0, createdAt: Date,
-        startedAt: Date? = nil, finishedAt: Date? = nil
+        startedAt: Date? = nil, finishedAt: Date? = nil, accountId: String? = nil
     ) {
+        self.accountId = accountId
         self.id = id
         self.actionId = actionId
         self.conversationId = conversationId

@@ -13,6 +13,8 @@ struct ConversationRoutes {
     let conversations: ConversationService
     let engine: RunEngine
     let now: @Sendable () -> Date
+    /// Lets offline sync start at once.
+    let conversationEnded: @Sendable () -> Void
 
     func add(to v1: RouterGroup<AppRequestContext>) {
         v1.post("conversations") { request, context in
@@ -38,7 +40,9 @@ struct ConversationRoutes {
             return ConversationView(conversation: try await conversations.setSummary(conversationId: id, text: body.text), now: now())
         }
         v1.post("conversations/{id}/end") { _, context in
-            ConversationView(conversation: try await conversations.end(conversationId: try context.parameter("id")), now: now())
+            let ended = try await conversations.end(conversationId: try context.parameter("id"))
+            conversationEnded()
+            return ConversationView(conversation: ended, now: now())
         }
 
         v1.post("actions/{id}/runs") { request, context in

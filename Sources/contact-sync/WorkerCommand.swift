@@ -1,0 +1,30 @@
+import ArgumentParser
+import AsyncHTTPClient
+import ContactSyncRuntime
+import ContactSyncStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `contact-sync worker`: carries out offline runs only, no HTTP; any number may run beside `serve` on one
+/// PostgreSQL database.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Carry out offline runs (no HTTP); run any number beside serve.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        var logger = Logger(label: "contact-sync.worker")
+        logger.logLevel = environment("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let store = try await Store.open(database.location, logger: logger)
+        try await store.migrate()
+        let secrets = try SecretBox.load(base64Key: environment("CONTACT_SYNC_SECRET_KEY"), directory: database.resolvedDataDir)
+        let connectors = Connectors(store: store, secrets: secrets, client: .shared, logger: logger)
+        let engine = RunEngine(store: store, connectors: connectors, logger: logger)
+        let offline = OfflineSync(store: store, connectors: connectors, engine: engine, logger: logger)
+        announce("contact-sync worker \(offline.owner) started")
+        let group = ServiceGroup(configuration: .init(services: [offline], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        try await store.close()
+    }
+}
