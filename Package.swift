@@ -99,6 +99,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .testTarget(
+            name: "ContactSyncRuntimeTests",
+            dependencies: [
+                "ContactSyncRuntime", "ContactSyncStore", "ContactSyncCore", "ContactSyncCRM", "CRMEmulators",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(name: "ContactSyncStoreTests", dependencies: ["ContactSyncStore", .product(name: "SQLKit", package: "sql-kit")]),
         .testTarget(
             name: "ContactSyncCRMTests",

@@ -1,0 +1,46 @@
+import ContactSyncStore
+import Foundation
+import Logging
+import Testing
+
+/// The databases the store is tested on: SQLite always, PostgreSQL when `scripts/test` provides one.
+enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["CONTACT_SYNC_TEST_POSTGRES_URL"] }
+
+    /// SQLite, plus PostgreSQL when available.
+    static var available: [Backend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    /// A fresh, migrated store: a new SQLite file, or a new PostgreSQL schema.
+    func freshStore() async throws -> Store {
+        var logger = Logger(label: "store-test")
+        logger.logLevel = .warning
+        let name = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let location: StoreLocation
+        switch self {
+        case .sqlite:
+            location = .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-tests/\(name).sqlite").path)
+        case .postgres:
+            location = .postgres(url: Self.postgresURL!, schema: name)
+        }
+        let store = try await Store.open(location, logger: logger)
+        try await store.migrate()
+        return store
+    }
+}
+
+/// Runs `body` with a fresh store of `backend` and closes it afterwards.
+func withStore<T: Sendable>(_ backend: Backend, _ body: (Store) async throws -> T) async throws -> T {
+    let store = try await backend.freshStore()
+    do {
+        let result = try await body(store)
+        try await store.close()
+        return result
+    } catch {
+        try? await store.close()
+        throw error
+    }
+}

@@ -1,0 +1,123 @@
+import AsyncHTTPClient
+import CRMEmulators
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// A clock the tests move by hand.
+final class ManualClock: Sendable {
+    private let time = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    var now: Date { time.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { time.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    var closure: @Sendable () -> Date { { self.now } }
+}
+
+/// The runtime services on a fresh store, with both emulators and a manual clock.
+struct Runtime: Sendable {
+    let store: Store
+    let clock: ManualClock
+    let hubspot: RunningEmulator
+    let salesforce: RunningEmulator
+    let connectors: Connectors
+    let accounts: AccountService
+    let configuration: ConfigurationService
+    let conversations: ConversationService
+    let engine: RunEngine
+    let offline: OfflineSync
+
+    static var quiet: Logger {
+        var logger = Logger(label: "runtime-test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    static func start(_ backend: Backend, settings: OfflineSync.Settings = OfflineSync.Settings()) async throws -> Runtime {
+        let store = try await backend.freshStore()
+        let clock = ManualClock()
+        let hubspot = try await HubSpotEmulator().start(logger: quiet)
+        let salesforce = try await SalesforceEmulator().start(logger: quiet)
+        let connectors = Connectors(
+            store: store, secrets: try SecretBox(key: Data(repeating: 1, count: 32)), client: .shared, logger: quiet,
+            retry: RetrySettings(attempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)))
+        let accounts = AccountService(store: store, connectors: connectors, client: .shared, logger: quiet)
+        let engine = RunEngine(store: store, connectors: connectors, logger: quiet, now: clock.closure)
+        return Runtime(
+            store: store, clock: clock, hubspot: hubspot, salesforce: salesforce, connectors: connectors, accounts: accounts,
+            configuration: ConfigurationService(store: store, accounts: accounts),
+            conversations: ConversationService(store: store, textIdleSeconds: 600, now: clock.closure), engine: engine,
+            offline: OfflineSync(store: store, connectors: connectors, engine: engine, settings: settings, logger: quiet, now: clock.closure))
+    }
+
+    func stop() async {
+        try? await store.close()
+        await hubspot.shutdown()
+        await salesforce.shutdown()
+    }
+
+    func url(_ crm: CRM) -> String { crm == .hubspot ? hubspot.baseURL : salesforce.baseURL }
+
+    func account(_ crm: CRM) async throws -> String {
+        try await accounts.connect(.emulator(crm: crm, name: nil, baseURL: url(crm))).id
+    }
+
+    func action(_ crm: CRM, account: String, offline: Bool, allowCreate: Bool = true, allowUpdateExisting: Bool = true, summary: Bool = true) async throws -> String {
+        let names = crm == .hubspot ? ("email", "firstname", "lastname", "ai_conversation_summary") : ("Email", "FirstName", "LastName", "Conversation_Summary__c")
+        var mappings = [
+            FieldMapping(crmField: names.0, agentField: "email"), FieldMapping(crmField: names.1, agentField: "first_name"),
+            FieldMapping(crmField: names.2, agentField: "last_name"),
+        ]
+        if summary { mappings.append(FieldMapping(crmField: names.3, agentField: "summary")) }
+        let draft = Action(
+            id: "", template: crm == .hubspot ? "hubspot.upsert_contact" : "salesforce.upsert_contact", name: "Sync \(UUID().uuidString.prefix(6))",
+            intent: "sync", offlineSync: offline, accountId: account, allowCreate: allowCreate, allowUpdateExisting: allowUpdateExisting, mappings: mappings)
+        return try await configuration.createAction(draft).action.id
+    }
+
+    func agent(_ channel: AgentChannel, actions: [String]) async throws -> String {
+        try await configuration.createAgent(name: "Agent", channel: channel, actionIds: actions).agent.id
+    }
+
+    func conversation(agent: String, attributes: [String: String], summary: String? = nil) async throws -> String {
+        let id = try await conversations.start(id: nil, agentId: agent).id
+        _ = try await conversations.mergeAttributes(conversationId: id, attributes.mapValues { Optional($0) })
+        if let summary { _ = try await conversations.setSummary(conversationId: id, text: summary) }
+        return id
+    }
+
+    func runs(conversation: String) async throws -> [RunRecord] {
+        try await store.runs(RunFilter(conversationId: conversation), limit: 100, cursor: nil).items
+    }
+
+    /// Sends a request to an emulator with another integration's token.
+    @discardableResult
+    func emulator(_ crm: CRM, _ method: NIOHTTP1.HTTPMethod, _ path: String, json: String? = nil, token: String = "test-someone-else") async throws -> (Int, [String: Any]) {
+        var request = HTTPClientRequest(url: url(crm) + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let data = Data(try await response.body.collect(upTo: 1 << 24).readableBytesView)
+        return (Int(response.status.code), (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+    }
+}
+
+/// Runs `body` with a fresh runtime and stops it afterwards.
+func withRuntime<T: Sendable>(_ backend: Backend, settings: OfflineSync.Settings = OfflineSync.Settings(), _ body: (Runtime) async throws -> T) async throws -> T {
+    let runtime = try await Runtime.start(backend, settings: settings)
+    do {
+        let result = try await body(runtime)
+        await runtime.stop()
+        return result
+    } catch {
+        await runtime.stop()
+        throw error
+    }
+}
