@@ -73,6 +73,14 @@ public struct OfflineSync: Service {
         guard !claimed.isEmpty else { return 0 }
         var byAccount: [String: [RunRecord]] = [:]
         for run in claimed { byAccount[run.accountId ?? "", default: []].append(run) }
+        let heartbeat = Task { [store, owner, settings, now] in
+            let ids = claimed.map(\.id)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int(settings.lease * 1000 / 3)))
+                if Task.isCancelled { break }
+                try? await store.extendLeases(ids: ids, owner: owner, until: now().addingTimeInterval(settings.lease))
+            }
+        }
         let outcomes = await withTaskGroup(of: [OfflineBatch.Outcome].self) { group in
             for (accountId, runs) in byAccount {
                 group.addTask { await batch.execute(runs, accountId: accountId) }
@@ -81,6 +89,7 @@ public struct OfflineSync: Service {
             for await outcome in group { all += outcome }
             return all
         }
+        heartbeat.cancel()
         try await store.finishOfflineRuns(outcomes, owner: owner)
         logger.info("offline runs carried out", metadata: [
             "claimed": "\(claimed.count)", "accounts": "\(byAccount.count)",

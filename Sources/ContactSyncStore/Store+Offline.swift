@@ -82,6 +82,15 @@ extension Store {
         }
     }
 
+    /// Extends the lease on runs still being worked on (a heartbeat), so no other worker takes them over.
+    public func extendLeases(ids: [String], owner: String, until: Date) async throws {
+        guard !ids.isEmpty else { return }
+        try await database.raw("""
+            UPDATE runs SET lease_until = \(bind: Store.stamp(until))
+            WHERE id IN (\(binds: ids)) AND lease_owner = \(bind: owner) AND status = 'running'
+            """).run()
+    }
+
     /// Gives claimed runs back (a worker stopping): they are due again at once.
     public func releaseOfflineRuns(ids: [String], owner: String, now: Date) async throws {
         guard !ids.isEmpty else { return }

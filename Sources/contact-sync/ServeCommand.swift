@@ -21,6 +21,8 @@ struct ServeCommand: AsyncParsableCommand {
     var noEmulators = false
     @Option(name: .customLong("public-url"), help: "The URL users reach contact-sync at, for OAuth callbacks (env CONTACT_SYNC_PUBLIC_URL).")
     var publicURL: String?
+    @Flag(name: .customLong("no-offline-sync"), help: "Serve the API only; leave offline runs to workers (env CONTACT_SYNC_NO_OFFLINE_SYNC=1).")
+    var noOfflineSync = false
 
     func run() async throws {
         var logger = Logger(label: "contact-sync")
@@ -41,6 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.salesforceClient = Self.client("SALESFORCE")
         configuration.announce = { announce($0) }
         configuration.logger = logger
+        configuration.runsOfflineSync = !(noOfflineSync || environment("CONTACT_SYNC_NO_OFFLINE_SYNC") == "1")
+        configuration.offline = try offlineSettings()
 
         var emulators: [RunningEmulator] = []
         if !(noEmulators || environment("CONTACT_SYNC_NO_EMULATORS") == "1") {

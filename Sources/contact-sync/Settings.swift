@@ -23,3 +23,16 @@ func environment(_ name: String) -> String? {
     guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
     return value
 }
+
+import ContactSyncRuntime
+
+/// Offline sync settings from the environment: `CONTACT_SYNC_OFFLINE_LEASE_SECONDS` (how long a claimed
+/// run is held before another worker may take it over, default 120).
+func offlineSettings() throws -> OfflineSync.Settings {
+    var settings = OfflineSync.Settings()
+    if let lease = environment("CONTACT_SYNC_OFFLINE_LEASE_SECONDS") {
+        guard let seconds = Double(lease), seconds > 0 else { throw ValidationError("CONTACT_SYNC_OFFLINE_LEASE_SECONDS must be a positive number.") }
+        settings.lease = seconds
+    }
+    return settings
+}

@@ -21,7 +21,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let secrets = try SecretBox.load(base64Key: environment("CONTACT_SYNC_SECRET_KEY"), directory: database.resolvedDataDir)
         let connectors = Connectors(store: store, secrets: secrets, client: .shared, logger: logger)
         let engine = RunEngine(store: store, connectors: connectors, logger: logger)
-        let offline = OfflineSync(store: store, connectors: connectors, engine: engine, logger: logger)
+        let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: try offlineSettings(), logger: logger)
         announce("contact-sync worker \(offline.owner) started")
         let group = ServiceGroup(configuration: .init(services: [offline], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
