@@ -25,6 +25,8 @@ extension EmulatedCRM {
     }
 
     func setFaults(_ newValue: EmulatorFaults) { faults = newValue }
+
+    func answered(_ status: Int) { requests.record(status: status) }
 }
 
 /// Counts every CRM request by route and injects latency and faults. Admin routes are exempt.
@@ -42,10 +44,14 @@ struct FaultMiddleware<CRM: EmulatedCRM>: RouterMiddleware {
         if admitted.latencyMs > 0 { try await Task.sleep(for: .milliseconds(admitted.latencyMs)) }
         switch admitted.fault {
         case nil:
-            return try await next(request, context)
+            let response = try await next(request, context)
+            await crm.answered(Int(response.status.code))
+            return response
         case .tooManyRequests:
+            await crm.answered(429)
             return crm.injectedThrottle()
         case .serverError:
+            await crm.answered(503)
             return crm.injectedServerError()
         case .timeout:
             try await Task.sleep(for: .seconds(admitted.timeoutSeconds))

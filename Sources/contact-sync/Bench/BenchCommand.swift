@@ -7,7 +7,7 @@ import NIOHTTP1
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure latency, burst throughput and idle memory against the emulators.",
-        subcommands: [LatencyBench.self])
+        subcommands: [LatencyBench.self, BurstBench.self, IdleBench.self])
 }
 
 /// `contact-sync bench latency`: in-conversation runs through the REST API.
