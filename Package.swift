@@ -102,11 +102,16 @@ let package = Package(
         .testTarget(
             name: "ContactSyncRuntimeTests",
             dependencies: [
-                "ContactSyncRuntime", "ContactSyncStore", "ContactSyncCore", "ContactSyncCRM", "CRMEmulators",
+                "ContactSyncRuntime", "ContactSyncStore", "ContactSyncCore", "ContactSyncCRM", "CRMEmulators", "ContactSyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "ContactSyncStoreTests", dependencies: ["ContactSyncStore", .product(name: "SQLKit", package: "sql-kit")]),
+        // Helpers the test targets share (a fresh store on SQLite or PostgreSQL).
+        .target(name: "ContactSyncTestSupport", dependencies: ["ContactSyncStore", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "ContactSyncStoreTests",
+            dependencies: ["ContactSyncStore", "ContactSyncTestSupport", .product(name: "SQLKit", package: "sql-kit")]
+        ),
         .testTarget(
             name: "ContactSyncCRMTests",
             dependencies: [

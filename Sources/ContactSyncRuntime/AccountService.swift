@@ -40,6 +40,13 @@ public struct AccountService: Sendable {
 
     /// Verifies the credentials with the CRM and stores the account (credentials sealed).
     public func connect(_ connection: Connection) async throws(ServiceError) -> AccountRecord {
+        let (crm, name, credentials, baseURL, emulator) = Self.credentials(for: connection)
+        return try await store(crm: crm, name: name, credentials: credentials, baseURL: baseURL, emulator: emulator)
+    }
+
+    /// What a connection request amounts to: the CRM, a name, credentials, the base URL, and whether it is
+    /// the built-in emulator.
+    static func credentials(for connection: Connection) -> (CRM, String, CRMCredentials, String?, Bool) {
         let crm: CRM
         let name: String
         let credentials: CRMCredentials
@@ -65,7 +72,34 @@ public struct AccountService: Sendable {
                 ? CRMCredentials(accessToken: token)
                 : CRMCredentials(accessToken: token, instanceURL: url, loginURL: url)
         }
-        return try await store(crm: crm, name: name, credentials: credentials, baseURL: baseURL, emulator: emulator)
+        return (crm, name, credentials, baseURL, emulator)
+    }
+
+    /// Connects an existing account again with new credentials (after its grant was revoked or expired):
+    /// verifies them, stores them sealed, marks the account connected, and makes its waiting runs due.
+    public func reconnect(accountId: String, _ connection: Connection) async throws(ServiceError) -> (account: AccountRecord, resumedRuns: Int) {
+        let existing = try await account(id: accountId)
+        let (crm, _, credentials, baseURL, _) = Self.credentials(for: connection)
+        guard crm == existing.crm else {
+            throw ServiceError(.unprocessable, "crm_mismatch", "The account is a \(existing.crm.rawValue) account.")
+        }
+        let probe = await connectors.probe(crm: crm, credentials: credentials, baseURL: baseURL)
+        do {
+            _ = try await probe.verify(log: nil)
+        } catch {
+            throw ServiceError(.unprocessable, "account_verification_failed", "The \(crm.rawValue) account could not be verified: \(error.message)")
+        }
+        do {
+            try await store.updateAccountCredentials(id: accountId, sealed: try await connectors.seal(credentials), status: .connected, now: Date())
+            await connectors.forget(accountId: accountId)
+            let resumed = try await store.resumeWaitingRuns(accountId: accountId, now: Date())
+            logger.info("account reconnected", metadata: ["account": "\(accountId)", "resumedRuns": "\(resumed)"])
+            return (try await account(id: accountId), resumed)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw ServiceError(.unavailable, "storage_failed", "The account could not be stored.")
+        }
     }
 
     /// Verifies `credentials` and stores a new account.

@@ -106,7 +106,7 @@ extension RunEngine {
 
     /// Remembers the customer's contact-attribute values for later conversations.
     private func remember(_ email: String, sources: ValueSources) async throws {
-        let keys = try await store.agentFields().filter(\.contactAttribute).map(\.key)
+        let keys = try await contactAttributeKeys.value { try await store.agentFields().filter(\.contactAttribute).map(\.key) }
         var values: [String: String] = [:]
         for key in keys {
             for candidate in [sources.runInput[key], sources.conversation[key]] {

@@ -3,6 +3,7 @@ import ContactSyncCore
 import ContactSyncStore
 import Foundation
 import Logging
+import Synchronization
 
 /// Executes runs (DESIGN §2.2): Core prepares and decides, the connector acts, the store records.
 public struct RunEngine: Sendable {
@@ -35,6 +36,8 @@ public struct RunEngine: Sendable {
     let connectors: Connectors
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Which agent fields are contact attributes, re-read every few seconds (it changes rarely).
+    let contactAttributeKeys = Recent<[String]>(lifetime: .seconds(5))
 
     public init(store: Store, connectors: Connectors, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
@@ -128,5 +131,21 @@ extension Optional {
     func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
         guard let value = self else { return nil }
         return try await transform(value)
+    }
+}
+
+/// A value computed at most once per `lifetime`.
+final class Recent<Value: Sendable>: Sendable {
+    private let state = Mutex<(value: Value, at: ContinuousClock.Instant)?>(nil)
+    private let lifetime: Duration
+
+    init(lifetime: Duration) { self.lifetime = lifetime }
+
+    func value(_ compute: () async throws -> Value) async throws -> Value {
+        let now = ContinuousClock.now
+        if let cached = state.withLock({ $0 }), now - cached.at < lifetime { return cached.value }
+        let fresh = try await compute()
+        state.withLock { $0 = (fresh, now) }
+        return fresh
     }
 }

@@ -366,6 +366,32 @@ paths:
         "401": {$ref: '#/components/responses/Error'}
         "404": {$ref: '#/components/responses/Error'}
         "409": {$ref: '#/components/responses/Error'}
+  /v1/accounts/{id}/reconnect:
+    parameters:
+      - $ref: '#/components/parameters/Id'
+    post:
+      summary: Connect an account again with new credentials; its waiting runs resume
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/AccountInput'}
+      responses:
+        "200":
+          description: Reconnected.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [account, resumedRuns]
+                properties:
+                  account: {$ref: '#/components/schemas/Account'}
+                  resumedRuns: {type: integer}
+        "400": {$ref: '#/components/responses/Error'}
+        "401": {$ref: '#/components/responses/Error'}
+        "404": {$ref: '#/components/responses/Error'}
+        "413": {$ref: '#/components/responses/Error'}
+        "422": {$ref: '#/components/responses/Error'}
   /v1/accounts/{id}/fields:
     parameters:
       - $ref: '#/components/parameters/Id'

@@ -111,6 +111,9 @@ extension Store {
         }
     }
 
+    /// The version the migrations lead to.
+    public static var latestSchemaVersion: Int { Migrations.all(Migrations.Types(.sqlite)).map(\.version).max() ?? 0 }
+
     /// The highest migration applied.
     public func schemaVersion() async throws -> Int {
         let rows = try await database.raw("SELECT MAX(version) AS v FROM schema_migrations").all()

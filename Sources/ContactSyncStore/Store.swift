@@ -43,6 +43,9 @@ public final class Store: Sendable {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger, on: group.any())
             let database = SerialSQLDatabase(base: connection.sql())
             try await database.raw("PRAGMA journal_mode=WAL").run()
+            // With WAL, NORMAL syncs at checkpoints rather than on every commit: a killed process loses
+            // nothing; only an operating-system crash could lose the last commits.
+            try await database.raw("PRAGMA synchronous=NORMAL").run()
             try await database.raw("PRAGMA foreign_keys=ON").run()
             // Closing must complete even when the caller is being cancelled.
             return Store(database: database, dialect: .sqlite, closer: { try await Task.detached { try await connection.close() }.value })

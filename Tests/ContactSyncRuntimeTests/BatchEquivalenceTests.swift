@@ -1,6 +1,7 @@
 import ContactSyncCore
 import ContactSyncRuntime
 import ContactSyncStore
+import ContactSyncTestSupport
 import Foundation
 import Testing
 

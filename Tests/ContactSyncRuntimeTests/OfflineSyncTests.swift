@@ -1,6 +1,7 @@
 import ContactSyncCore
 import ContactSyncRuntime
 import ContactSyncStore
+import ContactSyncTestSupport
 import Foundation
 import Testing
 
@@ -138,6 +139,31 @@ struct OfflineSyncTests {
             #expect(try await rt.store.resumeWaitingRuns(accountId: account, now: rt.clock.now) == 1)
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).map(\.status) == [.succeeded])
+        }
+    }
+
+    @Test("a revoked grant makes offline runs wait; reconnecting with new credentials resumes them", arguments: Backend.available)
+    func reconnectResumes(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.accounts.connect(.hubspotToken(name: "Acme", accessToken: "test-first-grant", baseURL: rt.url(.hubspot))).id
+            let action = try await rt.action(.hubspot, account: account, offline: true)
+            let agent = try await rt.agent(.voice, actions: [action])
+            let call = try await rt.conversation(agent: agent, attributes: ["email": "grant@example.com"], summary: "S")
+            try await rt.emulator(.hubspot, .POST, "/_emulator/tokens/test-first-grant/revoke")
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.offline.tick()
+            #expect(try await rt.runs(conversation: call).map(\.status) == [.waitingForAccount])
+            #expect(try await rt.store.account(id: account)?.status == .reconnectRequired)
+            await #expect(throws: ServiceError.self) {
+                _ = try await rt.accounts.reconnect(accountId: account, .hubspotToken(name: "", accessToken: "not-valid", baseURL: rt.url(.hubspot)))
+            }
+            let (reconnected, resumed) = try await rt.accounts.reconnect(accountId: account, .hubspotToken(name: "", accessToken: "test-second-grant", baseURL: rt.url(.hubspot)))
+            #expect(reconnected.status == .connected)
+            #expect(resumed == 1)
+            try await rt.offline.tick()
+            let runs = try await rt.runs(conversation: call)
+            #expect(runs.map(\.status) == [.succeeded])
+            #expect(runs.first?.result?.outcome == .created)
         }
     }
 }

@@ -3,6 +3,7 @@ import CRMEmulators
 import ContactSyncCore
 import ContactSyncRuntime
 import ContactSyncStore
+import ContactSyncTestSupport
 import Foundation
 import Logging
 import NIOCore

@@ -1,5 +1,6 @@
 import ContactSyncCore
 import ContactSyncStore
+import ContactSyncTestSupport
 import Foundation
 import SQLKit
 import Testing
@@ -24,9 +25,12 @@ struct StoreTests {
     @Test("migrations apply once and are idempotent", arguments: Backend.available)
     func migrations(backend: Backend) async throws {
         try await withStore(backend) { store in
-            #expect(try await store.schemaVersion() == 1)
+            #expect(Store.latestSchemaVersion == 3)
+            #expect(try await store.schemaVersion() == Store.latestSchemaVersion)
             try await store.migrate()
-            #expect(try await store.schemaVersion() == 1)
+            #expect(try await store.schemaVersion() == Store.latestSchemaVersion)
+            let applied = try await store.database.raw("SELECT COUNT(*) AS n FROM schema_migrations").first()?.decode(column: "n", as: Int.self)
+            #expect(applied == 3)
         }
     }
 

@@ -25,6 +25,12 @@ struct AccountRoutes {
             try await accounts.delete(accountId: try context.parameter("id"))
             return Response(status: .noContent)
         }
+        v1.post("accounts/{id}/reconnect") { request, context in
+            let id = try context.parameter("id")
+            let body = try await request.decode(as: AccountBody.self, context: context)
+            let (account, resumed) = try await accounts.reconnect(accountId: id, try connection(body, named: true))
+            return ReconnectView(account: AccountView(account), resumedRuns: resumed)
+        }
         v1.get("accounts/{id}/fields") { _, context in
             let id = try context.parameter("id")
             let account = try await accounts.account(id: id)
@@ -59,14 +65,15 @@ struct AccountRoutes {
     }
 
     /// The connection a body asks for, checked for the fields each kind needs.
-    private func connection(_ body: AccountBody) throws -> AccountService.Connection {
+    private func connection(_ body: AccountBody, named: Bool = false) throws -> AccountService.Connection {
         if body.emulator == true {
             guard let url = emulatorURLs[body.crm] else {
                 throw APIError(status: .unprocessableContent, code: "emulator_unavailable", message: "The built-in emulators are not running (--no-emulators).")
             }
             return .emulator(crm: body.crm, name: body.name?.trimmed, baseURL: url)
         }
-        guard let name = body.name?.trimmed, !name.isEmpty else { throw APIError.invalidRequest("name is required.") }
+        let name = body.name?.trimmed ?? ""
+        guard named || !name.isEmpty else { throw APIError.invalidRequest("name is required.") }
         guard let token = body.accessToken, !token.isBlank else { throw APIError.invalidRequest("accessToken is required.") }
         switch body.crm {
         case .hubspot:
@@ -87,6 +94,12 @@ struct AccountRoutes {
             throw APIError.invalidRequest("\(field) must be an http(s) URL.")
         }
     }
+}
+
+/// `POST /v1/accounts/{id}/reconnect`: the account, and how many waiting runs are due again.
+struct ReconnectView: ResponseEncodable, Sendable {
+    let account: AccountView
+    let resumedRuns: Int
 }
 
 /// Scheme and host of a URL, without Foundation's leniency.

@@ -3,19 +3,21 @@ import Foundation
 import Logging
 import Testing
 
+/// Test support shared by the test targets.
+
 /// The databases the store is tested on: SQLite always, PostgreSQL when `scripts/test` provides one.
-enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+public enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite, postgres
 
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 
-    static var postgresURL: String? { ProcessInfo.processInfo.environment["CONTACT_SYNC_TEST_POSTGRES_URL"] }
+    public static var postgresURL: String? { ProcessInfo.processInfo.environment["CONTACT_SYNC_TEST_POSTGRES_URL"] }
 
     /// SQLite, plus PostgreSQL when available.
-    static var available: [Backend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    public static var available: [Backend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 
     /// A fresh, migrated store: a new SQLite file, or a new PostgreSQL schema.
-    func freshStore() async throws -> Store {
+    public func freshStore() async throws -> Store {
         var logger = Logger(label: "store-test")
         logger.logLevel = .warning
         let name = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
@@ -33,7 +35,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 }
 
 /// Runs `body` with a fresh store of `backend` and closes it afterwards.
-func withStore<T: Sendable>(_ backend: Backend, _ body: (Store) async throws -> T) async throws -> T {
+public func withStore<T: Sendable>(_ backend: Backend, _ body: (Store) async throws -> T) async throws -> T {
     let store = try await backend.freshStore()
     do {
         let result = try await body(store)
