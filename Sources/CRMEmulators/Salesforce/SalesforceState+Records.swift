@@ -134,6 +134,7 @@ extension SalesforceState {
         var record = SalesforceRecord(id: id, fields: fields, serial: serial)
         Self.refreshName(&record)
         records[id] = record
+        indexEmail(of: record)
         return id
     }
 
@@ -146,6 +147,31 @@ extension SalesforceState {
         record.fields["SystemModstamp"] = stamp
         Self.refreshName(&record)
         records[id] = record
+        indexEmail(of: record)
+    }
+
+    private func indexEmail(of record: SalesforceRecord) {
+        guard let email = record.fields["Email"]?.string?.lowercased(), !email.isEmpty else { return }
+        emailIndex[email, default: []].insert(record.id)
+    }
+
+    /// Records a query can match, when its condition pins the email (`Email = …`, `Email IN (…)`, possibly
+    /// ANDed with more); nil when every record must be looked at.
+    func candidates(for condition: SOQLCondition?) -> [SalesforceRecord]? {
+        guard let emails = Self.pinnedEmails(condition) else { return nil }
+        let ids = emails.reduce(into: Set<String>()) { $0.formUnion(emailIndex[$1.lowercased()] ?? []) }
+        return ids.compactMap { records[$0] }
+    }
+
+    private static func pinnedEmails(_ condition: SOQLCondition?) -> [String]? {
+        switch condition {
+        case .compare(let field, "=", .string(let email))? where field == "Email": [email]
+        case .inList(let field, let values, false)? where field == "Email":
+            values.allSatisfy { if case .string = $0 { true } else { false } }
+                ? values.compactMap { if case .string(let email) = $0 { email } else { nil } } : nil
+        case .and(let left, let right)?: pinnedEmails(left) ?? pinnedEmails(right)
+        default: nil
+        }
     }
 
     private static func refreshName(_ record: inout SalesforceRecord) {
@@ -259,7 +285,8 @@ extension SalesforceState {
         }
         do {
             let query = try SOQLParser.parse(text).resolved(against: schema)
-            let live = records.values.filter { !$0.deleted }.sorted { $0.serial < $1.serial }
+            let pool = candidates(for: query.condition) ?? Array(records.values)
+            let live = pool.filter { !$0.deleted }.sorted { $0.serial < $1.serial }
             let selected = query.select(from: live)
             if query.isCount {
                 return Reply(.ok, ["totalSize": .int(selected.count), "done": true, "records": []])

@@ -48,6 +48,8 @@ actor SalesforceState: EmulatedCRM {
     var requests = RequestLog()
     var tokens: TokenBook
     var records: [String: SalesforceRecord] = [:]
+    /// Lowercased email → ids of contacts that have (or had) it, for fast email lookups.
+    var emailIndex: [String: Set<String>] = [:]
     var apiUsage = 0
     private var serial: UInt64 = 1
     let orgId: String
@@ -64,6 +66,7 @@ actor SalesforceState: EmulatedCRM {
     func reset() {
         requests = RequestLog()
         records = [:]
+        emailIndex = [:]
         apiUsage = 0
         serial = 1
     }

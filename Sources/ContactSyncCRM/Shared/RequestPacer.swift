@@ -34,7 +34,7 @@ actor RequestPacer {
     /// One call and a little time short of the CRM's numbers: the CRM counts a call when it arrives,
     /// a little after it is counted here.
     private var effectiveLimit: Int { Swift.max(1, limit - 1) }
-    private var effectiveWindow: Duration { window + window / 50 + .milliseconds(50) }
+    private var effectiveWindow: Duration { window + window / 20 + .milliseconds(100) }
 
     /// Learns from an answer's headers: the limit, the window's length, and how much of it is left.
     /// `remaining` is only read together with `max`, as HubSpot sends them.
