@@ -75,7 +75,7 @@ final class RenewalRecorder: Sendable {
 }
 
 /// Quick retries for tests.
-let fastRetry = RetryPolicy(maxAttempts: 12, baseDelay: .milliseconds(5), maxDelay: .milliseconds(200))
+let fastRetry = RetryPolicy(maxAttempts: 20, baseDelay: .milliseconds(5), maxDelay: .milliseconds(200))
 
 func hubspotConnector(_ harness: Harness, token: String = "test-connector", credentials: CRMCredentials? = nil,
                       recorder: RenewalRecorder? = nil, timeout: Duration = .seconds(5)) -> HubSpotConnector {

@@ -168,7 +168,9 @@ struct ResilienceTests {
             for index in 0..<40 { group.addTask { _ = try await connector.lookup(email: "p\(index)@example.com", log: log) } }
             try await group.waitForAll()
         }
-        #expect(log.count == 40)
+        let statuses = try await harness.send(.GET, "/_emulator/requests").body?["byStatus"] as? [String: Int] ?? [:]
+        #expect(statuses["429"] == nil, "throttled answers: \(statuses)")
+        #expect(log.count == 40, "\(log.count) calls, \(statuses)")
         await harness.stop()
     }
 }

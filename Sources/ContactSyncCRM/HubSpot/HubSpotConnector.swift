@@ -94,10 +94,17 @@ public struct HubSpotConnector: CRMConnector {
     }
 
     private func send(_ request: CRMRequest, token: String, log: CRMCallLog?) async throws(CRMError) -> CRMResponse {
-        await pacer.acquire()
+        let ticket = await pacer.acquire()
         var request = request
         request.headers.append(("Authorization", "Bearer \(token)"))
-        let response = try await transport.send(request, log: log)
+        let response: CRMResponse
+        do {
+            response = try await transport.send(request, log: log)
+        } catch {
+            await pacer.finished(ticket)
+            throw error
+        }
+        await pacer.finished(ticket)
         await pacer.observe(
             max: response.header("X-HubSpot-RateLimit-Max").flatMap(Int.init),
             remaining: response.header("X-HubSpot-RateLimit-Remaining").flatMap(Int.init),

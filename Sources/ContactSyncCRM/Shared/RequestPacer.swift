@@ -1,10 +1,20 @@
 /// Paces one account's calls under a rolling-window limit (HubSpot: requests per 10 s), learning the
 /// limit and the calls others made from the CRM's rate-limit headers, so that throttling is avoided
 /// rather than retried.
+///
+/// A call counts from when it is sent until its answer arrives, and from then on for a whole window: the
+/// CRM counted it somewhere in between, so the window is never taken to free up before the CRM's does.
 actor RequestPacer {
+    /// A call under way or done, as the pacer counts it.
+    struct Ticket: Sendable {
+        fileprivate let id: UInt64
+    }
+
     private var limit: Int
     private var window: Duration
-    private var sent: [ContinuousClock.Instant] = []
+    /// Calls in the window, by ticket, with the time they count from.
+    private var counted: [UInt64: ContinuousClock.Instant] = [:]
+    private var nextId: UInt64 = 0
     private var pausedUntil: ContinuousClock.Instant?
     private let clock = ContinuousClock()
 
@@ -13,8 +23,12 @@ actor RequestPacer {
         self.window = window
     }
 
+    /// One call short of the CRM's limit, and a little time beyond its window, for clock jitter.
+    private var effectiveLimit: Int { Swift.max(1, limit - 1) }
+    private var effectiveWindow: Duration { window + window / 50 + .milliseconds(20) }
+
     /// Waits until a call may be sent and counts it.
-    func acquire() async {
+    func acquire() async -> Ticket {
         while true {
             let now = clock.now
             prune(now)
@@ -22,19 +36,25 @@ actor RequestPacer {
                 try? await Task.sleep(until: pausedUntil, clock: clock)
                 continue
             }
-            if sent.count < effectiveLimit {
-                sent.append(now)
-                return
+            if counted.count < effectiveLimit {
+                return admit(at: now)
             }
-            try? await Task.sleep(until: sent[0] + effectiveWindow, clock: clock)
-            if Task.isCancelled { return }
+            let oldest = counted.values.min() ?? now
+            try? await Task.sleep(until: oldest + effectiveWindow, clock: clock)
+            if Task.isCancelled { return admit(at: clock.now) }
         }
     }
 
-    /// One call and a little time short of the CRM's numbers: the CRM counts a call when it arrives,
-    /// a little after it is counted here.
-    private var effectiveLimit: Int { Swift.max(1, limit - 1) }
-    private var effectiveWindow: Duration { window + window / 20 + .milliseconds(100) }
+    /// The call's answer arrived (or it failed): it counts from now.
+    func finished(_ ticket: Ticket) {
+        if counted[ticket.id] != nil { counted[ticket.id] = clock.now }
+    }
+
+    private func admit(at now: ContinuousClock.Instant) -> Ticket {
+        defer { nextId += 1 }
+        counted[nextId] = now
+        return Ticket(id: nextId)
+    }
 
     /// Learns from an answer's headers: the limit, the window's length, and how much of it is left.
     /// `remaining` is only read together with `max`, as HubSpot sends them.
@@ -45,8 +65,8 @@ actor RequestPacer {
         guard let remaining else { return }
         let now = clock.now
         prune(now)
-        let usedElsewhere = (limit - remaining) - sent.count
-        if usedElsewhere > 0 { sent.append(contentsOf: Array(repeating: now, count: usedElsewhere)) }
+        let usedElsewhere = (limit - remaining) - counted.count
+        for _ in 0..<Swift.max(0, usedElsewhere) { _ = admit(at: now) }
     }
 
     /// Holds every call back for `duration` (after a throttling answer).
@@ -59,16 +79,12 @@ actor RequestPacer {
     func waitEstimate() -> Duration {
         let now = clock.now
         prune(now)
-        guard sent.count >= effectiveLimit, let oldest = sent.first else { return .zero }
+        guard counted.count >= effectiveLimit, let oldest = counted.values.min() else { return .zero }
         return oldest + effectiveWindow - now
     }
 
     private func prune(_ now: ContinuousClock.Instant) {
         let cutoff = now - effectiveWindow
-        if let index = sent.firstIndex(where: { $0 > cutoff }) {
-            if index > 0 { sent.removeFirst(index) }
-        } else {
-            sent.removeAll()
-        }
+        counted = counted.filter { $0.value > cutoff }
     }
 }
