@@ -43,7 +43,7 @@ extension RunEngine {
     static func failure(_ error: CRMError) -> RunFailure {
         let code: String = switch error.code {
         case .crmRejected: "crm_rejected"
-        case .reconnectRequired, .unauthorized: "reconnect_required"
+        case .reconnectRequired: "reconnect_required"
         case .dailyLimitExceeded: "daily_limit_exceeded"
         case .notFound: "crm_not_found"
         case .contactExists: "crm_rejected"

@@ -15,6 +15,9 @@ struct BasicRouteTests {
             let document = try await api.call(.get, "/openapi.yaml", key: nil)
             #expect(document.status == .ok)
             #expect(document.body.hasPrefix("openapi: 3.1.0"))
+            for path in ["/v1/accounts/{id}/fields:", "/v1/actions/{id}/runs:", "/v1/conversations/{id}/end:", "/v1/runs/{id}/retry:"] {
+                #expect(document.body.contains(path), "\(path) is not documented")
+            }
             #expect(document.headers[.contentType] == "application/yaml")
         }
     }

@@ -3,7 +3,7 @@ import Hummingbird
 
 extension HubSpotState {
     /// The envelope of a batch answer: 200 (201 for creates) when every input succeeded, 207 otherwise.
-    func batchReply(results: [JSON], errors: [JSON], successStatus: HTTPStatus = .ok, started: Date) -> Reply {
+    func batchReply(results: [JSON], errors: [JSON], successStatus: HTTPResponse.Status = .ok, started: Date) -> Reply {
         var body: [String: JSON] = [
             "status": "COMPLETE", "results": .array(results), "startedAt": .string(Timestamps.iso(started)),
             "completedAt": .string(Timestamps.iso(Date())),
@@ -191,4 +191,3 @@ extension HubSpotState {
     }
 }
 
-typealias HTTPStatus = HTTPResponse.Status

@@ -14,8 +14,6 @@ public struct CRMError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let timeout = Code(rawValue: "timeout")
         /// The connection failed or was dropped.
         public static let connectionFailed = Code(rawValue: "connection_failed")
-        /// The access token was refused and could not be renewed here.
-        public static let unauthorized = Code(rawValue: "unauthorized")
         /// The grant was revoked or is invalid: the account must be connected again.
         public static let reconnectRequired = Code(rawValue: "reconnect_required")
         /// The CRM's daily API limit is spent.
