@@ -144,13 +144,20 @@ public struct AccountService: Sendable {
         }
     }
 
-    /// Deletes the account unless an action uses it.
+    /// Deletes the account unless an action uses it, and ends its OAuth grant at the CRM (a CRM that
+    /// cannot be reached then does not stop the disconnect).
     public func delete(accountId: String) async throws(ServiceError) {
-        _ = try await account(id: accountId)
+        let existing = try await account(id: accountId)
+        let connector = try? await connectors.connector(for: existing)
         guard (try? await store.deleteAccount(id: accountId)) == true else {
             throw ServiceError(.conflict, "account_in_use", "Actions use this account; delete or move them first.")
         }
         await connectors.forget(accountId: accountId)
+        do {
+            try await connector?.revokeGrant()
+        } catch {
+            logger.warning("could not revoke the grant of a deleted account", metadata: ["account": "\(accountId)", "code": "\(error.code)"])
+        }
     }
 }
 

@@ -121,6 +121,22 @@ struct ResilienceTests {
         await harness.stop()
     }
 
+    @Test("revoking the grant ends it at the CRM: the refresh token no longer renews", arguments: [CRM.hubspot, .salesforce])
+    func revokeGrant(crm: CRM) async throws {
+        let harness = try await (crm == .hubspot ? Harness.hubspot() : Harness.salesforce())
+        let credentials = try await (crm == .hubspot ? OAuthDance.hubspot(harness) : OAuthDance.salesforce(harness))
+        let connector: any CRMConnector = crm == .hubspot ? hubspotConnector(harness, credentials: credentials) : salesforceConnector(harness, credentials: credentials)
+        _ = try await connector.verify(log: nil)
+        try await connector.revokeGrant()
+        let (status, _, _, _) = try await harness.send(
+            .POST, crm == .hubspot ? "/oauth/v3/token" : "/services/oauth2/token",
+            form: [("grant_type", "refresh_token"), ("refresh_token", credentials.refreshToken!), ("client_id", "client-1"), ("client_secret", "secret")])
+        #expect(status == 400)
+        let error = await #expect(throws: CRMError.self) { _ = try await connector.lookup(email: "after@example.com", log: nil) }
+        #expect(error?.code == .reconnectRequired)
+        await harness.stop()
+    }
+
     @Test("Salesforce: INVALID_SESSION_ID renews once for concurrent calls and keeps the instance URL")
     func salesforceRenewal() async throws {
         let harness = try await Harness.salesforce()

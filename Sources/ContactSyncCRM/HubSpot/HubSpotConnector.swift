@@ -55,6 +55,11 @@ public struct HubSpotConnector: CRMConnector {
         self.cache = ConnectorCache()
     }
 
+    public func revokeGrant() async throws(CRMError) {
+        guard let refreshToken = await tokens.credentials.refreshToken else { return }
+        try await HubSpotOAuth.revoke(refreshToken: refreshToken, baseURL: settings.baseURL, transport: transport)
+    }
+
     public func prime(identity: AccountIdentity) {
         cache.setIdentity(identity)
     }

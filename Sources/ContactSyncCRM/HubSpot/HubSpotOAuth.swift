@@ -48,7 +48,7 @@ public enum HubSpotOAuth {
         return renewed
     }
 
-    /// Revokes a refresh token.
+    /// Revokes a refresh token, ending the grant (a token already unknown counts as revoked).
     static func revoke(refreshToken: String, baseURL: String, transport: HTTPTransport) async throws(CRMError) {
         let response = try await transport.send(
             CRMRequest(method: .DELETE, url: baseURL + "/oauth/v1/refresh-tokens/\(URLEncoding.component(refreshToken))", route: "DELETE /oauth/v1/refresh-tokens/{token}"),
@@ -59,19 +59,10 @@ public enum HubSpotOAuth {
     }
 
     private static func tokenRequest(_ form: [(String, String)], baseURL: String, transport: HTTPTransport) async throws(CRMError) -> HubSpotWire.TokenGrant {
-        let request = CRMRequest(
-            method: .POST, url: baseURL + "/oauth/v3/token", route: "POST /oauth/v3/token", body: URLEncoding.form(form),
-            contentType: "application/x-www-form-urlencoded")
-        let response = try await RetryPolicy(maxAttempts: 4).run { _ throws(CRMError) in
-            let response = try await transport.send(request, log: nil)
-            if response.status >= 500 { throw CRMError(.serverError, "HubSpot token endpoint answered \(response.status)", status: response.status) }
-            if response.status == 429 { throw CRMError(.rateLimited, "HubSpot token endpoint throttled", status: 429) }
-            return response
-        }
+        let response = try await OAuthTokenEndpoint.post(form, url: baseURL + "/oauth/v3/token", route: "POST /oauth/v3/token", transport: transport)
         guard response.status == 200 else {
             let failure = try? JSONDecoder().decode(HubSpotWire.OAuthError.self, from: response.body)
-            let code: CRMError.Code = failure?.error == "invalid_grant" ? .reconnectRequired : .crmRejected
-            throw CRMError(code, failure?.error_description ?? failure?.message ?? "HubSpot refused the token request", crmCode: failure?.status ?? failure?.error, status: response.status)
+            throw OAuthTokenEndpoint.refusal(response, error: failure?.error, description: failure?.error_description ?? failure?.message, crmCode: failure?.status)
         }
         return try response.decode(HubSpotWire.TokenGrant.self)
     }

@@ -49,6 +49,12 @@ public struct SalesforceConnector: CRMConnector {
         self.usage = APIUsage()
     }
 
+    public func revokeGrant() async throws(CRMError) {
+        let credentials = await tokens.credentials
+        guard let refreshToken = credentials.refreshToken, let login = credentials.loginURL ?? credentials.instanceURL else { return }
+        try await SalesforceOAuth.revoke(token: refreshToken, loginURL: login, transport: transport)
+    }
+
     public func prime(identity: AccountIdentity) {
         cache.setIdentity(identity)
     }

@@ -43,7 +43,7 @@ public enum SalesforceOAuth {
         return renewed
     }
 
-    /// Revokes a token (revoking the refresh token ends the whole grant).
+    /// Revokes a token (revoking the refresh token ends the whole grant; an unknown token counts as revoked).
     static func revoke(token: String, loginURL: String, transport: HTTPTransport) async throws(CRMError) {
         let request = CRMRequest(
             method: .POST, url: loginURL + "/services/oauth2/revoke", route: "POST /services/oauth2/revoke",
@@ -55,18 +55,10 @@ public enum SalesforceOAuth {
     }
 
     private static func tokenRequest(_ form: [(String, String)], loginURL: String, transport: HTTPTransport) async throws(CRMError) -> SalesforceWire.TokenGrant {
-        let request = CRMRequest(
-            method: .POST, url: loginURL + "/services/oauth2/token", route: "POST /services/oauth2/token", body: URLEncoding.form(form),
-            contentType: "application/x-www-form-urlencoded")
-        let response = try await RetryPolicy(maxAttempts: 4).run { _ throws(CRMError) in
-            let response = try await transport.send(request, log: nil)
-            if response.status >= 500 { throw CRMError(.serverError, "Salesforce token endpoint answered \(response.status)", status: response.status) }
-            return response
-        }
+        let response = try await OAuthTokenEndpoint.post(form, url: loginURL + "/services/oauth2/token", route: "POST /services/oauth2/token", transport: transport)
         guard response.status == 200 else {
             let failure = try? JSONDecoder().decode(SalesforceWire.OAuthError.self, from: response.body)
-            let code: CRMError.Code = failure?.error == "invalid_grant" ? .reconnectRequired : .crmRejected
-            throw CRMError(code, failure?.error_description ?? "Salesforce refused the token request", crmCode: failure?.error, status: response.status)
+            throw OAuthTokenEndpoint.refusal(response, error: failure?.error, description: failure?.error_description, crmCode: nil)
         }
         return try response.decode(SalesforceWire.TokenGrant.self)
     }

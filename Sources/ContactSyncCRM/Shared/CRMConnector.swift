@@ -43,6 +43,8 @@ public protocol CRMConnector: Sendable {
     func updateContacts(_ inputs: [(id: String, properties: [String: String])], log: CRMCallLog?) async throws(CRMError) -> [RecordResult]
     /// A link to the contact in the CRM's own interface.
     func recordURL(contactId: String) -> String
+    /// Ends the account's OAuth grant (when it has a refresh token), on disconnect.
+    func revokeGrant() async throws(CRMError)
     /// Remembers an identity verified earlier, so that runs need not read it again.
     func prime(identity: AccountIdentity)
 }
