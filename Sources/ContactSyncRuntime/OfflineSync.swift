@@ -67,8 +67,10 @@ public struct OfflineSync: Service {
     @discardableResult
     public func tick() async throws -> Int {
         let time = now()
-        let targets = try await store.offlineTargets()
-        while try await store.dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {}
+        if try await store.hasEndedConversations(now: time) {
+            let targets = try await store.offlineTargets()
+            while try await store.dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {}
+        }
         let claimed = try await store.claimOfflineRuns(owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.lease), limit: settings.claimLimit)
         guard !claimed.isEmpty else { return 0 }
         var byAccount: [String: [RunRecord]] = [:]

@@ -44,6 +44,11 @@ extension Store {
         }
     }
 
+    /// Whether any conversation's end has come and it is not dispatched yet (one indexed probe).
+    public func hasEndedConversations(now: Date) async throws -> Bool {
+        try await database.raw("SELECT id FROM conversations WHERE dispatched_at IS NULL AND ends_at <= \(bind: Store.stamp(now)) LIMIT 1").first() != nil
+    }
+
     /// Claims up to `limit` offline runs that are due (pending and past their next attempt, or running
     /// with an expired lease from a worker that died), leasing them to `owner` until `leaseUntil`.
     public func claimOfflineRuns(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [RunRecord] {
