@@ -21,7 +21,7 @@ extension EmulatedCRM {
     func admit(route: String) -> (latencyMs: Int, timeoutSeconds: Double, fault: InjectedFault?) {
         requests.record(route)
         var random = SystemRandomNumberGenerator()
-        return (faults.latencyMs, faults.timeoutSeconds, faults.draw(using: &random))
+        return (faults.latency(route: route), faults.timeoutSeconds, faults.draw(using: &random))
     }
 
     func setFaults(_ newValue: EmulatorFaults) { faults = newValue }
@@ -85,7 +85,7 @@ extension Router where Context == EmulatorRequestContext {
             else {
                 return Response.json(
                     .badRequest,
-                    ["error": "invalid_faults", "message": "Rates must lie in 0...1; latencyMs in 0...60000; timeoutSeconds in 0...300."])
+                    ["error": "invalid_faults", "message": "Rates must lie in 0...1; latencyMs and routeLatencyMs values in 0...60000; timeoutSeconds in 0...300."])
             }
             await crm.setFaults(faults)
             return Response.json(.ok, try JSON.parse(JSONEncoder().encode(faults)) ?? [:])

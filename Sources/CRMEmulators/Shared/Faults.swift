@@ -10,10 +10,13 @@ public struct EmulatorFaults: Sendable, Hashable, Codable {
     public var rateReset: Double
     /// How long a "timeout" request hangs before its connection is dropped.
     public var timeoutSeconds: Double
+    /// Latency for particular routes instead of `latencyMs`, keyed as `/_emulator/requests` names them
+    /// (`"POST /crm/v3/objects/contacts/batch/create"`): holds a flow at a known step.
+    public var routeLatencyMs: [String: Int]
 
     public init(
         latencyMs: Int = 0, rate429: Double = 0, rate5xx: Double = 0, rateTimeout: Double = 0, rateReset: Double = 0,
-        timeoutSeconds: Double = 30
+        timeoutSeconds: Double = 30, routeLatencyMs: [String: Int] = [:]
     ) {
         self.latencyMs = latencyMs
         self.rate429 = rate429
@@ -21,6 +24,7 @@ public struct EmulatorFaults: Sendable, Hashable, Codable {
         self.rateTimeout = rateTimeout
         self.rateReset = rateReset
         self.timeoutSeconds = timeoutSeconds
+        self.routeLatencyMs = routeLatencyMs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,14 +35,18 @@ public struct EmulatorFaults: Sendable, Hashable, Codable {
             rate5xx: try container.decodeIfPresent(Double.self, forKey: .rate5xx) ?? 0,
             rateTimeout: try container.decodeIfPresent(Double.self, forKey: .rateTimeout) ?? 0,
             rateReset: try container.decodeIfPresent(Double.self, forKey: .rateReset) ?? 0,
-            timeoutSeconds: try container.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? 30)
+            timeoutSeconds: try container.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? 30,
+            routeLatencyMs: try container.decodeIfPresent([String: Int].self, forKey: .routeLatencyMs) ?? [:])
     }
 
     /// Whether every rate lies in 0...1 and the durations are not negative.
     var isValid: Bool {
-        [rate429, rate5xx, rateTimeout, rateReset].allSatisfy { (0...1).contains($0) } && latencyMs >= 0
-            && latencyMs <= 60_000 && timeoutSeconds >= 0 && timeoutSeconds <= 300
+        [rate429, rate5xx, rateTimeout, rateReset].allSatisfy { (0...1).contains($0) }
+            && ([latencyMs] + routeLatencyMs.values).allSatisfy { (0...60_000).contains($0) } && timeoutSeconds >= 0 && timeoutSeconds <= 300
     }
+
+    /// The latency for one route.
+    func latency(route: String) -> Int { routeLatencyMs[route] ?? latencyMs }
 
     /// The fault to inject for one request, if any.
     func draw(using random: inout some RandomNumberGenerator) -> InjectedFault? {
