@@ -92,7 +92,10 @@ public struct OfflineSync: Service {
             return all
         }
         heartbeat.cancel()
-        try await store.finishOfflineRuns(outcomes, owner: owner)
+        // A batch cut short by a stop is due again at once, on this instance's restart or another's.
+        let stopping = Task.isCancelled
+        let due = stopping ? outcomes.map { ($0.run, $0.retryAt.map { _ in now() }) } : outcomes
+        try await shielded { [store, owner] in try await store.finishOfflineRuns(due, owner: owner) }
         logger.info("offline runs carried out", metadata: [
             "claimed": "\(claimed.count)", "accounts": "\(byAccount.count)",
             "succeeded": "\(outcomes.filter { $0.run.status == .succeeded && $0.retryAt == nil }.count)",

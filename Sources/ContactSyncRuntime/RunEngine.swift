@@ -77,7 +77,7 @@ public struct RunEngine: Sendable {
             throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
         }
         run = await execute(run, action: stored.action, template: template, conversation: conversation)
-        try await attempt { try await store.saveRun(run) }
+        try await attempt { [store, run] in try await shielded { try await store.saveRun(run) } }
         return run
     }
 
@@ -107,7 +107,7 @@ public struct RunEngine: Sendable {
         run.finishedAt = nil
         run.result = nil
         run = await execute(run, action: stored.action, template: template, conversation: conversation)
-        try await attempt { try await store.saveRun(run) }
+        try await attempt { [store, run] in try await shielded { try await store.saveRun(run) } }
         return run
     }
 

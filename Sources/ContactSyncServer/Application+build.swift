@@ -49,8 +49,9 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
         router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "contact-sync"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger)
-    if configuration.runsOfflineSync { app.addServices(offline) }
+    // Services stop in reverse order: offline sync finishes or releases its batch before the store closes.
     app.addServices(StoreCloser(store: store))
+    if configuration.runsOfflineSync { app.addServices(offline) }
     return app
 }
 
@@ -83,15 +84,5 @@ actor VerifiedKeys {
         guard (try? await store.isValid(apiKey: key)) == true else { return false }
         known.insert(digest)
         return true
-    }
-}
-
-/// Closes the store when the service group shuts down.
-struct StoreCloser: Service {
-    let store: Store
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        try await store.close()
     }
 }

@@ -45,6 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.logger = logger
         configuration.runsOfflineSync = !(noOfflineSync || environment("CONTACT_SYNC_NO_OFFLINE_SYNC") == "1")
         configuration.offline = try offlineSettings()
+        let stop = try StopSettings.fromEnvironment()
 
         var emulators: [RunningEmulator] = []
         if !(noEmulators || environment("CONTACT_SYNC_NO_EMULATORS") == "1") {
@@ -58,8 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let app = try await buildApplication(configuration: configuration)
         announce("contact-sync listening on http://\(host):\(port)")
-        try await app.runService()
-        for emulator in emulators { await emulator.shutdown() }
+        try await stop.run(emulators.map(EmulatorService.init) + [app], logger: logger)
     }
 
     static func number(_ text: String) throws -> Int {

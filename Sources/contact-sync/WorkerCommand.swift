@@ -23,8 +23,6 @@ struct WorkerCommand: AsyncParsableCommand {
         let engine = RunEngine(store: store, connectors: connectors, logger: logger)
         let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: try offlineSettings(), logger: logger)
         announce("contact-sync worker \(offline.owner) started")
-        let group = ServiceGroup(configuration: .init(services: [offline], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-        try await store.close()
+        try await StopSettings.fromEnvironment().run([StoreCloser(store: store), offline], logger: logger)
     }
 }

@@ -57,14 +57,15 @@ def _up(url):
 
 
 class Server:
-    def __init__(self, args, key):
+    def __init__(self, args, key, env=None):
         self.port = free_port()
         self.key = key
         self.args = args
+        self.env = env or {}
         self.process = None
 
     def start(self):
-        self.process = start(["serve", "--port", str(self.port), "--no-emulators", *self.args], env={"CONTACT_SYNC_API_KEY": self.key})
+        self.process = start(["serve", "--port", str(self.port), "--no-emulators", *self.args], env={"CONTACT_SYNC_API_KEY": self.key, **self.env})
         wait_until(lambda: _up(self.url("/health")), 60, "contact-sync serve")
 
     def url(self, path):
@@ -89,6 +90,18 @@ class Server:
             self.call("PUT", f"/v1/conversations/{conversation}/summary", json={"text": f"Call {index} summary."})
             conversations.append(conversation)
         return action, conversations
+
+    def runs(self, action):
+        runs, cursor = [], None
+        while True:
+            params = {"actionId": action, "limit": 500}
+            if cursor:
+                params["cursor"] = cursor
+            page = self.call("GET", "/v1/runs", params=params).json()
+            runs += page["items"]
+            cursor = page["nextCursor"]
+            if not cursor:
+                return runs
 
     def succeeded(self, action):
         count, cursor = 0, None
@@ -161,6 +174,50 @@ def test_sigkill_during_a_burst_loses_nothing_and_duplicates_nothing(emulators, 
     audit_hubspot(emulators["hubspot"], count)
 
 
+def test_sigterm_during_a_burst_finishes_the_batch_and_redoes_nothing(emulators, tmp_path):
+    count = 300
+    server = Server(["--data-dir", str(tmp_path)], key="term-key")
+    server.start()
+    action, conversations = server.setup_burst(emulators["hubspot"], "test-term", count)
+    requests.post(emulators["hubspot"] + "/_emulator/faults", json={"latencyMs": 20, "routeLatencyMs": HELD_WRITES}, timeout=5)
+    for conversation in conversations:
+        server.call("POST", f"/v1/conversations/{conversation}/end")
+    wait_until(lambda: emulator_routes(emulators["hubspot"]).get("POST /crm/v3/objects/contacts/batch/create", 0) >= 1, 60, "the burst to start writing")
+    server.stop(signal.SIGTERM)
+    routes = emulator_routes(emulators["hubspot"])
+    # The batch under way when the stop came was finished: its notes were written before the exit.
+    assert routes.get("POST /crm/v3/objects/notes/batch/create", 0) == routes.get("POST /crm/v3/objects/contacts/batch/create", 0)
+    requests.post(emulators["hubspot"] + "/_emulator/faults", json={"latencyMs": 20}, timeout=5)
+    server.start()
+    wait_until(lambda: server.succeeded(action) == count, 120, "every conversation to be synced after the restart")
+    runs = server.runs(action)
+    server.stop()
+    redone = [(run["attempts"], run["outcome"]) for run in runs if run["attempts"] != 1 or run["outcome"] != "created"]
+    assert not redone, f"runs carried out again after the stop: {redone[:5]}"
+    audit_hubspot(emulators["hubspot"], count)
+
+
+def test_sigterm_with_a_hung_crm_exits_within_the_grace_period(emulators, tmp_path):
+    count = 50
+    server = Server(["--data-dir", str(tmp_path)], key="hung-key", env={"CONTACT_SYNC_SHUTDOWN_GRACE_SECONDS": "2"})
+    server.start()
+    action, conversations = server.setup_burst(emulators["hubspot"], "test-hung", count)
+    # The CRM stops answering writes: every contact write hangs for a minute.
+    requests.post(emulators["hubspot"] + "/_emulator/faults", json={"latencyMs": 20, "routeLatencyMs": {"POST /crm/v3/objects/contacts/batch/create": 60000}}, timeout=5)
+    for conversation in conversations:
+        server.call("POST", f"/v1/conversations/{conversation}/end")
+    wait_until(lambda: emulator_routes(emulators["hubspot"]).get("POST /crm/v3/objects/contacts/batch/create", 0) >= 1, 60, "a write to hang")
+    stopped = time.time()
+    server.process.send_signal(signal.SIGTERM)
+    server.process.wait(timeout=40)
+    assert time.time() - stopped < 15, f"the stop took {time.time() - stopped:.1f} s with a 2 s grace period"
+    requests.post(emulators["hubspot"] + "/_emulator/faults", json={"latencyMs": 20}, timeout=5)
+    server.start()
+    wait_until(lambda: server.succeeded(action) == count, 120, "every conversation to be synced after the restart")
+    server.stop()
+    audit_hubspot(emulators["hubspot"], count)
+
+
 def fresh_database(base_url):
     name = "scaleout_" + uuid.uuid4().hex[:12]
     subprocess.run(["psql", base_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, stdout=subprocess.DEVNULL)
@@ -180,16 +237,7 @@ def test_three_workers_on_one_postgresql_run_every_run_exactly_once(emulators, t
         for conversation in conversations:
             server.call("POST", f"/v1/conversations/{conversation}/end")
         wait_until(lambda: server.succeeded(action) == count, 180, "every conversation to be synced by the workers")
-        runs, cursor = [], None
-        while True:
-            params = {"actionId": action, "limit": 500}
-            if cursor:
-                params["cursor"] = cursor
-            page = server.call("GET", "/v1/runs", params=params).json()
-            runs += page["items"]
-            cursor = page["nextCursor"]
-            if not cursor:
-                break
+        runs = server.runs(action)
         assert len(runs) == count
         again = [(run["attempts"], run["status"], run["outcome"], run["error"], run["startedAt"], run["finishedAt"]) for run in runs if run["attempts"] != 1]
         assert not again, f"runs carried out more than once: {again[:5]}"
