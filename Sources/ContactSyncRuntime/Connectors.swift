@@ -5,19 +5,6 @@ import ContactSyncStore
 import Foundation
 import Logging
 
-/// How CRM calls are retried: attempts in all, and the backoff's first and longest wait.
-public struct RetrySettings: Sendable, Hashable {
-    public var attempts: Int
-    public var baseDelay: Duration
-    public var maxDelay: Duration
-
-    public init(attempts: Int = 8, baseDelay: Duration = .milliseconds(100), maxDelay: Duration = .seconds(20)) {
-        self.attempts = attempts
-        self.baseDelay = baseDelay
-        self.maxDelay = maxDelay
-    }
-}
-
 /// Builds and keeps one connector per account, opening its sealed credentials, persisting renewed ones
 /// (sealed again), and marking the account `reconnect_required` when its grant is gone.
 public actor Connectors {
@@ -34,9 +21,9 @@ public actor Connectors {
 
     public init(
         store: Store, secrets: SecretBox, client: HTTPClient, logger: Logger, emulatorURLs: [CRM: String] = [:],
-        retry: RetrySettings = RetrySettings(), timeout: Duration = .seconds(30)
+        retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30)
     ) {
-        self.retry = RetryPolicy(maxAttempts: retry.attempts, baseDelay: retry.baseDelay, maxDelay: retry.maxDelay)
+        self.retry = retry
         self.timeout = timeout
         self.emulatorURLs = emulatorURLs
         self.store = store

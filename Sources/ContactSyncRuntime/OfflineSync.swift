@@ -6,9 +6,10 @@ import ServiceLifecycle
 import Synchronization
 
 /// Offline sync (DESIGN §2.3): turns ended conversations into offline runs and carries due runs out in
-/// per-account batches. Due work lives in the database, so it survives restarts and is shared by every
-/// instance on the same PostgreSQL; each claimed run is leased, and a crashed worker's runs are claimed
-/// again when their lease expires.
+/// per-account batches through the run pipeline. Due work lives in the database, so it survives restarts
+/// and is shared by every instance on the same PostgreSQL; each claimed run is leased, and a crashed
+/// worker's runs are claimed again when their lease expires. Accounts are carried out independently: a
+/// slow or failing account never holds up the others.
 public struct OfflineSync: Service {
     public struct Settings: Sendable {
         /// How often to look for due work when there is none.
@@ -19,27 +20,35 @@ public struct OfflineSync: Service {
         public var claimLimit = 1_000
         /// How long a claim lasts before another worker may take the run.
         public var lease: TimeInterval = 120
-        /// Attempts before a retryable failure is final.
-        public var maxAttempts = 8
+        /// How long a run with transient failures keeps being retried before it fails.
+        public var retryWindow: TimeInterval = 24 * 3600
+        /// The wait between tries of a run with transient failures.
+        public var retryBackoff = Backoff(base: .seconds(2), max: .seconds(300))
+        /// How often runs interrupted by a dead process are looked for.
+        public var interruptedSweep: TimeInterval = 30
 
         public init() {}
     }
 
     let store: Store
-    let batch: OfflineBatch
+    let pipeline: RunPipeline
     let settings: Settings
     let logger: Logger
     let now: @Sendable () -> Date
     /// This worker's name in leases.
     public let owner = Store.newId("worker")
     private let signal = WakeSignal()
+    private let state = WorkerState()
 
-    public init(store: Store, connectors: Connectors, engine: RunEngine, settings: Settings = Settings(), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: Store, connectors: Connectors, engine: RunEngine, settings: Settings = Settings(), logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.settings = settings
         self.logger = logger
         self.now = now
-        self.batch = OfflineBatch(store: store, connectors: connectors, engine: engine, logger: logger, now: now, maxAttempts: settings.maxAttempts)
+        self.pipeline = engine.pipeline
     }
 
     /// Asks the loop to look for work now (a conversation just ended).
@@ -47,62 +56,161 @@ public struct OfflineSync: Service {
 
     public func run() async throws {
         logger.info("offline sync started", metadata: ["worker": "\(owner)"])
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let worked: Int
-            do {
-                worked = try await tick()
-            } catch {
-                logger.error("offline sync pass failed", metadata: ["error": "\(type(of: error))"])
-                worked = 0
-            }
-            if worked == 0 {
-                await signal.wait(upTo: settings.pollInterval)
+        await withDiscardingTaskGroup { group in
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                var started = 0
+                do {
+                    for (accountId, runs) in try await claimDue() {
+                        started += 1
+                        group.addTask {
+                            await carryOut(runs, accountId: accountId)
+                            state.busy.withLock { _ = $0.remove(accountId) }
+                            signal.fire()
+                        }
+                    }
+                } catch {
+                    logger.error("offline sync pass failed", metadata: ["error": "\(type(of: error))"])
+                }
+                if started == 0 { await signal.wait(upTo: settings.pollInterval) }
             }
         }
         logger.info("offline sync stopped", metadata: ["worker": "\(owner)"])
     }
 
-    /// One pass: dispatches ended conversations, then claims and carries out due runs. Returns how many
-    /// runs it finished or rescheduled.
+    /// One pass, waiting for it to finish: dispatches ended conversations, claims due runs and carries
+    /// them out. Returns how many runs it finished or rescheduled.
     @discardableResult
     public func tick() async throws -> Int {
+        let claimed = try await claimDue()
+        return await withTaskGroup(of: Int.self) { group in
+            for (accountId, runs) in claimed {
+                group.addTask {
+                    await carryOut(runs, accountId: accountId)
+                    state.busy.withLock { _ = $0.remove(accountId) }
+                    return runs.count
+                }
+            }
+            return await group.reduce(0, +)
+        }
+    }
+
+    /// Dispatches ended conversations, records interrupted in-conversation runs now and then, and claims
+    /// due runs of accounts that have no batch under way here, marking those accounts busy.
+    private func claimDue() async throws -> [String: [RunRecord]] {
         let time = now()
         if try await store.hasEndedConversations(now: time) {
             let targets = try await store.offlineTargets()
             while try await store.dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {}
         }
-        let claimed = try await store.claimOfflineRuns(owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.lease), limit: settings.claimLimit)
-        guard !claimed.isEmpty else { return 0 }
+        let sweep = state.lastSweep.withLock { last in
+            guard last.map({ time.timeIntervalSince($0) >= settings.interruptedSweep }) ?? true else { return false }
+            last = time
+            return true
+        }
+        if sweep, try await store.failInterruptedRuns(now: time) > 0 { logger.warning("interrupted runs recorded as failed (retryable)") }
+        let excluded = state.busy.withLock { Array($0) }
+        let claimed = try await store.claimOfflineRuns(
+            owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.lease), limit: settings.claimLimit, excludingAccounts: excluded)
         var byAccount: [String: [RunRecord]] = [:]
         for run in claimed { byAccount[run.accountId ?? "", default: []].append(run) }
+        state.busy.withLock { $0.formUnion(byAccount.keys) }
+        return byAccount
+    }
+
+    /// Carries out one account's claimed runs as a batch, keeping their leases alive meanwhile; writes
+    /// stop as soon as the lease can no longer be vouched for.
+    private func carryOut(_ runs: [RunRecord], accountId: String) async {
+        let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.lease), margin: settings.lease / 3)
+        let lock = CustomerLock(lifetime: settings.lease)
         let heartbeat = Task { [store, owner, settings, now] in
-            let ids = claimed.map(\.id)
+            let ids = runs.map(\.id)
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(Int(settings.lease * 1000 / 3)))
                 if Task.isCancelled { break }
-                try? await store.extendLeases(ids: ids, owner: owner, until: now().addingTimeInterval(settings.lease))
+                let until = now().addingTimeInterval(settings.lease)
+                if let extended = try? await store.extendLeases(ids: ids, owner: owner, until: until), extended == ids.count { fence.extend(to: until) }
+                try? await store.extendCustomerLocks(owner: lock.owner, until: until)
             }
         }
-        let outcomes = await withTaskGroup(of: [OfflineBatch.Outcome].self) { group in
-            for (accountId, runs) in byAccount {
-                group.addTask { await batch.execute(runs, accountId: accountId) }
+        var outcomes: [(run: RunRecord, retryAt: Date?)] = []
+        do {
+            let actions = Dictionary(uniqueKeysWithValues: try await store.actions(ids: Array(Set(runs.map(\.actionId)))).map { ($0.action.id, $0.action) })
+            let conversations = try await store.conversations(ids: runs.compactMap(\.conversationId))
+            var entries: [PipelineRun] = []
+            for run in runs {
+                guard let action = actions[run.actionId], let template = Template.named(action.template) else {
+                    var failed = run
+                    failed.status = .failed
+                    failed.result = RunResult(error: RunFailure(code: "action_not_found", message: "The action no longer exists.", crmCode: nil, retryable: false))
+                    failed.finishedAt = now()
+                    outcomes.append((failed, nil))
+                    continue
+                }
+                entries.append(PipelineRun(run: run, action: action, template: template, conversation: run.conversationId.flatMap { conversations[$0] }))
             }
-            var all: [OfflineBatch.Outcome] = []
-            for await outcome in group { all += outcome }
-            return all
+            let results = await pipeline.execute(entries, accountId: accountId, lock: lock, mayWrite: { [now] in fence.allows(at: now()) })
+            outcomes += results.map(schedule)
+        } catch {
+            logger.error("offline batch could not be read", metadata: ["account": "\(accountId)", "error": "\(type(of: error))"])
+            outcomes = runs.map { ($0, now().addingTimeInterval(settings.retryBackoff.delay(after: $0.attempts).seconds)) }
         }
         heartbeat.cancel()
         // A batch cut short by a stop is due again at once, on this instance's restart or another's.
-        let stopping = Task.isCancelled
-        let due = stopping ? outcomes.map { ($0.run, $0.retryAt.map { _ in now() }) } : outcomes
-        try await shielded { [store, owner] in try await store.finishOfflineRuns(due, owner: owner) }
+        if Task.isCancelled { outcomes = outcomes.map { ($0.run, $0.retryAt.map { _ in now() }) } }
+        let finished = outcomes
+        do {
+            try await shielded { [store, owner] in try await store.finishOfflineRuns(finished, owner: owner) }
+        } catch {
+            logger.error("offline runs could not be saved; their leases will lapse and they run again", metadata: ["account": "\(accountId)"])
+        }
         logger.info("offline runs carried out", metadata: [
-            "claimed": "\(claimed.count)", "accounts": "\(byAccount.count)",
-            "succeeded": "\(outcomes.filter { $0.run.status == .succeeded && $0.retryAt == nil }.count)",
+            "account": "\(accountId)", "runs": "\(runs.count)",
             "retrying": "\(outcomes.filter { $0.retryAt != nil }.count)",
         ])
-        return outcomes.count
     }
+
+    /// What becomes of a run the pipeline gave back: finished, or due again (transient failures with
+    /// backoff while within the retry window; a run that waited for its customer shortly, not counted as a try).
+    private func schedule(_ outcome: PipelineOutcome) -> (run: RunRecord, retryAt: Date?) {
+        switch outcome {
+        case .deferred(var run):
+            run.attempts -= 1
+            return (run, now().addingTimeInterval(0.2))
+        case .finished(let run):
+            guard run.status == .failed, let failure = run.result?.error, failure.retryable,
+                now().timeIntervalSince(run.createdAt) < settings.retryWindow
+            else { return (run, nil) }
+            return (run, now().addingTimeInterval(settings.retryBackoff.delay(after: max(run.attempts, 1)).seconds))
+        }
+    }
+}
+
+/// What a worker's passes share: the accounts with a batch under way, and when interrupted runs were last
+/// looked for.
+final class WorkerState: Sendable {
+    let busy = Mutex<Set<String>>([])
+    let lastSweep = Mutex<Date?>(nil)
+}
+
+/// Whether a worker may still write under its lease: valid while the lease, renewed by the heartbeat,
+/// has more than `margin` left.
+final class LeaseFence: Sendable {
+    private let validUntil: Mutex<Date>
+    private let margin: TimeInterval
+
+    init(validUntil: Date, margin: TimeInterval) {
+        self.validUntil = Mutex(validUntil)
+        self.margin = margin
+    }
+
+    func extend(to date: Date) { validUntil.withLock { $0 = max($0, date) } }
+
+    func allows(at now: Date) -> Bool { validUntil.withLock { $0.timeIntervalSince(now) > margin } }
+}
+
+extension Duration {
+    /// In seconds, as a time interval.
+    var seconds: TimeInterval { RunPipeline.milliseconds(self) / 1000 }
 }
 
 /// Wakes a sleeping loop early.

@@ -36,14 +36,31 @@ public struct RunEngine: Sendable {
     let connectors: Connectors
     let logger: Logger
     let now: @Sendable () -> Date
-    /// Which agent fields are contact attributes, re-read every few seconds (it changes rarely).
-    let contactAttributeKeys = Recent<[String]>(lifetime: .seconds(5))
+    let pipeline: RunPipeline
+    let settings: Settings
 
-    public init(store: Store, connectors: Connectors, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// How long runs wait for each other and for a busy customer.
+    public struct Settings: Sendable {
+        /// How long a request repeating an in-flight Idempotency-Key waits for the first run's result.
+        public var idempotentWait: Duration = .seconds(30)
+        /// How long an in-conversation run waits for another run of the same customer to finish.
+        public var customerWait: Duration = .seconds(30)
+        /// How long an in-conversation run is held as `running` before, its process presumed dead, it is
+        /// recorded as interrupted (retryable).
+        public var runLease: TimeInterval = 900
+        /// How long a customer's write lock outlives a holder that died.
+        public var lockLifetime: TimeInterval = 120
+
+        public init() {}
+    }
+
+    public init(store: Store, connectors: Connectors, logger: Logger, settings: Settings = Settings(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.connectors = connectors
         self.logger = logger
         self.now = now
+        self.settings = settings
+        self.pipeline = RunPipeline(store: store, connectors: connectors, logger: logger, now: now)
     }
 
     private func attempt<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {
@@ -51,7 +68,7 @@ public struct RunEngine: Sendable {
     }
 
     /// Runs an action now, synchronously. With an idempotency key, a repeated request answers the first
-    /// run; the same key with a different request is refused.
+    /// run (waiting for it while it is still running); the same key with a different request is refused.
     public func run(_ request: Request) async throws(ServiceError) -> RunRecord {
         guard let stored = try await attempt({ try await store.action(id: request.actionId) }) else { throw .notFound("Action \(request.actionId)") }
         guard let template = Template.named(stored.action.template) else {
@@ -64,50 +81,77 @@ public struct RunEngine: Sendable {
         }
         if let existing = try await previous(request) { return existing }
         let start = now()
-        var run = RunRecord(
+        let run = RunRecord(
             id: Store.newId("run"), actionId: stored.action.id, conversationId: request.conversationId, trigger: request.trigger, status: .running,
             dryRun: request.dryRun, input: request.input, idempotencyKey: request.idempotencyKey,
-            requestHash: request.idempotencyKey == nil ? nil : request.hash, attempts: 1, createdAt: start, startedAt: start)
+            requestHash: request.idempotencyKey == nil ? nil : request.hash, attempts: 1, createdAt: start, startedAt: start,
+            accountId: stored.action.accountId)
         do {
-            try await store.insertRun(run)
+            try await store.insertRun(run, leaseUntil: start.addingTimeInterval(settings.runLease))
         } catch StoreError.conflict {
             if let existing = try await previous(request) { return existing }
             throw ServiceError(.conflict, "conflict", "A run for this request exists already.")
         } catch {
             throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
         }
-        run = await execute(run, action: stored.action, template: template, conversation: conversation)
-        try await attempt { [store, run] in try await shielded { try await store.saveRun(run) } }
-        return run
+        return try await carryOut(PipelineRun(run: run, action: stored.action, template: template, conversation: conversation))
     }
 
-    /// The run an idempotency key was used for, when the request is the same; an error when it differs.
+    /// The run an idempotency key was used for, when the request is the same (once it has finished, or
+    /// as it stands after a bounded wait); an error when it differs.
     private func previous(_ request: Request) async throws(ServiceError) -> RunRecord? {
         guard let key = request.idempotencyKey else { return nil }
-        guard let existing = try await attempt({ try await store.run(actionId: request.actionId, idempotencyKey: key) }) else { return nil }
-        guard existing.requestHash == request.hash else {
-            throw ServiceError(.unprocessable, "idempotency_key_mismatch", "This Idempotency-Key was used with a different request.")
+        let deadline = ContinuousClock.now + settings.idempotentWait
+        while true {
+            guard let existing = try await attempt({ try await store.run(actionId: request.actionId, idempotencyKey: key) }) else { return nil }
+            guard existing.requestHash == request.hash else {
+                throw ServiceError(.unprocessable, "idempotency_key_mismatch", "This Idempotency-Key was used with a different request.")
+            }
+            if existing.status != .running || ContinuousClock.now >= deadline { return existing }
+            try? await Task.sleep(for: .milliseconds(50))
         }
-        return existing
     }
 
-    /// Runs a failed run again with its original input.
+    /// Runs a failed run again with its original input. Of concurrent retries of one run, one carries
+    /// it out; the others answer `not_retryable`.
     public func retry(runId: String) async throws(ServiceError) -> RunRecord {
-        guard var run = try await attempt({ try await store.run(id: runId) }) else { throw .notFound("Run \(runId)") }
-        guard run.status == .failed || run.status == .waitingForAccount else {
-            throw ServiceError(.conflict, "not_retryable", "Only failed runs can be retried; this one is \(run.status.rawValue).")
+        guard let current = try await attempt({ try await store.run(id: runId) }) else { throw .notFound("Run \(runId)") }
+        guard current.status == .failed || current.status == .waitingForAccount else {
+            throw ServiceError(.conflict, "not_retryable", "Only failed runs can be retried; this one is \(current.status.rawValue).")
         }
-        guard let stored = try await attempt({ try await store.action(id: run.actionId) }), let template = Template.named(stored.action.template) else {
+        guard let stored = try await attempt({ try await store.action(id: current.actionId) }), let template = Template.named(stored.action.template) else {
             throw ServiceError(.conflict, "not_retryable", "The run's action no longer exists.")
         }
-        let conversation = try await attempt { try await run.conversationId.asyncMap { try await store.conversation(id: $0) } } ?? nil
-        run.attempts += 1
-        run.status = .running
-        run.startedAt = now()
-        run.finishedAt = nil
-        run.result = nil
-        run = await execute(run, action: stored.action, template: template, conversation: conversation)
-        try await attempt { [store, run] in try await shielded { try await store.saveRun(run) } }
+        let conversation = try await attempt { try await current.conversationId.asyncMap { try await store.conversation(id: $0) } } ?? nil
+        let time = now()
+        guard let claimed = try await attempt({ try await store.claimRetry(runId: runId, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) else {
+            throw ServiceError(.conflict, "not_retryable", "The run is being retried already.")
+        }
+        return try await carryOut(PipelineRun(run: claimed, action: stored.action, template: template, conversation: conversation))
+    }
+
+    /// Carries one run through the pipeline, waiting (bounded) while another run holds its customer, and
+    /// saves it. The save completes even when the request is cancelled.
+    private func carryOut(_ entry: PipelineRun) async throws(ServiceError) -> RunRecord {
+        let deadline = ContinuousClock.now + settings.customerWait
+        var run: RunRecord
+        while true {
+            let outcome = await pipeline.execute([entry], accountId: entry.action.accountId, lock: CustomerLock(lifetime: settings.lockLifetime)).first!
+            if case .finished(let finished) = outcome {
+                run = finished
+                break
+            }
+            if ContinuousClock.now >= deadline || Task.isCancelled {
+                run = entry.run
+                run.status = .failed
+                run.result = RunResult(error: RunFailure(code: "customer_busy", message: "Another run for this customer did not finish in time.", crmCode: nil, retryable: true))
+                run.finishedAt = now()
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        let saved = run
+        try await attempt { [store] in try await shielded { try await store.saveRun(saved) } }
         return run
     }
 

@@ -35,7 +35,7 @@ public struct AppConfiguration: Sendable {
     /// Whether this process carries out offline runs (besides serving the API).
     public var runsOfflineSync = true
     /// How CRM calls are retried.
-    public var crmRetry = RetrySettings()
+    public var crmRetry = RetryPolicy()
     /// The clock; tests move it instead of waiting.
     public var now: @Sendable () -> Date = { Date() }
 

@@ -90,6 +90,13 @@ enum Migrations {
                 "ALTER TABLE runs ADD COLUMN lease_until \(t.double)",
                 "CREATE INDEX runs_queue ON runs (status, next_attempt_at) WHERE trigger_kind = 'offline'",
             ]),
+            (4, [
+                """
+                CREATE TABLE customer_locks (account_id TEXT NOT NULL, email TEXT NOT NULL, owner TEXT NOT NULL,
+                  locked_until \(t.double) NOT NULL, PRIMARY KEY (account_id, email))
+                """,
+                "CREATE INDEX customer_locks_owner ON customer_locks (owner)",
+            ]),
         ]
     }
 }

@@ -51,15 +51,16 @@ extension Store {
 
     /// Claims up to `limit` offline runs that are due (pending and past their next attempt, or running
     /// with an expired lease from a worker that died), leasing them to `owner` until `leaseUntil`.
-    public func claimOfflineRuns(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [RunRecord] {
+    /// Runs of `excludingAccounts` (accounts with a batch under way here) are left for later.
+    public func claimOfflineRuns(owner: String, now: Date, leaseUntil: Date, limit: Int, excludingAccounts: [String] = []) async throws -> [RunRecord] {
         let skipLocked = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let stamp = Store.stamp(now)
         return try await transaction { db in
-            let due = try await db.raw(
-                SQLQueryString("SELECT id FROM runs WHERE trigger_kind = 'offline' AND ((status = 'pending' AND next_attempt_at <= ") + "\(bind: stamp)"
-                    + ") OR (status = 'running' AND lease_until < " + "\(bind: stamp)" + ")) ORDER BY next_attempt_at LIMIT " + "\(bind: limit)"
-                    + SQLQueryString(skipLocked)
-            ).all().map { try $0.decode(column: "id", as: String.self) }
+            var query = SQLQueryString("SELECT id FROM runs WHERE trigger_kind IN ('offline', 'follow_up') AND ((status = 'pending' AND next_attempt_at <= ")
+                + "\(bind: stamp)" + ") OR (status = 'running' AND lease_until < " + "\(bind: stamp)" + "))"
+            if !excludingAccounts.isEmpty { query = query + " AND account_id NOT IN (" + "\(binds: excludingAccounts)" + ")" }
+            let due = try await db.raw(query + " ORDER BY next_attempt_at LIMIT " + "\(bind: limit)" + SQLQueryString(skipLocked))
+                .all().map { try $0.decode(column: "id", as: String.self) }
             guard !due.isEmpty else { return [] }
             return try await db.raw("""
                 UPDATE runs SET status = 'running', lease_owner = \(bind: owner), lease_until = \(bind: Store.stamp(leaseUntil)),
@@ -88,12 +89,15 @@ extension Store {
     }
 
     /// Extends the lease on runs still being worked on (a heartbeat), so no other worker takes them over.
-    public func extendLeases(ids: [String], owner: String, until: Date) async throws {
-        guard !ids.isEmpty else { return }
-        try await database.raw("""
+    /// Returns how many were still leased to `owner`.
+    @discardableResult
+    public func extendLeases(ids: [String], owner: String, until: Date) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try await database.raw("""
             UPDATE runs SET lease_until = \(bind: Store.stamp(until))
             WHERE id IN (\(binds: ids)) AND lease_owner = \(bind: owner) AND status = 'running'
-            """).run()
+            RETURNING id
+            """).all().count
     }
 
     /// Gives claimed runs back (a worker stopping): they are due again at once.

@@ -17,16 +17,18 @@ public struct RunFilter: Sendable, Hashable {
 
 extension Store {
     /// Inserts a run; `StoreError.conflict` when its idempotency key (or, for an offline run, its action and
-    /// conversation) is taken already.
-    public func insertRun(_ run: RunRecord) async throws {
+    /// conversation) is taken already. A running run holds a lease until `leaseUntil`: past it, its process
+    /// is presumed dead and `failInterruptedRuns` records it as interrupted.
+    public func insertRun(_ run: RunRecord, leaseUntil: Date? = nil) async throws {
         do {
             try await database.raw("""
                 INSERT INTO runs (id, action_id, conversation_id, trigger_kind, status, dry_run, input, idempotency_key, request_hash, result,
-                  attempts, created_at, started_at, finished_at, account_id)
+                  attempts, created_at, started_at, finished_at, account_id, lease_until)
                 VALUES (\(bind: run.id), \(bind: run.actionId), \(bind: run.conversationId), \(bind: run.trigger.rawValue), \(bind: run.status.rawValue),
                   \(bind: run.dryRun), \(bind: Self.encode(run.input)), \(bind: run.idempotencyKey), \(bind: run.requestHash),
                   \(bind: run.result.map(Self.encode)), \(bind: run.attempts), \(bind: Store.stamp(run.createdAt)),
-                  \(bind: run.startedAt.map(Store.stamp)), \(bind: run.finishedAt.map(Store.stamp)), \(bind: run.accountId))
+                  \(bind: run.startedAt.map(Store.stamp)), \(bind: run.finishedAt.map(Store.stamp)), \(bind: run.accountId),
+                  \(bind: leaseUntil.map(Store.stamp)))
                 """).run()
         } catch where Self.isUniqueViolation(error) {
             throw StoreError.conflict(run.idempotencyKey ?? run.id)
@@ -37,7 +39,8 @@ extension Store {
     public func saveRun(_ run: RunRecord) async throws {
         try await database.raw("""
             UPDATE runs SET status = \(bind: run.status.rawValue), result = \(bind: run.result.map(Self.encode)), attempts = \(bind: run.attempts),
-              started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: run.finishedAt.map(Store.stamp))
+              started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: run.finishedAt.map(Store.stamp)),
+              lease_until = NULL, lease_owner = NULL
             WHERE id = \(bind: run.id)
             """).run()
     }
@@ -82,7 +85,8 @@ extension Store {
             createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)),
             startedAt: try row.decode(column: "started_at", as: Double?.self).map(Store.date),
             finishedAt: try row.decode(column: "finished_at", as: Double?.self).map(Store.date),
-            accountId: try row.decode(column: "account_id", as: String?.self))
+            accountId: try row.decode(column: "account_id", as: String?.self),
+            nextAttemptAt: try row.decode(column: "next_attempt_at", as: Double?.self).map(Store.date))
     }
 
     // MARK: Provenance and notes

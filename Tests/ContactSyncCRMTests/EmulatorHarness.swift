@@ -1,3 +1,4 @@
+import ContactSyncCore
 import AsyncHTTPClient
 import CRMEmulators
 @testable import ContactSyncCRM
@@ -75,7 +76,7 @@ final class RenewalRecorder: Sendable {
 }
 
 /// Quick retries for tests.
-let fastRetry = RetryPolicy(maxAttempts: 20, baseDelay: .milliseconds(5), maxDelay: .milliseconds(200))
+let fastRetry = RetryPolicy(maxAttempts: 20, backoff: Backoff(base: .milliseconds(5), max: .milliseconds(200)))
 
 func hubspotConnector(_ harness: Harness, token: String = "test-connector", credentials: CRMCredentials? = nil,
                       recorder: RenewalRecorder? = nil, timeout: Duration = .seconds(5)) -> HubSpotConnector {

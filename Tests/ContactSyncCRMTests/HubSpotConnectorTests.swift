@@ -34,11 +34,11 @@ struct HubSpotConnectorTests {
         let id = try await connector.createContact(["email": "jane@example.com", "firstname": "Jane"], log: nil)
         let found = try await connector.lookup(email: "jane@example.com", log: nil)
         #expect(found.map(\.id) == [id])
-        #expect(found.first?.createdByUs == true)
+        #expect(found.first?.createdByIntegration == true)
         #expect(found.first?.createdDate != nil)
         let other = hubspotConnector(harness, token: "test-someone-else")
-        #expect(try await other.lookup(email: "jane@example.com", log: nil).first?.createdByUs == false)
-        #expect(try await other.contact(id: id, log: nil).createdByUs == false)
+        #expect(try await other.lookup(email: "jane@example.com", log: nil).first?.createdByIntegration == false)
+        #expect(try await other.contact(id: id, log: nil).createdByIntegration == false)
         try await connector.updateContact(id: id, ["lastname": "Doe"], log: nil)
         #expect(try await harness.send(.GET, "/crm/v3/objects/contacts/\(id)?properties=lastname", token: "test-x").body.flatMap { ($0["properties"] as? [String: Any])?["lastname"] as? String } == "Doe")
         await harness.stop()
@@ -73,7 +73,7 @@ struct HubSpotConnectorTests {
         let found = try await connector.lookup(emails: emails, log: nil)
         #expect(found.count == 150)
         #expect(found.values.filter { !$0.isEmpty }.count == 120)
-        #expect(found["person0@example.com"]?.first?.createdByUs == true)
+        #expect(found["person0@example.com"]?.first?.createdByIntegration == true)
         #expect(try await harness.count("POST /crm/v3/objects/contacts/batch/read") == 2)
 
         let ids = created.prefix(2).compactMap { try? $0.get() }
@@ -90,22 +90,22 @@ struct HubSpotConnectorTests {
         let connector = hubspotConnector(harness)
         let contact = try await connector.createContact(["email": "n@example.com"], log: nil)
         let at = Date(timeIntervalSince1970: 1_800_000_000)
-        let first = try await connector.writeNote(HubSpotNoteWrite(contactId: contact, text: "one", existingNoteId: nil, timestamp: at), log: nil)
-        let again = try await connector.writeNote(HubSpotNoteWrite(contactId: contact, text: "two", existingNoteId: first, timestamp: at), log: nil)
+        let first = try await connector.writeNote(NoteWrite(contactId: contact, text: "one", existingNoteId: nil, timestamp: at), log: nil)
+        let again = try await connector.writeNote(NoteWrite(contactId: contact, text: "two", existingNoteId: first, timestamp: at), log: nil)
         #expect(again == first)
         let associated = try await harness.send(.GET, "/crm/v3/objects/contacts/\(contact)?associations=notes", token: "test-x").body
         let noteIds = (((associated?["associations"] as? [String: Any])?["notes"] as? [String: Any])?["results"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
         #expect(noteIds == [first])
         #expect(try await harness.send(.GET, "/crm/v3/objects/notes/\(first)", token: "test-x").body.flatMap { ($0["properties"] as? [String: Any])?["hs_note_body"] as? String } == "two")
         try await harness.send(.DELETE, "/crm/v3/objects/notes/\(first)", token: "test-x")
-        let replacement = try await connector.writeNote(HubSpotNoteWrite(contactId: contact, text: "three", existingNoteId: first, timestamp: at), log: nil)
+        let replacement = try await connector.writeNote(NoteWrite(contactId: contact, text: "three", existingNoteId: first, timestamp: at), log: nil)
         #expect(replacement != first)
 
         let others = try await connector.createContacts([["email": "a@example.com"], ["email": "b@example.com"]], log: nil).map { try $0.get() }
         let batch = try await connector.writeNotes([
-            HubSpotNoteWrite(contactId: others[0], text: "a", existingNoteId: nil, timestamp: at),
-            HubSpotNoteWrite(contactId: others[1], text: "b", existingNoteId: nil, timestamp: at),
-            HubSpotNoteWrite(contactId: contact, text: "four", existingNoteId: replacement, timestamp: at),
+            NoteWrite(contactId: others[0], text: "a", existingNoteId: nil, timestamp: at),
+            NoteWrite(contactId: others[1], text: "b", existingNoteId: nil, timestamp: at),
+            NoteWrite(contactId: contact, text: "four", existingNoteId: replacement, timestamp: at),
         ], log: nil)
         #expect(try batch.map { try $0.get() }.last == replacement)
         #expect(try await harness.count("POST /crm/v3/objects/notes/batch/create") == 1)

@@ -36,7 +36,7 @@ struct ResilienceTests {
             let email = "chaos\(index)@example.com"
             #expect(try await connector.lookup(email: email, log: nil).isEmpty)
             let id = try await connector.createContact(["email": email], log: nil)
-            _ = try await connector.writeNote(HubSpotNoteWrite(contactId: id, text: "note \(index)", existingNoteId: nil, timestamp: at), log: nil)
+            _ = try await connector.writeNote(NoteWrite(contactId: id, text: "note \(index)", existingNoteId: nil, timestamp: at), log: nil)
         }
         let batch = try await connector.createContacts((0..<30).map { ["email": "bulk\($0)@example.com"] }, log: nil)
         #expect(batch.allSatisfy { (try? $0.get()) != nil })

@@ -35,7 +35,7 @@ struct RoundTripTests {
         let log = CRMCallLog()
         let id = try #require(try await connector.lookup(email: "rt@example.com", log: log).first?.id)
         async let update: Void = connector.updateContact(id: id, ["firstname": "F"], log: log)
-        async let note = connector.writeNote(HubSpotNoteWrite(contactId: id, text: "s", existingNoteId: nil, timestamp: Date()), log: log)
+        async let note = connector.writeNote(NoteWrite(contactId: id, text: "s", existingNoteId: nil, timestamp: Date()), log: log)
         _ = try await (update, note)
         #expect(log.count == 3)
         #expect(log.sequentialRoundTrips == 2)
@@ -50,7 +50,7 @@ struct RoundTripTests {
         let log = CRMCallLog()
         #expect(try await connector.lookup(email: "rt@example.com", log: log).isEmpty)
         let id = try await connector.createContact(["email": "rt@example.com"], log: log)
-        _ = try await connector.writeNote(HubSpotNoteWrite(contactId: id, text: "s", existingNoteId: nil, timestamp: Date()), log: log)
+        _ = try await connector.writeNote(NoteWrite(contactId: id, text: "s", existingNoteId: nil, timestamp: Date()), log: log)
         #expect(log.sequentialRoundTrips == 3)
         await harness.stop()
     }

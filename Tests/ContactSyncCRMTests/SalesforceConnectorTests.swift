@@ -26,7 +26,7 @@ struct SalesforceConnectorTests {
         await harness.stop()
     }
 
-    @Test("several matches come back oldest first with provenance from CreatedById")
+    @Test("several matches come back oldest first, CreatedById marking the integration's own without deciding provenance")
     func multipleMatches() async throws {
         let harness = try await Harness.salesforce()
         let ours = salesforceConnector(harness)
@@ -35,11 +35,12 @@ struct SalesforceConnectorTests {
         let second = try await ours.createContact(["Email": "twin@example.com", "LastName": "B"], log: nil)
         let found = try await ours.lookup(email: "twin@example.com", log: nil)
         #expect(found.map(\.id) == [first, second])
-        #expect(found.map(\.createdByUs) == [false, true])
+        #expect(found.map(\.createdByIntegration) == [false, true])
         #expect(found.allSatisfy { $0.createdDate != nil })
-        #expect(MatchSelection.choose(found)?.match.id == second)
+        // The marker alone never makes a contact contact-sync's: the oldest is chosen.
+        #expect(MatchSelection.choose(found)?.match.id == first)
         try await ours.updateContact(id: first, ["Title": "CEO"], log: nil)
-        #expect(try await ours.contact(id: first, log: nil).createdByUs == false)
+        #expect(try await ours.contact(id: first, log: nil).createdByIntegration == false)
         await harness.stop()
     }
 

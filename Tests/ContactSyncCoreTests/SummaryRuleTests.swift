@@ -65,4 +65,22 @@ struct SummaryRuleTests {
         let fallback = ValueSources(conversation: jane, runSummary: " ", conversationSummary: "From the chat")
         #expect(try RunPreparation.prepare(template: crm.template, mappings: crm.standardMappings, sources: fallback).get().summary == "From the chat")
     }
+
+    @Test("the summary field is checked against its metadata like every value: a restricted picklist refuses a free text")
+    func summaryFieldCheckedAgainstMetadata() throws {
+        let crm = CRMFixture.salesforce
+        let mappings = [
+            FieldMapping(crmField: "Email", agentField: "email"), FieldMapping(crmField: "LastName", agentField: "last_name"),
+            FieldMapping(crmField: "Preferred_Channel__c", agentField: "summary"),
+        ]
+        let free = try crm.prepared(jane, summary: "Call me back tomorrow.", mappings: mappings)
+        let refused = crm.planner(allowCreate: true, allowUpdateExisting: true, mappings: mappings).plan(free, matches: [])
+        #expect(refused.write?.properties["Preferred_Channel__c"] == nil)
+        #expect(refused.fieldsSkipped.map(\.reason) == [.invalidPicklistValue])
+        #expect(refused.warnings.map(\.code).contains(RunWarning.valueSkipped))
+        let canonical = try crm.prepared(jane, summary: "phone", mappings: mappings)
+        let accepted = crm.planner(allowCreate: true, allowUpdateExisting: true, mappings: mappings).plan(canonical, matches: [])
+        #expect(accepted.write?.properties["Preferred_Channel__c"] == "Phone")
+        #expect(accepted.fieldsWritten.contains("Preferred_Channel__c"))
+    }
 }

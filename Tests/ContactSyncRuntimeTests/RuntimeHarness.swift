@@ -44,7 +44,7 @@ struct Runtime: Sendable {
         let salesforce = try await SalesforceEmulator().start(logger: quiet)
         let connectors = Connectors(
             store: store, secrets: try SecretBox(key: Data(repeating: 1, count: 32)), client: .shared, logger: quiet,
-            retry: RetrySettings(attempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)))
+            retry: RetryPolicy(maxAttempts: 3, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5))))
         let accounts = AccountService(store: store, connectors: connectors, client: .shared, logger: quiet)
         let engine = RunEngine(store: store, connectors: connectors, logger: quiet, now: clock.closure)
         return Runtime(

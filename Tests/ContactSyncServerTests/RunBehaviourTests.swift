@@ -109,7 +109,7 @@ struct RunBehaviourTests {
 
     @Test("a failed run keeps the CRM's error and can be retried to success; only failed runs can be retried")
     func retry() async throws {
-        try await withServer(configure: { $0.crmRetry = RetrySettings(attempts: 2, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)) }) { api in
+        try await withServer(configure: { $0.crmRetry = RetryPolicy(maxAttempts: 2, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5))) }) { api in
             let action = try await api.action(.salesforce, allowCreate: true, allowUpdateExisting: true)
             _ = try await api.run(action, fields: ["email": "warm@example.com", "last_name": "W"])
             try await api.emulator(api.salesforceURL, .POST, "/_emulator/faults", json: #"{"rate5xx":1}"#)

@@ -133,14 +133,19 @@ extension HubSpotState {
     /// Batch create of notes with inline associations; any invalid input fails the whole call.
     func batchCreateNotes(_ body: JSON?, caller: HubSpotCaller) -> Reply {
         withBatch(body) { inputs, started in
-            var prepared: [([String: String], [String])] = []
+            var prepared: [([String: String], [String], String?)] = []
             for input in inputs {
                 switch prepareNote(input) {
                 case .failure(let reply): return reply
-                case .success(let item): prepared.append(item)
+                case .success(let item): prepared.append((item.0, item.1, input["objectWriteTraceId"]?.string))
                 }
             }
-            let results = prepared.map { noteJSON(insertNote($0.0, contactIds: $0.1, caller: caller)) }
+            let results = prepared.map { values, contactIds, trace -> JSON in
+                let json = noteJSON(insertNote(values, contactIds: contactIds, caller: caller))
+                guard let trace, case .object(var object) = json else { return json }
+                object["objectWriteTraceId"] = .string(trace)
+                return .object(object)
+            }
             return batchReply(results: results, errors: [], successStatus: .created, started: started)
         }
     }

@@ -21,7 +21,7 @@ extension EmulatedCRM {
     func admit(route: String) -> (latencyMs: Int, timeoutSeconds: Double, fault: InjectedFault?) {
         requests.record(route)
         var random = SystemRandomNumberGenerator()
-        return (faults.latency(route: route), faults.timeoutSeconds, faults.draw(using: &random))
+        return (faults.latency(route: route), faults.timeoutSeconds, faults.draw(route: route, using: &random))
     }
 
     func setFaults(_ newValue: EmulatorFaults) { faults = newValue }

@@ -13,10 +13,12 @@ public struct EmulatorFaults: Sendable, Hashable, Codable {
     /// Latency for particular routes instead of `latencyMs`, keyed as `/_emulator/requests` names them
     /// (`"POST /crm/v3/objects/contacts/batch/create"`): holds a flow at a known step.
     public var routeLatencyMs: [String: Int]
+    /// Server-error rates for particular routes, on top of `rate5xx`, keyed like `routeLatencyMs`.
+    public var routeRate5xx: [String: Double]
 
     public init(
         latencyMs: Int = 0, rate429: Double = 0, rate5xx: Double = 0, rateTimeout: Double = 0, rateReset: Double = 0,
-        timeoutSeconds: Double = 30, routeLatencyMs: [String: Int] = [:]
+        timeoutSeconds: Double = 30, routeLatencyMs: [String: Int] = [:], routeRate5xx: [String: Double] = [:]
     ) {
         self.latencyMs = latencyMs
         self.rate429 = rate429
@@ -25,6 +27,7 @@ public struct EmulatorFaults: Sendable, Hashable, Codable {
         self.rateReset = rateReset
         self.timeoutSeconds = timeoutSeconds
         self.routeLatencyMs = routeLatencyMs
+        self.routeRate5xx = routeRate5xx
     }
 
     public init(from decoder: any Decoder) throws {
@@ -36,20 +39,22 @@ public struct EmulatorFaults: Sendable, Hashable, Codable {
             rateTimeout: try container.decodeIfPresent(Double.self, forKey: .rateTimeout) ?? 0,
             rateReset: try container.decodeIfPresent(Double.self, forKey: .rateReset) ?? 0,
             timeoutSeconds: try container.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? 30,
-            routeLatencyMs: try container.decodeIfPresent([String: Int].self, forKey: .routeLatencyMs) ?? [:])
+            routeLatencyMs: try container.decodeIfPresent([String: Int].self, forKey: .routeLatencyMs) ?? [:],
+            routeRate5xx: try container.decodeIfPresent([String: Double].self, forKey: .routeRate5xx) ?? [:])
     }
 
     /// Whether every rate lies in 0...1 and the durations are not negative.
     var isValid: Bool {
-        [rate429, rate5xx, rateTimeout, rateReset].allSatisfy { (0...1).contains($0) }
+        ([rate429, rate5xx, rateTimeout, rateReset] + routeRate5xx.values).allSatisfy { (0...1).contains($0) }
             && ([latencyMs] + routeLatencyMs.values).allSatisfy { (0...60_000).contains($0) } && timeoutSeconds >= 0 && timeoutSeconds <= 300
     }
 
     /// The latency for one route.
     func latency(route: String) -> Int { routeLatencyMs[route] ?? latencyMs }
 
-    /// The fault to inject for one request, if any.
-    func draw(using random: inout some RandomNumberGenerator) -> InjectedFault? {
+    /// The fault to inject for one request to `route`, if any.
+    func draw(route: String, using random: inout some RandomNumberGenerator) -> InjectedFault? {
+        if let rate = routeRate5xx[route], rate > 0, Double.random(in: 0..<1, using: &random) < rate { return .serverError }
         if rateReset > 0, Double.random(in: 0..<1, using: &random) < rateReset { return .reset }
         if rateTimeout > 0, Double.random(in: 0..<1, using: &random) < rateTimeout { return .timeout }
         if rate429 > 0, Double.random(in: 0..<1, using: &random) < rate429 { return .tooManyRequests }

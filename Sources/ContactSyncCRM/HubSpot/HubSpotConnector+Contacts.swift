@@ -8,7 +8,7 @@ extension HubSpotConnector {
     func match(_ object: HubSpotWire.Object, appId: String?) -> ContactMatch {
         let created = object.property("createdate").flatMap { try? Date($0, strategy: .iso8601) }
         let ours = appId != nil && object.property("hs_object_source") == "INTEGRATION" && object.property("hs_object_source_id") == appId
-        return ContactMatch(id: object.id, createdDate: created, createdByUs: ours)
+        return ContactMatch(id: object.id, createdDate: created, createdByIntegration: ours)
     }
 
     public func lookup(email: String, log: CRMCallLog?) async throws(CRMError) -> [ContactMatch] {
@@ -73,11 +73,9 @@ extension HubSpotConnector {
 
     /// Batch create with one trace id per input, so one bad input fails alone (207).
     public func createContacts(_ inputs: [[String: String]], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
-        var results: [RecordResult] = []
-        for (offset, chunk) in inputs.chunked(into: Self.batchSize).enumerated() {
-            let base = offset * Self.batchSize
-            let body = JSONBody.encode(BatchCreate(inputs: chunk.enumerated().map { index, properties in
-                .init(properties: properties, associations: [], objectWriteTraceId: String(base + index))
+        await ChunkedWrite.run(inputs, size: Self.batchSize) { chunk throws(CRMError) in
+            let body = JSONBody.encode(BatchCreate(inputs: chunk.indices.map { index in
+                .init(properties: chunk[index], associations: [], objectWriteTraceId: String(index))
             }))
             var uncertain = false
             let outcome = try await settings.retry.run { _ throws(CRMError) in
@@ -88,35 +86,24 @@ extension HubSpotConnector {
                     throw error
                 }
             }
-            for index in chunk.indices {
+            return chunk.indices.map { index -> RecordResult in
                 let key = String(index)
-                if let object = outcome.results.first(where: { $0.objectWriteTraceId == key }) {
-                    results.append(.success(object.id))
-                    continue
-                }
+                if let object = outcome.results.first(where: { $0.objectWriteTraceId == key }) { return .success(object.id) }
                 let failure = outcome.failure(forTrace: key)
                 // After an attempt that may have gone through unseen, a conflict names the contact it created.
-                if uncertain, failure.code == .contactExists, let id = failure.existingId {
-                    results.append(.success(id))
-                } else {
-                    results.append(.failure(failure))
-                }
+                if uncertain, failure.code == .contactExists, let id = failure.existingId { return .success(id) }
+                return .failure(failure)
             }
         }
-        return results
     }
 
     public func updateContacts(_ inputs: [(id: String, properties: [String: String])], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
-        var results: [RecordResult] = []
-        for chunk in inputs.chunked(into: Self.batchSize) {
+        await ChunkedWrite.run(inputs, size: Self.batchSize) { chunk throws(CRMError) in
             let body = JSONBody.encode(BatchUpdate(inputs: chunk.map { .init(id: $0.id, properties: $0.properties) }))
             let outcome = try await batchWrite("/crm/v3/objects/contacts/batch/update", body: body, log: log)
             let updated = Set(outcome.results.map(\.id))
-            for input in chunk {
-                results.append(updated.contains(input.id) ? .success(input.id) : .failure(outcome.failure(forId: input.id)))
-            }
+            return chunk.map { updated.contains($0.id) ? .success($0.id) : .failure(outcome.failure(forId: $0.id)) }
         }
-        return results
     }
 
     /// Sends a batch write; a 207 is a normal answer whose errors belong to single inputs.

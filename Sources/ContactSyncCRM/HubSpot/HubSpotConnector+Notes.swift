@@ -1,25 +1,9 @@
 import Foundation
 
-/// One note to write: a new one on a contact, or new text for an existing one.
-public struct HubSpotNoteWrite: Sendable, Hashable {
-    public var contactId: String
-    public var text: String
-    /// The note written for this action and conversation before, if any.
-    public var existingNoteId: String?
-    public var timestamp: Date
-
-    public init(contactId: String, text: String, existingNoteId: String?, timestamp: Date) {
-        self.contactId = contactId
-        self.text = text
-        self.existingNoteId = existingNoteId
-        self.timestamp = timestamp
-    }
-}
-
 extension HubSpotConnector {
     /// Writes one conversation note: updates `existingNoteId` when given (and still there), else creates a
     /// note associated with the contact (type 202). Returns the note id.
-    public func writeNote(_ note: HubSpotNoteWrite, log: CRMCallLog?) async throws(CRMError) -> String {
+    public func writeNote(_ note: NoteWrite, log: CRMCallLog?) async throws(CRMError) -> String {
         if let existing = note.existingNoteId {
             do throws(CRMError) {
                 let body = JSONBody.encode(ObjectInput(properties: ["hs_note_body": note.text], associations: nil))
@@ -45,13 +29,21 @@ extension HubSpotConnector {
         }
     }
 
-    /// Writes many notes: updates in one batch, creations in another. One result per input, in order.
-    public func writeNotes(_ notes: [HubSpotNoteWrite], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
+    /// Writes many notes: updates in one batch, creations in another, each creation carrying its own
+    /// `objectWriteTraceId` so that every answer is matched to its input (identical texts included). One
+    /// result per input, in order; a chunk that fails as a whole fails its inputs alone.
+    public func writeNotes(_ notes: [NoteWrite], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
         var results = [RecordResult?](repeating: nil, count: notes.count)
         let updates = notes.indices.filter { notes[$0].existingNoteId != nil }
         for chunk in updates.chunked(into: Self.batchSize) {
             let body = JSONBody.encode(BatchUpdate(inputs: chunk.map { .init(id: notes[$0].existingNoteId!, properties: ["hs_note_body": notes[$0].text]) }))
-            let outcome = try await batchWrite("/crm/v3/objects/notes/batch/update", body: body, log: log)
+            let outcome: BatchOutcome
+            do throws(CRMError) {
+                outcome = try await batchWrite("/crm/v3/objects/notes/batch/update", body: body, log: log)
+            } catch {
+                for index in chunk { results[index] = .failure(error) }
+                continue
+            }
             let updated = Set(outcome.results.map(\.id))
             for index in chunk {
                 let id = notes[index].existingNoteId!
@@ -65,24 +57,33 @@ extension HubSpotConnector {
         }
         let creations = notes.indices.filter { results[$0] == nil }
         for chunk in creations.chunked(into: Self.batchSize) {
-            let body = JSONBody.encode(NoteBatchCreate(inputs: chunk.map { Self.noteInput(notes[$0]) }))
+            let body = JSONBody.encode(BatchCreate(inputs: chunk.map { index in
+                let input = Self.noteInput(notes[index])
+                return .init(properties: input.properties, associations: input.associations ?? [], objectWriteTraceId: String(index))
+            }))
             var uncertain = false
-            let outcome = try await settings.retry.run { _ throws(CRMError) in
-                do throws(CRMError) {
-                    return try await batchWrite("/crm/v3/objects/notes/batch/create", body: body, retrying: false, log: log)
-                } catch {
-                    uncertain = uncertain || error.isAmbiguous
-                    throw error
+            let outcome: BatchOutcome
+            do throws(CRMError) {
+                outcome = try await settings.retry.run { _ throws(CRMError) in
+                    do throws(CRMError) {
+                        return try await batchWrite("/crm/v3/objects/notes/batch/create", body: body, retrying: false, log: log)
+                    } catch {
+                        uncertain = uncertain || error.isAmbiguous
+                        throw error
+                    }
                 }
+            } catch {
+                for index in chunk { results[index] = .failure(error) }
+                continue
             }
             for index in chunk {
-                let created = outcome.results.first { $0.property("hs_note_body") == notes[index].text && $0.property("hs_timestamp") == Self.stamp(notes[index].timestamp) }
-                if let created {
+                let trace = String(index)
+                if let created = outcome.results.first(where: { $0.objectWriteTraceId == trace }) {
                     results[index] = .success(created.id)
                 } else if uncertain, let found = try await findNote(on: notes[index].contactId, text: notes[index].text, timestamp: notes[index].timestamp, log: log) {
                     results[index] = .success(found)
                 } else {
-                    results[index] = .failure(CRMError(.invalidResponse, "HubSpot reported no note for this input."))
+                    results[index] = .failure(outcome.failure(forTrace: trace))
                 }
             }
         }
@@ -105,7 +106,7 @@ extension HubSpotConnector {
         return nil
     }
 
-    static func noteInput(_ note: HubSpotNoteWrite) -> ObjectInput {
+    static func noteInput(_ note: NoteWrite) -> ObjectInput {
         ObjectInput(
             properties: ["hs_note_body": note.text, "hs_timestamp": stamp(note.timestamp)],
             associations: [NoteAssociation(contactId: note.contactId)])
@@ -115,8 +116,4 @@ extension HubSpotConnector {
     static func stamp(_ date: Date) -> String {
         Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
     }
-}
-
-struct NoteBatchCreate: Encodable {
-    let inputs: [ObjectInput]
 }

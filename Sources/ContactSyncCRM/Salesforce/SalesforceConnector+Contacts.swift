@@ -6,7 +6,7 @@ extension SalesforceConnector {
     static let lookupFields = "Id, Email, CreatedDate, CreatedById"
 
     func match(_ row: SalesforceWire.ContactRow, userId: String?) -> ContactMatch {
-        ContactMatch(id: row.Id, createdDate: SalesforceWire.date(row.CreatedDate), createdByUs: userId != nil && row.CreatedById == userId)
+        ContactMatch(id: row.Id, createdDate: SalesforceWire.date(row.CreatedDate), createdByIntegration: userId != nil && row.CreatedById == userId)
     }
 
     func query(_ soql: String, log: CRMCallLog?) async throws(CRMError) -> [SalesforceWire.ContactRow] {
@@ -94,10 +94,8 @@ extension SalesforceConnector {
 
     /// Creates up to 200 contacts per sObject Collections call, each succeeding or failing alone.
     public func createContacts(_ inputs: [[String: String]], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
-        var results: [RecordResult] = []
-        for chunk in inputs.chunked(into: Self.collectionSize) {
+        await ChunkedWrite.run(inputs, size: Self.collectionSize) { chunk throws(CRMError) in
             let started = now().addingTimeInterval(-5)
-            let body = JSONBody.encode(CollectionBody(records: chunk.map { SObjectBody(fields: $0, typed: true) }))
             var uncertain = false
             var recovered: [String: String] = [:]
             let saved = try await settings.retry.run { _ throws(CRMError) in
@@ -106,7 +104,7 @@ extension SalesforceConnector {
                 }
                 do throws(CRMError) {
                     let remaining = chunk.map { recovered[$0["Email"]?.lowercased() ?? ""] == nil ? SObjectBody(fields: $0, typed: true) : nil }
-                    let request = recovered.isEmpty ? body : JSONBody.encode(CollectionBody(records: remaining.compactMap { $0 }))
+                    let request = JSONBody.encode(CollectionBody(records: remaining.compactMap { $0 }))
                     let answer = try await call(.POST, "/composite/sobjects", route: "POST /composite/sobjects", body: request, retrying: false, log: log)
                         .decode([SalesforceWire.SaveResult].self)
                     return (answer, remaining.map { $0 != nil })
@@ -116,34 +114,33 @@ extension SalesforceConnector {
                 }
             }
             var answers = saved.0.makeIterator()
-            for (input, sent) in zip(chunk, saved.1) {
-                if !sent {
-                    results.append(.success(recovered[input["Email"]!.lowercased()]!))
-                } else if let answer = answers.next() {
-                    results.append(Self.result(answer))
-                } else {
-                    results.append(.failure(CRMError(.invalidResponse, "Salesforce returned fewer results than records.")))
-                }
+            return zip(chunk, saved.1).map { input, sent -> RecordResult in
+                if !sent { return .success(recovered[input["Email"]!.lowercased()]!) }
+                guard let answer = answers.next() else { return .failure(CRMError(.invalidResponse, "Salesforce returned fewer results than records.")) }
+                return Self.result(answer)
             }
         }
-        return results
     }
 
     public func updateContacts(_ inputs: [(id: String, properties: [String: String])], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
-        var results: [RecordResult] = []
-        for chunk in inputs.chunked(into: Self.collectionSize) {
+        await ChunkedWrite.run(inputs, size: Self.collectionSize) { chunk throws(CRMError) in
             let body = JSONBody.encode(CollectionBody(records: chunk.map { SObjectBody(fields: $0.properties, id: $0.id, typed: true) }))
             let answer = try await call(.PATCH, "/composite/sobjects", route: "PATCH /composite/sobjects", body: body, log: log)
                 .decode([SalesforceWire.SaveResult].self)
-            for (input, saved) in zip(chunk, answer) {
-                results.append(Self.result(saved).map { _ in input.id })
-            }
-            if answer.count < chunk.count {
-                results += Array(repeating: .failure(CRMError(.invalidResponse, "Salesforce returned fewer results than records.")), count: chunk.count - answer.count)
+            var saved = answer.makeIterator()
+            return chunk.map { input -> RecordResult in
+                guard let result = saved.next() else { return .failure(CRMError(.invalidResponse, "Salesforce returned fewer results than records.")) }
+                return Self.result(result).map { _ in input.id }
             }
         }
-        return results
     }
+
+    /// Salesforce keeps the summary in a field: there are no notes to write.
+    public func writeNotes(_ notes: [NoteWrite], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
+        notes.map { _ in .failure(CRMError(.misconfigured, "Salesforce keeps the summary in a field, not in notes.")) }
+    }
+
+    public func findNote(on contactId: String, text: String, timestamp: Date, log: CRMCallLog?) async throws(CRMError) -> String? { nil }
 
     static func result(_ saved: SalesforceWire.SaveResult) -> RecordResult {
         if saved.success, let id = saved.id { return .success(id) }
@@ -156,7 +153,7 @@ extension SalesforceConnector {
         let found = try await lookup(emails: emails.map { $0.lowercased() }, log: log)
         var result: [String: String] = [:]
         for (email, matches) in found {
-            if let mine = matches.first(where: { $0.createdByUs && ($0.createdDate ?? .distantPast) >= date }) { result[email] = mine.id }
+            if let mine = matches.first(where: { $0.createdByIntegration && ($0.createdDate ?? .distantPast) >= date }) { result[email] = mine.id }
         }
         return result
     }

@@ -17,6 +17,22 @@ public struct AccountIdentity: Sendable, Hashable, Codable {
     }
 }
 
+/// One conversation note to write (HubSpot): a new one on a contact, or new text for an existing one.
+public struct NoteWrite: Sendable, Hashable {
+    public var contactId: String
+    public var text: String
+    /// The note written for this action and conversation before, if any.
+    public var existingNoteId: String?
+    public var timestamp: Date
+
+    public init(contactId: String, text: String, existingNoteId: String?, timestamp: Date) {
+        self.contactId = contactId
+        self.text = text
+        self.existingNoteId = existingNoteId
+        self.timestamp = timestamp
+    }
+}
+
 /// The outcome of one record of a batch write.
 public typealias RecordResult = Result<String, CRMError>
 
@@ -41,6 +57,11 @@ public protocol CRMConnector: Sendable {
     func createContacts(_ inputs: [[String: String]], log: CRMCallLog?) async throws(CRMError) -> [RecordResult]
     /// Updates many contacts in batches; one result per input, in order (the id on success).
     func updateContacts(_ inputs: [(id: String, properties: [String: String])], log: CRMCallLog?) async throws(CRMError) -> [RecordResult]
+    /// Writes conversation notes (HubSpot; a CRM whose summary lives in a field has none to write); one
+    /// result per input, in order.
+    func writeNotes(_ notes: [NoteWrite], log: CRMCallLog?) async throws(CRMError) -> [RecordResult]
+    /// A note on the contact with exactly this text and timestamp: one an unanswered attempt created.
+    func findNote(on contactId: String, text: String, timestamp: Date, log: CRMCallLog?) async throws(CRMError) -> String?
     /// A link to the contact in the CRM's own interface.
     func recordURL(contactId: String) -> String
     /// Ends the account's OAuth grant (when it has a refresh token), on disconnect.

@@ -1,3 +1,4 @@
+import ContactSyncCore
 import Foundation
 
 /// A CRM's OAuth token endpoint: form posts, retried on 5xx and 429.

@@ -5,13 +5,25 @@ public struct ContactMatch: Sendable, Hashable {
     public var id: String
     /// When the CRM created it, when known.
     public var createdDate: Date?
-    /// Whether contact-sync created it (provenance).
+    /// Whether contact-sync created it, by contact-sync's own provenance records (never by CRM-side markers).
     public var createdByUs: Bool
+    /// Whether the CRM says the connected integration created it (`CreatedById`, `hs_object_source_id`).
+    /// Never decides provenance on its own: the login is often a person's, whose own contacts stay
+    /// protected. It only helps recover contact-sync's own create whose answer was lost.
+    public var createdByIntegration: Bool
 
-    public init(id: String, createdDate: Date? = nil, createdByUs: Bool) {
+    public init(id: String, createdDate: Date? = nil, createdByUs: Bool = false, createdByIntegration: Bool = false) {
         self.id = id
         self.createdDate = createdDate
         self.createdByUs = createdByUs
+        self.createdByIntegration = createdByIntegration
+    }
+
+    /// Whether this is contact-sync's own create whose answer was lost: created by the integration, for
+    /// this email, no earlier than `attemptStart` (to the CRM's whole-second precision).
+    public func isLostCreate(since attemptStart: Date) -> Bool {
+        guard createdByIntegration, let createdDate else { return false }
+        return createdDate >= attemptStart.addingTimeInterval(-1)
     }
 }
 

@@ -132,22 +132,23 @@ public struct RunPlanner: Sendable {
         }
     }
 
-    /// The summary cut to the field's length, with a warning when cut.
+    /// The summary checked against the field's metadata like every value (picklist, email, URL,
+    /// writability); a text field takes it cut to its length, with a warning when cut.
     private func summaryFieldValue(_ summary: String, field name: String, creating: Bool)
         -> Result<(String, RunWarning?), SkippedField>
     {
-        guard let field = fields[name] else {
-            return .failure(SkippedField(crmField: name, reason: .unknownField, detail: "not in the account's fields"))
+        let field = fields[name]
+        var text = summary
+        var warning: RunWarning?
+        if let field, field.valueKind == .text, let length = field.length {
+            let cut = summary.truncated(toCRMLength: length)
+            if cut.truncated {
+                text = cut.text
+                warning = RunWarning(
+                    code: RunWarning.summaryTruncated,
+                    message: "The summary was cut to \(length) characters (from \(summary.crmLength)).", field: name)
+            }
         }
-        guard creating ? field.createable : field.updateable else {
-            return .failure(SkippedField(crmField: name, reason: .notWritable, detail: "the field is read-only"))
-        }
-        guard let length = field.length else { return .success((summary, RunWarning?.none)) }
-        let cut = summary.truncated(toCRMLength: length)
-        guard cut.truncated else { return .success((summary, RunWarning?.none)) }
-        let warning = RunWarning(
-            code: RunWarning.summaryTruncated,
-            message: "The summary was cut to \(length) characters (from \(summary.crmLength)).", field: name)
-        return .success((cut.text, warning))
+        return FieldValueCheck.check(text, field: field, named: name, creating: creating).map { ($0, warning) }
     }
 }

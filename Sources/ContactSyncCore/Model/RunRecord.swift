@@ -6,6 +6,8 @@ public enum RunTrigger: String, Sendable, Hashable, Codable {
     case inConversation = "in_conversation"
     /// The conversation ended and the action syncs it once.
     case offline
+    /// A summary or attribute change that arrived after the offline run was dispatched.
+    case followUp = "follow_up"
 }
 
 /// Where a run stands.
@@ -103,13 +105,16 @@ public struct RunRecord: Sendable, Hashable, Identifiable {
     public var finishedAt: Date?
     /// The account an offline run writes to (its batch key).
     public var accountId: String?
+    /// When a pending run is tried next.
+    public var nextAttemptAt: Date?
 
     public init(
         id: String, actionId: String, conversationId: String?, trigger: RunTrigger, status: RunStatus, dryRun: Bool, input: RunInput,
         idempotencyKey: String? = nil, requestHash: String? = nil, result: RunResult? = nil, attempts: Int = 0, createdAt: Date,
-        startedAt: Date? = nil, finishedAt: Date? = nil, accountId: String? = nil
+        startedAt: Date? = nil, finishedAt: Date? = nil, accountId: String? = nil, nextAttemptAt: Date? = nil
     ) {
         self.accountId = accountId
+        self.nextAttemptAt = nextAttemptAt
         self.id = id
         self.actionId = actionId
         self.conversationId = conversationId

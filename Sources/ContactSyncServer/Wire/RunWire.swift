@@ -56,7 +56,7 @@ struct RunView: ResponseEncodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, actionId, conversationId, trigger, status, outcome, reason, dryRun, reasonDetail, crmRecordId, crmRecordURL, noteId
-        case fieldsWritten, fieldsSkipped, warnings, error, crmCalls, roundTrips, crmWaitMs, attempts, createdAt, startedAt, finishedAt
+        case fieldsWritten, fieldsSkipped, warnings, error, crmCalls, roundTrips, crmWaitMs, attempts, createdAt, startedAt, finishedAt, nextAttemptAt
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -85,6 +85,7 @@ struct RunView: ResponseEncodable, Sendable {
         try container.encode(run.createdAt, forKey: .createdAt)
         try container.encode(run.startedAt, forKey: .startedAt)
         try container.encode(run.finishedAt, forKey: .finishedAt)
+        try container.encode(run.status == .pending ? run.nextAttemptAt : nil, forKey: .nextAttemptAt)
     }
 
     struct SkipView: Encodable {

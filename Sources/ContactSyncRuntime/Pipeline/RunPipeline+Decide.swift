@@ -1,0 +1,55 @@
+import ContactSyncCRM
+import ContactSyncCore
+import ContactSyncStore
+import Foundation
+
+extension RunPipeline {
+    /// Steps 3 and 4: one batched lookup (with the field metadata beside it), provenance from
+    /// contact-sync's own records, and each run's plan. Dry runs and skips end here.
+    func decide(_ items: inout [Item], account: AccountRecord, connector: any CRMConnector, log: CRMCallLog) async throws {
+        let open = items.indices.filter { items[$0].isOpen }
+        async let fieldList = connector.contactFields(log: log)
+        async let lookups = connector.lookup(emails: open.compactMap { items[$0].prepared?.email }, log: log)
+        let (fields, found) = try await (fieldList, lookups)
+        let matches = try await withProvenance(open.map { (items[$0].run, found[items[$0].prepared!.email] ?? []) }, account: account)
+        for (index, candidates) in zip(open, matches) {
+            let planner = RunPlanner(action: items[index].entry.action, template: items[index].entry.template, fields: fields)
+            let plan = planner.plan(items[index].prepared!, matches: candidates)
+            items[index].planner = planner
+            items[index].plan = plan
+            items[index].contactId = plan.existingContactId
+            if items[index].run.dryRun || plan.outcome == .skipped {
+                items[index].done = succeeded(items[index].run, Self.result(plan, contactId: plan.existingContactId, noteId: nil, connector: connector))
+            }
+        }
+    }
+
+    /// Marks the matches contact-sync created by its own provenance records. A run tried before also
+    /// recognises its own create whose answer was lost (same email, created by the same integration since
+    /// the run began) and records it, so that it is never created twice.
+    func withProvenance(_ runs: [(run: RunRecord, matches: [ContactMatch])], account: AccountRecord) async throws -> [[ContactMatch]] {
+        let ours = try await store.createdRecords(accountId: account.id, among: Array(Set(runs.flatMap { $0.matches.map(\.id) })))
+        var recovered: [(recordId: String, runId: String)] = []
+        let marked = runs.map { run, matches in
+            matches.map { match in
+                var match = match
+                match.createdByUs = ours.contains(match.id)
+                if !match.createdByUs, run.attempts > 1, !run.dryRun, match.isLostCreate(since: run.createdAt) {
+                    match.createdByUs = true
+                    recovered.append((match.id, run.id))
+                }
+                return match
+            }
+        }
+        try await store.recordProvenance(accountId: account.id, records: recovered, now: now())
+        return marked
+    }
+
+    /// What a run did, from its plan and the ids the CRM gave.
+    static func result(_ plan: RunPlan, contactId: String?, noteId: String?, connector: any CRMConnector) -> RunResult {
+        RunResult(
+            outcome: plan.outcome, reason: plan.reason, reasonDetail: plan.reasonDetail, crmRecordId: contactId,
+            crmRecordURL: contactId.map { connector.recordURL(contactId: $0) }, noteId: noteId, fieldsWritten: plan.fieldsWritten,
+            fieldsSkipped: plan.fieldsSkipped, warnings: plan.warnings)
+    }
+}

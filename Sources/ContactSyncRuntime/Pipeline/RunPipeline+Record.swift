@@ -1,0 +1,64 @@
+import ContactSyncCRM
+import ContactSyncCore
+import Foundation
+
+extension RunPipeline {
+    /// Step 7: the run as it is recorded. A failed run keeps what it already wrote (record id, fields,
+    /// note); every finished run carries the CRM calls its batch made.
+    func finalize(_ item: Item, log: CRMCallLog, batchSize: Int) -> PipelineOutcome {
+        var run: RunRecord
+        switch item.done {
+        case .deferred(let waiting)?:
+            return .deferred(waiting)
+        case .finished(let finished)?:
+            run = finished
+        case nil:
+            run = item.run
+            let error = item.error ?? CRMError(.invalidResponse, "The run ended without a result.")
+            var result = RunResult(error: RunFailure(error))
+            if item.contactWritten || item.noteId != nil {
+                result.crmRecordId = item.contactId
+                result.crmRecordURL = item.recordURL
+                result.noteId = item.noteId
+                if item.contactWritten, let plan = item.plan {
+                    result.fieldsWritten = plan.fieldsWritten
+                    result.fieldsSkipped = plan.fieldsSkipped
+                    result.warnings = plan.warnings
+                }
+            }
+            run.result = result
+            run.status = error.code == .reconnectRequired && run.trigger != .inConversation ? .waitingForAccount : .failed
+        }
+        run.result?.crmCalls = log.count
+        run.result?.roundTrips = log.sequentialRoundTrips
+        run.result?.crmWaitMs = Self.milliseconds(log.waitingTime)
+        run.result?.batchSize = batchSize > 1 ? batchSize : nil
+        run.finishedAt = now()
+        logger.info("run finished", metadata: [
+            "run_id": "\(run.id)", "action_id": "\(run.actionId)", "conversation_id": "\(run.conversationId ?? "-")",
+            "status": "\(run.status.rawValue)", "outcome": "\(run.result?.outcome?.rawValue ?? "-")", "crm_calls": "\(run.result?.crmCalls ?? 0)",
+        ])
+        return .finished(run)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}
+
+extension RunFailure {
+    /// A CRM error as a run records it, the CRM's own code kept. Transient failures, per-record ones
+    /// included (Salesforce's `UNABLE_TO_LOCK_ROW`), are retryable; rejections and bad settings are not.
+    init(_ error: CRMError) {
+        let code: String = switch error.code {
+        case .crmRejected, .contactExists: error.isRetryable ? "crm_unavailable" : "crm_rejected"
+        case .reconnectRequired: "reconnect_required"
+        case .dailyLimitExceeded: "daily_limit_exceeded"
+        case .notFound: "crm_not_found"
+        case .misconfigured: "account_misconfigured"
+        default: "crm_unavailable"
+        }
+        self.init(code: code, message: error.message, crmCode: error.crmCode, retryable: code != "crm_rejected" && code != "account_misconfigured")
+    }
+}

@@ -1,0 +1,155 @@
+import ContactSyncCRM
+import ContactSyncCore
+import ContactSyncStore
+import Foundation
+
+extension RunPipeline {
+    /// Step 5 and the writes of step 4, batched: creates, updates and notes on known contacts at once, then
+    /// notes on the contacts just created. A create that meets an existing contact is decided again with
+    /// that contact and written in a second round. Provenance is recorded as soon as creates answer.
+    func write(_ items: inout [Item], account: AccountRecord, connector: any CRMConnector, mayWrite: @Sendable () -> Bool, log: CRMCallLog) async throws {
+        var round = items.indices.filter { items[$0].isOpen }
+        guard !round.isEmpty else { return }
+        let stored = try await store.notes(round.compactMap { noteKey(items[$0]) })
+        var saved: [NoteKey: StoredNote] = [:]
+        for pass in 1...2 {
+            guard mayWrite() else {
+                for index in round { items[index].done = .deferred(items[index].run) }
+                break
+            }
+            let conflicts = try await writeRound(round, &items, account: account, connector: connector, stored: stored, saved: &saved, log: log)
+            guard !conflicts.isEmpty else { break }
+            guard pass == 1 else {
+                for index in conflicts { items[index].error = CRMError(.crmRejected, "The CRM reports the contact exists, yet its lookup finds none.") }
+                break
+            }
+            round = try await replan(conflicts, &items, account: account, connector: connector, log: log)
+        }
+        try await store.saveNotes(saved, now: now())
+        for index in items.indices where items[index].isOpen {
+            items[index].done = succeeded(
+                items[index].run, Self.result(items[index].plan!, contactId: items[index].contactId, noteId: items[index].noteId, connector: connector))
+        }
+    }
+
+    /// One round of writes. Returns the runs whose create met an existing contact.
+    private func writeRound(
+        _ round: [Int], _ items: inout [Item], account: AccountRecord, connector: any CRMConnector, stored: [NoteKey: StoredNote],
+        saved: inout [NoteKey: StoredNote], log: CRMCallLog
+    ) async throws -> [Int] {
+        let creates = round.filter { if case .create = items[$0].plan?.write { true } else { false } }
+        let updates = round.filter { if case .update = items[$0].plan?.write { true } else { false } }
+        let knownNotes = round.filter { !creates.contains($0) && items[$0].plan?.note != nil && items[$0].contactId != nil }
+        let createInputs = creates.map { items[$0].plan!.write!.properties }
+        let updateInputs = updates.map { (id: items[$0].contactId!, properties: items[$0].plan!.write!.properties) }
+        let noteInputs = try await noteWrites(knownNotes, items, stored: stored, connector: connector, log: log)
+        async let created = Self.perRecord(createInputs.count) { () async throws(CRMError) in try await connector.createContacts(createInputs, log: log) }
+        async let updated = Self.perRecord(updateInputs.count) { () async throws(CRMError) in try await connector.updateContacts(updateInputs, log: log) }
+        async let noted = Self.perRecord(noteInputs.count) { () async throws(CRMError) in try await connector.writeNotes(noteInputs, log: log) }
+        let (createResults, updateResults, noteResults) = await (created, updated, noted)
+
+        var provenance: [(recordId: String, runId: String)] = []
+        var conflicts: [Int] = []
+        for (index, result) in zip(creates, createResults) {
+            switch result {
+            case .success(let id):
+                items[index].contactId = id
+                items[index].recordURL = connector.recordURL(contactId: id)
+                items[index].contactWritten = true
+                provenance.append((id, items[index].run.id))
+            case .failure(let error) where error.code == .contactExists:
+                items[index].conflictId = error.existingId
+                conflicts.append(index)
+            case .failure(let error):
+                items[index].error = error
+            }
+        }
+        // Before anything else can fail: a contact contact-sync created is known as its own.
+        try await store.recordProvenance(accountId: account.id, records: provenance, now: now())
+        for (index, result) in zip(updates, updateResults) {
+            switch result {
+            case .success:
+                items[index].contactWritten = true
+                items[index].recordURL = connector.recordURL(contactId: items[index].contactId!)
+            case .failure(let error):
+                items[index].error = error
+            }
+        }
+        apply(noteResults, to: knownNotes, &items, saved: &saved)
+        let newNotes = creates.filter { items[$0].isOpen && items[$0].contactWritten && items[$0].plan?.note != nil }
+        let newInputs = try await noteWrites(newNotes, items, stored: stored, connector: connector, log: log)
+        apply(await Self.perRecord(newInputs.count) { () async throws(CRMError) in try await connector.writeNotes(newInputs, log: log) }, to: newNotes, &items, saved: &saved)
+        return conflicts
+    }
+
+    /// Decides again, with the contact they met, the runs whose create found the contact existing.
+    /// Returns those that still have something to write.
+    private func replan(_ conflicts: [Int], _ items: inout [Item], account: AccountRecord, connector: any CRMConnector, log: CRMCallLog) async throws -> [Int] {
+        var candidates: [Int: [ContactMatch]] = [:]
+        for index in conflicts {
+            if let id = items[index].conflictId { candidates[index] = [try await connector.contact(id: id, log: log)] }
+        }
+        let unnamed = conflicts.filter { candidates[$0] == nil }
+        if !unnamed.isEmpty {
+            let found = try await connector.lookup(emails: unnamed.map { items[$0].prepared!.email }, log: log)
+            for index in unnamed { candidates[index] = found[items[index].prepared!.email] ?? [] }
+        }
+        let marked = try await withProvenance(conflicts.map { (items[$0].run, candidates[$0] ?? []) }, account: account)
+        var next: [Int] = []
+        for (index, matches) in zip(conflicts, marked) {
+            let plan = items[index].planner!.plan(items[index].prepared!, matches: matches)
+            items[index].plan = plan
+            items[index].contactId = plan.existingContactId
+            if plan.outcome == .skipped {
+                items[index].done = succeeded(items[index].run, Self.result(plan, contactId: plan.existingContactId, noteId: nil, connector: connector))
+            } else {
+                next.append(index)
+            }
+        }
+        return next
+    }
+
+    /// The note writes of these runs: each updates the note of its action and conversation when there is
+    /// one on the same contact; a run tried before first looks for the note an unanswered attempt wrote.
+    private func noteWrites(_ indices: [Int], _ items: [Item], stored: [NoteKey: StoredNote], connector: any CRMConnector, log: CRMCallLog) async throws -> [NoteWrite] {
+        var writes: [NoteWrite] = []
+        for index in indices {
+            let item = items[index]
+            let contactId = item.contactId!, text = item.plan!.note!
+            var existing = noteKey(item).flatMap { stored[$0] }.flatMap { $0.contactId == contactId ? $0.noteId : nil }
+            if existing == nil, item.run.attempts > 1 {
+                existing = try await connector.findNote(on: contactId, text: text, timestamp: item.run.createdAt, log: log)
+            }
+            writes.append(NoteWrite(contactId: contactId, text: text, existingNoteId: existing, timestamp: item.run.createdAt))
+        }
+        return writes
+    }
+
+    private func apply(_ results: [RecordResult], to indices: [Int], _ items: inout [Item], saved: inout [NoteKey: StoredNote]) {
+        for (index, result) in zip(indices, results) {
+            switch result {
+            case .success(let noteId):
+                items[index].noteId = noteId
+                if let key = noteKey(items[index]) { saved[key] = StoredNote(noteId: noteId, contactId: items[index].contactId!) }
+            case .failure(let error):
+                if items[index].error == nil { items[index].error = error }
+            }
+        }
+    }
+
+    /// The note of a run's action and conversation (runs without a conversation have none to reuse).
+    func noteKey(_ item: Item) -> NoteKey? {
+        guard item.plan?.note != nil, let conversationId = item.run.conversationId else { return nil }
+        return NoteKey(actionId: item.entry.action.id, conversationId: conversationId)
+    }
+
+    /// A batch call's results, or its error for each of its `count` inputs.
+    static func perRecord(_ count: Int, _ body: () async throws(CRMError) -> [RecordResult]) async -> [RecordResult] {
+        guard count > 0 else { return [] }
+        do throws(CRMError) {
+            return try await body()
+        } catch {
+            return Array(repeating: .failure(error), count: count)
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import ContactSyncCRM
+import ContactSyncCore
+import ContactSyncStore
+import Foundation
+import Logging
+
+/// One run to carry out, with the configuration and conversation it runs against.
+struct PipelineRun: Sendable {
+    var run: RunRecord
+    let action: Action
+    let template: Template
+    let conversation: Conversation?
+}
+
+/// Where a run stands when the pipeline gives it back.
+enum PipelineOutcome: Sendable {
+    /// Carried out: succeeded (skipping included), or failed with what it wrote kept.
+    case finished(RunRecord)
+    /// Not started: another run holds the customer, or writing was no longer allowed. Try again shortly.
+    case deferred(RunRecord)
+}
+
+/// The write locks one pipeline pass holds on its customers (one writer per customer): who holds them and
+/// how long they outlive a holder that died. A worker's heartbeat renews them with its lease.
+struct CustomerLock: Sendable {
+    let owner = Store.newId("lock")
+    let lifetime: TimeInterval
+}
+
+/// The one way runs are carried out, whatever started them (DESIGN §3): prepare (pure) → lookup (batched)
+/// → plan (`RunPlanner`, pure) → write (batched) → record. A single run is a batch of one, so single and
+/// batched runs cannot drift apart.
+struct RunPipeline: Sendable {
+    let store: Store
+    let connectors: Connectors
+    let logger: Logger
+    let now: @Sendable () -> Date
+    /// Which agent fields are contact attributes, re-read every few seconds (it changes rarely).
+    let contactAttributeKeys = Recent<[String]>(lifetime: .seconds(5))
+
+    /// One run on its way through.
+    struct Item {
+        var entry: PipelineRun
+        var prepared: PreparedRun?
+        var planner: RunPlanner?
+        var plan: RunPlan?
+        var contactId: String?
+        var noteId: String?
+        var recordURL: String?
+        /// For a create that met an existing contact: that contact, when the CRM named it.
+        var conflictId: String?
+        /// Whether the contact itself was written (created or updated).
+        var contactWritten = false
+        var error: CRMError?
+        /// Set once the run needs nothing more.
+        var done: PipelineOutcome?
+
+        var run: RunRecord { entry.run }
+        var isOpen: Bool { done == nil && error == nil }
+    }
+
+    /// Carries out runs of one account together; one outcome per run, in order. `mayWrite` is asked before
+    /// every write step: a worker whose lease has ended stops before its next write.
+    func execute(_ runs: [PipelineRun], accountId: String, lock: CustomerLock, mayWrite: @escaping @Sendable () -> Bool = { true }) async -> [PipelineOutcome] {
+        let log = CRMCallLog()
+        var items = runs.map { Item(entry: $0) }
+        let owner = lock.owner
+        var locked: [String] = []
+        do {
+            guard let account = try await store.account(id: accountId) else {
+                fail(&items, RunFailure(code: "account_not_found", message: "The action's account no longer exists.", crmCode: nil, retryable: false))
+                return items.map { finalize($0, log: log, batchSize: runs.count) }
+            }
+            guard account.status == .connected else {
+                items = items.map { var item = $0; item.error = CRMError(.reconnectRequired, "The account must be connected again."); return item }
+                return items.map { finalize($0, log: log, batchSize: runs.count) }
+            }
+            try await prepare(&items)
+            locked = try await self.lock(&items, accountId: accountId, lock: lock)
+            if items.contains(where: \.isOpen) {
+                let connector = try await connectors.connector(for: account)
+                try await decide(&items, account: account, connector: connector, log: log)
+                try await write(&items, account: account, connector: connector, mayWrite: mayWrite, log: log)
+            }
+        } catch let error as CRMError {
+            for index in items.indices where items[index].isOpen { items[index].error = error }
+        } catch {
+            logger.error("runs could not be completed", metadata: ["account": "\(accountId)", "error": "\(type(of: error))"])
+            fail(&items, RunFailure(code: "internal_error", message: "The run could not be completed.", crmCode: nil, retryable: true))
+        }
+        if !locked.isEmpty {
+            try? await shielded { [store, locked] in try await store.releaseCustomerLocks(accountId: accountId, emails: locked, owner: owner) }
+        }
+        if items.contains(where: { $0.error?.code == .reconnectRequired }) { await connectors.markReconnectRequired(accountId: accountId) }
+        return items.map { finalize($0, log: log, batchSize: runs.count) }
+    }
+
+    /// Finishes every open run with `failure`.
+    private func fail(_ items: inout [Item], _ failure: RunFailure) {
+        for index in items.indices where items[index].done == nil && items[index].error == nil {
+            var run = items[index].run
+            run.result = RunResult(error: failure)
+            run.status = .failed
+            items[index].done = .finished(run)
+        }
+    }
+
+    /// Steps 1 and 2: values (with remembered contact attributes) and the email. Skips end here.
+    private func prepare(_ items: inout [Item]) async throws {
+        var sources = items.map { item in
+            ValueSources(
+                runInput: item.run.input.fields, conversation: item.entry.conversation?.attributes ?? [:], runSummary: item.run.input.summary,
+                conversationSummary: item.entry.conversation?.summary)
+        }
+        let emails = items.indices.compactMap { index -> String? in
+            guard case .success(let first) = prepare(items[index], sources[index]) else { return nil }
+            return first.email
+        }
+        let remembered = try await store.contactAttributes(emails: emails)
+        var seen: Set<String> = []
+        var toRemember: [String: [String: String]] = [:]
+        let keys = try await contactAttributeKeys.value { try await store.agentFields().filter(\.contactAttribute).map(\.key) }
+        for index in items.indices {
+            if case .success(let first) = prepare(items[index], sources[index]) { sources[index].contactAttributes = remembered[first.email] ?? [:] }
+            switch prepare(items[index], sources[index]) {
+            case .failure(let reason):
+                items[index].done = succeeded(items[index].run, RunResult(outcome: .skipped, reason: reason))
+            case .success(let prepared):
+                // Two runs for one customer in one batch would both see no contact: the later one waits its turn.
+                guard seen.insert(prepared.email).inserted else {
+                    items[index].done = .deferred(items[index].run)
+                    continue
+                }
+                items[index].prepared = prepared
+                if !items[index].run.dryRun {
+                    toRemember[prepared.email, default: [:]].merge(Self.contactAttributes(keys, sources[index])) { _, new in new }
+                }
+            }
+        }
+        try await store.rememberContactAttributes(toRemember.filter { !$0.value.isEmpty }, now: now())
+    }
+
+    private func prepare(_ item: Item, _ sources: ValueSources) -> Result<PreparedRun, SkipReason> {
+        RunPreparation.prepare(template: item.entry.template, mappings: item.entry.action.mappings, sources: sources)
+    }
+
+    /// The customer's contact-attribute values this run knows (its input, else the conversation's).
+    static func contactAttributes(_ keys: [String], _ sources: ValueSources) -> [String: String] {
+        var values: [String: String] = [:]
+        for key in keys {
+            for candidate in [sources.runInput[key], sources.conversation[key]] {
+                if let value = candidate, !value.isBlank { values[key] = value.trimmed; break }
+            }
+        }
+        return values
+    }
+
+    /// One writer per customer: takes each customer's lock; a run whose customer is held elsewhere waits.
+    /// Dry runs write nothing and take no lock. Returns the emails locked.
+    private func lock(_ items: inout [Item], accountId: String, lock: CustomerLock) async throws -> [String] {
+        let wanted = items.filter { $0.isOpen && !$0.run.dryRun }.compactMap(\.prepared?.email)
+        guard !wanted.isEmpty else { return [] }
+        let time = now()
+        let held = try await store.acquireCustomerLocks(
+            accountId: accountId, emails: wanted, owner: lock.owner, until: time.addingTimeInterval(lock.lifetime), now: time)
+        for index in items.indices where items[index].isOpen && !items[index].run.dryRun {
+            if let email = items[index].prepared?.email, !held.contains(email) { items[index].done = .deferred(items[index].run) }
+        }
+        return Array(held)
+    }
+
+    func succeeded(_ run: RunRecord, _ result: RunResult) -> PipelineOutcome {
+        var run = run
+        run.result = result
+        run.status = .succeeded
+        return .finished(run)
+    }
+}

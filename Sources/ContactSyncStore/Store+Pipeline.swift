@@ -1,0 +1,150 @@
+import ContactSyncCore
+import Foundation
+import SQLKit
+
+/// The note written for one action and conversation.
+public struct StoredNote: Sendable, Hashable {
+    public var noteId: String
+    public var contactId: String
+
+    public init(noteId: String, contactId: String) {
+        self.noteId = noteId
+        self.contactId = contactId
+    }
+}
+
+/// Identifies a note: one per action and conversation.
+public struct NoteKey: Sendable, Hashable {
+    public var actionId: String
+    public var conversationId: String
+
+    public init(actionId: String, conversationId: String) {
+        self.actionId = actionId
+        self.conversationId = conversationId
+    }
+}
+
+/// What the run pipeline reads and writes for many runs at once: one statement each, whatever the batch.
+extension Store {
+    /// Remembered contact attributes for many customers, by email (customers without any are left out).
+    public func contactAttributes(emails: [String]) async throws -> [String: [String: String]] {
+        guard !emails.isEmpty else { return [:] }
+        var result: [String: [String: String]] = [:]
+        for row in try await database.raw("SELECT email, field_key, value FROM contact_attributes WHERE email IN (\(binds: Array(Set(emails))))").all() {
+            result[try row.decode(column: "email", as: String.self), default: [:]][try row.decode(column: "field_key", as: String.self)] =
+                try row.decode(column: "value", as: String.self)
+        }
+        return result
+    }
+
+    /// Remembers values for many customers (by normalised email); later values replace earlier ones.
+    public func rememberContactAttributes(_ byEmail: [String: [String: String]], now: Date) async throws {
+        let rows = byEmail.sorted { $0.key < $1.key }.flatMap { email, values in values.sorted { $0.key < $1.key }.map { (email, $0.key, $0.value) } }
+        guard !rows.isEmpty else { return }
+        var query = SQLQueryString("INSERT INTO contact_attributes (email, field_key, value, updated_at) VALUES ")
+        for (index, row) in rows.enumerated() {
+            if index > 0 { query = query + ", " }
+            query = query + "(\(bind: row.0), \(bind: row.1), \(bind: row.2), \(bind: Store.stamp(now)))"
+        }
+        query = query + " ON CONFLICT (email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+        try await database.raw(query).run()
+    }
+
+    /// Records that contact-sync created these records in the account, each by its run.
+    public func recordProvenance(accountId: String, records: [(recordId: String, runId: String)], now: Date) async throws {
+        guard !records.isEmpty else { return }
+        var query = SQLQueryString("INSERT INTO provenance (account_id, crm_record_id, run_id, created_at) VALUES ")
+        for (index, record) in records.enumerated() {
+            if index > 0 { query = query + ", " }
+            query = query + "(\(bind: accountId), \(bind: record.recordId), \(bind: record.runId), \(bind: Store.stamp(now)))"
+        }
+        try await database.raw(query + " ON CONFLICT (account_id, crm_record_id) DO NOTHING").run()
+    }
+
+    /// The notes written for these actions and conversations.
+    public func notes(_ keys: [NoteKey]) async throws -> [NoteKey: StoredNote] {
+        guard !keys.isEmpty else { return [:] }
+        let wanted = Set(keys)
+        var result: [NoteKey: StoredNote] = [:]
+        let rows = try await database.raw(
+            "SELECT action_id, conversation_id, note_id, contact_id FROM notes WHERE conversation_id IN (\(binds: Array(Set(keys.map(\.conversationId)))))"
+        ).all()
+        for row in rows {
+            let key = NoteKey(actionId: try row.decode(column: "action_id", as: String.self), conversationId: try row.decode(column: "conversation_id", as: String.self))
+            guard wanted.contains(key) else { continue }
+            result[key] = StoredNote(noteId: try row.decode(column: "note_id", as: String.self), contactId: try row.decode(column: "contact_id", as: String.self))
+        }
+        return result
+    }
+
+    /// Saves the notes written for actions and conversations (replacing earlier ones).
+    public func saveNotes(_ notes: [NoteKey: StoredNote], now: Date) async throws {
+        guard !notes.isEmpty else { return }
+        var query = SQLQueryString("INSERT INTO notes (action_id, conversation_id, note_id, contact_id, updated_at) VALUES ")
+        for (index, (key, note)) in notes.enumerated() {
+            if index > 0 { query = query + ", " }
+            query = query + "(\(bind: key.actionId), \(bind: key.conversationId), \(bind: note.noteId), \(bind: note.contactId), \(bind: Store.stamp(now)))"
+        }
+        query = query + " ON CONFLICT (action_id, conversation_id) DO UPDATE SET note_id = excluded.note_id, contact_id = excluded.contact_id, updated_at = excluded.updated_at"
+        try await database.raw(query).run()
+    }
+
+    // MARK: One writer per customer
+
+    /// Takes the write lock on each customer (account and email) that is free or whose holder's lock has
+    /// expired, for `owner` until `until`. Returns the emails now held by `owner`. Shared by every
+    /// instance on the same database.
+    public func acquireCustomerLocks(accountId: String, emails: [String], owner: String, until: Date, now: Date) async throws -> Set<String> {
+        let distinct = Array(Set(emails)).sorted()
+        guard !distinct.isEmpty else { return [] }
+        var query = SQLQueryString("INSERT INTO customer_locks (account_id, email, owner, locked_until) VALUES ")
+        for (index, email) in distinct.enumerated() {
+            if index > 0 { query = query + ", " }
+            query = query + "(\(bind: accountId), \(bind: email), \(bind: owner), \(bind: Store.stamp(until)))"
+        }
+        query = query + """
+             ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until
+             WHERE customer_locks.locked_until < \(bind: Store.stamp(now)) OR customer_locks.owner = excluded.owner
+             RETURNING email
+            """
+        return Set(try await database.raw(query).all().map { try $0.decode(column: "email", as: String.self) })
+    }
+
+    /// Keeps a holder's customer locks for longer (its heartbeat).
+    public func extendCustomerLocks(owner: String, until: Date) async throws {
+        try await database.raw("UPDATE customer_locks SET locked_until = \(bind: Store.stamp(until)) WHERE owner = \(bind: owner)").run()
+    }
+
+    /// Gives customers' write locks back.
+    public func releaseCustomerLocks(accountId: String, emails: [String], owner: String) async throws {
+        guard !emails.isEmpty else { return }
+        try await database.raw(
+            "DELETE FROM customer_locks WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"
+        ).run()
+    }
+
+    // MARK: Retries
+
+    /// Claims a failed (or waiting) run for a retry: only one of several concurrent claims gets it.
+    /// Returns the run, now `running` with one more attempt, or nil when it was not retryable any more.
+    public func claimRetry(runId: String, now: Date, leaseUntil: Date) async throws -> RunRecord? {
+        try await database.raw("""
+            UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = \(bind: Store.stamp(now)), finished_at = NULL, result = NULL,
+              next_attempt_at = NULL, lease_until = \(bind: Store.stamp(leaseUntil))
+            WHERE id = \(bind: runId) AND status IN ('failed', 'waiting_for_account')
+            RETURNING *
+            """).first().map(Store.run)
+    }
+
+    /// Records in-conversation runs whose process died (their lease passed while `running`) as failed and
+    /// retryable, so that none stays `running` for ever. Returns how many.
+    @discardableResult
+    public func failInterruptedRuns(now: Date) async throws -> Int {
+        let result = RunResult(error: RunFailure(code: "interrupted", message: "The run was interrupted before it finished; retry it.", crmCode: nil, retryable: true))
+        return try await database.raw("""
+            UPDATE runs SET status = 'failed', result = \(bind: Store.encode(result)), finished_at = \(bind: Store.stamp(now)), lease_until = NULL
+            WHERE trigger_kind <> 'offline' AND status = 'running' AND lease_until < \(bind: Store.stamp(now))
+            RETURNING id
+            """).all().count
+    }
+}

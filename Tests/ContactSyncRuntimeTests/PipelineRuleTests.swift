@@ -1,0 +1,295 @@
+import ContactSyncCRM
+import ContactSyncCore
+import ContactSyncStore
+import ContactSyncTestSupport
+import Foundation
+import Testing
+
+@testable import ContactSyncRuntime
+
+/// The rules of one run pipeline (DESIGN §2.2 step 3, §2.3, §3): every trigger goes through it, and
+/// nothing is lost or written twice. Each test runs on both CRMs where the rule applies and on both
+/// databases.
+@Suite("One run pipeline: nothing lost, nothing written twice")
+struct PipelineRuleTests {
+    static let crms: [CRM] = [.hubspot, .salesforce]
+
+    @Test("provenance from contact-sync's own records only: the connected user's own contact gets only the summary", arguments: Backend.available, crms)
+    func provenanceFromOwnRecordsOnly(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            // The connected login is a person's; what that person created by hand is theirs, not contact-sync's.
+            let account = try await rt.accounts.connect(
+                crm == .hubspot
+                    ? .hubspotToken(name: "Acme", accessToken: "test-person", baseURL: rt.url(.hubspot))
+                    : .salesforceSession(name: "Acme", instanceURL: rt.url(.salesforce), accessToken: "test-person", refreshToken: nil, clientId: nil, clientSecret: nil, loginURL: nil)
+            ).id
+            let id = try await rt.contact(crm, email: "own@example.com", firstName: "Kept", token: "test-person")
+            let action = try await rt.action(crm, account: account, offline: false, allowCreate: true, allowUpdateExisting: false)
+            let run = try await rt.engine.run(RunEngine.Request(
+                actionId: action, conversationId: nil, input: RunInput(fields: ["email": "own@example.com", "first_name": "Changed", "last_name": "L"], summary: "Asked for a demo.")))
+            #expect(run.status == .succeeded)
+            #expect(run.result?.outcome == .summaryOnly)
+            #expect(run.result?.crmRecordId == id)
+            #expect(try await rt.contactField(crm, id: id, field: crm == .hubspot ? "firstname" : "FirstName") == "Kept")
+        }
+    }
+
+    @Test("one writer per customer: two instances running the same customer at once create one contact and one note", arguments: Backend.available, crms)
+    func oneWriterPerCustomer(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: false, allowCreate: true, allowUpdateExisting: true)
+            let agent = try await rt.agent(.text, actions: [action])
+            let chat = try await rt.conversation(agent: agent, attributes: ["email": "twice@example.com", "last_name": "T"], summary: "Same call.")
+            try await rt.faults(crm, #"{"latencyMs":40}"#)
+            // A second instance: its own engine and connectors, the same database.
+            let other = RunEngine(store: rt.store, connectors: try rt.secondConnectors(), logger: Runtime.quiet, now: rt.clock.closure)
+            let request = RunEngine.Request(actionId: action, conversationId: chat, input: RunInput())
+            async let first = rt.engine.run(request)
+            async let second = other.run(request)
+            let runs = try await [first, second]
+            #expect(runs.map(\.status) == [.succeeded, .succeeded])
+            #expect(Set(runs.compactMap(\.result?.outcome)) == [.created, .updated])
+            #expect(Set(runs.compactMap(\.result?.crmRecordId)).count == 1)
+            #expect(try await rt.contacts(crm, email: "twice@example.com").count == 1)
+            if crm == .hubspot {
+                #expect(try await rt.noteCount(contact: runs[0].result!.crmRecordId!) == 1)
+            }
+        }
+    }
+
+    @Test("one writer per customer: an in-conversation run beside an offline run of the same customer creates one contact", arguments: Backend.available, crms)
+    func inConversationBesideOffline(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let live = try await rt.action(crm, account: account, offline: false)
+            let offline = try await rt.action(crm, account: account, offline: true)
+            let agent = try await rt.agent(.voice, actions: [live, offline])
+            let call = try await rt.conversation(agent: agent, attributes: ["email": "beside@example.com", "last_name": "B"], summary: "S")
+            try await rt.faults(crm, #"{"latencyMs":40}"#)
+            _ = try await rt.conversations.end(conversationId: call)
+            async let tick = rt.offline.tick()
+            async let run = rt.engine.run(RunEngine.Request(actionId: live, conversationId: call, input: RunInput()))
+            _ = try await (tick, run)
+            // The run that found its customer busy is tried again shortly.
+            rt.clock.advance(1)
+            try await rt.offline.tick()
+            let runs = try await rt.runs(conversation: call)
+            #expect(runs.map(\.status) == [.succeeded, .succeeded])
+            #expect(try await rt.contacts(crm, email: "beside@example.com").count == 1)
+        }
+    }
+
+    @Test("retry is an atomic claim: two concurrent retries of a failed run carry it out once", arguments: Backend.available, crms)
+    func retryIsAnAtomicClaim(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: false)
+            try await rt.faults(crm, #"{"rate5xx":1}"#)
+            let failed = try await rt.engine.run(RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": "retry@example.com", "last_name": "R"])))
+            #expect(failed.status == .failed)
+            try await rt.faults(crm, #"{"latencyMs":40}"#)
+            async let first = outcome { () async throws(ServiceError) in try await rt.engine.retry(runId: failed.id) }
+            async let second = outcome { () async throws(ServiceError) in try await rt.engine.retry(runId: failed.id) }
+            let results = await [first, second]
+            let carriedOut = results.compactMap { try? $0.get() }
+            #expect(carriedOut.count == 1)
+            #expect(carriedOut.first?.status == .succeeded)
+            #expect(results.compactMap { if case .failure(let error) = $0 { error.code } else { nil } } == ["not_retryable"])
+            #expect(try await rt.store.run(id: failed.id)?.attempts == 2)
+            #expect(try await rt.contacts(crm, email: "retry@example.com").count == 1)
+        }
+    }
+
+    @Test("an in-conversation run whose process died is not left running: its lease lapses and it is failed, retryable", arguments: Backend.available)
+    func interruptedRunIsNotLeftRunning(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(.hubspot)
+            let action = try await rt.action(.hubspot, account: account, offline: false)
+            let stuck = RunRecord(
+                id: Store.newId("run"), actionId: action, conversationId: nil, trigger: .inConversation, status: .running, dryRun: false,
+                input: RunInput(fields: ["email": "stuck@example.com"]), attempts: 1, createdAt: rt.clock.now, startedAt: rt.clock.now)
+            try await rt.store.insertRun(stuck, leaseUntil: rt.clock.now.addingTimeInterval(900))
+            try await rt.offline.tick()
+            #expect(try await rt.store.run(id: stuck.id)?.status == .running)
+            rt.clock.advance(901)
+            try await rt.offline.tick()
+            let after = try #require(try await rt.store.run(id: stuck.id))
+            #expect(after.status == .failed)
+            #expect(after.result?.error?.code == "interrupted")
+            #expect(after.result?.error?.retryable == true)
+            #expect(try await rt.engine.retry(runId: stuck.id).status == .succeeded)
+        }
+    }
+
+    @Test("a request repeating an in-flight Idempotency-Key waits for the first run's result", arguments: Backend.available, crms)
+    func idempotentRequestWaitsForTheFirst(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: false)
+            try await rt.faults(crm, #"{"latencyMs":150}"#)
+            let request = RunEngine.Request(
+                actionId: action, conversationId: nil, input: RunInput(fields: ["email": "idem@example.com", "last_name": "I"]), idempotencyKey: "key-1")
+            async let first = rt.engine.run(request)
+            async let second = rt.engine.run(request)
+            let runs = try await [first, second]
+            #expect(runs[0].id == runs[1].id)
+            #expect(runs.map(\.status) == [.succeeded, .succeeded])
+            #expect(try await rt.contacts(crm, email: "idem@example.com").count == 1)
+        }
+    }
+
+    @Test("leases fence CRM writes: a worker that can no longer vouch for its lease stops before writing", arguments: Backend.available, crms)
+    func leasesFenceWrites(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true)
+            let agent = try await rt.agent(.voice, actions: [action])
+            let call = try await rt.conversation(agent: agent, attributes: ["email": "fenced@example.com", "last_name": "F"], summary: "S")
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.faults(crm, #"{"latencyMs":400}"#)
+            let before = try await rt.requestCount(crm)
+            async let tick = rt.offline.tick()
+            // While the lookup is under way, the lease nearly runs out (the heartbeat has not renewed it).
+            try await waitUntil { try await rt.requestCount(crm) > before }
+            rt.clock.advance(100)
+            try await tick
+            let run = try #require(try await rt.runs(conversation: call).first)
+            #expect(run.status == .pending)
+            #expect(run.attempts == 0)
+            #expect(try await rt.writeCount(crm) == 0)
+            #expect(try await rt.contacts(crm, email: "fenced@example.com").isEmpty)
+        }
+    }
+
+    @Test("batch notes are matched to runs by a unique trace: identical summaries in one batch get their own notes", arguments: Backend.available)
+    func batchNotesMatchedByTrace(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(.hubspot)
+            let action = try await rt.action(.hubspot, account: account, offline: true)
+            let agent = try await rt.agent(.voice, actions: [action])
+            var calls: [String] = []
+            for index in 0..<3 {
+                calls.append(try await rt.conversation(agent: agent, attributes: ["email": "same\(index)@example.com"], summary: "Identical summary."))
+            }
+            for call in calls { _ = try await rt.conversations.end(conversationId: call) }
+            try await rt.offline.tick()
+            var notes: Set<String> = []
+            for call in calls {
+                let run = try #require(try await rt.runs(conversation: call).first)
+                #expect(run.status == .succeeded)
+                #expect(run.result?.batchSize == 3)
+                let noteId = try #require(run.result?.noteId)
+                notes.insert(noteId)
+                #expect(try await rt.noteContact(noteId) == run.result?.crmRecordId)
+            }
+            #expect(notes.count == 3)
+        }
+    }
+
+    @Test("per-record transient CRM errors (UNABLE_TO_LOCK_ROW) are retryable; rejections are not")
+    func perRecordTransientErrorsAreRetryable() {
+        let locked = RunFailure(CRMError(.crmRejected, "unable to obtain exclusive access to this record", crmCode: "UNABLE_TO_LOCK_ROW"))
+        #expect(locked.retryable)
+        #expect(locked.crmCode == "UNABLE_TO_LOCK_ROW")
+        let rejected = RunFailure(CRMError(.crmRejected, "Use one of these records?", crmCode: "DUPLICATES_DETECTED"))
+        #expect(!rejected.retryable)
+        #expect(rejected.code == "crm_rejected")
+    }
+
+    @Test("offline transient failures keep retrying with backoff as pending, for up to the retry window", arguments: Backend.available, crms)
+    func offlineRetriesWithinTheWindow(backend: Backend, crm: CRM) async throws {
+        var settings = OfflineSync.Settings()
+        settings.retryWindow = 24 * 3600
+        try await withRuntime(backend, settings: settings) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true)
+            let agent = try await rt.agent(.voice, actions: [action])
+            let call = try await rt.conversation(agent: agent, attributes: ["email": "later@example.com", "last_name": "L"])
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.faults(crm, #"{"rate5xx":1}"#)
+            for _ in 0..<3 {
+                try await rt.offline.tick()
+                let run = try #require(try await rt.runs(conversation: call).first)
+                #expect(run.status == .pending)
+                let next = try #require(run.nextAttemptAt)
+                #expect(next > rt.clock.now)
+                #expect(run.result?.error?.retryable == true)
+                rt.clock.advance(next.timeIntervalSince(rt.clock.now) + 0.001)
+            }
+            rt.clock.advance(24 * 3600)
+            try await rt.offline.tick()
+            #expect(try await rt.runs(conversation: call).first?.status == .failed)
+        }
+    }
+
+    @Test("one slow account never delays another account's offline runs")
+    func slowAccountDoesNotDelayOthers() async throws {
+        try await withRuntime(.sqlite) { rt in
+            let slow = try await rt.account(.hubspot)
+            let fast = try await rt.account(.salesforce)
+            let slowAction = try await rt.action(.hubspot, account: slow, offline: true)
+            let fastAction = try await rt.action(.salesforce, account: fast, offline: true)
+            let slowCall = try await rt.conversation(agent: try await rt.agent(.voice, actions: [slowAction]), attributes: ["email": "slow@example.com"])
+            let fastCall = try await rt.conversation(agent: try await rt.agent(.voice, actions: [fastAction]), attributes: ["email": "fast@example.com", "last_name": "F"])
+            try await rt.faults(.hubspot, #"{"latencyMs":5000}"#)
+            let loop = Task { try await rt.offline.run() }
+            _ = try await rt.conversations.end(conversationId: slowCall)
+            try await waitUntil { try await rt.requestCount(.hubspot) > 0 }
+            _ = try await rt.conversations.end(conversationId: fastCall)
+            rt.offline.wake()
+            let clock = ContinuousClock()
+            let ended = clock.now
+            while clock.now - ended < .seconds(4), try await rt.runs(conversation: fastCall).first?.status != .succeeded {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let waited = clock.now - ended
+            #expect(try await rt.runs(conversation: fastCall).first?.status == .succeeded)
+            #expect(waited < .seconds(2))
+            #expect(try await rt.runs(conversation: slowCall).first?.status != .succeeded)
+            loop.cancel()
+            _ = await loop.result
+        }
+    }
+
+    @Test("a failed run keeps what it already wrote: the contact id and fields, and a retry does not write it twice", arguments: Backend.available)
+    func failedRunKeepsWhatItWrote(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(.hubspot)
+            let action = try await rt.action(.hubspot, account: account, offline: false, allowCreate: true, allowUpdateExisting: false)
+            try await rt.faults(.hubspot, #"{"routeRate5xx":{"POST /crm/v3/objects/notes/batch/create":1}}"#)
+            let failed = try await rt.engine.run(RunEngine.Request(
+                actionId: action, conversationId: nil, input: RunInput(fields: ["email": "half@example.com", "first_name": "H"], summary: "Note me.")))
+            #expect(failed.status == .failed)
+            let id = try #require(failed.result?.crmRecordId)
+            #expect(failed.result?.fieldsWritten.contains("email") == true)
+            #expect(failed.result?.error?.retryable == true)
+            try await rt.faults(.hubspot, "{}")
+            let retried = try await rt.engine.retry(runId: failed.id)
+            #expect(retried.status == .succeeded)
+            #expect(retried.result?.crmRecordId == id)
+            #expect(retried.result?.noteId != nil)
+            #expect(try await rt.contacts(.hubspot, email: "half@example.com").count == 1)
+            #expect(try await rt.noteCount(contact: id) == 1)
+        }
+    }
+}
+
+/// A call's run, or the service error it threw.
+func outcome(_ body: () async throws(ServiceError) -> RunRecord) async -> Result<RunRecord, ServiceError> {
+    do throws(ServiceError) {
+        return .success(try await body())
+    } catch {
+        return .failure(error)
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds (at most 5 s).
+func waitUntil(_ condition: () async throws -> Bool) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + .seconds(5)
+    while try await !condition() {
+        guard clock.now < deadline else { throw RuntimeTestError.unexpected("condition not reached in 5 s") }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
