@@ -7,6 +7,8 @@ public struct ConversationService: Sendable {
     let store: Store
     /// How long after its last message a text conversation ends.
     let textIdle: TimeInterval
+    /// How far in the future a message's own time may lie (clocks differ a little).
+    static let maxClockSkew: TimeInterval = 300
     let now: @Sendable () -> Date
 
     public init(store: Store, textIdleSeconds: Int, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -59,10 +61,14 @@ public struct ConversationService: Sendable {
         }
         let received = now()
         let at = at ?? received
+        guard at.timeIntervalSince(received) <= Self.maxClockSkew else {
+            throw ServiceError(.unprocessable, "invalid_message_time", "A message's time may be at most 5 minutes in the future.")
+        }
         let textIdle = self.textIdle
         let updated = try await attempt {
-            try await store.updateConversation(id: conversationId) { current in
-                guard !current.hasEnded(at: received) else {
+            try await store.updateConversation(id: conversationId, now: received) { current in
+                // Dispatched on any instance means ended, whatever this instance's clock says.
+                guard !current.hasEnded(at: received), current.dispatchedAt == nil else {
                     throw ServiceError(.conflict, "conversation_ended", "The conversation has ended.")
                 }
                 var next = current
@@ -79,44 +85,59 @@ public struct ConversationService: Sendable {
     }
 
     /// Merges agent-field values (`nil` removes one). Values of contact-attribute fields are remembered for
-    /// the customer once the conversation knows their email.
+    /// the customer once the conversation knows their email. After the offline runs were dispatched, the
+    /// changes become follow-up runs.
     public func mergeAttributes(conversationId: String, _ changes: [String: String?]) async throws(ServiceError) -> Conversation {
+        let fields = try await knownFields(changes.keys)
+        let updated = try await attempt {
+            try await store.updateConversation(id: conversationId, now: now()) { current in
+                var next = current
+                Self.apply(changes, to: &next)
+                return next
+            }
+        }
+        guard let updated else { throw .notFound("Conversation \(conversationId)") }
+        try await remember(updated, fields: fields)
+        return updated
+    }
+
+    /// The agent fields, when every key names one; `unknown_agent_field` otherwise.
+    private func knownFields(_ keys: some Collection<String>) async throws(ServiceError) -> [AgentField] {
         let fields = try await attempt { try await store.agentFields() }
         let known = Set(fields.map(\.key))
-        let unknown = changes.keys.filter { !known.contains($0) }.sorted()
+        let unknown = keys.filter { !known.contains($0) }.sorted()
         guard unknown.isEmpty else {
             throw ServiceError(
                 .unprocessable, "unknown_agent_field", "No agent field is named \(unknown.map { "'\($0)'" }.joined(separator: ", ")).",
                 details: unknown.map { .init(code: "unknown_agent_field", agentField: $0) })
         }
-        let updated = try await attempt {
-            try await store.updateConversation(id: conversationId) { current in
-                var next = current
-                for (key, value) in changes {
-                    if key == AgentField.summaryKey {
-                        next.summary = value
-                    } else {
-                        next.attributes[key] = value
-                    }
-                }
-                return next
+        return fields
+    }
+
+    private static func apply(_ changes: [String: String?], to conversation: inout Conversation) {
+        for (key, value) in changes {
+            if key == AgentField.summaryKey {
+                conversation.summary = value
+            } else {
+                conversation.attributes[key] = value
             }
         }
-        guard let updated else { throw .notFound("Conversation \(conversationId)") }
-        if let email = updated.attributes[AgentField.emailKey].flatMap(EmailAddress.normalize) {
-            let remembered = fields.filter(\.contactAttribute).compactMap { field in
-                updated.attributes[field.key].flatMap { $0.isBlank ? nil : (field.key, $0.trimmed) }
-            }
-            if !remembered.isEmpty {
-                try await attempt { try await store.rememberContactAttributes(email: email, Dictionary(uniqueKeysWithValues: remembered), now: now()) }
-            }
+    }
+
+    /// Remembers the conversation's contact-attribute values for its customer.
+    private func remember(_ conversation: Conversation, fields: [AgentField]) async throws(ServiceError) {
+        guard let email = conversation.attributes[AgentField.emailKey].flatMap(EmailAddress.normalize) else { return }
+        let remembered = fields.filter(\.contactAttribute).compactMap { field in
+            conversation.attributes[field.key].flatMap { $0.isBlank ? nil : (field.key, $0.trimmed) }
         }
-        return updated
+        if !remembered.isEmpty {
+            try await attempt { try await store.rememberContactAttributes(email: email, Dictionary(uniqueKeysWithValues: remembered), now: now()) }
+        }
     }
 
     public func setSummary(conversationId: String, text: String?) async throws(ServiceError) -> Conversation {
         let updated = try await attempt {
-            try await store.updateConversation(id: conversationId) { current in
+            try await store.updateConversation(id: conversationId, now: now()) { current in
                 var next = current
                 next.summary = text
                 return next
@@ -126,19 +147,26 @@ public struct ConversationService: Sendable {
         return updated
     }
 
-    /// Ends the conversation now (the call ended, the chat closed); ending an ended one changes nothing.
-    public func end(conversationId: String) async throws(ServiceError) -> Conversation {
+    /// Ends the conversation now (the call ended, the chat closed), first applying the final `summary` and
+    /// `attributes` when given, in the same change. Ending an ended one changes only the values; after the
+    /// dispatch they become follow-up runs.
+    public func end(conversationId: String, summary: String? = nil, attributes: [String: String?] = [:]) async throws(ServiceError) -> Conversation {
+        let fields = attributes.isEmpty ? [] : try await knownFields(attributes.keys)
         let at = now()
         let updated = try await attempt {
-            try await store.updateConversation(id: conversationId) { current in
-                guard !current.hasEnded(at: at) else { return nil }
+            try await store.updateConversation(id: conversationId, now: at) { current in
                 var next = current
-                next.endedAt = at
-                next.endsAt = at
-                return next
+                Self.apply(attributes, to: &next)
+                if let summary { next.summary = summary }
+                if !current.hasEnded(at: at) {
+                    next.endedAt = at
+                    next.endsAt = at
+                }
+                return next == current ? nil : next
             }
         }
         guard let updated else { throw .notFound("Conversation \(conversationId)") }
+        if !fields.isEmpty { try await remember(updated, fields: fields) }
         return updated
     }
 }

@@ -173,9 +173,9 @@ public struct OfflineSync: Service {
     /// backoff while within the retry window; a run that waited for its customer shortly, not counted as a try).
     private func schedule(_ outcome: PipelineOutcome) -> (run: RunRecord, retryAt: Date?) {
         switch outcome {
-        case .deferred(var run):
+        case .deferred(var run, let until):
             run.attempts -= 1
-            return (run, now().addingTimeInterval(0.2))
+            return (run, until ?? now().addingTimeInterval(0.2))
         case .finished(let run):
             guard run.status == .failed, let failure = run.result?.error, failure.retryable,
                 now().timeIntervalSince(run.createdAt) < settings.retryWindow

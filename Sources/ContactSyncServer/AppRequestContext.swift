@@ -14,7 +14,14 @@ public struct AppRequestContext: RequestContext {
 
     public var requestDecoder: JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = RFC3339.date(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 date-time.")
+            }
+            return date
+        }
         return decoder
     }
 
@@ -23,5 +30,12 @@ public struct AppRequestContext: RequestContext {
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
+    }
+}
+
+/// RFC 3339 date-times as clients send them: with or without fractional seconds, `Z` or an offset.
+enum RFC3339 {
+    static func date(_ text: String) -> Date? {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 }

@@ -21,9 +21,10 @@ extension Store {
         try await database.raw("SELECT * FROM conversations WHERE id = \(bind: id)").first().map(Self.conversation)
     }
 
-    /// Changes a conversation in one transaction (the row locked on PostgreSQL); `change` returns the new
-    /// state, or nil to leave it as it is. Returns the stored state.
-    public func updateConversation(id: String, _ change: @escaping @Sendable (Conversation) throws -> Conversation?) async throws -> Conversation? {
+    /// Changes a conversation in one transaction (the row locked on PostgreSQL, so it is ordered with the
+    /// dispatch of its offline runs); `change` returns the new state, or nil to leave it as it is. A change
+    /// of values after the dispatch schedules follow-up runs in the same transaction. Returns the stored state.
+    public func updateConversation(id: String, now: Date, _ change: @escaping @Sendable (Conversation) throws -> Conversation?) async throws -> Conversation? {
         let lock = dialect == .postgres ? " FOR UPDATE" : ""
         return try await transaction { db in
             guard let row = try await db.raw(SQLQueryString("SELECT * FROM conversations WHERE id = ") + "\(bind: id)" + SQLQueryString(lock)).first() else {
@@ -37,6 +38,9 @@ extension Store {
                   summary = \(bind: next.summary), message_count = \(bind: next.messageCount)
                 WHERE id = \(bind: id)
                 """).run()
+            if current.dispatchedAt != nil, let changes = next.changes(since: current) {
+                try await Store.scheduleFollowUps(db, conversationId: id, changes: changes, now: now)
+            }
             return next
         }
     }
@@ -57,7 +61,8 @@ extension Store {
             endedAt: try row.decode(column: "ended_at", as: Double?.self).map(Store.date),
             attributes: try decode([String: String].self, try row.decode(column: "attributes", as: String.self)),
             summary: try row.decode(column: "summary", as: String?.self),
-            messageCount: try row.decode(column: "message_count", as: Int.self))
+            messageCount: try row.decode(column: "message_count", as: Int.self),
+            dispatchedAt: try row.decode(column: "dispatched_at", as: Double?.self).map(Store.date))
     }
 
     // MARK: Contact attributes

@@ -13,8 +13,8 @@ public struct StoredNote: Sendable, Hashable {
     }
 }
 
-/// Identifies a note: one per action and conversation.
-public struct NoteKey: Sendable, Hashable {
+/// An action and a conversation: what identifies a note (one per pair) and the offline run a follow-up follows.
+public struct ActionConversation: Sendable, Hashable {
     public var actionId: String
     public var conversationId: String
 
@@ -62,15 +62,15 @@ extension Store {
     }
 
     /// The notes written for these actions and conversations.
-    public func notes(_ keys: [NoteKey]) async throws -> [NoteKey: StoredNote] {
+    public func notes(_ keys: [ActionConversation]) async throws -> [ActionConversation: StoredNote] {
         guard !keys.isEmpty else { return [:] }
         let wanted = Set(keys)
-        var result: [NoteKey: StoredNote] = [:]
+        var result: [ActionConversation: StoredNote] = [:]
         let rows = try await database.raw(
             "SELECT action_id, conversation_id, note_id, contact_id FROM notes WHERE conversation_id IN (\(binds: Array(Set(keys.map(\.conversationId)))))"
         ).all()
         for row in rows {
-            let key = NoteKey(actionId: try row.decode(column: "action_id", as: String.self), conversationId: try row.decode(column: "conversation_id", as: String.self))
+            let key = ActionConversation(actionId: try row.decode(column: "action_id", as: String.self), conversationId: try row.decode(column: "conversation_id", as: String.self))
             guard wanted.contains(key) else { continue }
             result[key] = StoredNote(noteId: try row.decode(column: "note_id", as: String.self), contactId: try row.decode(column: "contact_id", as: String.self))
         }
@@ -78,7 +78,7 @@ extension Store {
     }
 
     /// Saves the notes written for actions and conversations (replacing earlier ones).
-    public func saveNotes(_ notes: [NoteKey: StoredNote], now: Date) async throws {
+    public func saveNotes(_ notes: [ActionConversation: StoredNote], now: Date) async throws {
         guard !notes.isEmpty else { return }
         var query = SQLQueryString("INSERT INTO notes (action_id, conversation_id, note_id, contact_id, updated_at) VALUES ")
         for (index, (key, note)) in notes.enumerated() {

@@ -62,6 +62,20 @@ extension Runtime {
         return ((((body["associations"] as? [String: Any])?["contacts"] as? [String: Any])?["results"] as? [[String: Any]])?.first)?["id"] as? String
     }
 
+    /// A HubSpot note's text.
+    func noteBody(_ noteId: String) async throws -> String? {
+        let (_, body) = try await emulator(.hubspot, .GET, "/crm/v3/objects/notes/\(noteId)?properties=hs_note_body", token: "test-audit")
+        return (body["properties"] as? [String: Any])?["hs_note_body"] as? String
+    }
+
+    /// Changes a contact's field by hand, as a person in the CRM would.
+    func editByHand(_ crm: CRM, id: String, field: String, value: String) async throws {
+        let (status, _) = crm == .hubspot
+            ? try await emulator(.hubspot, .PATCH, "/crm/v3/objects/contacts/\(id)", json: #"{"properties":{"\#(field)":"\#(value)"}}"#)
+            : try await emulator(.salesforce, .PATCH, "/services/data/v62.0/sobjects/Contact/\(id)", json: #"{"\#(field)":"\#(value)"}"#)
+        guard status == 200 || status == 204 else { throw RuntimeTestError.unexpected("edit answered \(status)") }
+    }
+
     /// Requests the emulator has counted.
     func requestCount(_ crm: CRM) async throws -> Int {
         try await emulator(crm, .GET, "/_emulator/requests").1["total"] as? Int ?? 0

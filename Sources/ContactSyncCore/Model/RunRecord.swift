@@ -146,11 +146,14 @@ public struct Conversation: Sendable, Hashable {
     public var attributes: [String: String]
     public var summary: String?
     public var messageCount: Int
+    /// When its offline runs were dispatched: later summary or attribute changes become follow-up runs.
+    public var dispatchedAt: Date?
 
     public init(
         id: String, agentId: String, channel: AgentChannel, startedAt: Date, lastMessageAt: Date? = nil, endsAt: Date? = nil,
-        endedAt: Date? = nil, attributes: [String: String] = [:], summary: String? = nil, messageCount: Int = 0
+        endedAt: Date? = nil, attributes: [String: String] = [:], summary: String? = nil, messageCount: Int = 0, dispatchedAt: Date? = nil
     ) {
+        self.dispatchedAt = dispatchedAt
         self.id = id
         self.agentId = agentId
         self.channel = channel
@@ -161,6 +164,15 @@ public struct Conversation: Sendable, Hashable {
         self.attributes = attributes
         self.summary = summary
         self.messageCount = messageCount
+    }
+
+    /// What changed from `earlier` to this state that a sync must write: attributes set to a new non-blank
+    /// value (a removal or blank never wipes CRM data) and a new non-blank summary. Nil when nothing did.
+    public func changes(since earlier: Conversation) -> RunInput? {
+        let fields = attributes.filter { key, value in !value.isBlank && earlier.attributes[key] != value }
+        let newSummary = summary.flatMap { $0.isBlank || $0 == earlier.summary ? nil : $0 }
+        guard !fields.isEmpty || newSummary != nil else { return nil }
+        return RunInput(fields: fields, summary: newSummary)
     }
 
     /// Whether the conversation has ended by `now`: explicitly, or by its end time passing.

@@ -11,9 +11,19 @@ extension RunPipeline {
         async let fieldList = connector.contactFields(log: log)
         async let lookups = connector.lookup(emails: open.compactMap { items[$0].prepared?.email }, log: log)
         let (fields, found) = try await (fieldList, lookups)
-        let matches = try await withProvenance(open.map { (items[$0].run, found[items[$0].prepared!.email] ?? []) }, account: account)
+        var candidates: [[ContactMatch]] = []
+        for index in open {
+            let byEmail = found[items[index].prepared!.email] ?? []
+            guard let target = items[index].target else { candidates.append(byEmail); continue }
+            // A follow-up writes to the contact the run it follows chose, even when the email changed since.
+            candidates.append(byEmail.contains { $0.id == target } ? byEmail.filter { $0.id == target } : [try await connector.contact(id: target, log: log)])
+        }
+        let matches = try await withProvenance(zip(open, candidates).map { (items[$0].run, $1) }, account: account)
         for (index, candidates) in zip(open, matches) {
-            let planner = RunPlanner(action: items[index].entry.action, template: items[index].entry.template, fields: fields)
+            let action = items[index].entry.action
+            let planner = RunPlanner(
+                template: items[index].entry.template, mappings: items[index].mappings, allowCreate: action.allowCreate,
+                allowUpdateExisting: action.allowUpdateExisting, fields: Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
             let plan = planner.plan(items[index].prepared!, matches: candidates)
             items[index].planner = planner
             items[index].plan = plan

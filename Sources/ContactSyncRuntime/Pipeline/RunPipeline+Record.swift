@@ -8,8 +8,8 @@ extension RunPipeline {
     func finalize(_ item: Item, log: CRMCallLog, batchSize: Int) -> PipelineOutcome {
         var run: RunRecord
         switch item.done {
-        case .deferred(let waiting)?:
-            return .deferred(waiting)
+        case .deferred(let waiting, let until)?:
+            return .deferred(waiting, until: until)
         case .finished(let finished)?:
             run = finished
         case nil:

@@ -11,10 +11,10 @@ extension RunPipeline {
         var round = items.indices.filter { items[$0].isOpen }
         guard !round.isEmpty else { return }
         let stored = try await store.notes(round.compactMap { noteKey(items[$0]) })
-        var saved: [NoteKey: StoredNote] = [:]
+        var saved: [ActionConversation: StoredNote] = [:]
         for pass in 1...2 {
             guard mayWrite() else {
-                for index in round { items[index].done = .deferred(items[index].run) }
+                for index in round { items[index].done = .deferred(items[index].run, until: nil) }
                 break
             }
             let conflicts = try await writeRound(round, &items, account: account, connector: connector, stored: stored, saved: &saved, log: log)
@@ -34,8 +34,8 @@ extension RunPipeline {
 
     /// One round of writes. Returns the runs whose create met an existing contact.
     private func writeRound(
-        _ round: [Int], _ items: inout [Item], account: AccountRecord, connector: any CRMConnector, stored: [NoteKey: StoredNote],
-        saved: inout [NoteKey: StoredNote], log: CRMCallLog
+        _ round: [Int], _ items: inout [Item], account: AccountRecord, connector: any CRMConnector, stored: [ActionConversation: StoredNote],
+        saved: inout [ActionConversation: StoredNote], log: CRMCallLog
     ) async throws -> [Int] {
         let creates = round.filter { if case .create = items[$0].plan?.write { true } else { false } }
         let updates = round.filter { if case .update = items[$0].plan?.write { true } else { false } }
@@ -111,7 +111,7 @@ extension RunPipeline {
 
     /// The note writes of these runs: each updates the note of its action and conversation when there is
     /// one on the same contact; a run tried before first looks for the note an unanswered attempt wrote.
-    private func noteWrites(_ indices: [Int], _ items: [Item], stored: [NoteKey: StoredNote], connector: any CRMConnector, log: CRMCallLog) async throws -> [NoteWrite] {
+    private func noteWrites(_ indices: [Int], _ items: [Item], stored: [ActionConversation: StoredNote], connector: any CRMConnector, log: CRMCallLog) async throws -> [NoteWrite] {
         var writes: [NoteWrite] = []
         for index in indices {
             let item = items[index]
@@ -125,7 +125,7 @@ extension RunPipeline {
         return writes
     }
 
-    private func apply(_ results: [RecordResult], to indices: [Int], _ items: inout [Item], saved: inout [NoteKey: StoredNote]) {
+    private func apply(_ results: [RecordResult], to indices: [Int], _ items: inout [Item], saved: inout [ActionConversation: StoredNote]) {
         for (index, result) in zip(indices, results) {
             switch result {
             case .success(let noteId):
@@ -138,9 +138,9 @@ extension RunPipeline {
     }
 
     /// The note of a run's action and conversation (runs without a conversation have none to reuse).
-    func noteKey(_ item: Item) -> NoteKey? {
+    func noteKey(_ item: Item) -> ActionConversation? {
         guard item.plan?.note != nil, let conversationId = item.run.conversationId else { return nil }
-        return NoteKey(actionId: item.entry.action.id, conversationId: conversationId)
+        return ActionConversation(actionId: item.entry.action.id, conversationId: conversationId)
     }
 
     /// A batch call's results, or its error for each of its `count` inputs.

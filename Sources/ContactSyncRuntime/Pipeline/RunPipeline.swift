@@ -16,8 +16,9 @@ struct PipelineRun: Sendable {
 enum PipelineOutcome: Sendable {
     /// Carried out: succeeded (skipping included), or failed with what it wrote kept.
     case finished(RunRecord)
-    /// Not started: another run holds the customer, or writing was no longer allowed. Try again shortly.
-    case deferred(RunRecord)
+    /// Not started: another run holds the customer, writing was no longer allowed, or the run a follow-up
+    /// follows has not finished. Try again at `until`, or shortly.
+    case deferred(RunRecord, until: Date?)
 }
 
 /// The write locks one pipeline pass holds on its customers (one writer per customer): who holds them and
@@ -41,6 +42,10 @@ struct RunPipeline: Sendable {
     /// One run on its way through.
     struct Item {
         var entry: PipelineRun
+        /// The mappings this run writes: all of the action's, or for a follow-up those whose values changed.
+        var mappings: [FieldMapping]
+        /// For a follow-up: the contact the run it follows chose.
+        var target: String?
         var prepared: PreparedRun?
         var planner: RunPlanner?
         var plan: RunPlan?
@@ -63,7 +68,7 @@ struct RunPipeline: Sendable {
     /// every write step: a worker whose lease has ended stops before its next write.
     func execute(_ runs: [PipelineRun], accountId: String, lock: CustomerLock, mayWrite: @escaping @Sendable () -> Bool = { true }) async -> [PipelineOutcome] {
         let log = CRMCallLog()
-        var items = runs.map { Item(entry: $0) }
+        var items = runs.map { Item(entry: $0, mappings: $0.action.mappings) }
         let owner = lock.owner
         var locked: [String] = []
         do {
@@ -75,6 +80,7 @@ struct RunPipeline: Sendable {
                 items = items.map { var item = $0; item.error = CRMError(.reconnectRequired, "The account must be connected again."); return item }
                 return items.map { finalize($0, log: log, batchSize: runs.count) }
             }
+            try await follow(&items)
             try await prepare(&items)
             locked = try await self.lock(&items, accountId: accountId, lock: lock)
             if items.contains(where: \.isOpen) {
@@ -107,11 +113,7 @@ struct RunPipeline: Sendable {
 
     /// Steps 1 and 2: values (with remembered contact attributes) and the email. Skips end here.
     private func prepare(_ items: inout [Item]) async throws {
-        var sources = items.map { item in
-            ValueSources(
-                runInput: item.run.input.fields, conversation: item.entry.conversation?.attributes ?? [:], runSummary: item.run.input.summary,
-                conversationSummary: item.entry.conversation?.summary)
-        }
+        var sources = items.map(Self.sources)
         let emails = items.indices.compactMap { index -> String? in
             guard case .success(let first) = prepare(items[index], sources[index]) else { return nil }
             return first.email
@@ -128,7 +130,7 @@ struct RunPipeline: Sendable {
             case .success(let prepared):
                 // Two runs for one customer in one batch would both see no contact: the later one waits its turn.
                 guard seen.insert(prepared.email).inserted else {
-                    items[index].done = .deferred(items[index].run)
+                    items[index].done = .deferred(items[index].run, until: nil)
                     continue
                 }
                 items[index].prepared = prepared
@@ -141,7 +143,42 @@ struct RunPipeline: Sendable {
     }
 
     private func prepare(_ item: Item, _ sources: ValueSources) -> Result<PreparedRun, SkipReason> {
-        RunPreparation.prepare(template: item.entry.template, mappings: item.entry.action.mappings, sources: sources)
+        RunPreparation.prepare(template: item.entry.template, mappings: item.mappings, sources: sources)
+    }
+
+    /// Where a run's values come from. A follow-up writes only what changed: its input's values and
+    /// summary, with the conversation's email to find the customer.
+    static func sources(_ item: Item) -> ValueSources {
+        let conversation = item.entry.conversation
+        guard item.run.trigger == .followUp else {
+            return ValueSources(
+                runInput: item.run.input.fields, conversation: conversation?.attributes ?? [:], runSummary: item.run.input.summary,
+                conversationSummary: conversation?.summary)
+        }
+        let emailField = item.entry.action.mappings.first { $0.crmField == item.entry.template.emailField }?.agentField
+        let email = emailField.flatMap { key in conversation?.attributes[key].map { [key: $0] } } ?? [:]
+        return ValueSources(runInput: item.run.input.fields, conversation: email, runSummary: item.run.input.summary)
+    }
+
+    /// Follow-ups wait for the run they follow, then write the changed values against the contact it chose.
+    private func follow(_ items: inout [Item]) async throws {
+        let followUps = items.indices.filter { items[$0].run.trigger == .followUp }
+        guard !followUps.isEmpty else { return }
+        let firsts = try await store.offlineRuns(followUps.map { ActionConversation(actionId: items[$0].run.actionId, conversationId: items[$0].run.conversationId ?? "") })
+        for index in followUps {
+            let item = items[index]
+            let first = firsts[ActionConversation(actionId: item.run.actionId, conversationId: item.run.conversationId ?? "")]
+            if let first, first.status == .pending || first.status == .running {
+                // The first run has not written yet; when it does, it reads the conversation's final values.
+                items[index].done = .deferred(item.run, until: (first.nextAttemptAt ?? now()).addingTimeInterval(1))
+                continue
+            }
+            let input = item.run.input
+            items[index].target = first?.result?.crmRecordId
+            items[index].mappings = item.entry.action.mappings.filter { mapping in
+                mapping.crmField == item.entry.template.emailField || input.fields[mapping.agentField] != nil || (mapping.isSummary && input.summary != nil)
+            }
+        }
     }
 
     /// The customer's contact-attribute values this run knows (its input, else the conversation's).
@@ -164,7 +201,7 @@ struct RunPipeline: Sendable {
         let held = try await store.acquireCustomerLocks(
             accountId: accountId, emails: wanted, owner: lock.owner, until: time.addingTimeInterval(lock.lifetime), now: time)
         for index in items.indices where items[index].isOpen && !items[index].run.dryRun {
-            if let email = items[index].prepared?.email, !held.contains(email) { items[index].done = .deferred(items[index].run) }
+            if let email = items[index].prepared?.email, !held.contains(email) { items[index].done = .deferred(items[index].run, until: nil) }
         }
         return Array(held)
     }

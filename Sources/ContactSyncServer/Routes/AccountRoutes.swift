@@ -39,9 +39,9 @@ struct AccountRoutes {
         }
         v1.get("oauth/{crm}/authorize") { request, context in
             let crm = try crm(context)
-            let name = request.uri.queryParameters.get("name").map { $0.removingPercentEncoding ?? $0 } ?? "\(crm.rawValue) account"
+            let name = request.uri.queryParameters.get("name") ?? "\(crm.rawValue) account"
             let flag = { (key: String) in ["1", "true", "yes"].contains(request.uri.queryParameters.get(key)?.lowercased() ?? "") }
-            let loginURL = request.uri.queryParameters.get("loginURL").map { $0.removingPercentEncoding ?? $0 }
+            let loginURL = request.uri.queryParameters.get("loginURL")
             let url = try await accounts.authorizeURL(
                 crm: crm, name: name, emulator: flag("emulator"), sandbox: flag("sandbox"), loginURL: loginURL, settings: oauth)
             return Response.redirect(to: url, type: .found)
@@ -55,7 +55,7 @@ struct AccountRoutes {
                 throw APIError.invalidRequest("code and state are required.")
             }
             return created(AccountView(try await accounts.finishAuthorization(
-                crm: crm, code: code.removingPercentEncoding ?? code, state: state.removingPercentEncoding ?? state, settings: oauth)))
+                crm: crm, code: code, state: state, settings: oauth)))
         }
     }
 

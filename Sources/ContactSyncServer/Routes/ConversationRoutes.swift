@@ -32,15 +32,22 @@ struct ConversationRoutes {
         v1.patch("conversations/{id}/attributes") { request, context in
             let id = try context.parameter("id")
             let body = try await request.decode(as: [String: String?].self, context: context)
-            return ConversationView(conversation: try await conversations.mergeAttributes(conversationId: id, body), now: now())
+            let updated = try await conversations.mergeAttributes(conversationId: id, body)
+            if updated.dispatchedAt != nil { conversationEnded() }
+            return ConversationView(conversation: updated, now: now())
         }
         v1.put("conversations/{id}/summary") { request, context in
             let id = try context.parameter("id")
             let body = try await request.decode(as: SummaryBody.self, context: context)
-            return ConversationView(conversation: try await conversations.setSummary(conversationId: id, text: body.text), now: now())
+            let updated = try await conversations.setSummary(conversationId: id, text: body.text)
+            if updated.dispatchedAt != nil { conversationEnded() }
+            return ConversationView(conversation: updated, now: now())
         }
-        v1.post("conversations/{id}/end") { _, context in
-            let ended = try await conversations.end(conversationId: try context.parameter("id"))
+        v1.post("conversations/{id}/end") { request, context in
+            var copy = request
+            let buffer = try await copy.collectBody(upTo: context.maxUploadSize)
+            let body = buffer.readableBytes == 0 ? EndBody() : try context.requestDecoder.decode(EndBody.self, from: Data(buffer.readableBytesView))
+            let ended = try await conversations.end(conversationId: try context.parameter("id"), summary: body.summary, attributes: body.attributes ?? [:])
             conversationEnded()
             return ConversationView(conversation: ended, now: now())
         }
@@ -60,8 +67,9 @@ struct ConversationRoutes {
         v1.get("runs") { request, _ in
             let (limit, cursor) = try request.pagination()
             var filter = RunFilter()
-            filter.conversationId = request.uri.queryParameters.get("conversationId").map { $0.removingPercentEncoding ?? $0 }
-            filter.actionId = request.uri.queryParameters.get("actionId").map { $0.removingPercentEncoding ?? $0 }
+            // Hummingbird decodes query parameters already: decoding again would turn `%25` into something else.
+            filter.conversationId = request.uri.queryParameters.get("conversationId")
+            filter.actionId = request.uri.queryParameters.get("actionId")
             if let status = request.uri.queryParameters.get("status") {
                 guard let value = RunStatus(rawValue: status) else { throw APIError.invalidRequest("status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).") }
                 filter.status = value

@@ -8,7 +8,7 @@ extension Request {
             guard let value = Int(text), (1...500).contains(value) else { throw APIError.invalidRequest("limit must be a whole number from 1 to 500.") }
             limit = value
         }
-        let cursor = uri.queryParameters.get("cursor").map { $0.removingPercentEncoding ?? $0 }
+        let cursor = uri.queryParameters.get("cursor")
         return (limit, cursor)
     }
 }

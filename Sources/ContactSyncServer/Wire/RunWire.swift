@@ -42,6 +42,12 @@ struct SummaryBody: Decodable, Sendable {
     let text: String?
 }
 
+/// `POST /v1/conversations/{id}/end`: optional final values, applied before the end.
+struct EndBody: Decodable, Sendable {
+    var summary: String?
+    var attributes: [String: String?]?
+}
+
 /// `POST /v1/actions/{id}/runs`; every field is optional.
 struct RunBody: Decodable, Sendable {
     var conversationId: String?

@@ -1,0 +1,112 @@
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import ContactSyncTestSupport
+import Foundation
+import Testing
+
+/// Final values arrive with the end, or late, and are never lost (DESIGN §2.3).
+@Suite("Late final values: the end's values and follow-up runs")
+struct LateValueTests {
+    static let crms: [CRM] = [.hubspot, .salesforce]
+
+    static func names(_ crm: CRM) -> (firstName: String, summary: String) {
+        crm == .hubspot ? ("firstname", "ai_conversation_summary") : ("FirstName", "Conversation_Summary__c")
+    }
+
+    @Test("the end carries the final summary and attributes, applied before the end", arguments: Backend.available, crms)
+    func endCarriesFinalValues(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true)
+            let call = try await rt.conversation(agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": "end@example.com", "last_name": "E"])
+            let ended = try await rt.conversations.end(conversationId: call, summary: "Final words.", attributes: ["first_name": "Fin"])
+            #expect(ended.endedAt != nil)
+            #expect(ended.summary == "Final words.")
+            try await rt.offline.tick()
+            let run = try #require(try await rt.runs(conversation: call).first)
+            #expect(run.result?.outcome == .created)
+            let id = try #require(run.result?.crmRecordId)
+            #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).firstName) == "Fin")
+            #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).summary) == "Final words.")
+        }
+    }
+
+    @Test("voice: end, then the summary 3 s later: one follow-up writes it (note updated in place), and only what changed", arguments: Backend.available, crms)
+    func lateSummaryBecomesAFollowUp(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true, allowCreate: true, allowUpdateExisting: false)
+            let call = try await rt.conversation(
+                agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": "late@example.com", "first_name": "Ann", "last_name": "L"],
+                summary: "Early summary.")
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.offline.tick()
+            let first = try #require(try await rt.runs(conversation: call).first)
+            #expect(first.result?.outcome == .created)
+            let id = try #require(first.result?.crmRecordId)
+            // Meanwhile a person edits the contact in the CRM: a follow-up must not undo it.
+            try await rt.editByHand(crm, id: id, field: Self.names(crm).firstName, value: "Edited")
+
+            rt.clock.advance(3)
+            _ = try await rt.conversations.setSummary(conversationId: call, text: "Late summary.")
+            rt.clock.advance(1)
+            _ = try await rt.conversations.setSummary(conversationId: call, text: "Final summary.")
+            try await rt.offline.tick()
+            let pending = try await rt.runs(conversation: call).filter { $0.trigger == .followUp }
+            #expect(pending.map(\.status) == [.pending])
+            rt.clock.advance(2.5)
+            try await rt.offline.tick()
+            let followUps = try await rt.runs(conversation: call).filter { $0.trigger == .followUp }
+            #expect(followUps.count == 1)
+            let followUp = try #require(followUps.first)
+            #expect(followUp.status == .succeeded)
+            #expect(followUp.result?.crmRecordId == id)
+            #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).summary) == "Final summary.")
+            #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).firstName) == "Edited")
+            if crm == .hubspot {
+                #expect(followUp.result?.noteId == first.result?.noteId)
+                #expect(try await rt.noteCount(contact: id) == 1)
+                #expect(try await rt.noteBody(try #require(first.result?.noteId)) == "Final summary.")
+            }
+        }
+    }
+
+    @Test("a late attribute after the dispatch is written by a follow-up; a message is refused on every instance", arguments: Backend.available, crms)
+    func lateAttributeAndMessageAfterDispatch(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true)
+            let chat = try await rt.conversation(agent: try await rt.agent(.text, actions: [action]), attributes: ["email": "chat@example.com", "last_name": "C"])
+            _ = try await rt.conversations.addMessage(conversationId: chat, role: "customer", text: "hi", at: nil)
+            rt.clock.advance(600)
+            try await rt.offline.tick()
+            let id = try #require(try await rt.runs(conversation: chat).first?.result?.crmRecordId)
+            // Another instance whose clock is a minute behind still sees the dispatch.
+            let behind = ConversationService(store: rt.store, textIdleSeconds: 600, now: { rt.clock.now.addingTimeInterval(-60) })
+            await #expect(throws: ServiceError.self) { _ = try await behind.addMessage(conversationId: chat, role: "customer", text: "late", at: nil) }
+            _ = try await rt.conversations.mergeAttributes(conversationId: chat, ["first_name": "Late"])
+            rt.clock.advance(3)
+            try await rt.offline.tick()
+            #expect(try await rt.runs(conversation: chat).map(\.status) == [.succeeded, .succeeded])
+            #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).firstName) == "Late")
+        }
+    }
+
+    @Test("a message more than 5 minutes in the future is refused", arguments: Backend.available)
+    func futureMessageRefused(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(.hubspot)
+            let action = try await rt.action(.hubspot, account: account, offline: true)
+            let chat = try await rt.conversation(agent: try await rt.agent(.text, actions: [action]), attributes: [:])
+            do {
+                _ = try await rt.conversations.addMessage(conversationId: chat, role: "customer", text: "from the future", at: rt.clock.now.addingTimeInterval(301))
+                Issue.record("a message 301 s ahead was accepted")
+            } catch let error as ServiceError {
+                #expect(error.code == "invalid_message_time")
+            }
+            let accepted = try await rt.conversations.addMessage(conversationId: chat, role: "customer", text: "slightly ahead", at: rt.clock.now.addingTimeInterval(299))
+            #expect(accepted.messageCount == 1)
+        }
+    }
+}
