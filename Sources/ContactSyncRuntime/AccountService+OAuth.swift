@@ -32,10 +32,15 @@ extension AccountService {
     static let authorizationLifetime: TimeInterval = 600
 
     /// Starts an authorization: remembers its state and PKCE verifier, and returns the CRM page to send the
-    /// user to.
-    public func authorizeURL(crm: CRM, name: String, emulator: Bool, sandbox: Bool, loginURL: String?, settings: OAuthSettings)
+    /// user to. With `accountId`, the authorization reconnects that account instead of creating one.
+    public func authorizeURL(crm: CRM, name: String, emulator: Bool, sandbox: Bool, loginURL: String?, accountId: String? = nil, settings: OAuthSettings)
         async throws(ServiceError) -> String
     {
+        if let accountId {
+            guard try await account(id: accountId).crm == crm else {
+                throw ServiceError(.unprocessable, "crm_mismatch", "Account \(accountId) is not a \(crm.rawValue) account.")
+            }
+        }
         let emulatorURL = settings.emulatorURLs[crm]
         if emulator && emulatorURL == nil {
             throw ServiceError(.unprocessable, "emulator_unavailable", "The built-in emulators are not running (--no-emulators).")
@@ -51,7 +56,8 @@ extension AccountService {
             ? (emulator ? emulatorURL : (loginURL ?? (sandbox ? "https://test.salesforce.com" : "https://login.salesforce.com"))) : nil
         do {
             try await store.insertOAuthState(Store.OAuthState(
-                state: state, crm: crm.rawValue, name: name, codeVerifier: verifier, loginURL: login, emulator: emulator, createdAt: Date()))
+                state: state, crm: crm.rawValue, name: name, codeVerifier: verifier, loginURL: login, emulator: emulator, createdAt: Date(),
+                accountId: accountId))
         } catch {
             throw ServiceError(.unavailable, "storage_failed", "The authorization could not be started.")
         }
@@ -69,8 +75,8 @@ extension AccountService {
     }
 
     /// Finishes an authorization: checks the state (once, within 10 minutes), exchanges the code, verifies
-    /// and stores the account.
-    public func finishAuthorization(crm: CRM, code: String, state: String, settings: OAuthSettings) async throws(ServiceError) -> AccountRecord {
+    /// and stores the account, or reconnects the account the authorization was started for (`reconnected`).
+    public func finishAuthorization(crm: CRM, code: String, state: String, settings: OAuthSettings) async throws(ServiceError) -> (account: AccountRecord, reconnected: Bool) {
         guard let pending = try? await store.takeOAuthState(state), pending.crm == crm.rawValue,
             Date().timeIntervalSince(pending.createdAt) < Self.authorizationLifetime
         else {
@@ -79,13 +85,16 @@ extension AccountService {
         guard let client = settings.client(crm, emulator: pending.emulator) else {
             throw ServiceError(.unprocessable, "oauth_not_configured", "OAuth is not configured for \(crm.rawValue).")
         }
+        if pending.emulator && settings.emulatorURLs[crm] == nil {
+            throw ServiceError(.unprocessable, "emulator_unavailable", "The built-in emulators are not running (--no-emulators); start again.")
+        }
         let exchange = OAuthExchange(client: self.client, logger: logger)
         let credentials: CRMCredentials
         let baseURL: String?
         do {
             switch crm {
             case .hubspot:
-                let api = pending.emulator ? settings.emulatorURLs[.hubspot]! : "https://api.hubapi.com"
+                let api = pending.emulator ? settings.emulatorURLs[.hubspot] ?? "" : "https://api.hubapi.com"
                 baseURL = pending.emulator ? api : nil
                 credentials = try await exchange.hubspot(
                     code: code, redirectURI: settings.redirectURI(.hubspot), clientId: client.clientId, clientSecret: client.clientSecret,
@@ -99,6 +108,9 @@ extension AccountService {
         } catch {
             throw ServiceError(.unprocessable, "account_verification_failed", "The \(crm.rawValue) authorization failed: \(error.message)")
         }
-        return try await store(crm: crm, name: pending.name, credentials: credentials, baseURL: baseURL, emulator: pending.emulator)
+        if let accountId = pending.accountId {
+            return (try await reconnect(accountId: accountId, crm: crm, credentials: credentials, baseURL: baseURL).account, true)
+        }
+        return (try await store(crm: crm, name: pending.name, credentials: credentials, baseURL: baseURL, emulator: pending.emulator), false)
     }
 }

@@ -78,8 +78,19 @@ public struct AccountService: Sendable {
     /// Connects an existing account again with new credentials (after its grant was revoked or expired):
     /// verifies them, stores them sealed, marks the account connected, and makes its waiting runs due.
     public func reconnect(accountId: String, _ connection: Connection) async throws(ServiceError) -> (account: AccountRecord, resumedRuns: Int) {
-        let existing = try await account(id: accountId)
         let (crm, _, credentials, baseURL, _) = Self.credentials(for: connection)
+        return try await reconnect(accountId: accountId, crm: crm, credentials: credentials, baseURL: baseURL)
+    }
+
+    /// Verifies new credentials for an existing account, stores them (keeping its refresh token when the
+    /// new grant brings none), marks it connected and resumes its waiting runs. Every instance picks the
+    /// new credentials up: connectors are rebuilt when the stored credentials change.
+    func reconnect(accountId: String, crm: CRM, credentials: CRMCredentials, baseURL: String?) async throws(ServiceError) -> (account: AccountRecord, resumedRuns: Int) {
+        let existing = try await account(id: accountId)
+        var credentials = credentials
+        if credentials.refreshToken == nil, let previous = try? await connectors.credentials(of: existing) {
+            credentials.refreshToken = previous.refreshToken
+        }
         guard crm == existing.crm else {
             throw ServiceError(.unprocessable, "crm_mismatch", "The account is a \(existing.crm.rawValue) account.")
         }

@@ -12,7 +12,9 @@ public actor Connectors {
     private let secrets: SecretBox
     private let client: HTTPClient
     private let logger: Logger
-    private var cache: [String: any CRMConnector] = [:]
+    /// One connector per account, with the sealed credentials it was built from: credentials changed in the
+    /// database (a reconnect on any instance) mean a new connector.
+    private var cache: [String: (connector: any CRMConnector, sealed: Data)] = [:]
     /// Where the built-in emulators run now; emulator accounts follow them across restarts.
     private let emulatorURLs: [CRM: String]
     /// Settings applied to every connector (timeouts, retries).
@@ -34,8 +36,8 @@ public actor Connectors {
 
     /// The connector for a stored account.
     public func connector(for account: AccountRecord) throws -> any CRMConnector {
-        if let known = cache[account.id] { return known }
-        var credentials = try JSONDecoder().decode(CRMCredentials.self, from: try secrets.open(account.sealedCredentials))
+        if let known = cache[account.id], known.sealed == account.sealedCredentials { return known.connector }
+        var credentials = try self.credentials(of: account)
         var baseURL = account.baseURL
         if account.emulator, let current = emulatorURLs[account.crm] {
             baseURL = current
@@ -45,7 +47,7 @@ public actor Connectors {
         if let stored = account.identity, let identity = try? JSONDecoder().decode(AccountIdentity.self, from: Data(stored.utf8)) {
             connector.prime(identity: identity)
         }
-        cache[account.id] = connector
+        cache[account.id] = (connector, account.sealedCredentials)
         return connector
     }
 
@@ -59,15 +61,26 @@ public actor Connectors {
         cache[accountId] = nil
     }
 
+    /// Remembers the credentials a connector renewed itself, so that it is kept.
+    private func renewed(accountId: String, sealed: Data) {
+        if let known = cache[accountId] { cache[accountId] = (known.connector, sealed) }
+    }
+
+    /// An account's stored credentials, opened.
+    public func credentials(of account: AccountRecord) throws -> CRMCredentials {
+        try JSONDecoder().decode(CRMCredentials.self, from: try secrets.open(account.sealedCredentials))
+    }
+
     /// Seals credentials for storage.
     public func seal(_ credentials: CRMCredentials) throws -> Data {
         try secrets.seal(try JSONEncoder().encode(credentials))
     }
 
-    /// Marks the account as needing a new connection.
+    /// Marks the account as needing a new connection, unless its credentials changed since this instance's
+    /// connector was built (a reconnect is not undone by a failure seen with the old ones).
     public func markReconnectRequired(accountId: String) async {
         do {
-            try await store.updateAccountStatus(id: accountId, status: .reconnectRequired, now: Date())
+            try await store.updateAccountStatus(id: accountId, status: .reconnectRequired, now: Date(), ifCredentials: cache[accountId]?.sealed)
             logger.warning("account needs reconnecting", metadata: ["account": "\(accountId)"])
         } catch {
             logger.error("could not mark account", metadata: ["account": "\(accountId)", "error": "\(error)"])
@@ -81,6 +94,7 @@ public actor Connectors {
             do {
                 let sealed = try secrets.seal(try JSONEncoder().encode(renewed))
                 try await store.updateAccountCredentials(id: accountId, sealed: sealed, status: .connected, now: Date())
+                await self.renewed(accountId: accountId, sealed: sealed)
                 logger.info("account credentials renewed", metadata: ["account": "\(accountId)"])
             } catch {
                 logger.error("could not persist renewed credentials", metadata: ["account": "\(accountId)", "error": "\(error)"])

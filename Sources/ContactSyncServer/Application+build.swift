@@ -58,7 +58,7 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
 /// Stores `CONTACT_SYNC_API_KEY`'s hash, or on a first start without it generates a key and announces it once.
 func ensureAPIKey(store: Store, configuration: AppConfiguration) async throws {
     if let key = configuration.apiKey, !key.isEmpty {
-        try await store.addAPIKey(key, now: Date())
+        try await store.replaceAPIKeys(with: key, now: Date())
     } else if try await !store.hasAPIKeys() {
         let key = Store.newId("csk")
         try await store.addAPIKey(key, now: Date())

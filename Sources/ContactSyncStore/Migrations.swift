@@ -96,6 +96,7 @@ enum Migrations {
                   locked_until \(t.double) NOT NULL, PRIMARY KEY (account_id, email))
                 """,
                 "CREATE INDEX customer_locks_owner ON customer_locks (owner)",
+                "ALTER TABLE oauth_states ADD COLUMN account_id TEXT",
             ]),
         ]
     }

@@ -71,8 +71,12 @@ extension Store {
             """).run()
     }
 
-    public func updateAccountStatus(id: String, status: AccountStatus, now: Date) async throws {
-        try await database.raw("UPDATE accounts SET status = \(bind: status.rawValue), updated_at = \(bind: Store.stamp(now)) WHERE id = \(bind: id)").run()
+    /// Sets an account's status; with `ifCredentials`, only while it still holds those credentials (so a
+    /// failure seen with old credentials never undoes a reconnect made meanwhile, on any instance).
+    public func updateAccountStatus(id: String, status: AccountStatus, now: Date, ifCredentials sealed: Data? = nil) async throws {
+        var query = SQLQueryString("UPDATE accounts SET status = ") + "\(bind: status.rawValue), updated_at = \(bind: Store.stamp(now)) WHERE id = \(bind: id)"
+        if let sealed { query = query + " AND credentials = " + "\(bind: sealed.base64EncodedString())" }
+        try await database.raw(query).run()
     }
 
     /// Deletes the account unless an action uses it; returns false when one does.

@@ -28,6 +28,19 @@ extension Store {
             """).run()
     }
 
+    /// Makes `apiKey` the only admin key: a key chosen anew (`CONTACT_SYNC_API_KEY` changed) revokes the
+    /// previous one, the generated one included.
+    public func replaceAPIKeys(with apiKey: String, now: Date) async throws {
+        let digest = Self.hash(apiKey: apiKey)
+        try await transaction { db in
+            try await db.raw("DELETE FROM api_keys WHERE key_hash <> \(bind: digest)").run()
+            try await db.raw("""
+                INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: Self.newId("key")), \(bind: digest), \(bind: Store.stamp(now)))
+                ON CONFLICT (key_hash) DO NOTHING
+                """).run()
+        }
+    }
+
     public func isValid(apiKey: String) async throws -> Bool {
         try await database.raw("SELECT id FROM api_keys WHERE key_hash = \(bind: Self.hash(apiKey: apiKey))").first() != nil
     }
@@ -43,8 +56,11 @@ extension Store {
         public var loginURL: String?
         public var emulator: Bool
         public var createdAt: Date
+        /// The account to reconnect, when the authorization renews an existing one.
+        public var accountId: String?
 
-        public init(state: String, crm: String, name: String, codeVerifier: String, loginURL: String?, emulator: Bool, createdAt: Date) {
+        public init(state: String, crm: String, name: String, codeVerifier: String, loginURL: String?, emulator: Bool, createdAt: Date, accountId: String? = nil) {
+            self.accountId = accountId
             self.state = state
             self.crm = crm
             self.name = name
@@ -57,9 +73,9 @@ extension Store {
 
     public func insertOAuthState(_ state: OAuthState) async throws {
         try await database.raw("""
-            INSERT INTO oauth_states (state, crm, name, code_verifier, login_url, emulator, created_at)
+            INSERT INTO oauth_states (state, crm, name, code_verifier, login_url, emulator, created_at, account_id)
             VALUES (\(bind: state.state), \(bind: state.crm), \(bind: state.name), \(bind: state.codeVerifier), \(bind: state.loginURL),
-              \(bind: state.emulator), \(bind: Store.stamp(state.createdAt)))
+              \(bind: state.emulator), \(bind: Store.stamp(state.createdAt)), \(bind: state.accountId))
             """).run()
     }
 
@@ -72,7 +88,8 @@ extension Store {
                 state: state, crm: try row.decode(column: "crm", as: String.self), name: try row.decode(column: "name", as: String.self),
                 codeVerifier: try row.decode(column: "code_verifier", as: String.self),
                 loginURL: try row.decode(column: "login_url", as: String?.self), emulator: try row.decode(column: "emulator", as: Bool.self),
-                createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)))
+                createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)),
+                accountId: try row.decode(column: "account_id", as: String?.self))
         }
     }
 }

@@ -43,7 +43,8 @@ struct AccountRoutes {
             let flag = { (key: String) in ["1", "true", "yes"].contains(request.uri.queryParameters.get(key)?.lowercased() ?? "") }
             let loginURL = request.uri.queryParameters.get("loginURL")
             let url = try await accounts.authorizeURL(
-                crm: crm, name: name, emulator: flag("emulator"), sandbox: flag("sandbox"), loginURL: loginURL, settings: oauth)
+                crm: crm, name: name, emulator: flag("emulator"), sandbox: flag("sandbox"), loginURL: loginURL,
+                accountId: request.uri.queryParameters.get("accountId"), settings: oauth)
             return Response.redirect(to: url, type: .found)
         }
         root.get("oauth/{crm}/callback") { request, context in
@@ -54,8 +55,8 @@ struct AccountRoutes {
             guard let code = request.uri.queryParameters.get("code"), let state = request.uri.queryParameters.get("state") else {
                 throw APIError.invalidRequest("code and state are required.")
             }
-            return created(AccountView(try await accounts.finishAuthorization(
-                crm: crm, code: code, state: state, settings: oauth)))
+            let finished = try await accounts.finishAuthorization(crm: crm, code: code, state: state, settings: oauth)
+            return EditedResponse(status: finished.reconnected ? .ok : .created, response: AccountView(finished.account))
         }
     }
 

@@ -1,0 +1,92 @@
+import AsyncHTTPClient
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import ContactSyncTestSupport
+import Foundation
+import Testing
+
+/// OAuth reconnect of an existing account (DESIGN §2.3, §2.4).
+@Suite("Reconnecting an account by OAuth")
+struct ReconnectTests {
+    @Test("OAuth reconnect of an existing account keeps refresh, marks it connected, resumes its waiting runs, on every instance", arguments: Backend.available, [CRM.hubspot, .salesforce])
+    func oauthReconnectResumesEverywhere(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let oauth = OAuthSettings(hubspot: nil, salesforce: nil, publicURL: "http://127.0.0.1:9", emulatorURLs: [.hubspot: rt.url(.hubspot), .salesforce: rt.url(.salesforce)])
+            let first = try await authorize(rt, crm, accountId: nil, oauth)
+            #expect(first.reconnected == false)
+            let account = first.account
+            let action = try await rt.action(crm, account: account.id, offline: true)
+            let call = try await rt.conversation(agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": "again@example.com", "last_name": "A"])
+
+            // A second instance has a connector with the first grant cached.
+            let otherConnectors = try rt.secondConnectors()
+            let otherEngine = RunEngine(store: rt.store, connectors: otherConnectors, logger: Runtime.quiet, now: rt.clock.closure)
+            let otherWorker = OfflineSync(store: rt.store, connectors: otherConnectors, engine: otherEngine, logger: Runtime.quiet, now: rt.clock.closure)
+            _ = try await otherConnectors.connector(for: try #require(try await rt.store.account(id: account.id)))
+
+            // The grant is revoked at the CRM: the run waits for the account.
+            let granted = try await rt.connectors.credentials(of: try #require(try await rt.store.account(id: account.id)))
+            try await rt.emulator(crm, .POST, "/_emulator/tokens/\(try #require(granted.refreshToken))/revoke")
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.offline.tick()
+            #expect(try await rt.runs(conversation: call).first?.status == .waitingForAccount)
+            #expect(try await rt.store.account(id: account.id)?.status == .reconnectRequired)
+
+            let again = try await authorize(rt, crm, accountId: account.id, oauth)
+            #expect(again.reconnected)
+            #expect(again.account.id == account.id)
+            #expect(again.account.status == .connected)
+            let renewed = try await rt.connectors.credentials(of: try #require(try await rt.store.account(id: account.id)))
+            #expect(renewed.refreshToken != nil)
+            #expect(renewed.accessToken != granted.accessToken)
+
+            // The other instance carries the resumed run out with the new grant, and does not undo the reconnect.
+            try await otherWorker.tick()
+            let run = try #require(try await rt.runs(conversation: call).first)
+            #expect(run.status == .succeeded)
+            #expect(run.result?.outcome == .created)
+            #expect(try await rt.store.account(id: account.id)?.status == .connected)
+        }
+    }
+
+    @Test("an emulator authorization finished after a restart without emulators is an error, not a crash")
+    func emulatorCallbackWithoutEmulators() async throws {
+        try await withRuntime(.sqlite) { rt in
+            let running = OAuthSettings(hubspot: nil, salesforce: nil, publicURL: "http://127.0.0.1:9", emulatorURLs: [.hubspot: rt.url(.hubspot)])
+            let url = try await rt.accounts.authorizeURL(crm: .hubspot, name: "Acme", emulator: true, sandbox: false, loginURL: nil, settings: running)
+            let (code, state) = try await approve(url)
+            let restarted = OAuthSettings(hubspot: nil, salesforce: nil, publicURL: "http://127.0.0.1:9", emulatorURLs: [:])
+            do {
+                _ = try await rt.accounts.finishAuthorization(crm: .hubspot, code: code, state: state, settings: restarted)
+                Issue.record("the authorization finished without an emulator")
+            } catch let error as ServiceError {
+                #expect(error.code == "emulator_unavailable")
+            }
+        }
+    }
+
+    private func authorize(_ rt: Runtime, _ crm: CRM, accountId: String?, _ oauth: OAuthSettings) async throws -> (account: AccountRecord, reconnected: Bool) {
+        let url = try await rt.accounts.authorizeURL(crm: crm, name: "Acme", emulator: true, sandbox: false, loginURL: nil, accountId: accountId, settings: oauth)
+        let (code, state) = try await approve(url)
+        return try await rt.accounts.finishAuthorization(crm: crm, code: code, state: state, settings: oauth)
+    }
+}
+
+/// Follows the emulator's authorize page as a user approving it; returns the code and state it redirects with.
+func approve(_ authorizeURL: String) async throws -> (code: String, state: String) {
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    let response: HTTPClientResponse
+    do {
+        response = try await client.execute(HTTPClientRequest(url: authorizeURL), timeout: .seconds(5))
+        try await client.shutdown()
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+    let items = URLComponents(string: response.headers.first(name: "Location") ?? "")?.queryItems ?? []
+    guard let code = items.first(where: { $0.name == "code" })?.value, let state = items.first(where: { $0.name == "state" })?.value else {
+        throw RuntimeTestError.unexpected("no code in the authorize redirect")
+    }
+    return (code, state)
+}
