@@ -97,6 +97,7 @@ extension Store {
     public func acquireCustomerLocks(accountId: String, emails: [String], owner: String, until: Date, now: Date) async throws -> Set<String> {
         let distinct = Array(Set(emails)).sorted()
         guard !distinct.isEmpty else { return [] }
+        if let localLocks { return localLocks.acquire(accountId: accountId, emails: distinct, owner: owner, until: until, now: now) }
         var query = SQLQueryString("INSERT INTO customer_locks (account_id, email, owner, locked_until) VALUES ")
         for (index, email) in distinct.enumerated() {
             if index > 0 { query = query + ", " }
@@ -112,12 +113,14 @@ extension Store {
 
     /// Keeps a holder's customer locks for longer (its heartbeat).
     public func extendCustomerLocks(owner: String, until: Date) async throws {
+        if let localLocks { return localLocks.extend(owner: owner, until: until) }
         try await database.raw("UPDATE customer_locks SET locked_until = \(bind: Store.stamp(until)) WHERE owner = \(bind: owner)").run()
     }
 
     /// Gives customers' write locks back.
     public func releaseCustomerLocks(accountId: String, emails: [String], owner: String) async throws {
         guard !emails.isEmpty else { return }
+        if let localLocks { return localLocks.release(accountId: accountId, emails: emails, owner: owner) }
         try await database.raw(
             "DELETE FROM customer_locks WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"
         ).run()

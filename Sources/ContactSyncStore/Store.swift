@@ -26,11 +26,15 @@ public final class Store: Sendable {
     public let database: any SQLDatabase
     public let dialect: Dialect
     private let closer: @Sendable () async throws -> Void
+    /// Customer locks when one process owns the database (SQLite): kept in memory, no statement needed.
+    /// On PostgreSQL they live in the database, shared by every instance.
+    let localLocks: LocalCustomerLocks?
 
     init(database: any SQLDatabase, dialect: Dialect, closer: @escaping @Sendable () async throws -> Void) {
         self.database = database
         self.dialect = dialect
         self.closer = closer
+        self.localLocks = dialect == .sqlite ? LocalCustomerLocks() : nil
     }
 
     /// Opens a connection pool to `location`.

@@ -10,18 +10,24 @@ import requests
 from support import HELD_WRITES, Server, audit_hubspot, emulator_routes, fresh_database, start, wait_until
 
 
+def held_burst(server, emulators, token, count):
+    """Starts a burst of `count` ended calls whose batch writes the emulator holds for 2 s each, so the burst
+    takes several seconds whatever the machine's speed and its steps come in a known order: contacts, then
+    their notes. Returns once the first contact batch has reached the emulator; returns the action."""
+    action, conversations = server.setup_burst(emulators["hubspot"], token, count)
+    requests.post(emulators["hubspot"] + "/_emulator/faults", json={"latencyMs": 20, "routeLatencyMs": HELD_WRITES}, timeout=5)
+    for conversation in conversations:
+        server.call("POST", f"/v1/conversations/{conversation}/end")
+    wait_until(lambda: emulator_routes(emulators["hubspot"]).get("POST /crm/v3/objects/contacts/batch/create", 0) >= 1, 60, "the burst to start writing")
+    return action
+
+
 def test_sigkill_during_a_burst_loses_nothing_and_duplicates_nothing(emulators, tmp_path):
     count = 400
     server = Server(["--data-dir", str(tmp_path)], key="crash-key")
     server.start()
-    action, conversations = server.setup_burst(emulators["hubspot"], "test-crash", count)
-    # Each batch write is held for 2 s at the emulator, so the burst takes several seconds whatever the
-    # machine's speed, and its steps come in a known order: contacts, then their notes.
-    requests.post(emulators["hubspot"] + "/_emulator/faults", json={"latencyMs": 20, "routeLatencyMs": HELD_WRITES}, timeout=5)
-    for conversation in conversations:
-        server.call("POST", f"/v1/conversations/{conversation}/end")
-    # Kill while the first contact batch is being written: its notes cannot have been sent yet.
-    wait_until(lambda: emulator_routes(emulators["hubspot"]).get("POST /crm/v3/objects/contacts/batch/create", 0) >= 1, 60, "the burst to start writing")
+    action = held_burst(server, emulators, "test-crash", count)
+    # Killed while the first contact batch is being written: its notes cannot have been sent yet.
     server.stop(signal.SIGKILL)
     assert emulator_routes(emulators["hubspot"]).get("POST /crm/v3/objects/notes/batch/create", 0) == 0, "the kill came after a batch had been written"
     requests.post(emulators["hubspot"] + "/_emulator/faults", json={"latencyMs": 20}, timeout=5)
@@ -35,11 +41,7 @@ def test_sigterm_during_a_burst_finishes_the_batch_and_redoes_nothing(emulators,
     count = 300
     server = Server(["--data-dir", str(tmp_path)], key="term-key")
     server.start()
-    action, conversations = server.setup_burst(emulators["hubspot"], "test-term", count)
-    requests.post(emulators["hubspot"] + "/_emulator/faults", json={"latencyMs": 20, "routeLatencyMs": HELD_WRITES}, timeout=5)
-    for conversation in conversations:
-        server.call("POST", f"/v1/conversations/{conversation}/end")
-    wait_until(lambda: emulator_routes(emulators["hubspot"]).get("POST /crm/v3/objects/contacts/batch/create", 0) >= 1, 60, "the burst to start writing")
+    action = held_burst(server, emulators, "test-term", count)
     server.stop(signal.SIGTERM)
     routes = emulator_routes(emulators["hubspot"])
     # The batch under way when the stop came was finished: its notes were written before the exit.

@@ -10,13 +10,14 @@ extension RunPipeline {
     func write(_ items: inout [Item], account: AccountRecord, connector: any CRMConnector, mayWrite: @Sendable () -> Bool, log: CRMCallLog) async throws {
         var round = items.indices.filter { items[$0].isOpen }
         guard !round.isEmpty else { return }
-        let stored = try await store.notes(round.compactMap { noteKey(items[$0]) })
         var saved: [ActionConversation: StoredNote] = [:]
         for pass in 1...2 {
             guard mayWrite() else {
                 for index in round { items[index].done = .deferred(items[index].run, until: nil) }
                 break
             }
+            // A contact about to be created can have no note yet: only runs on existing contacts look theirs up.
+            let stored = try await store.notes(round.filter { items[$0].contactId != nil }.compactMap { noteKey(items[$0]) })
             let conflicts = try await writeRound(round, &items, account: account, connector: connector, stored: stored, saved: &saved, log: log)
             guard !conflicts.isEmpty else { break }
             guard pass == 1 else {

@@ -26,6 +26,9 @@ enum PipelineOutcome: Sendable {
 struct CustomerLock: Sendable {
     let owner = Store.newId("lock")
     let lifetime: TimeInterval
+    /// Whether a run waits for its customer's turn in this process (an in-conversation run) rather than
+    /// being deferred (a batch, which never waits for one customer).
+    var waitsForTurn = false
 }
 
 /// The one way runs are carried out, whatever started them (DESIGN §3): prepare (pure) → lookup (batched)
@@ -38,6 +41,8 @@ struct RunPipeline: Sendable {
     let now: @Sendable () -> Date
     /// Which agent fields are contact attributes, re-read every few seconds (it changes rarely).
     let contactAttributeKeys = Recent<[String]>(lifetime: .seconds(5))
+    /// Turns of runs of one customer in this process, shared by every trigger.
+    let turns = CustomerTurns()
 
     /// One run on its way through.
     struct Item {
@@ -96,6 +101,7 @@ struct RunPipeline: Sendable {
         }
         if !locked.isEmpty {
             try? await shielded { [store, locked] in try await store.releaseCustomerLocks(accountId: accountId, emails: locked, owner: owner) }
+            turns.give(locked.map { CustomerTurns.Key(accountId: accountId, email: $0) })
         }
         if items.contains(where: { $0.error?.code == .reconnectRequired }) { await connectors.markReconnectRequired(accountId: accountId) }
         return items.map { finalize($0, log: log, batchSize: runs.count) }
@@ -114,8 +120,12 @@ struct RunPipeline: Sendable {
     /// Steps 1 and 2: values (with remembered contact attributes) and the email. Skips end here.
     private func prepare(_ items: inout [Item]) async throws {
         var sources = items.map(Self.sources)
+        // Remembered attributes matter only to runs with a mapping the run and conversation leave empty.
         let emails = items.indices.compactMap { index -> String? in
-            guard case .success(let first) = prepare(items[index], sources[index]) else { return nil }
+            guard case .success(let first) = prepare(items[index], sources[index]),
+                first.values.count < items[index].mappings.filter({ !$0.isSummary }).count
+                    || first.values.contains(where: { $0.origin == .defaultValue })
+            else { return nil }
             return first.email
         }
         let remembered = try await store.contactAttributes(emails: emails)
@@ -192,14 +202,31 @@ struct RunPipeline: Sendable {
         return values
     }
 
-    /// One writer per customer: takes each customer's lock; a run whose customer is held elsewhere waits.
-    /// Dry runs write nothing and take no lock. Returns the emails locked.
+    /// One writer per customer: takes each customer's turn in this process, then its lock in the database
+    /// (against other instances); a run whose customer is held elsewhere is deferred. Dry runs write
+    /// nothing and take no lock. Returns the emails locked.
     private func lock(_ items: inout [Item], accountId: String, lock: CustomerLock) async throws -> [String] {
         let wanted = items.filter { $0.isOpen && !$0.run.dryRun }.compactMap(\.prepared?.email)
         guard !wanted.isEmpty else { return [] }
-        let time = now()
-        let held = try await store.acquireCustomerLocks(
-            accountId: accountId, emails: wanted, owner: lock.owner, until: time.addingTimeInterval(lock.lifetime), now: time)
+        let keys = wanted.map { CustomerTurns.Key(accountId: accountId, email: $0) }
+        var mine: Set<String>
+        if lock.waitsForTurn, keys.count == 1 {
+            mine = await turns.take(waitingFor: keys[0]) ? [wanted[0]] : []
+        } else {
+            mine = Set(turns.take(free: keys).map(\.email))
+        }
+        var held: Set<String> = []
+        if !mine.isEmpty {
+            let time = now()
+            do {
+                held = try await store.acquireCustomerLocks(
+                    accountId: accountId, emails: Array(mine), owner: lock.owner, until: time.addingTimeInterval(lock.lifetime), now: time)
+            } catch {
+                turns.give(mine.map { CustomerTurns.Key(accountId: accountId, email: $0) })
+                throw error
+            }
+            turns.give(mine.subtracting(held).map { CustomerTurns.Key(accountId: accountId, email: $0) })
+        }
         for index in items.indices where items[index].isOpen && !items[index].run.dryRun {
             if let email = items[index].prepared?.email, !held.contains(email) { items[index].done = .deferred(items[index].run, until: nil) }
         }

@@ -1,0 +1,73 @@
+import Synchronization
+
+/// One writer per customer within this process: runs of one account and email take turns, first come
+/// first served, without polling. The database lock behind it then only has other instances to contend with.
+final class CustomerTurns: Sendable {
+    struct Key: Hashable, Sendable {
+        let accountId: String
+        let email: String
+    }
+
+    private struct Waiter {
+        let id: Int
+        let continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private struct State {
+        var busy: Set<Key> = []
+        var waiting: [Key: [Waiter]] = [:]
+        var nextId = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Takes the keys that are free now; returns them.
+    func take(free keys: [Key]) -> Set<Key> {
+        state.withLock { state in
+            Set(keys.filter { state.busy.insert($0).inserted })
+        }
+    }
+
+    /// Waits for the key's turn and takes it; returns whether it did. A cancelled wait gives up its place
+    /// (a key handed over just before is kept, and reported as taken).
+    func take(waitingFor key: Key) async -> Bool {
+        let id = state.withLock { state -> Int? in
+            if state.busy.insert(key).inserted { return nil }
+            state.nextId += 1
+            return state.nextId
+        }
+        guard let id else { return true }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let refused = state.withLock { state -> Bool in
+                    if Task.isCancelled { return true }
+                    state.waiting[key, default: []].append(Waiter(id: id, continuation: continuation))
+                    return false
+                }
+                if refused { continuation.resume(returning: false) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> Waiter? in
+                guard let index = state.waiting[key]?.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiting[key]?.remove(at: index)
+            }
+            waiter?.continuation.resume(returning: false)
+        }
+    }
+
+    /// Gives the keys back: each passes to its next waiter, or becomes free.
+    func give(_ keys: [Key]) {
+        let next = state.withLock { state -> [Waiter] in
+            keys.compactMap { key in
+                if var queue = state.waiting[key], !queue.isEmpty {
+                    let waiter = queue.removeFirst()
+                    state.waiting[key] = queue.isEmpty ? nil : queue
+                    return waiter
+                }
+                state.busy.remove(key)
+                return nil
+            }
+        }
+        for waiter in next { waiter.continuation.resume(returning: true) }
+    }
+}

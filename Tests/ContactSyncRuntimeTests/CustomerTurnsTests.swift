@@ -1,0 +1,52 @@
+import Synchronization
+import Testing
+
+@testable import ContactSyncRuntime
+
+@Suite("Customer turns within one process")
+struct CustomerTurnsTests {
+    static let key = CustomerTurns.Key(accountId: "acc", email: "a@example.com")
+
+    @Test("runs of one customer take turns in arrival order; other customers are free")
+    func turnsInOrder() async throws {
+        let key = Self.key
+        let turns = CustomerTurns()
+        #expect(await turns.take(waitingFor: key))
+        #expect(turns.take(free: [key, CustomerTurns.Key(accountId: "acc", email: "b@example.com")]).map(\.email) == ["b@example.com"])
+        let order = Order()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<3 {
+                group.addTask {
+                    #expect(await turns.take(waitingFor: key))
+                    order.append(index)
+                    turns.give([key])
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            turns.give([key])
+            try await group.waitForAll()
+        }
+        #expect(order.values == [0, 1, 2])
+        #expect(turns.take(free: [key]) == [key])
+    }
+
+    @Test("a cancelled wait gives up its place and takes nothing")
+    func cancelledWait() async throws {
+        let key = Self.key
+        let turns = CustomerTurns()
+        #expect(await turns.take(waitingFor: key))
+        let waiting = Task { await turns.take(waitingFor: key) }
+        try await Task.sleep(for: .milliseconds(20))
+        waiting.cancel()
+        #expect(await waiting.value == false)
+        turns.give([key])
+        #expect(turns.take(free: [key]) == [key])
+    }
+}
+
+/// The order in which waiters got their turn.
+final class Order: Sendable {
+    private let list = Mutex<[Int]>([])
+    func append(_ value: Int) { list.withLock { $0.append(value) } }
+    var values: [Int] { list.withLock { $0 } }
+}
