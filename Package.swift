@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.0"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         // Pure domain: models, validation, the decision table, value checks. Foundation only.
@@ -59,12 +60,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Hummingbird: the REST API and OAuth callbacks; uses Runtime (and Core, Store).
+        // Agents' MCP endpoints over the MCP swift-sdk (its type names clash with Hummingbird's, hence a
+        // target of its own); uses Runtime (and Core, Store).
+        .target(
+            name: "ContactSyncMCP",
+            dependencies: [
+                "ContactSyncCore", "ContactSyncStore", "ContactSyncRuntime",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Hummingbird: the REST API, OAuth callbacks and the MCP route; uses Runtime and MCP (and Core, Store).
         .target(
             name: "ContactSyncServer",
             dependencies: [
-                "ContactSyncCore", "ContactSyncStore", "ContactSyncRuntime",
+                "ContactSyncCore", "ContactSyncStore", "ContactSyncRuntime", "ContactSyncMCP",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

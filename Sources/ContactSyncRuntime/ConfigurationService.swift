@@ -77,22 +77,57 @@ public struct ConfigurationService: Sendable {
         }
     }
 
+    /// Creates an action; its tool name is the one given, or derived from its name (unique).
     public func createAction(_ draft: Action) async throws(ServiceError) -> StoredAction {
         var action = draft
         action.id = Store.newId("act")
         try await validate(action)
+        let taken = try await attempt { try await store.toolNames() }
+        if action.toolName.isEmpty {
+            action.toolName = Action.uniqueToolName(for: action.name, taken: taken)
+        } else {
+            try Self.check(toolName: action.toolName, taken: taken)
+        }
         let now = Date()
-        try await attempt { try await store.insertAction(action, now: now) }
+        try await save { try await store.insertAction(action, now: now) }
         return StoredAction(action: action, createdAt: now)
     }
 
+    /// Replaces an action's settings. Its tool name stays as it is unless one is given: renaming the action
+    /// (or a sibling) never changes what agents call it.
     public func updateAction(id: String, _ draft: Action) async throws(ServiceError) -> StoredAction {
         let existing = try await action(id: id)
         var action = draft
         action.id = id
         try await validate(action)
-        try await attempt { try await store.updateAction(action, now: Date()) }
+        if action.toolName.isEmpty || action.toolName == existing.action.toolName {
+            action.toolName = existing.action.toolName
+        } else {
+            try Self.check(toolName: action.toolName, taken: try await attempt { try await store.toolNames() })
+        }
+        try await save { try await store.updateAction(action, now: Date()) }
         return StoredAction(action: action, createdAt: existing.createdAt)
+    }
+
+    private static func check(toolName: String, taken: Set<String>) throws(ServiceError) {
+        guard Action.isValidToolName(toolName) else {
+            throw ServiceError(.unprocessable, "invalid_action", "toolName must match ^[a-z0-9_]{1,64}$.",
+                details: [.init(code: "invalid_tool_name", message: "toolName must match ^[a-z0-9_]{1,64}$.")])
+        }
+        guard !taken.contains(toolName) else {
+            throw ServiceError(.conflict, "tool_name_taken", "Another action is called '\(toolName)' by agents.")
+        }
+    }
+
+    /// Saves an action; a tool name taken meanwhile by another action is a conflict.
+    private func save(_ body: () async throws -> Void) async throws(ServiceError) {
+        do {
+            try await body()
+        } catch StoreError.conflict {
+            throw ServiceError(.conflict, "tool_name_taken", "Another action has this tool name.")
+        } catch {
+            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+        }
     }
 
     public func action(id: String) async throws(ServiceError) -> StoredAction {
@@ -159,15 +194,58 @@ public struct ConfigurationService: Sendable {
     }
 
     /// Tool definitions for the agent's enabled in-conversation actions.
-    public func tools(agentId: String) async throws(ServiceError) -> [ToolDefinition] {
-        let agent = try await agent(id: agentId).agent
-        let actions = try await attempt { try await store.actions(ids: agent.actionIds) }
-        let fields = try await agentFields()
-        var tools: [ToolDefinition] = []
-        for stored in actions where !stored.action.offlineSync && stored.action.enabled {
-            guard let template = Template.named(stored.action.template) else { continue }
-            tools.append(ToolDefinition.make(action: stored.action, template: template, agentFields: fields, takenNames: Set(tools.map(\.function.name))))
-        }
-        return tools
+    /// A new key for the agent (its MCP endpoint and conversations only); the key is shown once.
+    public func createAgentKey(agentId: String) async throws(ServiceError) -> (key: AgentKey, secret: String) {
+        _ = try await agent(id: agentId)
+        return try await attempt { try await store.createAgentKey(agentId: agentId, now: Date()) }
     }
+
+    public func agentKeys(agentId: String) async throws(ServiceError) -> [AgentKey] {
+        _ = try await agent(id: agentId)
+        return try await attempt { try await store.agentKeys(agentId: agentId) }
+    }
+
+    public func deleteAgentKey(agentId: String, keyId: String) async throws(ServiceError) {
+        guard try await attempt({ try await store.deleteAgentKey(agentId: agentId, keyId: keyId) }) else { throw .notFound("Key \(keyId)") }
+    }
+
+    /// The tool definitions of the agent's enabled in-conversation actions.
+    public func tools(agentId: String) async throws(ServiceError) -> [ToolDefinition] {
+        try await agentTools(agentId: agentId).tools.map(\.definition)
+    }
+
+    /// What an agent can call: its enabled in-conversation actions with their tool definitions (input
+    /// schemas from the mappings and, when the CRM answers, its live field metadata), and whether it has
+    /// offline-sync actions.
+    public func agentTools(agentId: String) async throws(ServiceError) -> AgentTools {
+        let agent = try await agent(id: agentId).agent
+        let actions = try await attempt { try await store.actions(ids: agent.actionIds) }.map(\.action)
+        let agentFields = try await agentFields()
+        var metadata: [String: [CRMField]] = [:]
+        var tools: [AgentTools.Callable] = []
+        for action in actions where !action.offlineSync && action.enabled {
+            guard let template = Template.named(action.template) else { continue }
+            if metadata[action.accountId] == nil {
+                metadata[action.accountId] = (try? await accounts.fields(accountId: action.accountId)) ?? []
+            }
+            tools.append(.init(action: action, template: template, definition: ToolDefinition.make(
+                action: action, template: template, agentFields: agentFields, fields: metadata[action.accountId] ?? [])))
+        }
+        return AgentTools(agent: agent, tools: tools, hasOfflineActions: actions.contains { $0.offlineSync && $0.enabled }, agentFields: agentFields)
+    }
+}
+
+/// What an agent can call.
+public struct AgentTools: Sendable {
+    public struct Callable: Sendable {
+        public var action: Action
+        public var template: Template
+        public var definition: ToolDefinition
+    }
+
+    public var agent: Agent
+    public var tools: [Callable]
+    /// Whether the agent has offline-sync actions (which take conversation details rather than calls).
+    public var hasOfflineActions: Bool
+    public var agentFields: [AgentField]
 }

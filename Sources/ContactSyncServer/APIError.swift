@@ -10,7 +10,12 @@ struct APIError: Error, HTTPResponseError {
     let message: String
     var details: [ServiceError.Detail] = []
 
-    var headers: HTTPFields { [.contentType: "application/json"] }
+    var headers: HTTPFields {
+        var fields: HTTPFields = [.contentType: "application/json"]
+        // RFC 9110: a 401 names the scheme it wants (MCP hosts rely on it).
+        if status == .unauthorized { fields[.wwwAuthenticate] = "Bearer" }
+        return fields
+    }
 
     private struct Body: Encodable {
         struct Inner: Encodable {
@@ -96,19 +101,34 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// Requires `Authorization: Bearer <api key>` on every `/v1` route. Keys are checked by hash; verified
-/// hashes are remembered so a request costs no database round trip.
+/// Who a request comes from: the admin key, or a key scoped to one agent.
+enum Caller: Sendable, Equatable {
+    case admin
+    case agent(String)
+}
+
+/// Requires `Authorization: Bearer <key>` on every `/v1` route. The admin key opens everything; an agent
+/// key only its own agent's MCP endpoint and the conversation routes (which check the conversation is its
+/// agent's); elsewhere it answers 403.
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let isValid: @Sendable (String) async -> Bool
+    let authenticate: @Sendable (String) async -> Caller?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
             case let key = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), !key.isEmpty,
-            await isValid(key)
+            let caller = await authenticate(key)
         else {
             throw APIError(status: .unauthorized, code: "unauthorized", message: "A valid API key is required (Authorization: Bearer <key>).")
         }
+        if case .agent(let agentId) = caller {
+            let path = request.uri.path
+            guard path == "/v1/agents/\(agentId)/mcp" || path == "/v1/conversations" || path.hasPrefix("/v1/conversations/") else {
+                throw APIError(status: .forbidden, code: "forbidden", message: "An agent key opens only its agent's MCP endpoint and conversations.")
+            }
+        }
+        var context = context
+        context.caller = caller
         return try await next(request, context)
     }
 }

@@ -5,6 +5,8 @@ import Hummingbird
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var maxBodyBytes = 1 << 20
+    /// Who the request comes from, once its key was checked.
+    var caller: Caller?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ContactSyncCore
+import ContactSyncMCP
 import ContactSyncRuntime
 import ContactSyncStore
 import Foundation
@@ -34,7 +35,7 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
     }
     let keys = VerifiedKeys(store: store)
-    let v1 = router.group("v1").add(middleware: APIKeyMiddleware(isValid: { await keys.isValid($0) }))
+    let v1 = router.group("v1").add(middleware: APIKeyMiddleware(authenticate: { await keys.caller($0) }))
     AccountRoutes(accounts: accounts, oauth: oauth, emulatorURLs: configuration.emulatorURLs).add(to: v1, root: router)
     ConfigurationRoutes(configuration: settings).add(to: v1)
     let now = configuration.now
@@ -42,6 +43,10 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     let engine = RunEngine(store: store, connectors: connectors, logger: logger, now: now)
     let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: configuration.offline, logger: logger, now: now)
     ConversationRoutes(conversations: conversations, engine: engine, now: now, conversationEnded: { offline.wake() }).add(to: v1)
+    let mcp = MCPEndpoint(
+        configuration: settings, conversations: conversations, engine: engine, publicURL: configuration.resolvedPublicURL,
+        encodeRun: { run in (try? RunView.encoder.encode(RunView(run: run))) ?? Data("{}".utf8) }, logger: logger)
+    AgentAccessRoutes(configuration: settings, mcp: mcp).add(to: v1)
 
     let onServerRunning = configuration.onServerRunning
     let port = configuration.port
@@ -71,18 +76,21 @@ struct HealthView: ResponseEncodable {
     let version: String
 }
 
-/// Remembers API key hashes already found valid.
+/// Tells who a key belongs to. Admin key hashes found valid are remembered; agent keys are looked up each
+/// time, so a deleted one stops working at once.
 actor VerifiedKeys {
     let store: Store
     private var known: Set<String> = []
 
     init(store: Store) { self.store = store }
 
-    func isValid(_ key: String) async -> Bool {
+    func caller(_ key: String) async -> Caller? {
         let digest = Store.hash(apiKey: key)
-        if known.contains(digest) { return true }
-        guard (try? await store.isValid(apiKey: key)) == true else { return false }
-        known.insert(digest)
-        return true
+        if known.contains(digest) { return .admin }
+        if (try? await store.isValid(apiKey: key)) == true {
+            known.insert(digest)
+            return .admin
+        }
+        return (try? await store.agent(forKey: key)).flatMap { $0 }.map(Caller.agent)
     }
 }

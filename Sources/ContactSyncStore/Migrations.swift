@@ -98,6 +98,15 @@ enum Migrations {
                 "CREATE INDEX customer_locks_owner ON customer_locks (owner)",
                 "ALTER TABLE oauth_states ADD COLUMN account_id TEXT",
             ]),
+            (5, [
+                "ALTER TABLE actions ADD COLUMN tool_name TEXT",
+                "CREATE UNIQUE INDEX actions_tool_name ON actions (tool_name)",
+                """
+                CREATE TABLE agent_keys (id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
+                  created_at \(t.double) NOT NULL)
+                """,
+                "CREATE INDEX agent_keys_agent ON agent_keys (agent_id)",
+            ]),
         ]
     }
 }
@@ -117,6 +126,7 @@ extension Store {
                 try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Store.stamp(.now)))").run()
             }
         }
+        try await fillToolNames()
     }
 
     /// The version the migrations lead to.

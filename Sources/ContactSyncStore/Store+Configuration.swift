@@ -66,24 +66,51 @@ extension Store {
 
     // MARK: Actions
 
+    /// Inserts an action; `StoreError.conflict` when its tool name is taken.
     public func insertAction(_ action: Action, now: Date) async throws {
-        try await database.raw("""
-            INSERT INTO actions (id, template, name, intent, offline_sync, account_id, allow_create, allow_update_existing, enabled,
-              mappings, created_at, updated_at)
-            VALUES (\(bind: action.id), \(bind: action.template), \(bind: action.name), \(bind: action.intent), \(bind: action.offlineSync),
-              \(bind: action.accountId), \(bind: action.allowCreate), \(bind: action.allowUpdateExisting), \(bind: action.enabled),
-              \(bind: Store.encodeMappings(action.mappings)), \(bind: Store.stamp(now)), \(bind: Store.stamp(now)))
-            """).run()
+        do {
+            try await database.raw("""
+                INSERT INTO actions (id, template, name, intent, offline_sync, account_id, allow_create, allow_update_existing, enabled,
+                  mappings, created_at, updated_at, tool_name)
+                VALUES (\(bind: action.id), \(bind: action.template), \(bind: action.name), \(bind: action.intent), \(bind: action.offlineSync),
+                  \(bind: action.accountId), \(bind: action.allowCreate), \(bind: action.allowUpdateExisting), \(bind: action.enabled),
+                  \(bind: Store.encodeMappings(action.mappings)), \(bind: Store.stamp(now)), \(bind: Store.stamp(now)), \(bind: action.toolName))
+                """).run()
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.conflict(action.toolName)
+        }
     }
 
+    /// Every action's tool name.
+    public func toolNames() async throws -> Set<String> {
+        Set(try await database.raw("SELECT tool_name FROM actions WHERE tool_name IS NOT NULL").all().map { try $0.decode(column: "tool_name", as: String.self) })
+    }
+
+    /// Gives actions from before tool names were stored a unique one derived from their name.
+    func fillToolNames() async throws {
+        let unnamed = try await database.raw("SELECT id, name FROM actions WHERE tool_name IS NULL ORDER BY seq").all()
+        guard !unnamed.isEmpty else { return }
+        var taken = try await toolNames()
+        for row in unnamed {
+            let name = Action.uniqueToolName(for: try row.decode(column: "name", as: String.self), taken: taken)
+            taken.insert(name)
+            try await database.raw("UPDATE actions SET tool_name = \(bind: name) WHERE id = \(bind: try row.decode(column: "id", as: String.self))").run()
+        }
+    }
+
+    /// Updates an action; `StoreError.conflict` when its tool name is taken.
     public func updateAction(_ action: Action, now: Date) async throws {
-        try await database.raw("""
-            UPDATE actions SET template = \(bind: action.template), name = \(bind: action.name), intent = \(bind: action.intent),
-              offline_sync = \(bind: action.offlineSync), account_id = \(bind: action.accountId), allow_create = \(bind: action.allowCreate),
-              allow_update_existing = \(bind: action.allowUpdateExisting), enabled = \(bind: action.enabled),
-              mappings = \(bind: Store.encodeMappings(action.mappings)), updated_at = \(bind: Store.stamp(now))
-            WHERE id = \(bind: action.id)
-            """).run()
+        do {
+            try await database.raw("""
+                UPDATE actions SET template = \(bind: action.template), name = \(bind: action.name), intent = \(bind: action.intent),
+                  offline_sync = \(bind: action.offlineSync), account_id = \(bind: action.accountId), allow_create = \(bind: action.allowCreate),
+                  allow_update_existing = \(bind: action.allowUpdateExisting), enabled = \(bind: action.enabled),
+                  mappings = \(bind: Store.encodeMappings(action.mappings)), updated_at = \(bind: Store.stamp(now)), tool_name = \(bind: action.toolName)
+                WHERE id = \(bind: action.id)
+                """).run()
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.conflict(action.toolName)
+        }
     }
 
     public func action(id: String) async throws -> StoredAction? {
@@ -122,7 +149,8 @@ extension Store {
                 allowCreate: try row.decode(column: "allow_create", as: Bool.self),
                 allowUpdateExisting: try row.decode(column: "allow_update_existing", as: Bool.self),
                 enabled: try row.decode(column: "enabled", as: Bool.self),
-                mappings: try decodeMappings(try row.decode(column: "mappings", as: String.self))),
+                mappings: try decodeMappings(try row.decode(column: "mappings", as: String.self)),
+                toolName: try row.decode(column: "tool_name", as: String?.self) ?? ""),
             createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)))
     }
 
@@ -162,7 +190,10 @@ extension Store {
 
     public func deleteAgent(id: String) async throws -> Bool {
         guard try await agent(id: id) != nil else { return false }
-        try await database.raw("DELETE FROM agents WHERE id = \(bind: id)").run()
+        try await transaction { db in
+            try await db.raw("DELETE FROM agent_keys WHERE agent_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM agents WHERE id = \(bind: id)").run()
+        }
         return true
     }
 

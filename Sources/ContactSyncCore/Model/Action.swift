@@ -34,11 +34,15 @@ public struct Action: Sendable, Hashable, Codable, Identifiable {
     public var allowUpdateExisting: Bool
     public var enabled: Bool
     public var mappings: [FieldMapping]
+    /// The name agents call it by (MCP and function tools): `^[a-z0-9_]{1,64}$`, unique, stable — derived
+    /// from the name once, when the action is created, and changed only on purpose.
+    public var toolName: String
 
     public init(
         id: String, template: String, name: String, intent: String, offlineSync: Bool, accountId: String,
-        allowCreate: Bool, allowUpdateExisting: Bool, enabled: Bool = true, mappings: [FieldMapping]
+        allowCreate: Bool, allowUpdateExisting: Bool, enabled: Bool = true, mappings: [FieldMapping], toolName: String = ""
     ) {
+        self.toolName = toolName
         self.id = id
         self.template = template
         self.name = name
@@ -49,6 +53,25 @@ public struct Action: Sendable, Hashable, Codable, Identifiable {
         self.allowUpdateExisting = allowUpdateExisting
         self.enabled = enabled
         self.mappings = mappings
+    }
+
+    /// Whether `name` can be a tool name: 1 to 64 lowercase ASCII letters, digits and underscores.
+    public static func isValidToolName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count) && name.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 95 }
+    }
+
+    /// A tool name for `name` that is not among `taken`: derived as `ToolDefinition.toolName`, with `_2`,
+    /// `_3`, … added when needed.
+    public static func uniqueToolName(for name: String, taken: Set<String>) -> String {
+        let base = ToolDefinition.toolName(name)
+        var candidate = base
+        var suffix = 2
+        while taken.contains(candidate) {
+            let tail = "_\(suffix)"
+            candidate = String(base.prefix(64 - tail.count)) + tail
+            suffix += 1
+        }
+        return candidate
     }
 
     /// The CRM field mapped to the summary, if any.

@@ -1,4 +1,5 @@
-/// An OpenAI-style function definition that lets an agent's model call an in-conversation action.
+/// An OpenAI-style function definition that lets an agent's model call an in-conversation action. Its
+/// `parameters` is the JSON Schema of the call's arguments, the same one MCP tools carry as `inputSchema`.
 public struct ToolDefinition: Sendable, Hashable, Codable {
     public struct Function: Sendable, Hashable, Codable {
         public var name: String
@@ -15,31 +16,41 @@ public struct ToolDefinition: Sendable, Hashable, Codable {
     public struct Property: Sendable, Hashable, Codable {
         public var type = "string"
         public var description: String
+        /// A restricted picklist's values.
+        public var `enum`: [String]?
+        /// The CRM field's length.
+        public var maxLength: Int?
     }
 
     public var type = "function"
     public var function: Function
 
-    /// The tool for `action`: named after the action, described by its intent, taking the mapped agent
-    /// fields as string parameters, those mapped to CRM-required fields required.
-    public static func make(action: Action, template: Template, agentFields: [AgentField], takenNames: Set<String> = []) -> ToolDefinition {
+    /// The tool for `action`: named by its stored tool name, described by its intent, taking the mapped
+    /// agent fields as string parameters (`summary` too when mapped). With the account's `fields`, a
+    /// restricted picklist's values become an `enum` and a field's length `maxLength`. The agent fields
+    /// mapped to the template's required CRM fields are required.
+    public static func make(action: Action, template: Template, agentFields: [AgentField], fields: [CRMField] = []) -> ToolDefinition {
+        let metadata = Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var properties: [String: Property] = [:]
         var required: [String] = []
         for mapping in action.mappings {
             let label = agentFields.first { $0.key == mapping.agentField }?.label ?? mapping.agentField
-            properties[mapping.agentField] = Property(description: label)
+            var property = properties[mapping.agentField] ?? Property(description: label)
+            if let field = metadata[mapping.crmField] {
+                if let length = field.length, field.valueKind == .text || field.valueKind == .email || field.valueKind == .url, !mapping.isSummary {
+                    property.maxLength = min(property.maxLength ?? length, length)
+                }
+                if field.restrictedPicklist, let values = field.picklistValues, !values.isEmpty {
+                    property.enum = property.enum.map { current in current.filter(values.contains) } ?? values
+                }
+            }
+            properties[mapping.agentField] = property
             if template.requiredMappings.contains(mapping.crmField), !required.contains(mapping.agentField) {
                 required.append(mapping.agentField)
             }
         }
-        var name = toolName(action.name)
-        var suffix = 2
-        while takenNames.contains(name) {
-            name = String(toolName(action.name).prefix(60)) + "_\(suffix)"
-            suffix += 1
-        }
         return ToolDefinition(
-            function: Function(name: name, description: action.intent, parameters: Parameters(properties: properties, required: required)))
+            function: Function(name: action.toolName, description: action.intent, parameters: Parameters(properties: properties, required: required)))
     }
 
     /// `Save contact to Salesforce` → `save_contact_to_salesforce`: lowercase ASCII letters, digits and

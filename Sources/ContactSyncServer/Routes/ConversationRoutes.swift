@@ -19,25 +19,28 @@ struct ConversationRoutes {
     func add(to v1: RouterGroup<AppRequestContext>) {
         v1.post("conversations") { request, context in
             let body = try await request.decode(as: ConversationBody.self, context: context)
+            try allow(context, agentId: body.agentId)
             return created(ConversationView(conversation: try await conversations.start(id: body.id, agentId: body.agentId), now: now()))
         }
         v1.get("conversations/{id}") { _, context in
-            ConversationView(conversation: try await conversations.conversation(id: try context.parameter("id")), now: now())
+            let conversation = try await conversations.conversation(id: try context.parameter("id"))
+            try allow(context, agentId: conversation.agentId)
+            return ConversationView(conversation: conversation, now: now())
         }
         v1.post("conversations/{id}/messages") { request, context in
-            let id = try context.parameter("id")
+            let id = try await ownConversation(context)
             let body = try await request.decode(as: MessageBody.self, context: context)
             return created(ConversationView(conversation: try await conversations.addMessage(conversationId: id, role: body.role, text: body.text, at: body.at), now: now()))
         }
         v1.patch("conversations/{id}/attributes") { request, context in
-            let id = try context.parameter("id")
+            let id = try await ownConversation(context)
             let body = try await request.decode(as: [String: String?].self, context: context)
             let updated = try await conversations.mergeAttributes(conversationId: id, body)
             if updated.dispatchedAt != nil { conversationEnded() }
             return ConversationView(conversation: updated, now: now())
         }
         v1.put("conversations/{id}/summary") { request, context in
-            let id = try context.parameter("id")
+            let id = try await ownConversation(context)
             let body = try await request.decode(as: SummaryBody.self, context: context)
             let updated = try await conversations.setSummary(conversationId: id, text: body.text)
             if updated.dispatchedAt != nil { conversationEnded() }
@@ -47,7 +50,7 @@ struct ConversationRoutes {
             var copy = request
             let buffer = try await copy.collectBody(upTo: context.maxUploadSize)
             let body = buffer.readableBytes == 0 ? EndBody() : try context.requestDecoder.decode(EndBody.self, from: Data(buffer.readableBytesView))
-            let ended = try await conversations.end(conversationId: try context.parameter("id"), summary: body.summary, attributes: body.attributes ?? [:])
+            let ended = try await conversations.end(conversationId: try await ownConversation(context), summary: body.summary, attributes: body.attributes ?? [:])
             conversationEnded()
             return ConversationView(conversation: ended, now: now())
         }
@@ -79,5 +82,19 @@ struct ConversationRoutes {
         }
         v1.get("runs/{id}") { _, context in RunView(run: try await engine.run(id: try context.parameter("id"))) }
         v1.post("runs/{id}/retry") { _, context in RunView(run: try await engine.retry(runId: try context.parameter("id"))) }
+    }
+
+    /// An agent key may touch only its own agent's conversations.
+    private func allow(_ context: AppRequestContext, agentId: String) throws {
+        if case .agent(let own)? = context.caller, own != agentId {
+            throw APIError(status: .forbidden, code: "forbidden", message: "This agent key does not open that agent's conversations.")
+        }
+    }
+
+    /// The path's conversation id, once an agent key's caller is known to own the conversation.
+    private func ownConversation(_ context: AppRequestContext) async throws -> String {
+        let id = try context.parameter("id")
+        if case .agent? = context.caller { try allow(context, agentId: try await conversations.conversation(id: id).agentId) }
+        return id
     }
 }

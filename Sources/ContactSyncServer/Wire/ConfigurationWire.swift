@@ -103,7 +103,7 @@ struct ActionView: ResponseEncodable, Sendable {
     let stored: StoredAction
 
     enum CodingKeys: String, CodingKey {
-        case id, template, name, intent, offlineSync, accountId, allowCreate, allowUpdateExisting, enabled, mappings, createdAt
+        case id, template, name, intent, offlineSync, accountId, allowCreate, allowUpdateExisting, enabled, mappings, createdAt, toolName
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -120,6 +120,7 @@ struct ActionView: ResponseEncodable, Sendable {
         try container.encode(action.enabled, forKey: .enabled)
         try container.encode(action.mappings.map(MappingView.init), forKey: .mappings)
         try container.encode(stored.createdAt, forKey: .createdAt)
+        try container.encode(action.toolName, forKey: .toolName)
     }
 
     struct MappingView: Encodable {
@@ -145,13 +146,15 @@ struct ActionBody: Decodable, Sendable {
     let allowUpdateExisting: Bool?
     let enabled: Bool?
     let mappings: [FieldMapping]
+    /// Optional: derived from the name on create; kept as it is on update unless given.
+    let toolName: String?
 
     /// Defaults: in-conversation, creating allowed, existing fields left alone, enabled.
     var action: Action {
         Action(
             id: "", template: template, name: name.trimmed, intent: intent?.trimmed ?? "", offlineSync: offlineSync ?? false,
             accountId: accountId, allowCreate: allowCreate ?? true, allowUpdateExisting: allowUpdateExisting ?? false,
-            enabled: enabled ?? true, mappings: mappings)
+            enabled: enabled ?? true, mappings: mappings, toolName: toolName ?? "")
     }
 }
 

@@ -1,0 +1,122 @@
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import Foundation
+import MCP
+
+/// Which conversation a call is for: the `X-Conversation-Id` header, else the `conversationId` query
+/// parameter, else the `conversationId` argument. Naming two different ones is an error.
+struct ConversationBinding: Sendable {
+    let header: String?
+    let query: String?
+
+    func resolve(argument: String?) throws(CallProblem) -> String? {
+        let named = [header, query, argument].compactMap { $0?.trimmed }.filter { !$0.isEmpty }
+        guard Set(named).count <= 1 else {
+            throw CallProblem("Two different conversations were named (\(Set(named).sorted().joined(separator: ", "))); name one.")
+        }
+        return named.first
+    }
+}
+
+/// Why a call was refused, in words for the model.
+struct CallProblem: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+extension MCPEndpoint {
+    /// Carries a tool call out. Failures are results with `isError`, never transport errors.
+    func call(agentId: String, _ parameters: CallTool.Parameters, binding: ConversationBinding) async -> CallTool.Result {
+        do {
+            return try await perform(agentId: agentId, parameters, binding: binding)
+        } catch let problem as CallProblem {
+            return CallTool.Result(content: [Self.say(problem.message)], isError: true)
+        } catch let error as ServiceError {
+            return CallTool.Result(content: [Self.say("\(error.message) (\(error.code))")], isError: true)
+        } catch {
+            logger.error("MCP tool call failed", metadata: ["agent_id": "\(agentId)", "error": "\(type(of: error))"])
+            return CallTool.Result(content: [Self.say("The call could not be completed; try again.")], isError: true)
+        }
+    }
+
+    private func perform(agentId: String, _ parameters: CallTool.Parameters, binding: ConversationBinding) async throws -> CallTool.Result {
+        let arguments = try Self.strings(parameters.arguments ?? [:])
+        let conversationId = try binding.resolve(argument: arguments["conversationId"])
+        var values = arguments
+        values["conversationId"] = nil
+        let callable = try await configuration.agentTools(agentId: agentId)
+        if parameters.name == Self.detailsTool, callable.hasOfflineActions {
+            guard let conversationId else { throw CallProblem("Name the conversation (conversationId) whose details these are.") }
+            return try await saveDetails(agentId: agentId, conversationId: conversationId, values)
+        }
+        guard let tool = callable.tools.first(where: { $0.action.toolName == parameters.name }) else {
+            throw CallProblem("There is no tool named '\(parameters.name)'.")
+        }
+        let schema = tool.definition.function.parameters
+        let unknown = values.keys.filter { schema.properties[$0] == nil }.sorted()
+        guard unknown.isEmpty else {
+            throw CallProblem("Unknown arguments: \(unknown.joined(separator: ", ")). This tool takes: \(schema.properties.keys.sorted().joined(separator: ", ")).")
+        }
+        let missing = schema.required.filter { values[$0]?.isBlank ?? true }
+        guard missing.isEmpty else {
+            throw CallProblem("Missing required arguments: \(missing.joined(separator: ", ")). Ask the customer for them, then call again.")
+        }
+        if let conversationId { try await bind(conversationId, agentId: agentId) }
+        var fields = values
+        let summary = fields.removeValue(forKey: AgentField.summaryKey)
+        let run = try await engine.run(RunEngine.Request(
+            actionId: tool.action.id, conversationId: conversationId, input: RunInput(fields: fields, summary: summary),
+            idempotencyKey: Self.idempotencyKey(tool: parameters.name, conversationId: conversationId, arguments: values)))
+        let json = encodeRun(run)
+        let text = RunSentence.text(run, crm: tool.template.crm) + "\n" + String(decoding: json, as: UTF8.self)
+        let structured: Value? = try JSONDecoder().decode(Value.self, from: json)
+        return CallTool.Result(content: [Self.say(text)], structuredContent: structured, isError: run.status == .failed)
+    }
+
+    /// The conversation exists and is this agent's; an unknown id starts a conversation of this agent.
+    private func bind(_ conversationId: String, agentId: String) async throws {
+        do {
+            let existing = try await conversations.conversation(id: conversationId)
+            guard existing.agentId == agentId else { throw CallProblem("Conversation \(conversationId) belongs to another agent.") }
+        } catch let error as ServiceError where error.kind == .notFound {
+            _ = try await conversations.start(id: conversationId, agentId: agentId)
+        }
+    }
+
+    private func saveDetails(agentId: String, conversationId: String, _ values: [String: String]) async throws -> CallTool.Result {
+        try await bind(conversationId, agentId: agentId)
+        var attributes = values
+        let summary = attributes.removeValue(forKey: AgentField.summaryKey)
+        if !attributes.isEmpty { _ = try await conversations.mergeAttributes(conversationId: conversationId, attributes.mapValues { Optional($0) }) }
+        if let summary { _ = try await conversations.setSummary(conversationId: conversationId, text: summary) }
+        let saved = values.keys.sorted()
+        return CallTool.Result(
+            content: [Self.say("Saved \(saved.isEmpty ? "nothing" : saved.joined(separator: ", ")) for conversation \(conversationId); the CRM is updated when the conversation ends.")],
+            structuredContent: Value?.some(.object(["conversationId": .string(conversationId), "saved": .array(saved.map { .string($0) })])))
+    }
+
+    /// A text item for the model.
+    static func say(_ text: String) -> Tool.Content {
+        .text(text: text, annotations: nil, _meta: nil)
+    }
+
+    /// Arguments as strings; anything else is refused.
+    static func strings(_ arguments: [String: Value]) throws(CallProblem) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in arguments {
+            switch value {
+            case .string(let text): result[key] = text
+            case .null: continue
+            default: throw CallProblem("Argument '\(key)' must be a string.")
+            }
+        }
+        return result
+    }
+
+    /// The same call repeated by a host (same conversation, tool and arguments) answers the same run.
+    static func idempotencyKey(tool: String, conversationId: String?, arguments: [String: String]) -> String {
+        let canonical = arguments.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{1}")
+        return "mcp-" + Store.digest([tool, conversationId ?? "", canonical].joined(separator: "\u{0}"))
+    }
+}

@@ -1,0 +1,67 @@
+import ContactSyncMCP
+import ContactSyncRuntime
+import ContactSyncStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// How agent platforms reach an agent: its keys and its MCP endpoint (API.md §2, §4).
+struct AgentAccessRoutes {
+    let configuration: ConfigurationService
+    let mcp: MCPEndpoint
+
+    func add(to v1: RouterGroup<AppRequestContext>) {
+        v1.post("agents/{id}/keys") { _, context in
+            let created = try await configuration.createAgentKey(agentId: try context.parameter("id"))
+            return EditedResponse(status: .created, response: AgentKeyView(id: created.key.id, key: created.secret, createdAt: created.key.createdAt))
+        }
+        v1.get("agents/{id}/keys") { _, context in
+            ListView(items: try await configuration.agentKeys(agentId: try context.parameter("id")).map {
+                AgentKeyView(id: $0.id, key: nil, createdAt: $0.createdAt)
+            }, nextCursor: nil)
+        }
+        v1.delete("agents/{id}/keys/{keyId}") { _, context in
+            try await configuration.deleteAgentKey(agentId: try context.parameter("id"), keyId: try context.parameter("keyId"))
+            return Response(status: .noContent)
+        }
+        for method in [HTTPRequest.Method.post, .get, .delete] {
+            v1.on("agents/{id}/mcp", method: method) { request, context in try await endpoint(request, context) }
+        }
+    }
+
+    /// Hands the request to the agent's MCP endpoint (an unknown agent is 404).
+    private func endpoint(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let agentId = try context.parameter("id")
+        _ = try await configuration.agent(id: agentId)
+        var copy = request
+        let body = try await copy.collectBody(upTo: context.maxUploadSize)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.rawName] = field.value }
+        let answer = await mcp.handle(agentId: agentId, request: MCPRequest(
+            method: request.method.rawValue, headers: headers, body: body.readableBytes == 0 ? nil : Data(body.readableBytesView),
+            conversationQuery: request.uri.queryParameters.get("conversationId")))
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let key = HTTPField.Name(name) { fields[key] = value }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status), headers: fields,
+            body: answer.body.map { .init(byteBuffer: ByteBuffer(bytes: $0)) } ?? .init())
+    }
+}
+
+/// An agent key: the key itself only in the answer that creates it.
+struct AgentKeyView: ResponseEncodable, Sendable {
+    let id: String
+    let key: String?
+    let createdAt: Date
+
+    enum CodingKeys: String, CodingKey { case id, key, createdAt }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encodeIfPresent(key, forKey: .key)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import SQLKit
+
+/// A key scoped to one agent (its MCP endpoint and its conversations); only its hash is stored.
+public struct AgentKey: Sendable, Hashable {
+    public var id: String
+    public var agentId: String
+    public var createdAt: Date
+
+    public init(id: String, agentId: String, createdAt: Date) {
+        self.id = id
+        self.agentId = agentId
+        self.createdAt = createdAt
+    }
+}
+
+extension Store {
+    /// Creates a key for the agent; returns its record and the key itself (shown once, never stored).
+    public func createAgentKey(agentId: String, now: Date) async throws -> (key: AgentKey, secret: String) {
+        let record = AgentKey(id: Store.newId("agk"), agentId: agentId, createdAt: now)
+        let secret = Store.newId("csa") + Store.newId("")
+        try await database.raw("""
+            INSERT INTO agent_keys (id, agent_id, key_hash, created_at)
+            VALUES (\(bind: record.id), \(bind: agentId), \(bind: Store.hash(apiKey: secret)), \(bind: Store.stamp(now)))
+            """).run()
+        return (record, secret)
+    }
+
+    public func agentKeys(agentId: String) async throws -> [AgentKey] {
+        try await database.raw("SELECT id, agent_id, created_at FROM agent_keys WHERE agent_id = \(bind: agentId) ORDER BY created_at, id").all().map {
+            AgentKey(
+                id: try $0.decode(column: "id", as: String.self), agentId: try $0.decode(column: "agent_id", as: String.self),
+                createdAt: Store.date(try $0.decode(column: "created_at", as: Double.self)))
+        }
+    }
+
+    /// Deletes one of the agent's keys; false when it has no such key.
+    public func deleteAgentKey(agentId: String, keyId: String) async throws -> Bool {
+        try await !database.raw("DELETE FROM agent_keys WHERE agent_id = \(bind: agentId) AND id = \(bind: keyId) RETURNING id").all().isEmpty
+    }
+
+    /// The agent a key belongs to, if it is an agent key.
+    public func agent(forKey key: String) async throws -> String? {
+        try await database.raw("SELECT agent_id FROM agent_keys WHERE key_hash = \(bind: Store.hash(apiKey: key))").first()?.decode(column: "agent_id", as: String.self)
+    }
+}
