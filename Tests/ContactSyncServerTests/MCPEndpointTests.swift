@@ -1,0 +1,103 @@
+import ContactSyncCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Testing
+
+/// The MCP endpoint through the router: conversation binding, results, and tool names that stay put.
+@Suite("MCP endpoint: binding, results, tool names")
+struct MCPEndpointTests {
+    static let accept: HTTPFields = [HTTPField.Name("Accept")!: "application/json, text/event-stream"]
+
+    /// A `tools/call` to the agent's endpoint; returns the JSON-RPC result.
+    static func call(_ api: ServerHarness, agent: String, tool: String, arguments: [String: Any], headers: HTTPFields = [:], query: String = "") async throws -> [String: Any] {
+        let body: [String: Any] = ["jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": ["name": tool, "arguments": arguments]]
+        var fields = accept
+        for field in headers { fields.append(field) }
+        let answer = try await api.call(
+            .post, "/v1/agents/\(agent)/mcp\(query)", json: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self), headers: fields)
+        #expect(answer.status == .ok)
+        return try #require(answer.json?["result"] as? [String: Any])
+    }
+
+    static func text(_ result: [String: Any]) -> String { ((result["content"] as? [[String: Any]])?.first?["text"] as? String) ?? "" }
+
+    @Test("conversation binding: header, query or argument; two different ids, or another agent's conversation, are isError; an unknown id starts one")
+    func conversationBinding() async throws {
+        try await withServer { api in
+            let action = try await api.action(.hubspot, allowCreate: true, allowUpdateExisting: true)
+            let tool = try #require(try await api.call(.get, "/v1/actions/\(action)").string("toolName"))
+            let agent = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"A","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
+            let other = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"B","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
+            let theirs = try #require(try await api.call(.post, "/v1/conversations", json: #"{"id":"theirs","agentId":"\#(other)"}"#).string("id"))
+
+            let byHeader = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "h@example.com"], headers: [HTTPField.Name("X-Conversation-Id")!: "by-header"])
+            #expect(byHeader["isError"] as? Bool != true, "\(Self.text(byHeader))")
+            #expect((byHeader["structuredContent"] as? [String: Any])?["conversationId"] as? String == "by-header")
+            let started = try await api.call(.get, "/v1/conversations/by-header")
+            #expect(started.string("agentId") == agent)
+
+            let byQuery = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "q@example.com"], query: "?conversationId=by-query")
+            #expect((byQuery["structuredContent"] as? [String: Any])?["conversationId"] as? String == "by-query")
+            let byArgument = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "a@example.com", "conversationId": "by-argument"])
+            #expect((byArgument["structuredContent"] as? [String: Any])?["conversationId"] as? String == "by-argument")
+            let same = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "s@example.com", "conversationId": "by-header"], headers: [HTTPField.Name("X-Conversation-Id")!: "by-header"])
+            #expect(same["isError"] as? Bool != true)
+
+            let two = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "t@example.com", "conversationId": "one"], headers: [HTTPField.Name("X-Conversation-Id")!: "two"])
+            #expect(two["isError"] as? Bool == true)
+            #expect(Self.text(two).contains("Two different conversations"))
+            let foreign = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "f@example.com", "conversationId": theirs])
+            #expect(foreign["isError"] as? Bool == true)
+            #expect(Self.text(foreign).contains("another agent"))
+            #expect((try await api.call(.get, "/v1/runs?conversationId=\(theirs)").json?["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test("bad arguments are isError results, never transport errors; a run's result carries the Run and a sentence")
+    func argumentsAndResults() async throws {
+        try await withServer { api in
+            let action = try await api.action(.salesforce, allowCreate: true, allowUpdateExisting: true)
+            let tool = try #require(try await api.call(.get, "/v1/actions/\(action)").string("toolName"))
+            let agent = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"A","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
+            let missing = try await Self.call(api, agent: agent, tool: tool, arguments: ["first_name": "X"])
+            #expect(missing["isError"] as? Bool == true)
+            #expect(Self.text(missing).contains("Missing required arguments: email, last_name"))
+            let typed = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": 5, "last_name": "L"])
+            #expect(Self.text(typed).contains("must be a string"))
+            let unknown = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "u@example.com", "last_name": "L", "shoe_size": "44"])
+            #expect(Self.text(unknown).contains("Unknown arguments: shoe_size"))
+            let nowhere = try await Self.call(api, agent: agent, tool: "no_such_tool", arguments: [:])
+            #expect(nowhere["isError"] as? Bool == true)
+            let created = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "ok@example.com", "last_name": "Ok"])
+            #expect(created["isError"] as? Bool != true)
+            #expect(Self.text(created).hasPrefix("Created the contact in Salesforce.\n{"))
+            let run = try #require(created["structuredContent"] as? [String: Any])
+            #expect(run["outcome"] as? String == "created")
+            #expect(try await api.call(.get, "/v1/runs/\(try #require(run["id"] as? String))").string("status") == "succeeded")
+        }
+    }
+
+    @Test("toolName stays when the action or a sibling is renamed; it changes only on purpose; taken or malformed names are refused")
+    func toolNameStability() async throws {
+        try await withServer { api in
+            let first = try await api.action(.hubspot, allowCreate: true, allowUpdateExisting: true, name: "Save contact")
+            let second = try await api.action(.hubspot, allowCreate: true, allowUpdateExisting: true, name: "Save contact")
+            #expect(try await api.call(.get, "/v1/actions/\(first)").string("toolName") == "save_contact")
+            #expect(try await api.call(.get, "/v1/actions/\(second)").string("toolName") == "save_contact_2")
+            let account = try await api.accountId(ofAction: first)
+            let renamed = #"{"template":"hubspot.upsert_contact","name":"Something else","intent":"i","accountId":"\#(account)","mappings":[{"crmField":"email","agentField":"email"}]}"#
+            #expect(try await api.call(.put, "/v1/actions/\(first)", json: renamed).string("toolName") == "save_contact")
+            #expect(try await api.call(.get, "/v1/actions/\(second)").string("toolName") == "save_contact_2")
+            let chosen = #"{"template":"hubspot.upsert_contact","name":"Something else","intent":"i","accountId":"\#(account)","toolName":"save_lead","mappings":[{"crmField":"email","agentField":"email"}]}"#
+            #expect(try await api.call(.put, "/v1/actions/\(first)", json: chosen).string("toolName") == "save_lead")
+            let taken = chosen.replacingOccurrences(of: "save_lead", with: "save_contact_2")
+            let conflict = try await api.call(.put, "/v1/actions/\(first)", json: taken)
+            #expect(conflict.status == .conflict)
+            #expect(conflict.errorCode == "tool_name_taken")
+            let malformed = try await api.call(.put, "/v1/actions/\(first)", json: chosen.replacingOccurrences(of: "save_lead", with: "Save Lead"))
+            #expect(malformed.status == .unprocessableContent)
+            #expect(try await api.call(.get, "/v1/actions/\(first)").string("toolName") == "save_lead")
+        }
+    }
+}
