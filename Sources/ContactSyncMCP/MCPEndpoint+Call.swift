@@ -45,7 +45,7 @@ extension MCPEndpoint {
         let conversationId = try binding.resolve(argument: arguments["conversationId"])
         var values = arguments
         values["conversationId"] = nil
-        let callable = try await configuration.agentTools(agentId: agentId)
+        let callable = try await configuration.agentTools(agentId: agentId, metadata: false)
         if parameters.name == Self.detailsTool, callable.hasOfflineActions {
             guard let conversationId else { throw CallProblem("Name the conversation (conversationId) whose details these are.") }
             return try await saveDetails(agentId: agentId, conversationId: conversationId, values)

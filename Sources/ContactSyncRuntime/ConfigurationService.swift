@@ -215,9 +215,9 @@ public struct ConfigurationService: Sendable {
     }
 
     /// What an agent can call: its enabled in-conversation actions with their tool definitions (input
-    /// schemas from the mappings and, when the CRM answers, its live field metadata), and whether it has
-    /// offline-sync actions.
-    public func agentTools(agentId: String) async throws(ServiceError) -> AgentTools {
+    /// schemas from the mappings and, with `metadata` and when the CRM answers, its live field metadata),
+    /// and whether it has offline-sync actions. Checking a call's arguments needs no metadata.
+    public func agentTools(agentId: String, metadata withMetadata: Bool = true) async throws(ServiceError) -> AgentTools {
         let agent = try await agent(id: agentId).agent
         let actions = try await attempt { try await store.actions(ids: agent.actionIds) }.map(\.action)
         let agentFields = try await agentFields()
@@ -225,7 +225,7 @@ public struct ConfigurationService: Sendable {
         var tools: [AgentTools.Callable] = []
         for action in actions where !action.offlineSync && action.enabled {
             guard let template = Template.named(action.template) else { continue }
-            if metadata[action.accountId] == nil {
+            if withMetadata, metadata[action.accountId] == nil {
                 metadata[action.accountId] = (try? await accounts.fields(accountId: action.accountId)) ?? []
             }
             tools.append(.init(action: action, template: template, definition: ToolDefinition.make(

@@ -33,6 +33,7 @@ struct LatencyBench: AsyncParsableCommand {
     func run() async throws {
         guard runs > 0, throughputRuns > 0, concurrency > 0 else { throw ValidationError("counts must be positive") }
         var scenarios: [Scenario] = []
+        var mcp: [Scenario] = []
         let environment = try await BenchEnvironment.start(latencyMs: latencyMs)
         for crm in CRM.allCases {
             let full = try await environment.action(crm, allowCreate: true, allowUpdateExisting: true)
@@ -46,25 +47,39 @@ struct LatencyBench: AsyncParsableCommand {
                 ("summary_only", guarded.action, { _ in "existing@bench.example" }),
             ]
             for (path, action, email) in paths {
-                var total: [Double] = []
-                var overhead: [Double] = []
-                var trips = 0
-                for index in 0..<runs {
-                    let (elapsed, body) = try await runOnce(environment, action, email: email(index))
-                    guard body["status"] as? String == "succeeded" else { throw BenchError("a \(crm.rawValue) \(path) run did not succeed: \(body)") }
-                    let wait = body["crmWaitMs"] as? Double ?? 0
-                    total.append(elapsed.milliseconds)
-                    overhead.append(max(0, elapsed.milliseconds - wait))
-                    trips = max(trips, body["roundTrips"] as? Int ?? 0)
-                }
-                scenarios.append(Scenario(
-                    crm: crm.rawValue, path: path, roundTrips: trips, p50Ms: percentile(total, 0.5), p99Ms: percentile(total, 0.99),
-                    overheadP50Ms: percentile(overhead, 0.5), overheadP99Ms: percentile(overhead, 0.99)))
+                scenarios.append(try await measure(crm: crm, path: path) { index in try await runOnce(environment, action, email: email(index)) })
             }
+            // The same existing-contact run as an agent's MCP tool call.
+            let agent = try await environment.call(.POST, "/v1/agents", json: ["name": "Bench", "channel": "text", "actionIds": [full.action]]).body["id"] as? String ?? ""
+            let tool = try await environment.call(.GET, "/v1/actions/\(full.action)").body["toolName"] as? String ?? ""
+            mcp.append(try await measure(crm: crm, path: "existing_contact") { index in
+                let answer = try await environment.mcpCall(
+                    agent: agent, tool: tool,
+                    arguments: ["email": "existing@bench.example", "first_name": "Bench \(index)", "last_name": "Mark", "summary": "Benchmark conversation."])
+                return (answer.elapsed, answer.body)
+            })
         }
         await environment.stop()
         let perSecond = try await throughput()
-        report(scenarios, perSecond)
+        report(scenarios, mcp: mcp, perSecond)
+    }
+
+    /// `runs` runs of one path: end-to-end and overhead (end-to-end less the time waiting on the CRM) percentiles.
+    func measure(crm: CRM, path: String, _ run: (Int) async throws -> (Duration, [String: Any])) async throws -> Scenario {
+        var total: [Double] = []
+        var overhead: [Double] = []
+        var trips = 0
+        for index in 0..<runs {
+            let (elapsed, body) = try await run(index)
+            guard body["status"] as? String == "succeeded" else { throw BenchError("a \(crm.rawValue) \(path) run did not succeed: \(body)") }
+            let wait = body["crmWaitMs"] as? Double ?? 0
+            total.append(elapsed.milliseconds)
+            overhead.append(max(0, elapsed.milliseconds - wait))
+            trips = max(trips, body["roundTrips"] as? Int ?? 0)
+        }
+        return Scenario(
+            crm: crm.rawValue, path: path, roundTrips: trips, p50Ms: percentile(total, 0.5), p99Ms: percentile(total, 0.99),
+            overheadP50Ms: percentile(overhead, 0.5), overheadP99Ms: percentile(overhead, 0.99))
     }
 
     @discardableResult
@@ -103,17 +118,19 @@ struct LatencyBench: AsyncParsableCommand {
         zip(cells, [11, 17, 12, 9, 9, 13, 13]).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " ")
     }
 
-    func report(_ scenarios: [Scenario], _ perSecond: Double) {
+    func report(_ scenarios: [Scenario], mcp: [Scenario], _ perSecond: Double) {
         if json {
             struct Report: Codable {
                 let scenarios: [Scenario]
+                /// The existing-contact run as an MCP tool call.
+                let mcpScenarios: [Scenario]
                 let zeroLatencyRunsPerSecond: Double
                 let latencyMs: Int
                 let runs: Int
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let data = (try? encoder.encode(Report(scenarios: scenarios, zeroLatencyRunsPerSecond: perSecond, latencyMs: latencyMs, runs: runs))) ?? Data()
+            let data = (try? encoder.encode(Report(scenarios: scenarios, mcpScenarios: mcp, zeroLatencyRunsPerSecond: perSecond, latencyMs: latencyMs, runs: runs))) ?? Data()
             announce(String(decoding: data, as: UTF8.self))
             return
         }
@@ -121,6 +138,10 @@ struct LatencyBench: AsyncParsableCommand {
         announce(row(["crm", "path", "round trips", "p50 ms", "p99 ms", "overhead p50", "overhead p99"]))
         for s in scenarios {
             announce(row([s.crm, s.path, String(s.roundTrips)] + [s.p50Ms, s.p99Ms, s.overheadP50Ms, s.overheadP99Ms].map { String(format: "%.2f", $0) }))
+        }
+        announce("The existing-contact run as an MCP tool call (POST /v1/agents/{id}/mcp, tools/call)")
+        for s in mcp {
+            announce(row([s.crm, "mcp " + s.path, String(s.roundTrips)] + [s.p50Ms, s.p99Ms, s.overheadP50Ms, s.overheadP99Ms].map { String(format: "%.2f", $0) }))
         }
         announce(String(format: "Zero-latency throughput: %.0f runs/s (%d runs, %d clients)", perSecond, throughputRuns, concurrency))
     }

@@ -72,9 +72,10 @@ struct BenchEnvironment {
         try await Self.send(method, baseURL + path, json: json, token: apiKey)
     }
 
-    static func send(_ method: HTTPMethod, _ url: String, json: Any? = nil, token: String?) async throws -> (status: Int, body: [String: Any], elapsed: Duration) {
+    static func send(_ method: HTTPMethod, _ url: String, json: Any? = nil, token: String?, accept: String? = nil) async throws -> (status: Int, body: [String: Any], elapsed: Duration) {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        if let accept { request.headers.add(name: "Accept", value: accept) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -87,6 +88,14 @@ struct BenchEnvironment {
         let elapsed = clock.now - start
         let body = (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView))) as? [String: Any] ?? [:]
         return (Int(response.status.code), body, elapsed)
+    }
+
+    /// A `tools/call` to an agent's MCP endpoint; the body is the Run (`structuredContent`).
+    func mcpCall(agent: String, tool: String, arguments: [String: String]) async throws -> (status: Int, body: [String: Any], elapsed: Duration) {
+        let message: [String: Any] = ["jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": ["name": tool, "arguments": arguments]]
+        let answer = try await Self.send(.POST, baseURL + "/v1/agents/\(agent)/mcp", json: message, token: apiKey, accept: "application/json, text/event-stream")
+        let run = (answer.body["result"] as? [String: Any])?["structuredContent"] as? [String: Any] ?? [:]
+        return (answer.status, run, answer.elapsed)
     }
 
     /// Sets up an emulator account and an action; returns the action id.
