@@ -27,25 +27,26 @@ struct CallProblem: Error {
 
 extension MCPEndpoint {
     /// Carries a tool call out. Failures are results with `isError`, never transport errors.
-    func call(agentId: String, _ parameters: CallTool.Parameters, binding: ConversationBinding) async -> CallTool.Result {
+    func call(agent: Agent, _ parameters: CallTool.Parameters, binding: ConversationBinding) async -> CallTool.Result {
         do {
-            return try await perform(agentId: agentId, parameters, binding: binding)
+            return try await perform(agent: agent, parameters, binding: binding)
         } catch let problem as CallProblem {
             return CallTool.Result(content: [Self.say(problem.message)], isError: true)
         } catch let error as ServiceError {
             return CallTool.Result(content: [Self.say("\(error.message) (\(error.code))")], isError: true)
         } catch {
-            logger.error("MCP tool call failed", metadata: ["agent_id": "\(agentId)", "error": "\(type(of: error))"])
+            logger.error("MCP tool call failed", metadata: ["agent_id": "\(agent.id)", "error": "\(type(of: error))"])
             return CallTool.Result(content: [Self.say("The call could not be completed; try again.")], isError: true)
         }
     }
 
-    private func perform(agentId: String, _ parameters: CallTool.Parameters, binding: ConversationBinding) async throws -> CallTool.Result {
+    private func perform(agent: Agent, _ parameters: CallTool.Parameters, binding: ConversationBinding) async throws -> CallTool.Result {
+        let agentId = agent.id
         let arguments = try Self.strings(parameters.arguments ?? [:])
         let conversationId = try binding.resolve(argument: arguments["conversationId"])
         var values = arguments
         values["conversationId"] = nil
-        let callable = try await configuration.agentTools(agentId: agentId, metadata: false)
+        let callable = try await configuration.agentTools(agent: agent, metadata: false)
         if parameters.name == Self.detailsTool, callable.hasOfflineActions {
             guard let conversationId else { throw CallProblem("Name the conversation (conversationId) whose details these are.") }
             return try await saveDetails(agentId: agentId, conversationId: conversationId, values)

@@ -9,8 +9,8 @@ extension MCPEndpoint {
 
     /// One tool per enabled in-conversation action (API.md §4), plus `save_conversation_details` when the
     /// agent has offline-sync actions.
-    func tools(agentId: String) async throws -> [Tool] {
-        let callable = try await configuration.agentTools(agentId: agentId)
+    func tools(agent: Agent) async throws -> [Tool] {
+        let callable = try await configuration.agentTools(agent: agent)
         var tools = try callable.tools.map { tool in
             Tool(
                 name: tool.action.toolName, title: tool.action.name, description: tool.action.intent,
@@ -19,7 +19,7 @@ extension MCPEndpoint {
                 outputSchema: Self.runSchema)
         }
         if callable.hasOfflineActions {
-            tools.append(try detailsTool(callable.agentFields))
+            tools.append(detailsTool(callable.agentFields))
         }
         return tools
     }
@@ -60,7 +60,7 @@ extension MCPEndpoint {
     ])
 
     /// `save_conversation_details`: any agent field and the summary, all optional.
-    func detailsTool(_ fields: [AgentField]) throws -> Tool {
+    func detailsTool(_ fields: [AgentField]) -> Tool {
         var properties: [String: Value] = ["conversationId": Self.conversationProperty]
         for field in fields {
             properties[field.key] = .object(["type": "string", "description": .string(field.label)])

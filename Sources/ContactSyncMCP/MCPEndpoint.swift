@@ -62,8 +62,8 @@ public struct MCPEndpoint: Sendable {
         self.allowedOrigins = local.allowedOrigins + (publicOrigin.map { [$0] } ?? [])
     }
 
-    /// Answers one HTTP request to the endpoint of `agentId`.
-    public func handle(agentId: String, request: MCPRequest) async -> MCPResponse {
+    /// Answers one HTTP request to the endpoint of `agent`.
+    public func handle(agent: Agent, request: MCPRequest) async -> MCPResponse {
         let transport = StatelessHTTPServerTransport(
             validationPipeline: StandardValidationPipeline(validators: [
                 OriginValidator(allowedHosts: allowedHosts, allowedOrigins: allowedOrigins),
@@ -77,10 +77,10 @@ public struct MCPEndpoint: Sendable {
             capabilities: .init(tools: .init(listChanged: false)))
         let binding = ConversationBinding(header: request.header("X-Conversation-Id"), query: request.conversationQuery)
         await server.withMethodHandler(ListTools.self) { _ in
-            ListTools.Result(tools: try await tools(agentId: agentId))
+            ListTools.Result(tools: try await tools(agent: agent))
         }
         await server.withMethodHandler(CallTool.self) { parameters in
-            await call(agentId: agentId, parameters, binding: binding)
+            await call(agent: agent, parameters, binding: binding)
         }
         do {
             try await server.start(transport: transport)

@@ -211,16 +211,16 @@ public struct ConfigurationService: Sendable {
 
     /// The tool definitions of the agent's enabled in-conversation actions.
     public func tools(agentId: String) async throws(ServiceError) -> [ToolDefinition] {
-        try await agentTools(agentId: agentId).tools.map(\.definition)
+        try await agentTools(agent: try await agent(id: agentId).agent).tools.map(\.definition)
     }
 
     /// What an agent can call: its enabled in-conversation actions with their tool definitions (input
     /// schemas from the mappings and, with `metadata` and when the CRM answers, its live field metadata),
-    /// and whether it has offline-sync actions. Checking a call's arguments needs no metadata.
-    public func agentTools(agentId: String, metadata withMetadata: Bool = true) async throws(ServiceError) -> AgentTools {
-        let agent = try await agent(id: agentId).agent
+    /// and whether it has offline-sync actions. Checking a call's arguments needs neither the metadata nor
+    /// the agent fields' labels.
+    public func agentTools(agent: Agent, metadata withMetadata: Bool = true) async throws(ServiceError) -> AgentTools {
         let actions = try await attempt { try await store.actions(ids: agent.actionIds) }.map(\.action)
-        let agentFields = try await agentFields()
+        let agentFields = withMetadata ? try await agentFields() : []
         var metadata: [String: [CRMField]] = [:]
         var tools: [AgentTools.Callable] = []
         for action in actions where !action.offlineSync && action.enabled {

@@ -31,13 +31,12 @@ struct AgentAccessRoutes {
 
     /// Hands the request to the agent's MCP endpoint (an unknown agent is 404).
     private func endpoint(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let agentId = try context.parameter("id")
-        _ = try await configuration.agent(id: agentId)
+        let agent = try await configuration.agent(id: try context.parameter("id")).agent
         var copy = request
         let body = try await copy.collectBody(upTo: context.maxUploadSize)
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.rawName] = field.value }
-        let answer = await mcp.handle(agentId: agentId, request: MCPRequest(
+        let answer = await mcp.handle(agent: agent, request: MCPRequest(
             method: request.method.rawValue, headers: headers, body: body.readableBytes == 0 ? nil : Data(body.readableBytesView),
             conversationQuery: request.uri.queryParameters.get("conversationId")))
         var fields = HTTPFields()
