@@ -79,14 +79,6 @@ extension Store {
         try await database.raw(query).run()
     }
 
-    public func contactAttributes(email: String) async throws -> [String: String] {
-        var result: [String: String] = [:]
-        for row in try await database.raw("SELECT field_key, value FROM contact_attributes WHERE email = \(bind: email)").all() {
-            result[try row.decode(column: "field_key", as: String.self)] = try row.decode(column: "value", as: String.self)
-        }
-        return result
-    }
-
     // MARK: Helpers
 
     static func encode(_ value: some Encodable) -> String {

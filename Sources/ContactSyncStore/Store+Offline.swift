@@ -100,15 +100,6 @@ extension Store {
             """).all().count
     }
 
-    /// Gives claimed runs back (a worker stopping): they are due again at once.
-    public func releaseOfflineRuns(ids: [String], owner: String, now: Date) async throws {
-        guard !ids.isEmpty else { return }
-        try await database.raw("""
-            UPDATE runs SET status = 'pending', attempts = attempts - 1, next_attempt_at = \(bind: Store.stamp(now)), lease_owner = NULL, lease_until = NULL
-            WHERE id IN (\(binds: ids)) AND lease_owner = \(bind: owner) AND status = 'running'
-            """).run()
-    }
-
     /// Makes an account's waiting runs due again (after it was reconnected).
     public func resumeWaitingRuns(accountId: String, now: Date) async throws -> Int {
         let rows = try await database.raw("""

@@ -89,36 +89,12 @@ extension Store {
             nextAttemptAt: try row.decode(column: "next_attempt_at", as: Double?.self).map(Store.date))
     }
 
-    // MARK: Provenance and notes
-
-    /// Records that contact-sync created `recordId` in the account.
-    public func recordProvenance(accountId: String, recordId: String, runId: String, now: Date) async throws {
-        try await database.raw("""
-            INSERT INTO provenance (account_id, crm_record_id, run_id, created_at) VALUES (\(bind: accountId), \(bind: recordId), \(bind: runId), \(bind: Store.stamp(now)))
-            ON CONFLICT (account_id, crm_record_id) DO NOTHING
-            """).run()
-    }
+    // MARK: Provenance
 
     /// Which of `recordIds` contact-sync created in the account.
     public func createdRecords(accountId: String, among recordIds: [String]) async throws -> Set<String> {
         guard !recordIds.isEmpty else { return [] }
         let rows = try await database.raw("SELECT crm_record_id FROM provenance WHERE account_id = \(bind: accountId) AND crm_record_id IN (\(binds: recordIds))").all()
         return Set(try rows.map { try $0.decode(column: "crm_record_id", as: String.self) })
-    }
-
-    /// The note written for an action and conversation, if any.
-    public func note(actionId: String, conversationId: String) async throws -> (noteId: String, contactId: String)? {
-        guard let row = try await database.raw("SELECT note_id, contact_id FROM notes WHERE action_id = \(bind: actionId) AND conversation_id = \(bind: conversationId)").first() else {
-            return nil
-        }
-        return (try row.decode(column: "note_id", as: String.self), try row.decode(column: "contact_id", as: String.self))
-    }
-
-    public func saveNote(actionId: String, conversationId: String, noteId: String, contactId: String, now: Date) async throws {
-        try await database.raw("""
-            INSERT INTO notes (action_id, conversation_id, note_id, contact_id, updated_at)
-            VALUES (\(bind: actionId), \(bind: conversationId), \(bind: noteId), \(bind: contactId), \(bind: Store.stamp(now)))
-            ON CONFLICT (action_id, conversation_id) DO UPDATE SET note_id = excluded.note_id, contact_id = excluded.contact_id, updated_at = excluded.updated_at
-            """).run()
     }
 }
