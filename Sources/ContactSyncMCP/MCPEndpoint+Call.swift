@@ -68,10 +68,11 @@ extension MCPEndpoint {
         let summary = fields.removeValue(forKey: AgentField.summaryKey)
         let run = try await engine.run(RunEngine.Request(
             actionId: tool.action.id, conversationId: conversationId, input: RunInput(fields: fields, summary: summary),
-            idempotencyKey: Self.idempotencyKey(tool: parameters.name, conversationId: conversationId, arguments: values)))
-        let json = encodeRun(run)
+            idempotencyKey: Self.idempotencyKey(tool: parameters.name, conversationId: conversationId, arguments: values)),
+            action: tool.action)
+        let structured: Value? = try ValueEncoder().encode(runView(run))
+        let json = try Self.jsonEncoder.encode(structured)
         let text = RunSentence.text(run, crm: tool.template.crm) + "\n" + String(decoding: json, as: UTF8.self)
-        let structured: Value? = try JSONDecoder().decode(Value.self, from: json)
         return CallTool.Result(content: [Self.say(text)], structuredContent: structured, isError: run.status == .failed)
     }
 
@@ -95,6 +96,13 @@ extension MCPEndpoint {
         return CallTool.Result(
             content: [Self.say("Saved \(saved.isEmpty ? "nothing" : saved.joined(separator: ", ")) for conversation \(conversationId); the CRM is updated when the conversation ends.")],
             structuredContent: Value?.some(.object(["conversationId": .string(conversationId), "saved": .array(saved.map { .string($0) })])))
+    }
+
+    /// Writes the Run JSON of the text item.
+    static var jsonEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 
     /// A text item for the model.

@@ -39,8 +39,8 @@ public struct MCPEndpoint: Sendable {
     let configuration: ConfigurationService
     let conversations: ConversationService
     let engine: RunEngine
-    /// The Run in the API's JSON shape.
-    let encodeRun: @Sendable (RunRecord) -> Data
+    /// The Run in the API's shape (API.md §2), as the REST routes encode it.
+    let runView: @Sendable (RunRecord) -> any Encodable
     /// Hosts and origins requests may name (DNS-rebinding protection).
     let allowedHosts: [String]
     let allowedOrigins: [String]
@@ -48,12 +48,12 @@ public struct MCPEndpoint: Sendable {
 
     public init(
         configuration: ConfigurationService, conversations: ConversationService, engine: RunEngine, publicURL: String,
-        encodeRun: @escaping @Sendable (RunRecord) -> Data, logger: Logger
+        runView: @escaping @Sendable (RunRecord) -> any Encodable, logger: Logger
     ) {
         self.configuration = configuration
         self.conversations = conversations
         self.engine = engine
-        self.encodeRun = encodeRun
+        self.runView = runView
         self.logger = logger
         let local = OriginValidator.localhost()
         let publicHost = URL(string: publicURL).flatMap { url in url.host.map { host in url.port.map { "\(host):\($0)" } ?? host } }

@@ -69,24 +69,31 @@ public struct RunEngine: Sendable {
 
     /// Runs an action now, synchronously. With an idempotency key, a repeated request answers the first
     /// run (waiting for it while it is still running); the same key with a different request is refused.
-    public func run(_ request: Request) async throws(ServiceError) -> RunRecord {
-        guard let stored = try await attempt({ try await store.action(id: request.actionId) }) else { throw .notFound("Action \(request.actionId)") }
-        guard let template = Template.named(stored.action.template) else {
-            throw ServiceError(.unprocessable, "invalid_action", "The action's template '\(stored.action.template)' is unknown.")
+    /// `known` is the action when the caller has just read it.
+    public func run(_ request: Request, action known: Action? = nil) async throws(ServiceError) -> RunRecord {
+        let action: Action
+        if let known, known.id == request.actionId {
+            action = known
+        } else {
+            guard let stored = try await attempt({ try await store.action(id: request.actionId) }) else { throw .notFound("Action \(request.actionId)") }
+            action = stored.action
+        }
+        guard let template = Template.named(action.template) else {
+            throw ServiceError(.unprocessable, "invalid_action", "The action's template '\(action.template)' is unknown.")
         }
         var conversation: Conversation?
         if let id = request.conversationId {
             conversation = try await attempt { try await store.conversation(id: id) }
             guard conversation != nil else { throw ServiceError(.notFound, "conversation_not_found", "Conversation \(id) was not found.") }
         }
-        if let existing = try await previous(request) { return existing }
         let start = now()
         let run = RunRecord(
-            id: Store.newId("run"), actionId: stored.action.id, conversationId: request.conversationId, trigger: request.trigger, status: .running,
+            id: Store.newId("run"), actionId: action.id, conversationId: request.conversationId, trigger: request.trigger, status: .running,
             dryRun: request.dryRun, input: request.input, idempotencyKey: request.idempotencyKey,
             requestHash: request.idempotencyKey == nil ? nil : request.hash, attempts: 1, createdAt: start, startedAt: start,
-            accountId: stored.action.accountId)
+            accountId: action.accountId)
         do {
+            // A key used before conflicts on its unique index; that run is the answer.
             try await store.insertRun(run, leaseUntil: start.addingTimeInterval(settings.runLease))
         } catch StoreError.conflict {
             if let existing = try await previous(request) { return existing }
@@ -94,7 +101,7 @@ public struct RunEngine: Sendable {
         } catch {
             throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
         }
-        return try await carryOut(PipelineRun(run: run, action: stored.action, template: template, conversation: conversation))
+        return try await carryOut(PipelineRun(run: run, action: action, template: template, conversation: conversation))
     }
 
     /// The run an idempotency key was used for, when the request is the same (once it has finished, or

@@ -45,7 +45,7 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     ConversationRoutes(conversations: conversations, engine: engine, now: now, conversationEnded: { offline.wake() }).add(to: v1)
     let mcp = MCPEndpoint(
         configuration: settings, conversations: conversations, engine: engine, publicURL: configuration.resolvedPublicURL,
-        encodeRun: { run in (try? RunView.encoder.encode(RunView(run: run))) ?? Data("{}".utf8) }, logger: logger)
+        runView: { RunView(run: $0) }, logger: logger)
     AgentAccessRoutes(configuration: settings, mcp: mcp).add(to: v1)
 
     let onServerRunning = configuration.onServerRunning

@@ -22,6 +22,11 @@ struct MCPEndpointTests {
 
     static func text(_ result: [String: Any]) -> String { ((result["content"] as? [[String: Any]])?.first?["text"] as? String) ?? "" }
 
+    /// A JSON object written with sorted keys, to compare two answers by content.
+    static func canonical(_ object: [String: Any]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+
     @Test("conversation binding: header, query or argument; two different ids, or another agent's conversation, are isError; an unknown id starts one")
     func conversationBinding() async throws {
         try await withServer { api in
@@ -74,7 +79,14 @@ struct MCPEndpointTests {
             #expect(Self.text(created).hasPrefix("Created the contact in Salesforce.\n{"))
             let run = try #require(created["structuredContent"] as? [String: Any])
             #expect(run["outcome"] as? String == "created")
-            #expect(try await api.call(.get, "/v1/runs/\(try #require(run["id"] as? String))").string("status") == "succeeded")
+            // The structured Run and the Run JSON in the text are the Run as the REST API answers it.
+            let runId = try #require(run["id"] as? String)
+            let stored = try #require(try await api.call(.get, "/v1/runs/\(runId)").json)
+            #expect(stored["status"] as? String == "succeeded")
+            #expect(try Self.canonical(run) == Self.canonical(stored))
+            let textJSON = try #require(Self.text(created).split(separator: "\n", maxSplits: 1).last)
+            let inText = try #require(try JSONSerialization.jsonObject(with: Data(textJSON.utf8)) as? [String: Any])
+            #expect(try Self.canonical(inText) == Self.canonical(stored))
         }
     }
 

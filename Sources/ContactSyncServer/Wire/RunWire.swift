@@ -60,14 +60,6 @@ struct RunBody: Decodable, Sendable {
 struct RunView: ResponseEncodable, Sendable {
     let run: RunRecord
 
-    /// Encodes a Run as the API answers it (MCP results carry the same JSON).
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }
-
     enum CodingKeys: String, CodingKey {
         case id, actionId, conversationId, trigger, status, outcome, reason, dryRun, reasonDetail, crmRecordId, crmRecordURL, noteId
         case fieldsWritten, fieldsSkipped, warnings, error, crmCalls, roundTrips, crmWaitMs, attempts, createdAt, startedAt, finishedAt, nextAttemptAt
