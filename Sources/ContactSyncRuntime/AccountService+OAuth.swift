@@ -22,7 +22,7 @@ public struct OAuthSettings: Sendable {
     func redirectURI(_ crm: CRM) -> String { "\(publicURL)/oauth/\(crm.rawValue)/callback" }
 
     /// The client to use: the configured one, or for an emulator a stand-in.
-    func client(_ crm: CRM, emulator: Bool) -> OAuthClientSettings? {
+    public func client(_ crm: CRM, emulator: Bool) -> OAuthClientSettings? {
         let configured = crm == .hubspot ? hubspot : salesforce
         return configured ?? (emulator ? OAuthClientSettings(clientId: "contact-sync-emulator", clientSecret: "emulator-secret") : nil)
     }

@@ -47,6 +47,12 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
         configuration: settings, conversations: conversations, engine: engine, publicURL: configuration.resolvedPublicURL,
         runView: { RunView(run: $0) }, logger: logger)
     AgentAccessRoutes(configuration: settings, mcp: mcp).add(to: v1)
+    Console(
+        renderer: try await ConsoleRenderer.load(),
+        sessions: ConsoleSessions(secrets: secrets, store: store, secure: configuration.resolvedPublicURL.hasPrefix("https:"), now: now),
+        configuration: settings, accounts: accounts, conversations: conversations, engine: engine, store: store, oauth: oauth,
+        emulatorURLs: configuration.emulatorURLs, publicURL: configuration.resolvedPublicURL, now: now, logger: logger
+    ).add(to: router)
 
     let onServerRunning = configuration.onServerRunning
     let port = configuration.port

@@ -42,7 +42,12 @@ extension Store {
     }
 
     public func isValid(apiKey: String) async throws -> Bool {
-        try await database.raw("SELECT id FROM api_keys WHERE key_hash = \(bind: Self.hash(apiKey: apiKey))").first() != nil
+        try await isValid(apiKeyHash: Self.hash(apiKey: apiKey))
+    }
+
+    /// Whether an admin key with this hash is still valid (a console session names the key it began with).
+    public func isValid(apiKeyHash: String) async throws -> Bool {
+        try await database.raw("SELECT id FROM api_keys WHERE key_hash = \(bind: apiKeyHash)").first() != nil
     }
 
     // MARK: OAuth states

@@ -1,0 +1,228 @@
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import Foundation
+import Hummingbird
+
+/// The Action Library and the configuration of an action in the seeds' five steps.
+extension Console {
+    func addActions(_ group: RouterGroup<AppRequestContext>) {
+        get(group, "actions") { _, _, session in try await library(session) }
+        get(group, "actions/new") { request, _, session in
+            guard let template = request.uri.queryParameters.get("template").flatMap(Template.named) else {
+                throw ServiceError(.badRequest, "invalid_request", "Choose a template from the Action Library.")
+            }
+            let accounts = try await accountsOf(template.crm)
+            let draft = ActionDraft(template: template, accountId: accounts.first?.id ?? "")
+            return try await configure(session, draft)
+        }
+        get(group, "actions/{id}") { request, context, session in
+            let stored = try await configuration.action(id: try context.parameter("id"))
+            guard let template = Template.named(stored.action.template) else { throw ServiceError.notFound("Template \(stored.action.template)") }
+            let saved = request.uri.queryParameters.get("saved") != nil
+            return try await configure(session, ActionDraft(action: stored.action, template: template), notice: saved ? "Saved." : nil)
+        }
+        // Re-renders the configuration with the form's values: a row added, an agent field created, another account.
+        post(group, "actions/form") { form, _, _, session in
+            var draft = try ActionDraft(form: form)
+            var notice: String?
+            var problems: [ServiceError.Detail] = []
+            switch form["intent"] {
+            case "add_row": draft.rows.append(.init(crmField: "", agentField: "", defaultValue: ""))
+            case "edit_intent": draft.intentEditable = true
+            case "add_field":
+                do {
+                    let key = form["newFieldKey"] ?? ""
+                    let field = try await configuration.createAgentField(key: key, label: form["newFieldLabel"], contactAttribute: form.isOn("newFieldContactAttribute"))
+                    notice = "Agent field \(field.key) created."
+                } catch let error as ServiceError {
+                    problems = error.details.isEmpty ? [.init(code: error.code, message: error.message)] : error.details
+                }
+            default: break
+            }
+            return try await configure(session, draft, notice: notice, problems: problems)
+        }
+        post(group, "actions/save") { form, _, _, session in
+            let draft = try ActionDraft(form: form)
+            do {
+                let saved = if let id = draft.id {
+                    try await configuration.updateAction(id: id, draft.action)
+                } else {
+                    try await configuration.createAction(draft.action)
+                }
+                return ConsoleRenderer.redirect("/console/actions/\(saved.action.id)?saved=1")
+            } catch let error as ServiceError where error.kind == .unprocessable || error.kind == .conflict {
+                let problems = error.details.isEmpty ? [.init(code: error.code, message: error.message)] : error.details
+                return try await configure(session, draft, problems: problems, status: .unprocessableContent)
+            }
+        }
+    }
+
+    private func library(_ session: ConsoleSessions.Session) async throws -> Response {
+        let actions = try await configuration.actions(limit: 500, cursor: nil).items.map(\.action)
+        let accountNames = try await accountNames()
+        var rows: [[String: Any]] = []
+        for action in actions {
+            let last = try? await store.recentRuns(RunFilter(actionId: action.id), limit: 1).first
+            rows.append([
+                "id": action.id, "name": action.name, "template": Template.named(action.template)?.name ?? action.template,
+                "account": accountNames[action.accountId] ?? action.accountId, "offlineSync": action.offlineSync ? "On" : "Off",
+                "enabled": action.enabled ? "Enabled" : "Disabled", "toolName": action.toolName,
+                "lastRun": last.map { ($0.result?.outcome?.rawValue ?? $0.status.rawValue) + " · " + Self.time($0.createdAt) } ?? "No runs yet",
+                "lastRunId": last?.id as Any,
+            ])
+        }
+        let templates = Template.all.map { ["id": $0.id, "name": $0.name, "crm": Self.crmName($0.crm)] }
+        return renderer.page("library", base(session, "Action Library", section: "Action Library", extra: ["templates": templates, "actions": rows]))
+    }
+
+    private func accountsOf(_ crm: CRM) async throws -> [AccountRecord] {
+        try await accounts.page(limit: 500, cursor: nil).items.filter { $0.crm == crm }
+    }
+
+    func accountNames() async throws -> [String: String] {
+        Dictionary(try await accounts.page(limit: 500, cursor: nil).items.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The configuration page: the five steps, the live field list, the mapping rows and every problem.
+    private func configure(
+        _ session: ConsoleSessions.Session, _ draft: ActionDraft, notice: String? = nil, problems: [ServiceError.Detail] = [],
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let template = draft.template
+        let accounts = try await accountsOf(template.crm)
+        let fields = draft.accountId.isEmpty ? [] : ((try? await self.accounts.fields(accountId: draft.accountId)) ?? [])
+        let agentFields = try await configuration.agentFields()
+        let rowProblems = Dictionary(grouping: problems.filter { $0.crmField != nil }, by: { $0.crmField ?? "" })
+        let placed = Set(draft.rows.map(\.crmField))
+        let general = problems.filter { $0.crmField == nil || !placed.contains($0.crmField ?? "") }
+        let rows: [[String: Any]] = draft.rows.enumerated().map { index, row in
+            [
+                "number": index + 1,
+                "crmOptions": fields.map { field -> [String: Any] in
+                    let reason = field.notMappableReason(in: template.crm)
+                    return [
+                        "value": field.name, "label": "\(field.label) (\(field.name))", "selected": field.name == row.crmField,
+                        "disabled": reason != nil, "reason": reason.map { " — " + Self.words($0.rawValue) } ?? "",
+                    ]
+                } + (fields.contains { $0.name == row.crmField } || row.crmField.isEmpty ? [] : [["value": row.crmField, "label": row.crmField, "selected": true, "disabled": false, "reason": ""]]),
+                "agentOptions": agentFields.map { ["value": $0.key, "label": "\($0.label) (\($0.key))", "selected": $0.key == row.agentField] },
+                "defaultValue": row.defaultValue,
+                "problems": (rowProblems[row.crmField] ?? []).map { ["message": $0.message ?? $0.code] },
+            ]
+        }
+        let fieldList: [[String: Any]] = fields.map { field in
+            let reason = field.notMappableReason(in: template.crm)
+            return [
+                "name": field.name, "label": field.label, "type": field.fieldType.map { "\(field.type) · \($0)" } ?? field.type,
+                "length": field.length.map(String.init) ?? "—", "required": field.requiredOnCreate || template.requiredMappings.contains(field.name),
+                "mappable": reason == nil, "reason": reason.map { Self.words($0.rawValue) } ?? "",
+            ]
+        }
+        let context = base(session, draft.id == nil ? "New action" : draft.name, section: "Action Library", extra: [
+            "id": draft.id as Any, "toolName": draft.toolName, "templateId": template.id, "templateName": template.name,
+            "crm": Self.crmName(template.crm), "name": draft.name, "intent": draft.intent,
+            "intentReadOnly": draft.id != nil && !draft.intentEditable, "intentEditable": draft.id == nil || draft.intentEditable,
+            "offlineSync": draft.offlineSync, "allowCreate": draft.allowCreate, "allowUpdateExisting": draft.allowUpdateExisting,
+            "enabled": draft.enabled,
+            "accounts": accounts.map { ["id": $0.id, "name": $0.name + ($0.status == .connected ? "" : " (reconnect required)"), "selected": $0.id == draft.accountId] },
+            "noAccounts": accounts.isEmpty, "rows": rows, "fields": fieldList, "requiredFields": template.requiredMappings.joined(separator: " and "),
+            "summaryAdvice": template.crm == .salesforce
+                ? "Map a long text area (such as Description) to summary: Salesforce recommends a long text area for it."
+                : "Map a multi-line text property to summary to keep it on the contact; HubSpot also gets the summary as a note on the contact.",
+            "notice": notice as Any, "problems": general.map { ["message": $0.message ?? $0.code] }, "hasProblems": !problems.isEmpty,
+        ])
+        return renderer.page("configure", context, status: status)
+    }
+
+    /// `not_updateable` → "Not updateable".
+    static func words(_ code: String) -> String {
+        let text = code.replacingOccurrences(of: "_", with: " ")
+        return text.prefix(1).uppercased() + text.dropFirst()
+    }
+}
+
+/// The configuration form as the operator left it.
+struct ActionDraft: Sendable {
+    struct Row: Sendable {
+        var crmField: String
+        var agentField: String
+        var defaultValue: String
+    }
+
+    var id: String?
+    var toolName = ""
+    var template: Template
+    var name = ""
+    var intent = ""
+    var intentEditable = false
+    var offlineSync = false
+    var accountId: String
+    var allowCreate = true
+    var allowUpdateExisting = false
+    var enabled = true
+    var rows: [Row] = []
+
+    /// A new action of `template`, with its required CRM fields as the first rows.
+    init(template: Template, accountId: String) {
+        self.template = template
+        self.accountId = accountId
+        rows = template.requiredMappings.map { Row(crmField: $0, agentField: Self.agentField(for: $0), defaultValue: "") }
+    }
+
+    init(action: Action, template: Template) {
+        id = action.id
+        toolName = action.toolName
+        self.template = template
+        name = action.name
+        intent = action.intent
+        offlineSync = action.offlineSync
+        accountId = action.accountId
+        allowCreate = action.allowCreate
+        allowUpdateExisting = action.allowUpdateExisting
+        enabled = action.enabled
+        rows = action.mappings.map { Row(crmField: $0.crmField, agentField: $0.agentField, defaultValue: $0.defaultValue ?? "") }
+    }
+
+    init(form: FormBody) throws(ServiceError) {
+        guard let template = form["template"].flatMap(Template.named) else {
+            throw ServiceError(.badRequest, "invalid_request", "The form names no template.")
+        }
+        self.template = template
+        id = form["id"]
+        toolName = form["toolName"] ?? ""
+        name = form["name"] ?? ""
+        intent = form["actionIntent"] ?? ""
+        intentEditable = form.isOn("intentEditable")
+        offlineSync = form.isOn("offlineSync")
+        accountId = form["accountId"] ?? ""
+        allowCreate = form.isOn("allowCreate")
+        allowUpdateExisting = form.isOn("allowUpdateExisting")
+        enabled = form.isOn("enabled")
+        let crm = form.all("crmField"), agent = form.all("agentField"), defaults = form.all("defaultValue")
+        rows = crm.indices.map { index in
+            Row(crmField: crm[index], agentField: index < agent.count ? agent[index] : "", defaultValue: index < defaults.count ? defaults[index] : "")
+        }
+    }
+
+    /// The action to save: rows left blank are dropped.
+    var action: Action {
+        Action(
+            id: id ?? "", template: template.id, name: name, intent: intent, offlineSync: offlineSync, accountId: accountId,
+            allowCreate: allowCreate, allowUpdateExisting: allowUpdateExisting, enabled: enabled,
+            mappings: rows.filter { !$0.crmField.isEmpty || !$0.agentField.isEmpty }.map {
+                FieldMapping(crmField: $0.crmField, agentField: $0.agentField, defaultValue: $0.defaultValue.isEmpty ? nil : $0.defaultValue)
+            },
+            toolName: toolName)
+    }
+
+    /// The built-in agent field that fits a required CRM field: `LastName` → `last_name`.
+    static func agentField(for crmField: String) -> String {
+        switch crmField.lowercased() {
+        case "email": "email"
+        case "lastname": "last_name"
+        case "firstname": "first_name"
+        default: ""
+        }
+    }
+}

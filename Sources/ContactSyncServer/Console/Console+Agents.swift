@@ -1,0 +1,73 @@
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import Foundation
+import Hummingbird
+
+/// Agents (channel, actions, tool definitions, MCP URL, keys) and agent fields.
+extension Console {
+    func addAgents(_ group: RouterGroup<AppRequestContext>) {
+        get(group, "agents") { _, _, session in try await agentsPage(session, newKey: nil) }
+        post(group, "agents") { form, _, _, _ in
+            guard let channel = form["channel"].flatMap(AgentChannel.init(rawValue:)) else {
+                throw ServiceError(.unprocessable, "invalid_request", "Choose the agent's channel.")
+            }
+            _ = try await configuration.createAgent(name: form["name"] ?? "", channel: channel, actionIds: form.all("actionIds"))
+            return ConsoleRenderer.redirect("/console/agents")
+        }
+        post(group, "agents/{id}/keys") { _, _, context, session in
+            let created = try await configuration.createAgentKey(agentId: try context.parameter("id"))
+            return try await agentsPage(session, newKey: (created.key.agentId, created.secret))
+        }
+        post(group, "agents/{id}/keys/{keyId}/delete") { _, _, context, _ in
+            try await configuration.deleteAgentKey(agentId: try context.parameter("id"), keyId: try context.parameter("keyId"))
+            return ConsoleRenderer.redirect("/console/agents")
+        }
+        get(group, "agent-fields") { _, _, session in try await agentFieldsPage(session, problem: nil) }
+        post(group, "agent-fields") { form, _, _, session in
+            do {
+                _ = try await configuration.createAgentField(key: form["key"] ?? "", label: form["label"], contactAttribute: form.isOn("contactAttribute"))
+                return ConsoleRenderer.redirect("/console/agent-fields")
+            } catch let error as ServiceError where error.kind == .unprocessable || error.kind == .conflict {
+                return try await agentFieldsPage(session, problem: error.details.first?.message ?? error.message)
+            }
+        }
+        post(group, "agent-fields/{key}/delete") { _, _, context, _ in
+            try await configuration.deleteAgentField(key: try context.parameter("key"))
+            return ConsoleRenderer.redirect("/console/agent-fields")
+        }
+    }
+
+    private func agentsPage(_ session: ConsoleSessions.Session, newKey: (agentId: String, secret: String)?) async throws -> Response {
+        let agents = try await configuration.agents(limit: 500, cursor: nil).items.map(\.agent)
+        let actions = try await configuration.actions(limit: 500, cursor: nil).items.map(\.action)
+        let names = Dictionary(actions.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var rows: [[String: Any]] = []
+        for agent in agents {
+            let tools = (try? await configuration.tools(agentId: agent.id)) ?? []
+            let keys = try await configuration.agentKeys(agentId: agent.id)
+            var row: [String: Any] = [
+                "id": agent.id, "name": agent.name, "channel": agent.channel == .voice ? "Voice" : "Text",
+                "actions": agent.actionIds.map { names[$0] ?? $0 }.joined(separator: ", "),
+                "mcpURL": publicURL + "/v1/agents/\(agent.id)/mcp",
+                "tools": String(decoding: (try? encoder.encode(tools)) ?? Data("[]".utf8), as: UTF8.self),
+                "keys": keys.map { ["id": $0.id, "agentId": agent.id, "createdAt": Self.time($0.createdAt)] },
+            ]
+            if let newKey, newKey.agentId == agent.id { row["newKey"] = newKey.secret }
+            rows.append(row)
+        }
+        return renderer.page("agents", base(session, "Agents", section: "Agents", extra: [
+            "agents": rows, "actionChoices": actions.map { ["id": $0.id, "name": $0.name] },
+        ]))
+    }
+
+    private func agentFieldsPage(_ session: ConsoleSessions.Session, problem: String?) async throws -> Response {
+        let fields = try await configuration.agentFields()
+        return renderer.page("agent_fields", base(session, "Agent fields", section: "Agent fields", extra: [
+            "fields": fields.map { ["key": $0.key, "label": $0.label, "builtIn": $0.builtIn, "contactAttribute": $0.contactAttribute] },
+            "problem": problem as Any,
+        ]), status: problem == nil ? .ok : .unprocessableContent)
+    }
+}

@@ -1,0 +1,203 @@
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import Foundation
+import Hummingbird
+
+/// Runs (filters, a run explained, retry one or many, preview), conversations and the overview.
+extension Console {
+    func addRuns(_ group: RouterGroup<AppRequestContext>) {
+        get(group, "runs") { request, _, session in try await runsPage(request, session) }
+        get(group, "runs/{id}") { _, context, session in try await runPage(try context.parameter("id"), session) }
+        post(group, "runs/{id}/retry") { _, _, context, _ in
+            let run = try await engine.retry(runId: try context.parameter("id"))
+            return ConsoleRenderer.redirect("/console/runs/\(run.id)")
+        }
+        post(group, "runs/retry") { form, _, _, session in
+            var retried = 0
+            var refused: [String] = []
+            for id in form.all("runIds") {
+                do {
+                    _ = try await engine.retry(runId: id)
+                    retried += 1
+                } catch let error as ServiceError {
+                    refused.append("\(id): \(error.message)")
+                }
+            }
+            return renderer.page("problem", base(session, "Retried", section: "Runs", extra: [
+                "heading": "Retried \(retried) run\(retried == 1 ? "" : "s")", "message": refused.isEmpty ? "Every selected run was retried." : "Not retried: " + refused.joined(separator: "; "),
+                "back": "/console/runs",
+            ]))
+        }
+        post(group, "preview") { form, _, _, _ in
+            guard let actionId = form["actionId"], let conversationId = form["conversationId"] else {
+                throw ServiceError(.unprocessable, "invalid_request", "Choose an action and a conversation to preview.")
+            }
+            let run = try await engine.run(RunEngine.Request(actionId: actionId, conversationId: conversationId, input: RunInput(), dryRun: true))
+            return ConsoleRenderer.redirect("/console/runs/\(run.id)")
+        }
+        get(group, "conversations") { _, _, session in try await conversationsPage(session) }
+        get(group, "conversations/{id}") { _, context, session in try await conversationPage(try context.parameter("id"), session) }
+    }
+
+    // MARK: Overview
+
+    func overview(_ session: ConsoleSessions.Session) async throws -> Response {
+        let time = now()
+        let runs = try await store.recentRuns(RunFilter(), since: time.addingTimeInterval(-24 * 3600), limit: 10_000)
+        let chart = RunChart(runs: runs, now: time)
+        var reasons: [String: Int] = [:]
+        for run in runs where run.status == .failed {
+            reasons[run.result?.error?.message ?? "Unknown failure", default: 0] += 1
+        }
+        let failures: [(reason: String, count: Int)] = Array(reasons.map { (reason: $0.key, count: $0.value) }.sorted { ($1.count, $0.reason) < ($0.count, $1.reason) }.prefix(5))
+        let queue = try await store.offlineQueueCounts(now: time)
+        let accounts = try await accounts.page(limit: 500, cursor: nil).items
+        return renderer.page("overview", base(session, "Overview", section: "Overview", extra: [
+            "total": runs.count, "chart": chart.context, "legend": RunChart.series.map { ["name": $0.label, "css": $0.css, "count": chart.totals[$0.label] ?? 0] },
+            "failures": failures.map { ["reason": $0.reason, "count": $0.count] }, "noFailures": failures.isEmpty,
+            "due": queue.due, "pending": queue.pending, "waiting": queue.waitingForAccount,
+            "accounts": accounts.map { ["name": $0.name, "crm": Self.crmName($0.crm), "healthy": $0.status == .connected] },
+        ]))
+    }
+
+    // MARK: Runs
+
+    private func runsPage(_ request: Request, _ session: ConsoleSessions.Session) async throws -> Response {
+        let query = request.uri.queryParameters
+        let actionId = query.get("action").flatMap { $0.isEmpty ? nil : $0 }
+        let status = query.get("status").flatMap(RunStatus.init(rawValue:))
+        let trigger = query.get("trigger").flatMap(RunTrigger.init(rawValue:))
+        let outcome = query.get("outcome").flatMap(RunOutcome.init(rawValue:))
+        var runs = try await store.recentRuns(RunFilter(actionId: actionId, status: status), trigger: trigger, limit: 500)
+        if let outcome { runs = runs.filter { $0.result?.outcome == outcome } }
+        let actions = try await configuration.actions(limit: 500, cursor: nil).items.map(\.action)
+        let names = Dictionary(actions.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let conversations = try await store.recentConversations(limit: 100)
+        func options(_ values: [String], selected: String?) -> [[String: Any]] {
+            values.map { ["value": $0, "label": Self.words($0), "selected": $0 == selected] }
+        }
+        return renderer.page("runs", base(session, "Runs", section: "Runs", extra: [
+            "runs": runs.map { run in
+                [
+                    "id": run.id, "outcome": Self.words(run.result?.outcome?.rawValue ?? run.status.rawValue), "status": run.status.rawValue,
+                    "failed": run.status == .failed, "action": names[run.actionId] ?? run.actionId, "conversation": run.conversationId ?? "—",
+                    "trigger": Self.words(run.trigger.rawValue), "time": Self.time(run.createdAt), "dryRun": run.dryRun,
+                ] as [String: Any]
+            },
+            "empty": runs.isEmpty,
+            "actionOptions": actions.map { ["value": $0.id, "label": $0.name, "selected": $0.id == actionId] },
+            "statusOptions": options(["pending", "running", "succeeded", "failed", "waiting_for_account"], selected: status?.rawValue),
+            "outcomeOptions": options(RunOutcome.allCases.map(\.rawValue), selected: outcome?.rawValue),
+            "triggerOptions": options(["in_conversation", "offline", "follow_up"], selected: trigger?.rawValue),
+            "previewActions": actions.map { ["value": $0.id, "label": $0.name] },
+            "previewConversations": conversations.map { ["value": $0.id, "label": "\($0.id) · \(Self.time($0.startedAt))"] },
+            "canPreview": !actions.isEmpty && !conversations.isEmpty,
+        ]))
+    }
+
+    private func runPage(_ id: String, _ session: ConsoleSessions.Session) async throws -> Response {
+        let run = try await engine.run(id: id)
+        let action = try await configuration.action(id: run.actionId).action
+        let crm = Template.named(action.template)?.crm ?? .hubspot
+        let explanation = RunExplanation(run: run, action: action, crm: crm)
+        let result = run.result
+        return renderer.page("run", base(session, "Run \(run.id)", section: "Runs", extra: [
+            "id": run.id, "headline": explanation.headline, "decision": explanation.decision, "dryRun": run.dryRun,
+            "action": action.name, "actionId": action.id, "crm": Self.crmName(crm), "conversation": run.conversationId as Any,
+            "trigger": Self.words(run.trigger.rawValue), "status": Self.words(run.status.rawValue), "failed": run.status == .failed,
+            "fields": explanation.fields.map { field in
+                ["crmField": field.crmField, "agentField": field.agentField, "value": field.value ?? "—", "written": field.written, "why": field.why ?? ""] as [String: Any]
+            },
+            "recordURL": result?.crmRecordURL as Any, "recordId": result?.crmRecordId as Any, "noteId": result?.noteId as Any,
+            "warnings": (result?.warnings ?? []).map { ["message": $0.message, "code": $0.code] },
+            "error": result?.error.map { ["message": $0.message, "code": $0.code, "crmCode": $0.crmCode ?? "—", "retryable": $0.retryable ? "yes" : "no"] } as Any,
+            "crmCalls": result?.crmCalls ?? 0, "roundTrips": result?.roundTrips ?? 0, "crmWaitMs": String(format: "%.1f", result?.crmWaitMs ?? 0),
+            "attempts": run.attempts, "created": Self.time(run.createdAt), "started": Self.time(run.startedAt), "finished": Self.time(run.finishedAt),
+            "duration": run.startedAt.flatMap { start in run.finishedAt.map { String(format: "%.0f ms", $0.timeIntervalSince(start) * 1000) } } ?? "—",
+        ]))
+    }
+
+    // MARK: Conversations
+
+    private func conversationsPage(_ session: ConsoleSessions.Session) async throws -> Response {
+        let list = try await store.recentConversations(limit: 200)
+        return renderer.page("conversations", base(session, "Conversations", section: "Conversations", extra: [
+            "conversations": list.map { conversation in
+                [
+                    "id": conversation.id, "agentId": conversation.agentId, "channel": Self.words(conversation.channel.rawValue),
+                    "started": Self.time(conversation.startedAt), "messages": conversation.messageCount, "ends": ends(conversation),
+                ] as [String: Any]
+            },
+            "empty": list.isEmpty,
+        ]))
+    }
+
+    private func conversationPage(_ id: String, _ session: ConsoleSessions.Session) async throws -> Response {
+        let conversation = try await conversations.conversation(id: id)
+        let messages = try await store.messages(conversationId: id)
+        let runs = try await store.recentRuns(RunFilter(conversationId: id), limit: 200)
+        let names = try await Dictionary(configuration.actions(limit: 500, cursor: nil).items.map { ($0.action.id, $0.action.name) }, uniquingKeysWith: { first, _ in first })
+        return renderer.page("conversation", base(session, "Conversation \(id)", section: "Conversations", extra: [
+            "id": id, "agentId": conversation.agentId, "channel": Self.words(conversation.channel.rawValue), "ends": ends(conversation),
+            "messages": messages.map { ["role": Self.words($0.role), "customer": $0.role != "agent", "text": $0.text, "at": Self.time($0.at)] as [String: Any] },
+            "values": conversation.attributes.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value] },
+            "summary": conversation.summary as Any,
+            "runs": runs.map { ["id": $0.id, "action": names[$0.actionId] ?? $0.actionId, "outcome": Self.words($0.result?.outcome?.rawValue ?? $0.status.rawValue), "time": Self.time($0.createdAt)] },
+        ]))
+    }
+
+    private func ends(_ conversation: Conversation) -> String {
+        if let ended = conversation.endedAt { return "Ended " + Self.time(ended) }
+        if let ends = conversation.endsAt { return (ends <= now() ? "Ended " : "Ends ") + Self.time(ends) }
+        return "When the call ends"
+    }
+}
+
+/// Runs of the last 24 hours by hour and outcome, as the bars of an inline SVG chart.
+struct RunChart {
+    struct Series {
+        let label: String
+        let css: String
+        let matches: @Sendable (RunRecord) -> Bool
+    }
+
+    static let series: [Series] = [
+        Series(label: "Created", css: "created") { $0.result?.outcome == .created },
+        Series(label: "Updated", css: "updated") { $0.result?.outcome == .updated },
+        Series(label: "Summary only", css: "summary") { $0.result?.outcome == .summaryOnly },
+        Series(label: "Skipped", css: "skipped") { $0.status != .failed && $0.result?.outcome == .skipped },
+        Series(label: "Failed", css: "failed") { $0.status == .failed },
+    ]
+
+    let context: [String: Any]
+    let totals: [String: Int]
+
+    init(runs: [RunRecord], now: Date) {
+        let width = 24 * 30, height = 160
+        var buckets = Array(repeating: [String: Int](), count: 24)
+        var totals: [String: Int] = [:]
+        for run in runs {
+            let hoursAgo = Int(now.timeIntervalSince(run.createdAt) / 3600)
+            guard (0..<24).contains(hoursAgo), let series = Self.series.first(where: { $0.matches(run) }) else { continue }
+            buckets[23 - hoursAgo][series.label, default: 0] += 1
+            totals[series.label, default: 0] += 1
+        }
+        let peak = max(1, buckets.map { $0.values.reduce(0, +) }.max() ?? 1)
+        var bars: [[String: Any]] = []
+        for (hour, bucket) in buckets.enumerated() {
+            var y = height
+            for series in Self.series {
+                guard let count = bucket[series.label], count > 0 else { continue }
+                let barHeight = max(2, count * (height - 10) / peak)
+                y -= barHeight
+                bars.append([
+                    "x": hour * 30 + 4, "y": y, "height": barHeight, "css": series.css,
+                    "title": "\(count) \(series.label.lowercased()), \(23 - hour) h ago",
+                ])
+            }
+        }
+        self.totals = totals
+        self.context = ["width": width, "height": height, "bars": bars, "peak": peak]
+    }
+}
