@@ -53,7 +53,7 @@ extension Console {
                 return ConsoleRenderer.redirect("/console/actions/\(saved.action.id)?saved=1")
             } catch let error as ServiceError where error.kind == .unprocessable || error.kind == .conflict {
                 let problems = error.details.isEmpty ? [.init(code: error.code, message: error.message)] : error.details
-                return try await configure(session, draft, problems: problems, status: .unprocessableContent)
+                return try await configure(session, draft, problems: problems)
             }
         }
     }
@@ -86,8 +86,7 @@ extension Console {
 
     /// The configuration page: the five steps, the live field list, the mapping rows and every problem.
     private func configure(
-        _ session: ConsoleSessions.Session, _ draft: ActionDraft, notice: String? = nil, problems: [ServiceError.Detail] = [],
-        status: HTTPResponse.Status = .ok
+        _ session: ConsoleSessions.Session, _ draft: ActionDraft, notice: String? = nil, problems: [ServiceError.Detail] = []
     ) async throws -> Response {
         let template = draft.template
         let accounts = try await accountsOf(template.crm)
@@ -108,7 +107,9 @@ extension Console {
                 } + (fields.contains { $0.name == row.crmField } || row.crmField.isEmpty ? [] : [["value": row.crmField, "label": row.crmField, "selected": true, "disabled": false, "reason": ""]]),
                 "agentOptions": agentFields.map { ["value": $0.key, "label": "\($0.label) (\($0.key))", "selected": $0.key == row.agentField] },
                 "defaultValue": row.defaultValue,
-                "problems": (rowProblems[row.crmField] ?? []).map { ["message": $0.message ?? $0.code] },
+                "problems": row.crmField.isEmpty
+                    ? (row.agentField.isEmpty ? [] : [["message": "No CRM field is chosen, so this row is not saved."]])
+                    : (rowProblems[row.crmField] ?? []).map { ["message": $0.message ?? $0.code] },
             ]
         }
         let fieldList: [[String: Any]] = fields.map { field in
@@ -132,7 +133,7 @@ extension Console {
                 : "Map a multi-line text property to summary to keep it on the contact; HubSpot also gets the summary as a note on the contact.",
             "notice": notice as Any, "problems": general.map { ["message": $0.message ?? $0.code] }, "hasProblems": !problems.isEmpty,
         ])
-        return renderer.page("configure", context, status: status)
+        return renderer.page("configure", context)
     }
 
     /// `not_updateable` → "Not updateable".
@@ -205,12 +206,12 @@ struct ActionDraft: Sendable {
         }
     }
 
-    /// The action to save: rows left blank are dropped.
+    /// The action to save: rows without a CRM field are left out.
     var action: Action {
         Action(
             id: id ?? "", template: template.id, name: name, intent: intent, offlineSync: offlineSync, accountId: accountId,
             allowCreate: allowCreate, allowUpdateExisting: allowUpdateExisting, enabled: enabled,
-            mappings: rows.filter { !$0.crmField.isEmpty || !$0.agentField.isEmpty }.map {
+            mappings: rows.filter { !$0.crmField.isEmpty }.map {
                 FieldMapping(crmField: $0.crmField, agentField: $0.agentField, defaultValue: $0.defaultValue.isEmpty ? nil : $0.defaultValue)
             },
             toolName: toolName)

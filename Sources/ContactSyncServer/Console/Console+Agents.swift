@@ -68,6 +68,6 @@ extension Console {
         return renderer.page("agent_fields", base(session, "Agent fields", section: "Agent fields", extra: [
             "fields": fields.map { ["key": $0.key, "label": $0.label, "builtIn": $0.builtIn, "contactAttribute": $0.contactAttribute] },
             "problem": problem as Any,
-        ]), status: problem == nil ? .ok : .unprocessableContent)
+        ]))
     }
 }

@@ -44,7 +44,7 @@ extension Console {
 
     func overview(_ session: ConsoleSessions.Session) async throws -> Response {
         let time = now()
-        let runs = try await store.recentRuns(RunFilter(), since: time.addingTimeInterval(-24 * 3600), limit: 10_000)
+        let runs = try await store.recentRuns(RunFilter(), since: time.addingTimeInterval(-24 * 3600), limit: 10_000).filter { !$0.dryRun }
         let chart = RunChart(runs: runs, now: time)
         var reasons: [String: Int] = [:]
         for run in runs where run.status == .failed {

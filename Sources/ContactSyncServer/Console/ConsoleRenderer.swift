@@ -31,12 +31,24 @@ struct ConsoleRenderer: Sendable {
 
     /// A page rendered with `template`; `context` is plain dictionaries, arrays and strings.
     func page(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
-        let html = library.render(context, withTemplate: template) ?? "<!doctype html><title>Missing page</title><p>The page template \(template) is missing.</p>"
+        let html = library.render(Self.present(context) ?? [:], withTemplate: template) ?? "<!doctype html><title>Missing page</title><p>The page template \(template) is missing.</p>"
         var headers = Self.securityHeaders
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
         for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The context as templates see it: absent optionals are left out (so `{{#name}}` is false for them),
+    /// present ones unwrapped, throughout nested dictionaries and arrays.
+    static func present(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            return mirror.children.first.flatMap { present($0.value) }
+        }
+        if let dictionary = value as? [String: Any] { return dictionary.compactMapValues(present) }
+        if let array = value as? [Any] { return array.compactMap(present) }
+        return value
     }
 
     /// A 303 to `location` (after a form, or to the sign-in page).
