@@ -120,6 +120,8 @@ let package = Package(
             dependencies: [
                 "ContactSyncRuntime", "ContactSyncStore", "ContactSyncCore", "ContactSyncCRM", "CRMEmulators", "ContactSyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         // Helpers the test targets share (a fresh store on SQLite or PostgreSQL).

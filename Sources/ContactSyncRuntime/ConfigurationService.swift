@@ -159,22 +159,32 @@ public struct ConfigurationService: Sendable {
         if Set(agent.actionIds).count != agent.actionIds.count {
             details.append(.init(code: "duplicate_action", message: "An action is listed twice."))
         }
+        if PhoneNumbers.countries[agent.extraction.defaultCountry] == nil {
+            details.append(.init(
+                code: "unknown_country",
+                message: "extraction.defaultCountry must be one of \(PhoneNumbers.countries.keys.sorted().joined(separator: ", "))."))
+        }
         guard details.isEmpty else {
             throw ServiceError(.unprocessable, "invalid_agent", details.compactMap(\.message).joined(separator: " "), details: details)
         }
     }
 
-    public func createAgent(name: String, channel: AgentChannel, actionIds: [String]) async throws(ServiceError) -> StoredAgent {
-        let agent = Agent(id: Store.newId("agt"), name: name.trimmed, channel: channel, actionIds: actionIds)
+    public func createAgent(
+        name: String, channel: AgentChannel, actionIds: [String], extraction: ExtractionSettings = ExtractionSettings()
+    ) async throws(ServiceError) -> StoredAgent {
+        let agent = Agent(id: Store.newId("agt"), name: name.trimmed, channel: channel, actionIds: actionIds, extraction: extraction)
         try await checkAgent(agent)
         let now = Date()
         try await attempt { try await store.insertAgent(agent, now: now) }
         return StoredAgent(agent: agent, createdAt: now)
     }
 
-    public func updateAgent(id: String, name: String, channel: AgentChannel, actionIds: [String]) async throws(ServiceError) -> StoredAgent {
+    /// Replaces an agent's settings; extraction settings left out stay as they are.
+    public func updateAgent(
+        id: String, name: String, channel: AgentChannel, actionIds: [String], extraction: ExtractionSettings? = nil
+    ) async throws(ServiceError) -> StoredAgent {
         let existing = try await agent(id: id)
-        let agent = Agent(id: id, name: name.trimmed, channel: channel, actionIds: actionIds)
+        let agent = Agent(id: id, name: name.trimmed, channel: channel, actionIds: actionIds, extraction: extraction ?? existing.agent.extraction)
         try await checkAgent(agent)
         try await attempt { try await store.updateAgent(agent, now: Date()) }
         return StoredAgent(agent: agent, createdAt: existing.createdAt)

@@ -54,13 +54,18 @@ public struct RunEngine: Sendable {
         public init() {}
     }
 
-    public init(store: Store, connectors: Connectors, logger: Logger, settings: Settings = Settings(), now: @escaping @Sendable () -> Date = { Date() }) {
+    /// `model` answers for agents in `model` extraction mode; without it their runs use the rules alone.
+    public init(
+        store: Store, connectors: Connectors, logger: Logger, settings: Settings = Settings(), model: ModelExtractor? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.connectors = connectors
         self.logger = logger
         self.now = now
         self.settings = settings
-        self.pipeline = RunPipeline(store: store, connectors: connectors, logger: logger, now: now)
+        self.pipeline = RunPipeline(
+            store: store, connectors: connectors, logger: logger, now: now, intelligence: ConversationIntelligence(store: store, model: model, logger: logger))
     }
 
     private func attempt<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {

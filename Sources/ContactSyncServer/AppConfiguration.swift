@@ -36,6 +36,8 @@ public struct AppConfiguration: Sendable {
     public var runsOfflineSync = true
     /// How CRM calls are retried.
     public var crmRetry = RetryPolicy()
+    /// The OpenAI-compatible model for agents in `model` extraction mode, when configured.
+    public var model: ModelExtractor.Settings?
     /// The clock; tests move it instead of waiting.
     public var now: @Sendable () -> Date = { Date() }
 

@@ -40,7 +40,9 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     ConfigurationRoutes(configuration: settings).add(to: v1)
     let now = configuration.now
     let conversations = ConversationService(store: store, textIdleSeconds: configuration.textIdleSeconds, now: now)
-    let engine = RunEngine(store: store, connectors: connectors, logger: logger, now: now)
+    let engine = RunEngine(
+        store: store, connectors: connectors, logger: logger,
+        model: configuration.model.map { ModelExtractor(settings: $0, client: .shared, logger: logger) }, now: now)
     let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: configuration.offline, logger: logger, now: now)
     ConversationRoutes(conversations: conversations, engine: engine, now: now, conversationEnded: { offline.wake() }).add(to: v1)
     let mcp = MCPEndpoint(

@@ -107,6 +107,10 @@ enum Migrations {
                 """,
                 "CREATE INDEX agent_keys_agent ON agent_keys (agent_id)",
             ]),
+            (6, [
+                // An agent's extraction settings (JSON); none means the defaults.
+                "ALTER TABLE agents ADD COLUMN extraction TEXT",
+            ]),
         ]
     }
 }

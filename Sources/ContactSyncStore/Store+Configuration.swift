@@ -166,16 +166,17 @@ extension Store {
 
     public func insertAgent(_ agent: Agent, now: Date) async throws {
         try await database.raw("""
-            INSERT INTO agents (id, name, channel, action_ids, created_at, updated_at)
+            INSERT INTO agents (id, name, channel, action_ids, extraction, created_at, updated_at)
             VALUES (\(bind: agent.id), \(bind: agent.name), \(bind: agent.channel.rawValue), \(bind: Self.encodeIds(agent.actionIds)),
-              \(bind: Store.stamp(now)), \(bind: Store.stamp(now)))
+              \(bind: Self.encode(agent.extraction)), \(bind: Store.stamp(now)), \(bind: Store.stamp(now)))
             """).run()
     }
 
     public func updateAgent(_ agent: Agent, now: Date) async throws {
         try await database.raw("""
             UPDATE agents SET name = \(bind: agent.name), channel = \(bind: agent.channel.rawValue),
-              action_ids = \(bind: Self.encodeIds(agent.actionIds)), updated_at = \(bind: Store.stamp(now))
+              action_ids = \(bind: Self.encodeIds(agent.actionIds)), extraction = \(bind: Self.encode(agent.extraction)),
+              updated_at = \(bind: Store.stamp(now))
             WHERE id = \(bind: agent.id)
             """).run()
     }
@@ -206,7 +207,8 @@ extension Store {
             agent: Agent(
                 id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
                 channel: AgentChannel(rawValue: try row.decode(column: "channel", as: String.self)) ?? .text,
-                actionIds: try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "action_ids", as: String.self).utf8))),
+                actionIds: try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "action_ids", as: String.self).utf8)),
+                extraction: try row.decode(column: "extraction", as: String?.self).flatMap { try? decode(ExtractionSettings.self, $0) } ?? ExtractionSettings()),
             createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)))
     }
 }

@@ -45,6 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.logger = logger
         configuration.runsOfflineSync = !(noOfflineSync || environment("CONTACT_SYNC_NO_OFFLINE_SYNC") == "1")
         configuration.offline = try offlineSettings()
+        configuration.model = try modelSettings()
         if let attempts = try environment("CONTACT_SYNC_CRM_MAX_ATTEMPTS").map(Self.number) {
             guard attempts > 0 else { throw ValidationError("CONTACT_SYNC_CRM_MAX_ATTEMPTS must be positive.") }
             configuration.crmRetry.maxAttempts = attempts

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContactSyncRuntime
 import ContactSyncStore
 import Foundation
 
@@ -33,6 +34,22 @@ func offlineSettings() throws -> OfflineSync.Settings {
     if let lease = environment("CONTACT_SYNC_OFFLINE_LEASE_SECONDS") {
         guard let seconds = Double(lease), seconds > 0 else { throw ValidationError("CONTACT_SYNC_OFFLINE_LEASE_SECONDS must be a positive number.") }
         settings.lease = seconds
+    }
+    return settings
+}
+
+/// The model for agents in `model` extraction mode: `CONTACT_SYNC_LLM_BASE_URL`, `CONTACT_SYNC_LLM_API_KEY` and
+/// `CONTACT_SYNC_LLM_MODEL` (all three, or none), optionally `CONTACT_SYNC_LLM_TIMEOUT_SECONDS` (default 30).
+func modelSettings() throws -> ModelExtractor.Settings? {
+    let parts = ["CONTACT_SYNC_LLM_BASE_URL", "CONTACT_SYNC_LLM_API_KEY", "CONTACT_SYNC_LLM_MODEL"].map(environment)
+    guard parts.contains(where: { $0 != nil }) else { return nil }
+    guard let url = parts[0], let key = parts[1], let model = parts[2] else {
+        throw ValidationError("Set CONTACT_SYNC_LLM_BASE_URL, CONTACT_SYNC_LLM_API_KEY and CONTACT_SYNC_LLM_MODEL together.")
+    }
+    var settings = ModelExtractor.Settings(baseURL: url, apiKey: key, model: model)
+    if let timeout = environment("CONTACT_SYNC_LLM_TIMEOUT_SECONDS") {
+        guard let seconds = Int(timeout), seconds > 0 else { throw ValidationError("CONTACT_SYNC_LLM_TIMEOUT_SECONDS must be a positive whole number.") }
+        settings.timeout = .seconds(Int64(seconds))
     }
     return settings
 }

@@ -20,7 +20,8 @@ struct WorkerCommand: AsyncParsableCommand {
         try await store.migrate()
         let secrets = try SecretBox.load(base64Key: environment("CONTACT_SYNC_SECRET_KEY"), directory: database.resolvedDataDir)
         let connectors = Connectors(store: store, secrets: secrets, client: .shared, logger: logger)
-        let engine = RunEngine(store: store, connectors: connectors, logger: logger)
+        let model = try modelSettings().map { ModelExtractor(settings: $0, client: .shared, logger: logger) }
+        let engine = RunEngine(store: store, connectors: connectors, logger: logger, model: model)
         let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: try offlineSettings(), logger: logger)
         announce("contact-sync worker \(offline.owner) started")
         try await StopSettings.fromEnvironment().run([StoreCloser(store: store), offline], logger: logger)

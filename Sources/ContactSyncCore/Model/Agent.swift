@@ -12,11 +12,14 @@ public struct Agent: Sendable, Hashable, Codable, Identifiable {
     public var name: String
     public var channel: AgentChannel
     public var actionIds: [String]
+    /// How values and a summary the platform did not supply are taken from the transcript.
+    public var extraction: ExtractionSettings
 
-    public init(id: String, name: String, channel: AgentChannel, actionIds: [String]) {
+    public init(id: String, name: String, channel: AgentChannel, actionIds: [String], extraction: ExtractionSettings = ExtractionSettings()) {
         self.id = id
         self.name = name
         self.channel = channel
         self.actionIds = actionIds
+        self.extraction = extraction
     }
 }

@@ -9,6 +9,10 @@ public struct RunExplanation: Sendable, Hashable {
         public var written: Bool
         /// Why it was left out, when it was.
         public var why: String?
+        /// Where the value came from (`run_input`, `conversation`, `extracted`, …), when the run recorded it.
+        public var source: String?
+        /// For an extracted value: the customer's words it was taken from.
+        public var evidence: String?
     }
 
     /// The outcome in a few words, e.g. "Summary only".
@@ -65,7 +69,10 @@ public struct RunExplanation: Sendable, Hashable {
                     why = "Unchanged or not sent"
                 }
             }
-            return Field(crmField: mapping.crmField, agentField: mapping.agentField, value: value, written: isWritten, why: why)
+            let quote = result?.evidence?.first { $0.agentField == mapping.agentField }?.quote
+            return Field(
+                crmField: mapping.crmField, agentField: mapping.agentField, value: value, written: isWritten, why: why,
+                source: result?.valueSources?[mapping.crmField], evidence: quote)
         }
     }
 

@@ -64,6 +64,11 @@ public struct RunResult: Sendable, Hashable, Codable {
     public var crmWaitMs: Double
     /// For a run carried out in a batch: how many runs shared the batch's CRM calls (`crmCalls` counts them all).
     public var batchSize: Int?
+    /// Where each mapped CRM field's value came from (`run_input`, `conversation`, `extracted`,
+    /// `contact_attribute`, `default`).
+    public var valueSources: [String: String]?
+    /// For extracted values: the customer message each was taken from.
+    public var evidence: [Evidence]?
 
     public init(
         outcome: RunOutcome? = nil, reason: SkipReason? = nil, reasonDetail: String? = nil, crmRecordId: String? = nil,

@@ -6,6 +6,15 @@ public struct PreparedRun: Sendable, Hashable {
     public var values: [ResolvedValue]
     /// The summary, if any.
     public var summary: String?
+    /// Where the summary came from.
+    public var summaryOrigin: ValueOrigin?
+
+    /// Where each mapped CRM field's value came from, the summary field included.
+    public func valueSources(summaryField: String?) -> [String: String] {
+        var sources = Dictionary(values.map { ($0.crmField, $0.origin.rawValue) }, uniquingKeysWith: { first, _ in first })
+        if let summaryField, let summaryOrigin { sources[summaryField] = summaryOrigin.rawValue }
+        return sources
+    }
 }
 
 /// Steps 1 and 2 of a run: values, then the email that keys the lookup.
@@ -29,6 +38,7 @@ public enum RunPreparation {
             values.append(resolved)
         }
         guard emailSeen, let email else { return .failure(.missingEmail) }
-        return .success(PreparedRun(email: email, values: values, summary: sources.summary))
+        let summary = sources.summarySource
+        return .success(PreparedRun(email: email, values: values, summary: summary?.text, summaryOrigin: summary?.origin))
     }
 }

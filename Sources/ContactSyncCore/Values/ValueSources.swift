@@ -10,6 +10,10 @@ public struct ValueSources: Sendable, Hashable {
     public var runSummary: String?
     /// The conversation's summary.
     public var conversationSummary: String?
+    /// Values taken from the transcript (DESIGN §10): they fill only what the platform left empty.
+    public var extracted: [String: String] = [:]
+    /// A summary written from the transcript when none was supplied.
+    public var extractedSummary: String?
 
     public init(
         runInput: [String: String] = [:], conversation: [String: String] = [:],
@@ -27,8 +31,9 @@ public struct ValueSources: Sendable, Hashable {
 public enum ValueOrigin: String, Sendable, Hashable, Codable {
     case runInput = "run_input"
     case conversation
+    case extracted
     case contactAttribute = "contact_attribute"
-    case defaultValue = "default_value"
+    case defaultValue = "default"
 }
 
 /// A non-blank value for one mapped CRM field.
@@ -41,12 +46,14 @@ public struct ResolvedValue: Sendable, Hashable {
 }
 
 extension ValueSources {
-    /// The value for `mapping`: the run's input, else the conversation's attribute, else the stored
-    /// contact attribute, else the mapping's default. Blank candidates are passed over; nil when all are blank.
+    /// The value for `mapping`: the run's input, else the conversation's attribute, else a value taken from
+    /// the transcript, else the stored contact attribute, else the mapping's default. Blank candidates are
+    /// passed over; nil when all are blank.
     public func value(for mapping: FieldMapping) -> ResolvedValue? {
         let candidates: [(String?, ValueOrigin)] = [
             (runInput[mapping.agentField], .runInput),
             (conversation[mapping.agentField], .conversation),
+            (extracted[mapping.agentField], .extracted),
             (contactAttributes[mapping.agentField], .contactAttribute),
             (mapping.defaultValue, .defaultValue),
         ]
@@ -57,10 +64,13 @@ extension ValueSources {
         return nil
     }
 
-    /// The summary: the run's, else the conversation's; nil when both are blank.
-    public var summary: String? {
-        for candidate in [runSummary, conversationSummary] {
-            if let candidate, !candidate.isBlank { return candidate.trimmed }
+    /// The summary: the run's, else the conversation's, else one written from the transcript; nil when all are blank.
+    public var summary: String? { summarySource?.text }
+
+    /// The summary and where it came from.
+    public var summarySource: (text: String, origin: ValueOrigin)? {
+        for (candidate, origin) in [(runSummary, ValueOrigin.runInput), (conversationSummary, .conversation), (extractedSummary, .extracted)] {
+            if let candidate, !candidate.isBlank { return (candidate.trimmed, origin) }
         }
         return nil
     }

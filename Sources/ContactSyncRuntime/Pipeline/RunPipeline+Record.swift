@@ -29,6 +29,12 @@ extension RunPipeline {
             run.result = result
             run.status = error.code == .reconnectRequired && run.trigger != .inConversation ? .waitingForAccount : .failed
         }
+        if let prepared = item.prepared {
+            let sources = prepared.valueSources(summaryField: item.entry.action.summaryField)
+            let used = Set(prepared.values.filter { $0.origin == .extracted }.map(\.agentField))
+            run.result?.valueSources = sources
+            run.result?.evidence = item.evidence.filter { used.contains($0.agentField) }
+        }
         run.result?.crmCalls = log.count
         run.result?.roundTrips = log.sequentialRoundTrips
         run.result?.crmWaitMs = Self.milliseconds(log.waitingTime)

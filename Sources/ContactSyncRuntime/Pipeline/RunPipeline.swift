@@ -39,6 +39,8 @@ struct RunPipeline: Sendable {
     let connectors: Connectors
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Values and a summary from the transcript, when the platform supplied none.
+    let intelligence: ConversationIntelligence
     /// Which agent fields are contact attributes, re-read every few seconds (it changes rarely).
     let contactAttributeKeys = Recent<[String]>(lifetime: .seconds(5))
     /// Turns of runs of one customer in this process, shared by every trigger.
@@ -52,6 +54,8 @@ struct RunPipeline: Sendable {
         /// For a follow-up: the contact the run it follows chose.
         var target: String?
         var prepared: PreparedRun?
+        /// The customer messages extracted values came from.
+        var evidence: [Evidence] = []
         var planner: RunPlanner?
         var plan: RunPlan?
         var contactId: String?
@@ -120,6 +124,7 @@ struct RunPipeline: Sendable {
     /// Steps 1 and 2: values (with remembered contact attributes) and the email. Skips end here.
     private func prepare(_ items: inout [Item]) async throws {
         var sources = items.map(Self.sources)
+        try await extract(&items, &sources)
         // Remembered attributes matter only to runs with a mapping the run and conversation leave empty.
         let emails = items.indices.compactMap { index -> String? in
             guard case .success(let first) = prepare(items[index], sources[index]),
@@ -150,6 +155,28 @@ struct RunPipeline: Sendable {
             }
         }
         try await store.rememberContactAttributes(toRemember.filter { !$0.value.isEmpty }, now: now())
+    }
+
+    /// Fills what the platform left empty from the transcript (DESIGN §10): for a run with a conversation
+    /// whose agent extracts, when a mapped value or the summary is missing. Follow-ups carry only changes.
+    private func extract(_ items: inout [Item], _ sources: inout [ValueSources]) async throws {
+        var agents: [String: Agent] = [:]
+        var labels: [String: String]?
+        for index in items.indices where items[index].run.trigger != .followUp {
+            guard let conversation = items[index].entry.conversation else { continue }
+            let mappings = items[index].mappings
+            let missing = Set(mappings.filter { !$0.isSummary && sources[index].value(for: FieldMapping(crmField: $0.crmField, agentField: $0.agentField)) == nil }.map(\.agentField))
+            let needsSummary = mappings.contains(where: \.isSummary) || items[index].entry.template.crm == .hubspot ? sources[index].summary == nil : false
+            guard !missing.isEmpty || needsSummary else { continue }
+            if agents[conversation.agentId] == nil { agents[conversation.agentId] = try await store.agent(id: conversation.agentId)?.agent }
+            guard let agent = agents[conversation.agentId], agent.extraction.mode != .off else { continue }
+            if labels == nil { labels = Dictionary(try await store.agentFields().map { ($0.key, $0.label) }, uniquingKeysWith: { first, _ in first }) }
+            let found = try await intelligence.extract(
+                conversation: conversation, settings: agent.extraction, wanted: missing, labels: labels ?? [:], needsSummary: needsSummary)
+            sources[index].extracted = found.values
+            sources[index].extractedSummary = found.summary
+            items[index].evidence = found.evidence
+        }
     }
 
     private func prepare(_ item: Item, _ sources: ValueSources) -> Result<PreparedRun, SkipReason> {

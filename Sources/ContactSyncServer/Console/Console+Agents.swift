@@ -9,10 +9,13 @@ extension Console {
     func addAgents(_ group: RouterGroup<AppRequestContext>) {
         get(group, "agents") { _, _, session in try await agentsPage(session, newKey: nil) }
         post(group, "agents") { form, _, _, _ in
-            guard let channel = form["channel"].flatMap(AgentChannel.init(rawValue:)) else {
-                throw ServiceError(.unprocessable, "invalid_request", "Choose the agent's channel.")
+            guard let channel = form["channel"].flatMap(AgentChannel.init(rawValue:)),
+                  let mode = form["extraction"].flatMap(ExtractionSettings.Mode.init(rawValue:))
+            else {
+                throw ServiceError(.unprocessable, "invalid_request", "Choose the agent's channel and how it extracts values.")
             }
-            _ = try await configuration.createAgent(name: form["name"] ?? "", channel: channel, actionIds: form.all("actionIds"))
+            let extraction = ExtractionSettings(mode: mode, defaultCountry: form["defaultCountry"] ?? "US", generateSummary: form.isOn("generateSummary"))
+            _ = try await configuration.createAgent(name: form["name"] ?? "", channel: channel, actionIds: form.all("actionIds"), extraction: extraction)
             return ConsoleRenderer.redirect("/console/agents")
         }
         post(group, "agents/{id}/keys") { _, _, context, session in
@@ -52,6 +55,7 @@ extension Console {
                 "id": agent.id, "name": agent.name, "channel": agent.channel == .voice ? "Voice" : "Text",
                 "actions": agent.actionIds.map { names[$0] ?? $0 }.joined(separator: ", "),
                 "mcpURL": publicURL + "/v1/agents/\(agent.id)/mcp",
+                "extraction": Self.describe(agent.extraction),
                 "tools": String(decoding: (try? encoder.encode(tools)) ?? Data("[]".utf8), as: UTF8.self),
                 "keys": keys.map { ["id": $0.id, "agentId": agent.id, "createdAt": Self.time($0.createdAt)] },
             ]
@@ -60,7 +64,17 @@ extension Console {
         }
         return renderer.page("agents", base(session, "Agents", section: "Agents", extra: [
             "agents": rows, "actionChoices": actions.map { ["id": $0.id, "name": $0.name] },
+            "countries": PhoneNumbers.countries.keys.sorted().map { ["code": $0, "selected": $0 == "US"] },
         ]))
+    }
+
+    /// "Rules; phones in US; summary generated".
+    static func describe(_ extraction: ExtractionSettings) -> String {
+        switch extraction.mode {
+        case .off: "Off: only what the platform sends"
+        case .rules: "Rules (emails, phones, names); phone numbers default to \(extraction.defaultCountry)"
+        case .model: "Rules and model; phone numbers default to \(extraction.defaultCountry)\(extraction.generateSummary ? "; summaries generated" : "")"
+        }
     }
 
     private func agentFieldsPage(_ session: ConsoleSessions.Session, problem: String?) async throws -> Response {

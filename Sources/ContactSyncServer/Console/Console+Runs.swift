@@ -107,7 +107,10 @@ extension Console {
             "action": action.name, "actionId": action.id, "crm": Self.crmName(crm), "conversation": run.conversationId as Any,
             "trigger": Self.words(run.trigger.rawValue), "status": Self.words(run.status.rawValue), "failed": run.status == .failed,
             "fields": explanation.fields.map { field in
-                ["crmField": field.crmField, "agentField": field.agentField, "value": field.value ?? "—", "written": field.written, "why": field.why ?? ""] as [String: Any]
+                [
+                    "crmField": field.crmField, "agentField": field.agentField, "value": field.value ?? "—", "written": field.written, "why": field.why ?? "",
+                    "source": field.source.map(Self.words) ?? "—", "evidence": field.evidence as Any,
+                ] as [String: Any]
             },
             "recordURL": result?.crmRecordURL as Any, "recordId": result?.crmRecordId as Any, "noteId": result?.noteId as Any,
             "warnings": (result?.warnings ?? []).map { ["message": $0.message, "code": $0.code] },

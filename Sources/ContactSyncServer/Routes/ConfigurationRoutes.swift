@@ -41,7 +41,8 @@ struct ConfigurationRoutes {
 
         v1.post("agents") { request, context in
             let body = try await request.decode(as: AgentBody.self, context: context)
-            return created(AgentView(try await configuration.createAgent(name: body.name, channel: body.channel, actionIds: body.actionIds ?? [])))
+            return created(AgentView(try await configuration.createAgent(
+                name: body.name, channel: body.channel, actionIds: body.actionIds ?? [], extraction: body.extraction?.applied(to: ExtractionSettings()) ?? ExtractionSettings())))
         }
         v1.get("agents") { request, _ in
             let (limit, cursor) = try request.pagination()
@@ -52,7 +53,9 @@ struct ConfigurationRoutes {
         v1.put("agents/{id}") { request, context in
             let id = try context.parameter("id")
             let body = try await request.decode(as: AgentBody.self, context: context)
-            return AgentView(try await configuration.updateAgent(id: id, name: body.name, channel: body.channel, actionIds: body.actionIds ?? []))
+            let current = try await configuration.agent(id: id).agent.extraction
+            return AgentView(try await configuration.updateAgent(
+                id: id, name: body.name, channel: body.channel, actionIds: body.actionIds ?? [], extraction: body.extraction?.applied(to: current)))
         }
         v1.delete("agents/{id}") { _, context in
             try await configuration.deleteAgent(id: try context.parameter("id"))

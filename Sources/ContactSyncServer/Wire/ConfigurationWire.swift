@@ -164,10 +164,13 @@ struct AgentView: ResponseEncodable, Sendable {
     let name: String
     let channel: AgentChannel
     let actionIds: [String]
+    let extraction: ExtractionSettings
     let createdAt: Date
 
     init(_ stored: StoredAgent) {
-        (id, name, channel, actionIds, createdAt) = (stored.agent.id, stored.agent.name, stored.agent.channel, stored.agent.actionIds, stored.createdAt)
+        (id, name, channel, actionIds, extraction, createdAt) = (
+            stored.agent.id, stored.agent.name, stored.agent.channel, stored.agent.actionIds, stored.agent.extraction, stored.createdAt
+        )
     }
 }
 
@@ -176,6 +179,18 @@ struct AgentBody: Decodable, Sendable {
     let name: String
     let channel: AgentChannel
     let actionIds: [String]?
+    let extraction: ExtractionBody?
+}
+
+/// An agent's `extraction` as sent: every part optional (defaults on create, unchanged on update).
+struct ExtractionBody: Decodable, Sendable {
+    let mode: ExtractionSettings.Mode?
+    let defaultCountry: String?
+    let generateSummary: Bool?
+
+    func applied(to base: ExtractionSettings) -> ExtractionSettings {
+        ExtractionSettings(mode: mode ?? base.mode, defaultCountry: defaultCountry?.uppercased() ?? base.defaultCountry, generateSummary: generateSummary ?? base.generateSummary)
+    }
 }
 
 /// `GET /v1/templates` items.

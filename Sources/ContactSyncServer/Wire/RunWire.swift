@@ -63,6 +63,7 @@ struct RunView: ResponseEncodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, actionId, conversationId, trigger, status, outcome, reason, dryRun, reasonDetail, crmRecordId, crmRecordURL, noteId
         case fieldsWritten, fieldsSkipped, warnings, error, crmCalls, roundTrips, crmWaitMs, attempts, createdAt, startedAt, finishedAt, nextAttemptAt
+        case valueSources, evidence
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -92,6 +93,8 @@ struct RunView: ResponseEncodable, Sendable {
         try container.encode(run.startedAt, forKey: .startedAt)
         try container.encode(run.finishedAt, forKey: .finishedAt)
         try container.encode(run.status == .pending ? run.nextAttemptAt : nil, forKey: .nextAttemptAt)
+        try container.encode(result?.valueSources ?? [:], forKey: .valueSources)
+        try container.encode(result?.evidence ?? [], forKey: .evidence)
     }
 
     struct SkipView: Encodable {

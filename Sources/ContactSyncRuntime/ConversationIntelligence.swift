@@ -1,0 +1,38 @@
+import ContactSyncCore
+import ContactSyncStore
+import Foundation
+import Logging
+
+/// Fills values and a summary the platform did not supply from the conversation's transcript (DESIGN §10):
+/// the rules first, then, for an agent in `model` mode with a model configured, the model for the other
+/// fields and the summary. When the model fails, the rules' values still apply.
+public struct ConversationIntelligence: Sendable {
+    let store: Store
+    let model: ModelExtractor?
+    let logger: Logger
+
+    public init(store: Store, model: ModelExtractor?, logger: Logger) {
+        self.store = store
+        self.model = model
+        self.logger = logger
+    }
+
+    /// What the transcript of `conversation` gives for `wanted` agent fields (and the summary, when `needsSummary`).
+    func extract(conversation: Conversation, settings: ExtractionSettings, wanted: Set<String>, labels: [String: String], needsSummary: Bool) async throws -> Extraction {
+        guard settings.mode != .off, !wanted.isEmpty || needsSummary else { return Extraction() }
+        let messages = try await store.messages(conversationId: conversation.id).map { TranscriptMessage(role: $0.role, text: $0.text) }
+        guard messages.contains(where: \.isCustomer) else { return Extraction() }
+        var extraction = RuleExtractor.extract(messages, wanted: wanted, defaultCountry: settings.defaultCountry)
+        guard settings.mode == .model, let model else { return extraction }
+        let remaining = wanted.subtracting(extraction.values.keys).subtracting(ModelExtractor.neverFromModel)
+        let summary = needsSummary && settings.generateSummary
+        guard !remaining.isEmpty || summary else { return extraction }
+        do {
+            let fields = remaining.sorted().map { ModelExtractor.Field(key: $0, label: labels[$0] ?? $0) }
+            extraction.merge(try await model.extract(messages, fields: fields, summary: summary))
+        } catch {
+            logger.warning("model extraction failed; the rules' values apply", metadata: ["conversation_id": "\(conversation.id)", "error": "\(error)"])
+        }
+        return extraction
+    }
+}

@@ -1,0 +1,105 @@
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import ContactSyncTestSupport
+import Foundation
+import Testing
+
+/// Conversation intelligence in runs (DESIGN §10): values the platform left empty come from the transcript,
+/// with where each came from and the customer's words as evidence; platform values always win.
+@Suite("Conversation intelligence: extracted values in runs")
+struct ExtractionTests {
+    static let transcript: [(String, String)] = [
+        ("agent", "Hi! Who am I speaking with? Our support address is help@vendor.example."),
+        ("customer", "Hi, my name is Jane Doe."),
+        ("agent", "What's the best email for you?"),
+        ("customer", "it's jane.doe@example.com"),
+    ]
+
+    func chat(_ rt: Runtime, agent: String, attributes: [String: String] = [:]) async throws -> String {
+        let chat = try await rt.conversation(agent: agent, attributes: attributes)
+        for (role, text) in Self.transcript { _ = try await rt.conversations.addMessage(conversationId: chat, role: role, text: text, at: nil) }
+        return chat
+    }
+
+    @Test("extractedValuesSyncOfflineContacts: a text conversation whose attributes were never set syncs from its transcript, for both CRMs",
+          arguments: Backend.available)
+    func extractedValuesSyncOfflineContacts(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            for crm in CRM.allCases {
+                let action = try await rt.action(crm, account: try await rt.account(crm), offline: true, summary: false)
+                let agent = try await rt.agent(.text, actions: [action])
+                let chat = try await chat(rt, agent: agent)
+                rt.clock.advance(600)
+                try await rt.offline.tick()
+                let run = try #require(try await rt.runs(conversation: chat).first)
+                #expect(run.status == .succeeded)
+                #expect(run.result?.outcome == .created)
+                let names = crm == .hubspot ? ("email", "firstname", "lastname") : ("Email", "FirstName", "LastName")
+                #expect(run.result?.valueSources == [names.0: "extracted", names.1: "extracted", names.2: "extracted"])
+                let evidence = run.result?.evidence ?? []
+                #expect(evidence.contains(Evidence(agentField: "email", messageIndex: 3, quote: "jane.doe@example.com")))
+                #expect(evidence.contains(Evidence(agentField: "first_name", messageIndex: 1, quote: "my name is Jane Doe")))
+                #expect(evidence.contains(Evidence(agentField: "last_name", messageIndex: 1, quote: "my name is Jane Doe")))
+                let contact = try #require(try await rt.contacts(crm, email: "jane.doe@example.com").first)
+                #expect(try await rt.contactField(crm, id: contact, field: names.1) == "Jane")
+                #expect(try await rt.contactField(crm, id: contact, field: names.2) == "Doe")
+                #expect(try await rt.contacts(crm, email: "help@vendor.example").isEmpty)
+            }
+        }
+    }
+
+    @Test("platformValuesWinOverExtracted: a value the platform supplied is never replaced by one from the transcript", arguments: Backend.available)
+    func platformValuesWinOverExtracted(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            for crm in CRM.allCases {
+                let action = try await rt.action(crm, account: try await rt.account(crm), offline: true, summary: false)
+                let agent = try await rt.agent(.text, actions: [action])
+                let email = "platform-\(crm.rawValue)@example.com"
+                let chat = try await chat(rt, agent: agent, attributes: ["email": email, "first_name": "Janet"])
+                rt.clock.advance(600)
+                try await rt.offline.tick()
+                let run = try #require(try await rt.runs(conversation: chat).first)
+                let names = crm == .hubspot ? ("email", "firstname", "lastname") : ("Email", "FirstName", "LastName")
+                #expect(run.result?.valueSources == [names.0: "conversation", names.1: "conversation", names.2: "extracted"])
+                #expect(run.result?.evidence?.map(\.agentField) == ["last_name"])
+                let contact = try #require(try await rt.contacts(crm, email: email).first)
+                #expect(try await rt.contactField(crm, id: contact, field: names.1) == "Janet")
+                #expect(try await rt.contacts(crm, email: "jane.doe@example.com").isEmpty)
+            }
+        }
+    }
+
+    @Test("extractionOffTakesNothing: an agent with extraction off syncs only what the platform sent", arguments: Backend.available)
+    func extractionOffTakesNothing(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let action = try await rt.action(.hubspot, account: try await rt.account(.hubspot), offline: true, summary: false)
+            let agent = try await rt.configuration.createAgent(
+                name: "Quiet", channel: .text, actionIds: [action], extraction: ExtractionSettings(mode: .off)).agent.id
+            let chat = try await chat(rt, agent: agent)
+            rt.clock.advance(600)
+            try await rt.offline.tick()
+            let run = try #require(try await rt.runs(conversation: chat).first)
+            #expect(run.result?.outcome == .skipped)
+            #expect(run.result?.reason == .missingEmail)
+        }
+    }
+
+    @Test("in-conversation runs fill an empty mapped value from the transcript, for both CRMs", arguments: Backend.available)
+    func inConversationFillsEmptyValues(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            for crm in CRM.allCases {
+                let action = try await rt.action(crm, account: try await rt.account(crm), offline: false, summary: false)
+                let agent = try await rt.agent(.voice, actions: [action])
+                let chat = try await chat(rt, agent: agent)
+                let email = "caller-\(crm.rawValue)@example.com"
+                let run = try await rt.engine.run(RunEngine.Request(actionId: action, conversationId: chat, input: RunInput(fields: ["email": email])))
+                #expect(run.status == .succeeded)
+                let names = crm == .hubspot ? ("email", "firstname", "lastname") : ("Email", "FirstName", "LastName")
+                #expect(run.result?.valueSources == [names.0: "run_input", names.1: "extracted", names.2: "extracted"])
+                let contact = try #require(try await rt.contacts(crm, email: email).first)
+                #expect(try await rt.contactField(crm, id: contact, field: names.2) == "Doe")
+            }
+        }
+    }
+}
