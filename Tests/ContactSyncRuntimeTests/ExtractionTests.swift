@@ -103,3 +103,67 @@ struct ExtractionTests {
         }
     }
 }
+
+/// The model in runs: it fills the other fields and the summary; when it fails, the rules' values still apply.
+@Suite("Conversation intelligence: the model in runs")
+struct ModelInRunsTests {
+    static func engine(_ rt: Runtime, url: String) -> RunEngine {
+        var settings = ModelExtractor.Settings(baseURL: url, apiKey: "sk-test", model: "test-model")
+        settings.maxAttempts = 2
+        settings.maxRetryWait = .milliseconds(10)
+        return RunEngine(store: rt.store, connectors: rt.connectors, logger: Runtime.quiet, model: ModelExtractor(settings: settings, client: .shared, logger: Runtime.quiet), now: rt.clock.closure)
+    }
+
+    func chat(_ rt: Runtime, action: String) async throws -> String {
+        let agent = try await rt.configuration.createAgent(name: "M", channel: .voice, actionIds: [action], extraction: ExtractionSettings(mode: .model)).agent.id
+        let chat = try await rt.conversation(agent: agent, attributes: [:])
+        for text in ["my name is Ada Lovelace, ada@engines.example", "I work at Analytical Engines Ltd"] {
+            _ = try await rt.conversations.addMessage(conversationId: chat, role: "customer", text: text, at: nil)
+        }
+        return chat
+    }
+
+    @Test("the model fills a custom field and the summary; the rules' values stay", arguments: Backend.available)
+    func modelFills(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(.salesforce)
+            let action = try await rt.configuration.createAction(Action(
+                id: "", template: "salesforce.upsert_contact", name: "Model", intent: "sync", offlineSync: false, accountId: account,
+                allowCreate: true, allowUpdateExisting: true,
+                mappings: [
+                    FieldMapping(crmField: "Email", agentField: "email"), FieldMapping(crmField: "LastName", agentField: "last_name"),
+                    FieldMapping(crmField: "Department", agentField: "company"), FieldMapping(crmField: "Conversation_Summary__c", agentField: "summary"),
+                ])).action.id
+            let chat = try await chat(rt, action: action)
+            let model = ScriptedModel([ScriptedModel.completion(#"{"company":{"value":"Analytical Engines Ltd","quote":"I work at Analytical Engines Ltd"},"summary":"Ada wants a demo."}"#)])
+            let run = try await model.serve { url in
+                try await Self.engine(rt, url: url).run(RunEngine.Request(actionId: action, conversationId: chat, input: RunInput()))
+            }
+            #expect(run.status == .succeeded)
+            #expect(run.result?.valueSources == ["Email": "extracted", "LastName": "extracted", "Department": "extracted", "Conversation_Summary__c": "extracted"])
+            let contact = try #require(try await rt.contacts(.salesforce, email: "ada@engines.example").first)
+            #expect(try await rt.contactField(.salesforce, id: contact, field: "Department") == "Analytical Engines Ltd")
+            #expect(try await rt.contactField(.salesforce, id: contact, field: "Conversation_Summary__c") == "Ada wants a demo.")
+            // The model was asked only for what the rules could not take.
+            let asked = try #require(model.requests.first)
+            let schema = ((asked["response_format"] as? [String: Any])?["json_schema"] as? [String: Any])?["schema"] as? [String: Any]
+            #expect(schema?["required"] as? [String] == ["company", "summary"])
+        }
+    }
+
+    @Test("when the model fails, the rules' values still apply", arguments: Backend.available)
+    func modelFails(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let action = try await rt.action(.hubspot, account: try await rt.account(.hubspot), offline: false)
+            let chat = try await chat(rt, action: action)
+            let model = ScriptedModel([ScriptedModel.error(503), ScriptedModel.error(503)])
+            let run = try await model.serve { url in
+                try await Self.engine(rt, url: url).run(RunEngine.Request(actionId: action, conversationId: chat, input: RunInput()))
+            }
+            #expect(run.status == .succeeded)
+            #expect(run.result?.outcome == .created)
+            #expect(run.result?.valueSources == ["email": "extracted", "firstname": "extracted", "lastname": "extracted"])
+            #expect(model.requests.count == 2)
+        }
+    }
+}
