@@ -19,11 +19,15 @@ public struct ConversationIntelligence: Sendable {
 
     /// What the transcript of `conversation` gives for `wanted` agent fields (and the summary, when `needsSummary`).
     func extract(conversation: Conversation, settings: ExtractionSettings, wanted: Set<String>, labels: [String: String], needsSummary: Bool) async throws -> Extraction {
-        guard settings.mode != .off, !wanted.isEmpty || needsSummary else { return Extraction() }
+        let usesModel = settings.mode == .model && model != nil
+        // Without a model only the rules' fields can be filled, and no summary.
+        guard settings.mode != .off, usesModel ? (!wanted.isEmpty || needsSummary) : !wanted.isDisjoint(with: RuleExtractor.fields) else {
+            return Extraction()
+        }
         let messages = try await store.messages(conversationId: conversation.id).map { TranscriptMessage(role: $0.role, text: $0.text) }
         guard messages.contains(where: \.isCustomer) else { return Extraction() }
         var extraction = RuleExtractor.extract(messages, wanted: wanted, defaultCountry: settings.defaultCountry)
-        guard settings.mode == .model, let model else { return extraction }
+        guard usesModel, let model else { return extraction }
         let remaining = wanted.subtracting(extraction.values.keys).subtracting(ModelExtractor.neverFromModel)
         let summary = needsSummary && settings.generateSummary
         guard !remaining.isEmpty || summary else { return extraction }
