@@ -193,6 +193,19 @@ def test_console_end_to_end(console):
         expect(page.get_by_role("heading", name="Created")).to_be_visible()
         assert api(console, "GET", f"/v1/runs/{failed['id']}").json()["status"] == "succeeded"
 
+        # Several failed runs retried at once from the list.
+        requests.post(console["salesforce"] + "/_emulator/faults", json={"rate5xx": 1.0}, timeout=5).raise_for_status()
+        more = [api(console, "POST", f"/v1/actions/{salesforce_action}/runs", json={"fields": {"email": f"bulk{i}@console.example", "last_name": "Bulk"}}).json()
+                for i in range(2)]
+        assert [run["status"] for run in more] == ["failed", "failed"], more
+        requests.post(console["salesforce"] + "/_emulator/faults", json={"rate5xx": 0}, timeout=5).raise_for_status()
+        pages.go("/console/runs?status=failed")
+        for run in more:
+            page.get_by_label(f"Select run {run['id']}").check()
+        page.get_by_role("button", name="Retry selected").click()
+        expect(page.get_by_role("heading", name="Retried 2 runs")).to_be_visible()
+        assert [api(console, "GET", f"/v1/runs/{run['id']}").json()["status"] for run in more] == ["succeeded", "succeeded"]
+
         # Preview: the HubSpot action against a stored conversation, as a dry run.
         agent = api(console, "GET", "/v1/agents").json()["items"][0]["id"]
         conversation = api(console, "POST", "/v1/conversations", json={"agentId": agent}).json()["id"]

@@ -165,8 +165,10 @@ struct RunPipeline: Sendable {
         for index in items.indices where items[index].run.trigger != .followUp {
             guard let conversation = items[index].entry.conversation else { continue }
             let mappings = items[index].mappings
+            // A mapping's default does not count as a value here: a value from the transcript comes before it.
             let missing = Set(mappings.filter { !$0.isSummary && sources[index].value(for: FieldMapping(crmField: $0.crmField, agentField: $0.agentField)) == nil }.map(\.agentField))
-            let needsSummary = mappings.contains(where: \.isSummary) || items[index].entry.template.crm == .hubspot ? sources[index].summary == nil : false
+            let writesSummary = mappings.contains(where: \.isSummary) || items[index].entry.template.crm == .hubspot
+            let needsSummary = writesSummary && sources[index].summary == nil
             guard !missing.isEmpty || needsSummary else { continue }
             if agents[conversation.agentId] == nil { agents[conversation.agentId] = try await store.agent(id: conversation.agentId)?.agent }
             guard let agent = agents[conversation.agentId], agent.extraction.mode != .off else { continue }

@@ -1,0 +1,49 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+/// Every console page renders for a signed-in operator, with what it is for (DESIGN §9).
+@Suite("Console: the pages")
+struct ConsolePagesTests {
+    typealias Browser = ConsoleSecurityTests.Browser
+
+    func page(_ api: ServerHarness, _ browser: Browser, _ path: String) async throws -> String {
+        let answer = try await ConsoleSecurityTests.send(api, .get, path, cookie: browser.cookie)
+        #expect(answer.status == .ok, "\(path) answered \(answer.status)")
+        return answer.body
+    }
+
+    @Test("a broken account shows a reconnect banner naming the actions that use it; every page renders")
+    func pages() async throws {
+        try await withServer { api in
+            let account = try #require(try await api.call(
+                .post, "/v1/accounts", json: #"{"crm":"hubspot","name":"Token HubSpot","accessToken":"test-banner","baseURL":"\#(api.hubspotURL)"}"#).string("id"))
+            let action = try await api.action(.hubspot, allowCreate: true, allowUpdateExisting: true, account: account, name: "Banner action")
+            var revoke = HTTPClientRequestBuilder(url: api.hubspotURL + "/_emulator/tokens/test-banner/revoke", method: .POST, json: nil, token: nil)
+            _ = try await revoke.send()
+            let failed = try await api.call(.post, "/v1/actions/\(action)/runs", json: #"{"fields":{"email":"b@example.com"}}"#)
+            #expect(failed.string("status") == "failed")
+            let runId = try #require(failed.string("id"))
+            let agent = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"Desk","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
+            let conversation = try #require(try await api.call(.post, "/v1/conversations", json: #"{"agentId":"\#(agent)"}"#).string("id"))
+            try await api.call(.post, "/v1/conversations/\(conversation)/messages", json: #"{"role":"customer","text":"my name is Ada"}"#)
+
+            let (browser, _) = try await ConsoleSecurityTests.signIn(api)
+            let accounts = try await page(api, browser, "/console/accounts")
+            #expect(accounts.contains("Token HubSpot must be reconnected."))
+            #expect(accounts.contains("Runs of Banner action wait until it is."))
+            #expect(accounts.contains("Reconnect Token HubSpot"))
+            #expect(try await page(api, browser, "/console").contains("Reconnect required"))
+            #expect(try await page(api, browser, "/console/actions").contains("Banner action"))
+            #expect(try await page(api, browser, "/console/actions/\(action)").contains("Edit action intent"))
+            #expect(try await page(api, browser, "/console/agents").contains("/v1/agents/\(agent)/mcp"))
+            #expect(try await page(api, browser, "/console/agent-fields").contains("last_name"))
+            #expect(try await page(api, browser, "/console/conversations").contains(conversation))
+            #expect(try await page(api, browser, "/console/conversations/\(conversation)").contains("my name is Ada"))
+            #expect(try await page(api, browser, "/console/runs?status=failed").contains(runId))
+            let run = try await page(api, browser, "/console/runs/\(runId)")
+            #expect(run.contains("The run failed"))
+            #expect(run.contains(">Retry</button>"))
+        }
+    }
+}
