@@ -19,12 +19,14 @@ public actor Connectors {
     private let emulatorURLs: [CRM: String]
     /// Settings applied to every connector (timeouts, retries).
     private let retry: RetryPolicy
+    private let metrics: RunMetrics
     private let timeout: Duration
 
     public init(
         store: Store, secrets: SecretBox, client: HTTPClient, logger: Logger, emulatorURLs: [CRM: String] = [:],
-        retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30)
+        retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30), metrics: RunMetrics = .none
     ) {
+        self.metrics = metrics
         self.retry = retry
         self.timeout = timeout
         self.emulatorURLs = emulatorURLs
@@ -106,11 +108,13 @@ public actor Connectors {
             if let baseURL { settings.baseURL = baseURL }
             settings.retry = retry
             settings.timeout = timeout
+            settings.observer = metrics.crmObserver(.hubspot)
             return HubSpotConnector(client: client, credentials: credentials, settings: settings, logger: logger, onCredentialsRenewed: persist)
         case .salesforce:
             var settings = SalesforceConnector.Settings()
             settings.retry = retry
             settings.timeout = timeout
+            settings.observer = metrics.crmObserver(.salesforce)
             return SalesforceConnector(client: client, credentials: credentials, settings: settings, logger: logger, onCredentialsRenewed: persist)
         }
     }

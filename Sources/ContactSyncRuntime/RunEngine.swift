@@ -57,7 +57,7 @@ public struct RunEngine: Sendable {
     /// `model` answers for agents in `model` extraction mode; without it their runs use the rules alone.
     public init(
         store: Store, connectors: Connectors, logger: Logger, settings: Settings = Settings(), model: ModelExtractor? = nil,
-        now: @escaping @Sendable () -> Date = { Date() }
+        metrics: RunMetrics = .none, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.connectors = connectors
@@ -65,7 +65,8 @@ public struct RunEngine: Sendable {
         self.now = now
         self.settings = settings
         self.pipeline = RunPipeline(
-            store: store, connectors: connectors, logger: logger, now: now, intelligence: ConversationIntelligence(store: store, model: model, logger: logger))
+            store: store, connectors: connectors, logger: logger, now: now, intelligence: ConversationIntelligence(store: store, model: model, logger: logger),
+            metrics: metrics)
     }
 
     private func attempt<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {

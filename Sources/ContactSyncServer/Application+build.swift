@@ -6,6 +6,7 @@ import ContactSyncStore
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// The contact-sync version reported by `/health`.
@@ -20,8 +21,12 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     let secrets = try SecretBox.load(base64Key: configuration.secretKey, directory: configuration.dataDirectory)
     try await ensureAPIKey(store: store, configuration: configuration)
 
+    let registry = PrometheusCollectorRegistry()
+    let metricsFactory = PrometheusMetricsFactory(registry: registry)
+    let metrics = RunMetrics(factory: metricsFactory)
     let connectors = Connectors(
-        store: store, secrets: secrets, client: .shared, logger: logger, emulatorURLs: configuration.emulatorURLs, retry: configuration.crmRetry)
+        store: store, secrets: secrets, client: .shared, logger: logger, emulatorURLs: configuration.emulatorURLs, retry: configuration.crmRetry,
+        metrics: metrics)
     let accounts = AccountService(store: store, connectors: connectors, client: .shared, logger: logger)
     let settings = ConfigurationService(store: store, accounts: accounts)
     let oauth = OAuthSettings(
@@ -29,6 +34,7 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
         emulatorURLs: configuration.emulatorURLs)
 
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: HTTPMetricsMiddleware(factory: metricsFactory))
     router.add(middleware: ErrorMiddleware())
     router.get("health") { _, _ in HealthView(status: "ok", version: contactSyncVersion) }
     router.get("openapi.yaml") { _, _ in
@@ -36,13 +42,15 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     }
     let keys = VerifiedKeys(store: store)
     let v1 = router.group("v1").add(middleware: APIKeyMiddleware(authenticate: { await keys.caller($0) }))
+    OperationsRoutes(store: store, registry: registry, metrics: metrics, now: configuration.now)
+        .add(to: router, authenticated: router.group().add(middleware: APIKeyMiddleware(authenticate: { await keys.caller($0) })))
     AccountRoutes(accounts: accounts, oauth: oauth, emulatorURLs: configuration.emulatorURLs).add(to: v1, root: router)
     ConfigurationRoutes(configuration: settings).add(to: v1)
     let now = configuration.now
     let conversations = ConversationService(store: store, textIdleSeconds: configuration.textIdleSeconds, now: now)
     let engine = RunEngine(
         store: store, connectors: connectors, logger: logger,
-        model: configuration.model.map { ModelExtractor(settings: $0, client: .shared, logger: logger) }, now: now)
+        model: configuration.model.map { ModelExtractor(settings: $0, client: .shared, logger: logger) }, metrics: metrics, now: now)
     let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: configuration.offline, logger: logger, now: now)
     ConversationRoutes(conversations: conversations, engine: engine, now: now, conversationEnded: { offline.wake() }).add(to: v1)
     let mcp = MCPEndpoint(

@@ -52,7 +52,7 @@ extension HubSpotConnector {
     /// connection), a 409 on the retry names the contact that attempt created.
     public func createContact(_ properties: [String: String], log: CRMCallLog?) async throws(CRMError) -> String {
         var uncertain = false
-        return try await settings.retry.run { _ throws(CRMError) in
+        return try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
             do throws(CRMError) {
                 let body = JSONBody.encode(ObjectInput(properties: properties, associations: []))
                 return try await call(.POST, "/crm/v3/objects/contacts", route: "POST /crm/v3/objects/contacts", body: body, retrying: false, log: log)
@@ -78,7 +78,7 @@ extension HubSpotConnector {
                 .init(properties: chunk[index], associations: [], objectWriteTraceId: String(index))
             }))
             var uncertain = false
-            let outcome = try await settings.retry.run { _ throws(CRMError) in
+            let outcome = try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
                 do throws(CRMError) {
                     return try await batchWrite("/crm/v3/objects/contacts/batch/create", body: body, retrying: false, log: log)
                 } catch {

@@ -14,7 +14,7 @@ extension HubSpotConnector {
             }
         }
         var uncertain = false
-        return try await settings.retry.run { _ throws(CRMError) in
+        return try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
             if uncertain, let found = try await findNote(on: note.contactId, text: note.text, timestamp: note.timestamp, log: log) {
                 return found
             }
@@ -64,7 +64,7 @@ extension HubSpotConnector {
             var uncertain = false
             let outcome: BatchOutcome
             do throws(CRMError) {
-                outcome = try await settings.retry.run { _ throws(CRMError) in
+                outcome = try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
                     do throws(CRMError) {
                         return try await batchWrite("/crm/v3/objects/notes/batch/create", body: body, retrying: false, log: log)
                     } catch {

@@ -15,6 +15,8 @@ public struct HubSpotConnector: CRMConnector {
         public var baseURL = "https://api.hubapi.com"
         public var timeout: Duration = .seconds(30)
         public var retry = RetryPolicy()
+        /// Told of every call, token refresh and rate-limit wait (metrics).
+        public var observer = CRMObserver()
         /// The burst limit assumed until HubSpot's headers tell the real one.
         public var burstLimit = 100
         public var burstWindow: Duration = .seconds(10)
@@ -42,7 +44,7 @@ public struct HubSpotConnector: CRMConnector {
     ) {
         self.settings = settings
         self.now = now
-        let transport = HTTPTransport(client: client, timeout: settings.timeout, logger: logger)
+        let transport = HTTPTransport(client: client, timeout: settings.timeout, logger: logger, observer: settings.observer)
         self.transport = transport
         let baseURL = settings.baseURL
         self.tokens = TokenKeeper(
@@ -50,7 +52,10 @@ public struct HubSpotConnector: CRMConnector {
             refresher: { current throws(CRMError) in
                 try await HubSpotOAuth.refresh(current, baseURL: baseURL, transport: transport, now: now)
             },
-            onRenewed: onCredentialsRenewed, now: now)
+            onRenewed: { [observer = settings.observer] renewed in
+                observer.tokenRefreshed()
+                await onCredentialsRenewed(renewed)
+            }, now: now)
         self.pacer = RequestPacer(limit: settings.burstLimit, window: settings.burstWindow)
         self.cache = ConnectorCache()
     }
@@ -77,7 +82,7 @@ public struct HubSpotConnector: CRMConnector {
         retrying: Bool = true, log: CRMCallLog?
     ) async throws(CRMError) -> CRMResponse {
         if !retrying { return try await callOnce(method, path, route: route, query: query, body: body, log: log) }
-        return try await settings.retry.run { _ throws(CRMError) in
+        return try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
             try await callOnce(method, path, route: route, query: query, body: body, log: log)
         }
     }

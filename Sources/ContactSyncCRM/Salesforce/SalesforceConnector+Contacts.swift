@@ -70,7 +70,7 @@ extension SalesforceConnector {
     public func createContact(_ properties: [String: String], log: CRMCallLog?) async throws(CRMError) -> String {
         let started = now().addingTimeInterval(-5)
         var uncertain = false
-        return try await settings.retry.run { _ throws(CRMError) in
+        return try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
             if uncertain, let email = properties["Email"], let earlier = try await createdSince(started, emails: [email], log: log)[email.lowercased()] {
                 return earlier
             }
@@ -98,7 +98,7 @@ extension SalesforceConnector {
             let started = now().addingTimeInterval(-5)
             var uncertain = false
             var recovered: [String: String] = [:]
-            let saved = try await settings.retry.run { _ throws(CRMError) in
+            let saved = try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
                 if uncertain {
                     recovered = try await createdSince(started, emails: chunk.compactMap { $0["Email"] }, log: log)
                 }

@@ -14,6 +14,8 @@ public struct SalesforceConnector: CRMConnector {
         public var apiVersion = "v62.0"
         public var timeout: Duration = .seconds(30)
         public var retry = RetryPolicy()
+        /// Told of every call, token refresh and rate-limit wait (metrics).
+        public var observer = CRMObserver()
         public var fieldsTTL: TimeInterval = 300
         /// Longest query URL sent (Salesforce refuses URIs over 16,384 bytes).
         public var maxQueryURLLength = 8_000
@@ -39,12 +41,15 @@ public struct SalesforceConnector: CRMConnector {
     ) {
         self.settings = settings
         self.now = now
-        let transport = HTTPTransport(client: client, timeout: settings.timeout, logger: logger)
+        let transport = HTTPTransport(client: client, timeout: settings.timeout, logger: logger, observer: settings.observer)
         self.transport = transport
         self.tokens = TokenKeeper(
             credentials: credentials,
             refresher: { current throws(CRMError) in try await SalesforceOAuth.refresh(current, transport: transport) },
-            onRenewed: onCredentialsRenewed, now: now)
+            onRenewed: { [observer = settings.observer] renewed in
+                observer.tokenRefreshed()
+                await onCredentialsRenewed(renewed)
+            }, now: now)
         self.cache = ConnectorCache()
         self.usage = APIUsage()
     }
@@ -70,7 +75,7 @@ public struct SalesforceConnector: CRMConnector {
         retrying: Bool = true, log: CRMCallLog?
     ) async throws(CRMError) -> CRMResponse {
         if !retrying { return try await callOnce(method, path, route: route, query: query, body: body, log: log) }
-        return try await settings.retry.run { _ throws(CRMError) in
+        return try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
             try await callOnce(method, path, route: route, query: query, body: body, log: log)
         }
     }
@@ -140,7 +145,7 @@ public struct SalesforceConnector: CRMConnector {
     public func verify(log: CRMCallLog?) async throws(CRMError) -> AccountIdentity {
         let credentials = await tokens.credentials
         guard let instance = credentials.instanceURL else { throw CRMError(.misconfigured, "The Salesforce account has no instance URL.") }
-        let info = try await settings.retry.run { _ throws(CRMError) in
+        let info = try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
             var response = try await transport.send(userInfoRequest(instance: instance, token: await tokens.credentials.accessToken), log: log)
             if response.status == 401 {
                 let renewed = try await tokens.renew(after: credentials.accessToken)

@@ -38,6 +38,7 @@ struct HTTPTransport: Sendable {
     let client: HTTPClient
     let timeout: Duration
     let logger: Logger
+    var observer = CRMObserver()
     /// Largest answer accepted.
     let maxBody = 32 * 1024 * 1024
 
@@ -53,9 +54,15 @@ struct HTTPTransport: Sendable {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        defer { log?.record(route: request.route, start: start, end: clock.now) }
+        var status: Int?
+        defer {
+            let end = clock.now
+            log?.record(route: request.route, start: start, end: end)
+            observer.call(request.route, status, end - start)
+        }
         do {
             let response = try await client.execute(outgoing, timeout: TimeAmount(timeout))
+            status = Int(response.status.code)
             let body = try await response.body.collect(upTo: maxBody)
             logger.debug("crm call", metadata: ["route": "\(request.route)", "status": "\(response.status.code)"])
             return CRMResponse(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))

@@ -40,6 +40,7 @@ extension RunPipeline {
         run.result?.crmWaitMs = Self.milliseconds(log.waitingTime)
         run.result?.batchSize = batchSize > 1 ? batchSize : nil
         run.finishedAt = now()
+        metrics.runFinished(run, crm: item.entry.template.crm)
         logger.info("run finished", metadata: [
             "run_id": "\(run.id)", "action_id": "\(run.actionId)", "conversation_id": "\(run.conversationId ?? "-")",
             "status": "\(run.status.rawValue)", "outcome": "\(run.result?.outcome?.rawValue ?? "-")", "crm_calls": "\(run.result?.crmCalls ?? 0)",

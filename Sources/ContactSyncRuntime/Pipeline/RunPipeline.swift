@@ -41,6 +41,7 @@ struct RunPipeline: Sendable {
     let now: @Sendable () -> Date
     /// Values and a summary from the transcript, when the platform supplied none.
     let intelligence: ConversationIntelligence
+    let metrics: RunMetrics
     /// Which agent fields are contact attributes, re-read every few seconds (it changes rarely).
     let contactAttributeKeys = Recent<[String]>(lifetime: .seconds(5))
     /// Turns of runs of one customer in this process, shared by every trigger.
@@ -78,6 +79,9 @@ struct RunPipeline: Sendable {
     func execute(_ runs: [PipelineRun], accountId: String, lock: CustomerLock, mayWrite: @escaping @Sendable () -> Bool = { true }) async -> [PipelineOutcome] {
         let log = CRMCallLog()
         var items = runs.map { Item(entry: $0, mappings: $0.action.mappings) }
+        for run in runs where run.run.trigger == .offline && run.run.attempts <= 1 {
+            if let ended = run.conversation.flatMap({ $0.endedAt ?? $0.endsAt }) { metrics.offlineLag(seconds: now().timeIntervalSince(ended)) }
+        }
         let owner = lock.owner
         var locked: [String] = []
         do {
