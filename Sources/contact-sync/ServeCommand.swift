@@ -21,12 +21,14 @@ struct ServeCommand: AsyncParsableCommand {
     var noEmulators = false
     @Option(name: .customLong("public-url"), help: "The URL users reach contact-sync at, for OAuth callbacks (env CONTACT_SYNC_PUBLIC_URL).")
     var publicURL: String?
+    @Option(name: .customLong("log-format"), help: "text or json (env CONTACT_SYNC_LOG_FORMAT).")
+    var logFormat: LogFormat?
+
     @Flag(name: .customLong("no-offline-sync"), help: "Serve the API only; leave offline runs to workers (env CONTACT_SYNC_NO_OFFLINE_SYNC=1).")
     var noOfflineSync = false
 
     func run() async throws {
-        var logger = Logger(label: "contact-sync")
-        logger.logLevel = environment("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let logger = try LogFormat.logger(label: "contact-sync", format: logFormat)
         let host = self.host ?? environment("CONTACT_SYNC_HOST") ?? "127.0.0.1"
         let port = try self.port ?? environment("CONTACT_SYNC_PORT").map(Self.number) ?? 8080
         let idle = try textIdleSeconds ?? environment("CONTACT_SYNC_TEXT_IDLE_SECONDS").map(Self.number) ?? 600

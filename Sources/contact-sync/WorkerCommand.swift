@@ -13,9 +13,11 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    @Option(name: .customLong("log-format"), help: "text or json (env CONTACT_SYNC_LOG_FORMAT).")
+    var logFormat: LogFormat?
+
     func run() async throws {
-        var logger = Logger(label: "contact-sync.worker")
-        logger.logLevel = environment("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let logger = try LogFormat.logger(label: "contact-sync.worker", format: logFormat)
         let store = try await Store.open(database.location, logger: logger)
         try await store.migrate()
         let secrets = try SecretBox.load(base64Key: environment("CONTACT_SYNC_SECRET_KEY"), directory: database.resolvedDataDir)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CRMEmulators
 import ContactSyncCore
+import ContactSyncRuntime
 import ContactSyncServer
 import ContactSyncStore
 import Foundation
@@ -18,7 +19,7 @@ final class LogSink: Sendable {
     let lines = Mutex<[String]>([])
 
     var logger: Logger {
-        Logger(label: "contact-sync") { label in SinkHandler(sink: self) }
+        Logger(label: "contact-sync", factory: { _ in SinkHandler(sink: self, metadataProvider: RunLogMetadata.provider) })
     }
 
     var text: String { lines.withLock { $0.joined(separator: "\n") } }
@@ -26,6 +27,7 @@ final class LogSink: Sendable {
 
 struct SinkHandler: LogHandler {
     let sink: LogSink
+    var metadataProvider: Logger.MetadataProvider?
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
 
@@ -35,7 +37,7 @@ struct SinkHandler: LogHandler {
     }
 
     func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        let all = self.metadata.merging(metadata ?? [:]) { _, new in new }
+        let all = self.metadata.merging(metadataProvider?.get() ?? [:]) { _, new in new }.merging(metadata ?? [:]) { _, new in new }
         sink.lines.withLock { $0.append("\(level) \(message) \(all)") }
     }
 }

@@ -1,0 +1,64 @@
+import ArgumentParser
+import ContactSyncRuntime
+import Foundation
+import Logging
+
+/// How log lines are written: `text` (swift-log's stream format) or `json` (one object per line).
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+
+    /// The process's logger: `LOG_LEVEL` (default info), the run ids of the current task on every line.
+    static func logger(label: String, format: LogFormat?) throws -> Logger {
+        let chosen = try format ?? environment("CONTACT_SYNC_LOG_FORMAT").map {
+            guard let parsed = LogFormat(rawValue: $0) else { throw ValidationError("CONTACT_SYNC_LOG_FORMAT must be text or json.") }
+            return parsed
+        } ?? .text
+        var logger = switch chosen {
+        case .text: Logger(label: label, factory: { StreamLogHandler.standardError(label: $0, metadataProvider: RunLogMetadata.provider) })
+        case .json: Logger(label: label, factory: { JSONLogHandler(label: $0, metadataProvider: RunLogMetadata.provider) })
+        }
+        logger.logLevel = environment("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        return logger
+    }
+}
+
+/// One JSON object per line on standard error: time, level, label, message, source and metadata.
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var metadataProvider: Logger.MetadataProvider?
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    init(label: String, metadataProvider: Logger.MetadataProvider?) {
+        self.label = label
+        self.metadataProvider = metadataProvider
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var all = metadata
+        all.merge(metadataProvider?.get() ?? [:]) { _, new in new }
+        all.merge(event.metadata ?? [:]) { _, new in new }
+        var object: [String: Any] = [
+            "ts": Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)),
+            "level": event.level.rawValue, "label": label, "message": event.message.description, "source": event.source,
+        ]
+        for (key, value) in all where object[key] == nil { object[key] = Self.json(value) }
+        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        data.append(0x0A)
+        FileHandle.standardError.write(data)
+    }
+
+    static func json(_ value: Logger.MetadataValue) -> Any {
+        switch value {
+        case .string(let text): text
+        case .stringConvertible(let convertible): convertible.description
+        case .array(let items): items.map(json)
+        case .dictionary(let entries): entries.mapValues(json)
+        }
+    }
+}
