@@ -34,6 +34,8 @@ public struct AppConfiguration: Sendable {
     public var offline = OfflineSync.Settings()
     /// Whether this process carries out offline runs (besides serving the API).
     public var runsOfflineSync = true
+    /// Messages and run inputs older than this many days are purged.
+    public var retentionDays = 90
     /// How CRM calls are retried.
     public var crmRetry = RetryPolicy()
     /// The OpenAI-compatible model for agents in `model` extraction mode, when configured.

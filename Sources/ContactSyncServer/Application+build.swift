@@ -72,6 +72,7 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
         logger: logger)
     // Services stop in reverse order: offline sync finishes or releases its batch before the store closes.
     app.addServices(StoreCloser(store: store))
+    app.addServices(Retention(store: store, days: configuration.retentionDays, logger: logger, now: now))
     if configuration.runsOfflineSync { app.addServices(offline) }
     return app
 }

@@ -26,8 +26,7 @@ struct EmulatorsCommand: AsyncParsableCommand {
             .start(host: host, port: salesforcePort, logger: logger)
         announce("HubSpot emulator listening on \(hubspot.baseURL)")
         announce("Salesforce emulator listening on \(salesforce.baseURL)")
-        try await waitForTermination()
-        await hubspot.shutdown()
-        await salesforce.shutdown()
+        // SIGTERM or SIGINT ends the group; each emulator shuts down on the way out.
+        try await StopSettings.fromEnvironment().run([EmulatorService(emulator: hubspot), EmulatorService(emulator: salesforce)], logger: logger)
     }
 }

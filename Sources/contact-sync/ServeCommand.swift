@@ -24,6 +24,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-format"), help: "text or json (env CONTACT_SYNC_LOG_FORMAT).")
     var logFormat: LogFormat?
 
+    @Option(name: .customLong("retention-days"), help: "Purge messages and run inputs older than this (env CONTACT_SYNC_RETENTION_DAYS; default 90).")
+    var retentionDays: Int?
+
     @Flag(name: .customLong("no-offline-sync"), help: "Serve the API only; leave offline runs to workers (env CONTACT_SYNC_NO_OFFLINE_SYNC=1).")
     var noOfflineSync = false
 
@@ -48,6 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.runsOfflineSync = !(noOfflineSync || environment("CONTACT_SYNC_NO_OFFLINE_SYNC") == "1")
         configuration.offline = try offlineSettings()
         configuration.model = try modelSettings()
+        let retention = try retentionDays ?? environment("CONTACT_SYNC_RETENTION_DAYS").map(Self.number) ?? 90
+        guard retention > 0 else { throw ValidationError("--retention-days must be positive.") }
+        configuration.retentionDays = retention
         if let attempts = try environment("CONTACT_SYNC_CRM_MAX_ATTEMPTS").map(Self.number) {
             guard attempts > 0 else { throw ValidationError("CONTACT_SYNC_CRM_MAX_ATTEMPTS must be positive.") }
             configuration.crmRetry.maxAttempts = attempts

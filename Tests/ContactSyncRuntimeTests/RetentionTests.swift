@@ -1,0 +1,34 @@
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import ContactSyncTestSupport
+import Foundation
+import Testing
+
+/// Data retention: old messages and run inputs go; runs keep what they did.
+@Suite("Operations: data retention")
+struct RetentionTests {
+    @Test("messages and run inputs older than the retention period are purged; newer ones stay", arguments: Backend.available)
+    func purge(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let action = try await rt.action(.hubspot, account: try await rt.account(.hubspot), offline: false)
+            let agent = try await rt.agent(.voice, actions: [action])
+            let old = try await rt.conversation(agent: agent, attributes: [:])
+            _ = try await rt.conversations.addMessage(conversationId: old, role: "customer", text: "old words", at: nil)
+            let oldRun = try await rt.engine.run(RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": "old@example.com"], summary: "Old.")))
+            rt.clock.advance(91 * 86_400)
+            let recent = try await rt.conversation(agent: agent, attributes: [:])
+            _ = try await rt.conversations.addMessage(conversationId: recent, role: "customer", text: "new words", at: nil)
+            let newRun = try await rt.engine.run(RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": "new@example.com"])))
+            let purged = try await Retention(store: rt.store, days: 90, logger: Runtime.quiet, now: rt.clock.closure).purge()
+            #expect(purged.messages == 1)
+            #expect(purged.runInputs == 1)
+            #expect(try await rt.store.messages(conversationId: old).isEmpty)
+            #expect(try await rt.store.messages(conversationId: recent).map(\.text) == ["new words"])
+            let keptOld = try #require(try await rt.store.run(id: oldRun.id))
+            #expect(keptOld.input == RunInput())
+            #expect(keptOld.result?.outcome == .created)
+            #expect(try await rt.store.run(id: newRun.id)?.input.fields["email"] == "new@example.com")
+        }
+    }
+}
