@@ -12,6 +12,7 @@ struct EmulatorsCommand: AsyncParsableCommand {
     @Option(name: .customLong("hubspot-port"), help: "HubSpot emulator port (0 picks a free one).") var hubspotPort = 9101
     @Option(name: .customLong("salesforce-port"), help: "Salesforce emulator port (0 picks a free one).") var salesforcePort = 9102
     @Option(name: .customLong("latency-ms"), help: "Latency added to every CRM request, in milliseconds.") var latencyMs = 0
+    @Flag(help: "Lift HubSpot's burst limit and Salesforce's daily limit (for benchmarks).") var unlimited = false
 
     func run() async throws {
         var logger = Logger(label: "contact-sync.emulators")
@@ -19,9 +20,11 @@ struct EmulatorsCommand: AsyncParsableCommand {
         let faults = EmulatorFaults(latencyMs: latencyMs)
         var hubspotConfiguration = HubSpotEmulator.Configuration()
         hubspotConfiguration.faults = faults
+        if unlimited { hubspotConfiguration.burstLimit = 1_000_000 }
         let hubspot = try await HubSpotEmulator(configuration: hubspotConfiguration).start(host: host, port: hubspotPort, logger: logger)
         var salesforceConfiguration = SalesforceEmulator.Configuration()
         salesforceConfiguration.faults = faults
+        if unlimited { salesforceConfiguration.dailyApiLimit = 100_000_000 }
         let salesforce = try await SalesforceEmulator(configuration: salesforceConfiguration)
             .start(host: host, port: salesforcePort, logger: logger)
         announce("HubSpot emulator listening on \(hubspot.baseURL)")

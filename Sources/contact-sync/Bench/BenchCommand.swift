@@ -60,8 +60,7 @@ struct LatencyBench: AsyncParsableCommand {
             })
         }
         await environment.stop()
-        let perSecond = try await throughput()
-        report(scenarios, mcp: mcp, perSecond)
+        report(scenarios, mcp: mcp, try await throughput())
     }
 
     /// `runs` runs of one path: end-to-end and overhead (end-to-end less the time waiting on the CRM) percentiles.
@@ -89,48 +88,73 @@ struct LatencyBench: AsyncParsableCommand {
         return (answer.elapsed, answer.body)
     }
 
-    /// Runs per second through the API with emulators that answer at once.
-    func throughput() async throws -> Double {
-        let environment = try await BenchEnvironment.start(latencyMs: 0)
-        let action = try await environment.action(.salesforce, allowCreate: true, allowUpdateExisting: true).action
-        try await environment.foreignContact(.salesforce, email: "existing@bench.example")
-        for _ in 0..<10 { try await runOnce(environment, action, email: "existing@bench.example") }
+    /// What the zero-latency figure measured: runs per second, and the serving process's CPU time per run.
+    struct Throughput {
+        let runsPerSecond: Double
+        let serveCPUMsPerRun: Double
+    }
+
+    /// Runs per second through the API with emulators that answer at once, `serve`, the emulators and this
+    /// load generator each a process of its own; the CPU time `serve` spent per run is read from /proc.
+    func throughput() async throws -> Throughput {
+        let processes = try await ServeProcesses.start()
+        defer { processes.stop() }
+        guard let account = try await processes.call(
+            .POST, "/v1/accounts", json: ["crm": "salesforce", "name": "Bench", "accessToken": "test-bench", "instanceURL": processes.salesforceURL]).body["id"] as? String
+        else { throw BenchError("could not connect the Salesforce emulator") }
+        let body: [String: Any] = [
+            "template": "salesforce.upsert_contact", "name": "Throughput", "intent": "benchmark", "accountId": account, "allowCreate": true,
+            "allowUpdateExisting": true,
+            "mappings": [["crmField": "Email", "agentField": "email"], ["crmField": "FirstName", "agentField": "first_name"], ["crmField": "LastName", "agentField": "last_name"]],
+        ]
+        guard let action = try await processes.call(.POST, "/v1/actions", json: body).body["id"] as? String else { throw BenchError("could not create the action") }
+        @Sendable func run(_ email: String) async throws {
+            let answer = try await processes.call(.POST, "/v1/actions/\(action)/runs", json: ["fields": ["email": email, "first_name": "Bench", "last_name": "Mark"]])
+            guard answer.body["status"] as? String == "succeeded" else { throw BenchError("a throughput run did not succeed: \(answer.body)") }
+        }
+        for index in 0..<50 { try await run(index % 2 == 0 ? "existing@bench.example" : "warm-\(index)@bench.example") }
+        let perClient = throughputRuns / concurrency
+        let cpuBefore = try processes.serveCPUSeconds()
         let clock = ContinuousClock()
         let start = clock.now
-        let perClient = throughputRuns / concurrency
         try await withThrowingTaskGroup(of: Void.self) { group in
             for client in 0..<concurrency {
                 group.addTask {
                     for index in 0..<perClient {
-                        let (_, body) = try await runOnce(environment, action, email: index % 2 == 0 ? "existing@bench.example" : "c\(client)-\(index)@bench.example")
-                        guard body["status"] as? String == "succeeded" else { throw BenchError("a throughput run did not succeed: \(body)") }
+                        try await run(index % 2 == 0 ? "existing@bench.example" : "c\(client)-\(index)@bench.example")
                     }
                 }
             }
             try await group.waitForAll()
         }
         let elapsed = clock.now - start
-        await environment.stop()
-        return Double(perClient * concurrency) / (elapsed.milliseconds / 1000)
+        let cpu = try processes.serveCPUSeconds() - cpuBefore
+        let total = Double(perClient * concurrency)
+        return Throughput(runsPerSecond: total / (elapsed.milliseconds / 1000), serveCPUMsPerRun: cpu * 1000 / total)
     }
 
     func row(_ cells: [String]) -> String {
         zip(cells, [11, 17, 12, 9, 9, 13, 13]).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " ")
     }
 
-    func report(_ scenarios: [Scenario], mcp: [Scenario], _ perSecond: Double) {
+    func report(_ scenarios: [Scenario], mcp: [Scenario], _ throughput: Throughput) {
         if json {
             struct Report: Codable {
                 let scenarios: [Scenario]
                 /// The existing-contact run as an MCP tool call.
                 let mcpScenarios: [Scenario]
+                /// Separate processes for serve, the emulators and the load generator.
                 let zeroLatencyRunsPerSecond: Double
+                /// CPU time of the serving process per run during the zero-latency figure.
+                let serveCpuMsPerRun: Double
                 let latencyMs: Int
                 let runs: Int
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let data = (try? encoder.encode(Report(scenarios: scenarios, mcpScenarios: mcp, zeroLatencyRunsPerSecond: perSecond, latencyMs: latencyMs, runs: runs))) ?? Data()
+            let data = (try? encoder.encode(Report(
+                scenarios: scenarios, mcpScenarios: mcp, zeroLatencyRunsPerSecond: throughput.runsPerSecond,
+                serveCpuMsPerRun: throughput.serveCPUMsPerRun, latencyMs: latencyMs, runs: runs))) ?? Data()
             announce(String(decoding: data, as: UTF8.self))
             return
         }
@@ -143,6 +167,8 @@ struct LatencyBench: AsyncParsableCommand {
         for s in mcp {
             announce(row([s.crm, "mcp " + s.path, String(s.roundTrips)] + [s.p50Ms, s.p99Ms, s.overheadP50Ms, s.overheadP99Ms].map { String(format: "%.2f", $0) }))
         }
-        announce(String(format: "Zero-latency throughput: %.0f runs/s (%d runs, %d clients)", perSecond, throughputRuns, concurrency))
+        announce(String(
+            format: "Zero-latency throughput (serve, emulators and load generator in separate processes): %.0f runs/s (%d runs, %d clients); serve CPU %.2f ms per run",
+            throughput.runsPerSecond, throughputRuns, concurrency, throughput.serveCPUMsPerRun))
     }
 }
