@@ -77,7 +77,7 @@ struct RunPipeline: Sendable {
     /// Carries out runs of one account together; one outcome per run, in order. `mayWrite` is asked before
     /// every write step: a worker whose lease has ended stops before its next write.
     func execute(_ runs: [PipelineRun], accountId: String, lock: CustomerLock, mayWrite: @escaping @Sendable () -> Bool = { true }) async -> [PipelineOutcome] {
-        let ids = RunLogMetadata.of(runs.map { RunRecordIdentity(runId: $0.run.id, actionId: $0.run.actionId, conversationId: $0.run.conversationId) })
+        let ids = RunLogMetadata.of(runs.map(\.run))
         return await RunLogMetadata.$current.withValue(ids) {
             await carryOut(runs, accountId: accountId, lock: lock, mayWrite: mayWrite)
         }

@@ -55,8 +55,8 @@ extension Console {
     }
 
     private func accountsPage(_ session: ConsoleSessions.Session, notice: String?) async throws -> Response {
-        let list = try await accounts.page(limit: 500, cursor: nil).items
-        let actions = try await configuration.actions(limit: 500, cursor: nil).items.map(\.action)
+        let list = try await allAccounts()
+        let actions = try await allActions()
         let rows: [[String: Any]] = list.map { account in
             let using = actions.filter { $0.accountId == account.id }.map(\.name)
             return [

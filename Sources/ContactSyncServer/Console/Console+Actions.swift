@@ -59,7 +59,7 @@ extension Console {
     }
 
     private func library(_ session: ConsoleSessions.Session) async throws -> Response {
-        let actions = try await configuration.actions(limit: 500, cursor: nil).items.map(\.action)
+        let actions = try await allActions()
         let accountNames = try await accountNames()
         var rows: [[String: Any]] = []
         for action in actions {
@@ -77,11 +77,11 @@ extension Console {
     }
 
     private func accountsOf(_ crm: CRM) async throws -> [AccountRecord] {
-        try await accounts.page(limit: 500, cursor: nil).items.filter { $0.crm == crm }
+        try await allAccounts().filter { $0.crm == crm }
     }
 
     func accountNames() async throws -> [String: String] {
-        Dictionary(try await accounts.page(limit: 500, cursor: nil).items.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        Dictionary(uniqueKeysWithValues: try await allAccounts().map { ($0.id, $0.name) })
     }
 
     /// The configuration page: the five steps, the live field list, the mapping rows and every problem.

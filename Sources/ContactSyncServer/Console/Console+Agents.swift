@@ -43,8 +43,8 @@ extension Console {
 
     private func agentsPage(_ session: ConsoleSessions.Session, newKey: (agentId: String, secret: String)?) async throws -> Response {
         let agents = try await configuration.agents(limit: 500, cursor: nil).items.map(\.agent)
-        let actions = try await configuration.actions(limit: 500, cursor: nil).items.map(\.action)
-        let names = Dictionary(actions.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let actions = try await allActions()
+        let names = Self.names(actions)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var rows: [[String: Any]] = []

@@ -52,7 +52,7 @@ extension Console {
         }
         let failures: [(reason: String, count: Int)] = Array(reasons.map { (reason: $0.key, count: $0.value) }.sorted { ($1.count, $0.reason) < ($0.count, $1.reason) }.prefix(5))
         let queue = try await store.offlineQueueCounts(now: time)
-        let accounts = try await accounts.page(limit: 500, cursor: nil).items
+        let accounts = try await allAccounts()
         return renderer.page("overview", base(session, "Overview", section: "Overview", extra: [
             "total": runs.count, "chart": chart.context, "legend": RunChart.series.map { ["name": $0.label, "css": $0.css, "count": chart.totals[$0.label] ?? 0] },
             "failures": failures.map { ["reason": $0.reason, "count": $0.count] }, "noFailures": failures.isEmpty,
@@ -71,8 +71,8 @@ extension Console {
         let outcome = query.get("outcome").flatMap(RunOutcome.init(rawValue:))
         var runs = try await store.recentRuns(RunFilter(actionId: actionId, status: status), trigger: trigger, limit: 500)
         if let outcome { runs = runs.filter { $0.result?.outcome == outcome } }
-        let actions = try await configuration.actions(limit: 500, cursor: nil).items.map(\.action)
-        let names = Dictionary(actions.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let actions = try await allActions()
+        let names = Self.names(actions)
         let conversations = try await store.recentConversations(limit: 100)
         func options(_ values: [String], selected: String?) -> [[String: Any]] {
             values.map { ["value": $0, "label": Self.words($0), "selected": $0 == selected] }
@@ -140,7 +140,7 @@ extension Console {
         let conversation = try await conversations.conversation(id: id)
         let messages = try await store.messages(conversationId: id)
         let runs = try await store.recentRuns(RunFilter(conversationId: id), limit: 200)
-        let names = try await Dictionary(configuration.actions(limit: 500, cursor: nil).items.map { ($0.action.id, $0.action.name) }, uniquingKeysWith: { first, _ in first })
+        let names = Self.names(try await allActions())
         return renderer.page("conversation", base(session, "Conversation \(id)", section: "Conversations", extra: [
             "id": id, "agentId": conversation.agentId, "channel": Self.words(conversation.channel.rawValue), "ends": ends(conversation),
             "messages": messages.map { ["role": Self.words($0.role), "customer": $0.role != "agent", "text": $0.text, "at": Self.time($0.at)] as [String: Any] },

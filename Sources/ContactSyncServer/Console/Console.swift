@@ -121,8 +121,39 @@ struct Console: Sendable {
         guard let key = form["apiKey"], (try? await store.isValid(apiKey: key)) == true else {
             return await loginPage(request, problem: "That API key is not valid.")
         }
-        let (_, setCookie) = try sessions.open(apiKey: key)
+        let setCookie = try sessions.open(apiKey: key)
         return ConsoleRenderer.redirect("/console", cookies: [setCookie, sessions.expire(ConsoleSessions.loginCookieName)])
+    }
+
+    // MARK: Shared reads
+
+    /// Every configured action, all pages of them.
+    func allActions() async throws -> [Action] {
+        var actions: [Action] = []
+        var cursor: String?
+        repeat {
+            let page = try await configuration.actions(limit: 500, cursor: cursor)
+            actions += page.items.map(\.action)
+            cursor = page.nextCursor
+        } while cursor != nil
+        return actions
+    }
+
+    /// Every connected account, all pages of them.
+    func allAccounts() async throws -> [AccountRecord] {
+        var list: [AccountRecord] = []
+        var cursor: String?
+        repeat {
+            let page = try await accounts.page(limit: 500, cursor: cursor)
+            list += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        return list
+    }
+
+    /// Action names by id.
+    static func names(_ actions: [Action]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: actions.map { ($0.id, $0.name) })
     }
 
     // MARK: Shared shapes

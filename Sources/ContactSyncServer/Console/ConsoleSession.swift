@@ -23,11 +23,10 @@ struct ConsoleSessions: Sendable {
         var csrf: String { ConsoleSessions.token(for: cookie) }
     }
 
-    /// A new session for an admin key that was checked.
-    func open(apiKey: String) throws -> (Session, String) {
+    /// The `Set-Cookie` of a new session for an admin key that was checked.
+    func open(apiKey: String) throws -> String {
         let payload = "v1|\(Int(now().addingTimeInterval(Self.lifetime).timeIntervalSince1970))|\(Store.hash(apiKey: apiKey))"
-        let cookie = Self.base64URL(try secrets.seal(Data(payload.utf8)))
-        return (Session(cookie: cookie), setCookie(Self.cookieName, cookie, maxAge: Int(Self.lifetime)))
+        return setCookie(Self.cookieName, Self.base64URL(try secrets.seal(Data(payload.utf8))), maxAge: Int(Self.lifetime))
     }
 
     /// The request's session, if its cookie is genuine, unexpired and its key still valid.
