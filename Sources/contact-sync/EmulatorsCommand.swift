@@ -8,28 +8,45 @@ struct EmulatorsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulators", abstract: "Serve the emulated HubSpot and Salesforce APIs.")
 
-    @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(name: .customLong("hubspot-port"), help: "HubSpot emulator port (0 picks a free one).") var hubspotPort = 9101
-    @Option(name: .customLong("salesforce-port"), help: "Salesforce emulator port (0 picks a free one).") var salesforcePort = 9102
-    @Option(name: .customLong("latency-ms"), help: "Latency added to every CRM request, in milliseconds.") var latencyMs = 0
-    @Flag(help: "Lift HubSpot's burst limit and Salesforce's daily limit (for benchmarks).") var unlimited = false
+    @Option(help: "Address to listen on (env CONTACT_SYNC_HOST; default 127.0.0.1).") var host: String?
+    @Option(name: .customLong("hubspot-port"), help: "HubSpot emulator port, 0 picks a free one (env CONTACT_SYNC_HUBSPOT_PORT; default 9101).")
+    var hubspotPort: Int?
+    @Option(name: .customLong("salesforce-port"), help: "Salesforce emulator port, 0 picks a free one (env CONTACT_SYNC_SALESFORCE_PORT; default 9102).")
+    var salesforcePort: Int?
+    @Option(name: .customLong("latency-ms"), help: "Latency added to every CRM request, in milliseconds (env CONTACT_SYNC_EMULATOR_LATENCY_MS).")
+    var latencyMs: Int?
+    @Flag(help: "Lift HubSpot's burst limit and Salesforce's daily limit, for benchmarks (env CONTACT_SYNC_EMULATOR_UNLIMITED=1).")
+    var unlimited = false
+    @OptionGroup var file: ConfigFileOption
 
     func run() async throws {
+        var flags = Flags()
+        flags.set(.host, host)
+        flags.set(.hubspotPort, hubspotPort)
+        flags.set(.salesforcePort, salesforcePort)
+        flags.set(.latencyMs, latencyMs)
+        flags.set(.unlimited, on: unlimited)
+        flags.set(.configFile, file.configFile)
+        let config = try await Config.load(flags: flags)
+        let host = try config.text(.host) ?? "127.0.0.1"
+        let latencyMs = try config.wholeNumber(.latencyMs) ?? 0
+        guard latencyMs >= 0 else { throw ValidationError("\(config.origin(of: .latencyMs)) must not be negative.") }
+        let unlimited = try config.isOn(.unlimited)
         var logger = Logger(label: "contact-sync.emulators")
         logger.logLevel = .info
         let faults = EmulatorFaults(latencyMs: latencyMs)
         var hubspotConfiguration = HubSpotEmulator.Configuration()
         hubspotConfiguration.faults = faults
         if unlimited { hubspotConfiguration.burstLimit = 1_000_000 }
-        let hubspot = try await HubSpotEmulator(configuration: hubspotConfiguration).start(host: host, port: hubspotPort, logger: logger)
+        let hubspot = try await HubSpotEmulator(configuration: hubspotConfiguration).start(host: host, port: config.wholeNumber(.hubspotPort) ?? 9101, logger: logger)
         var salesforceConfiguration = SalesforceEmulator.Configuration()
         salesforceConfiguration.faults = faults
         if unlimited { salesforceConfiguration.dailyApiLimit = 100_000_000 }
         let salesforce = try await SalesforceEmulator(configuration: salesforceConfiguration)
-            .start(host: host, port: salesforcePort, logger: logger)
+            .start(host: host, port: config.wholeNumber(.salesforcePort) ?? 9102, logger: logger)
         announce("HubSpot emulator listening on \(hubspot.baseURL)")
         announce("Salesforce emulator listening on \(salesforce.baseURL)")
         // SIGTERM or SIGINT ends the group; each emulator shuts down on the way out.
-        try await StopSettings.fromEnvironment().run([EmulatorService(emulator: hubspot), EmulatorService(emulator: salesforce)], logger: logger)
+        try await config.stopSettings().run([EmulatorService(emulator: hubspot), EmulatorService(emulator: salesforce)], logger: logger)
     }
 }

@@ -7,17 +7,19 @@ import Logging
 enum LogFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 
-    /// The process's logger: `LOG_LEVEL` (default info), the run ids of the current task on every line.
-    static func logger(label: String, format: LogFormat?) throws -> Logger {
-        let chosen = try format ?? environment("CONTACT_SYNC_LOG_FORMAT").map {
-            guard let parsed = LogFormat(rawValue: $0) else { throw ValidationError("CONTACT_SYNC_LOG_FORMAT must be text or json.") }
-            return parsed
-        } ?? .text
+    /// The process's logger in the configured format and level, the run ids of the current task on every line.
+    static func logger(label: String, config: Config) throws -> Logger {
+        let text = try config.text(.logFormat) ?? "text"
+        guard let chosen = LogFormat(rawValue: text) else { throw ValidationError("\(config.origin(of: .logFormat)) must be text or json.") }
+        let levelName = try config.text(.logLevel) ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ValidationError("\(config.origin(of: .logLevel)) must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
         var logger = switch chosen {
         case .text: Logger(label: label, factory: { StreamLogHandler.standardError(label: $0, metadataProvider: RunLogMetadata.provider) })
         case .json: Logger(label: label, factory: { JSONLogHandler(label: $0, metadataProvider: RunLogMetadata.provider) })
         }
-        logger.logLevel = environment("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        logger.logLevel = level
         return logger
     }
 }

@@ -11,11 +11,19 @@ struct MCPStdioCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcp-stdio", abstract: "Bridge an MCP host speaking stdio to an agent's MCP endpoint.")
 
-    @Option(help: "Where contact-sync serves, e.g. http://127.0.0.1:8080.") var url: String
-    @Option(help: "The agent whose tools to serve (agt_…).") var agent: String
+    @Option(help: "Where contact-sync serves, e.g. http://127.0.0.1:8080 (env CONTACT_SYNC_URL).") var url: String?
+    @Option(help: "The agent whose tools to serve, agt_… (env CONTACT_SYNC_AGENT_ID).") var agent: String?
+    @OptionGroup var file: ConfigFileOption
 
     func run() async throws {
-        guard let key = environment("CONTACT_SYNC_AGENT_KEY") else {
+        var flags = Flags()
+        flags.set(.serviceURL, url)
+        flags.set(.agent, agent)
+        flags.set(.configFile, file.configFile)
+        let config = try await Config.load(flags: flags)
+        guard let url = try config.text(.serviceURL) else { throw ValidationError("Give --url, where contact-sync serves.") }
+        guard let agent = try config.text(.agent) else { throw ValidationError("Give --agent, the agent whose tools to serve.") }
+        guard let key = try config.text(.agentKey) else {
             throw ValidationError("Set CONTACT_SYNC_AGENT_KEY to one of the agent's keys (POST /v1/agents/{id}/keys).")
         }
         let endpoint = (url.hasSuffix("/") ? String(url.dropLast()) : url) + "/v1/agents/\(agent)/mcp"

@@ -3,6 +3,12 @@ import ContactSyncRuntime
 import ContactSyncStore
 import Foundation
 
+/// `--config-file`, which every configurable command takes.
+struct ConfigFileOption: ParsableArguments {
+    @Option(name: .customLong("config-file"), help: "A JSON file of settings (env CONTACT_SYNC_CONFIG_FILE); flags and the environment win over it.")
+    var configFile: String?
+}
+
 /// Flags shared by commands that open the database; each has an environment twin.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory for the SQLite file and the key file (env CONTACT_SYNC_DATA_DIR).")
@@ -11,45 +17,67 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL instead of SQLite (env CONTACT_SYNC_DATABASE_URL).")
     var databaseURL: String?
 
-    var resolvedDataDir: String { dataDir ?? environment("CONTACT_SYNC_DATA_DIR") ?? "./.contact-sync" }
-
-    var location: StoreLocation {
-        if let url = databaseURL ?? environment("CONTACT_SYNC_DATABASE_URL"), !url.isEmpty { return .postgres(url: url) }
-        return .sqlite(path: (resolvedDataDir as NSString).appendingPathComponent("contact-sync.sqlite"))
+    func record(into flags: inout Flags) {
+        flags.set(.dataDir, dataDir)
+        flags.set(.databaseURL, databaseURL)
     }
 }
 
-/// The value of an environment variable, when set and not empty.
-func environment(_ name: String) -> String? {
-    guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
-    return value
+/// Where the data lives: the data directory (SQLite file, key file) and the database.
+struct DatabaseSettings {
+    let dataDir: String
+    let location: StoreLocation
+
+    init(_ config: Config) throws {
+        dataDir = try config.text(.dataDir) ?? "./.contact-sync"
+        if let url = try config.text(.databaseURL) {
+            location = .postgres(url: url)
+        } else {
+            location = .sqlite(path: (dataDir as NSString).appendingPathComponent("contact-sync.sqlite"))
+        }
+    }
 }
 
-import ContactSyncRuntime
+extension Config {
+    /// A whole number that must be positive.
+    func positive(_ setting: Setting) throws -> Int? {
+        guard let value = try wholeNumber(setting) else { return nil }
+        guard value > 0 else { throw ValidationError("\(origin(of: setting)) must be positive.") }
+        return value
+    }
 
-/// Offline sync settings from the environment: `CONTACT_SYNC_OFFLINE_LEASE_SECONDS` (how long a claimed
-/// run is held before another worker may take it over, default 120).
-func offlineSettings() throws -> OfflineSync.Settings {
-    var settings = OfflineSync.Settings()
-    if let lease = environment("CONTACT_SYNC_OFFLINE_LEASE_SECONDS") {
-        guard let seconds = Double(lease), seconds > 0 else { throw ValidationError("CONTACT_SYNC_OFFLINE_LEASE_SECONDS must be a positive number.") }
-        settings.lease = seconds
+    /// Offline sync settings: how long a claimed run is held before another worker may take it over.
+    func offlineSettings() throws -> OfflineSync.Settings {
+        var settings = OfflineSync.Settings()
+        if let lease = try seconds(.offlineLeaseSeconds) {
+            guard lease > 0 else { throw ValidationError("\(origin(of: .offlineLeaseSeconds)) must be a positive number.") }
+            settings.lease = lease
+        }
+        return settings
     }
-    return settings
-}
 
-/// The model for agents in `model` extraction mode: `CONTACT_SYNC_LLM_BASE_URL`, `CONTACT_SYNC_LLM_API_KEY` and
-/// `CONTACT_SYNC_LLM_MODEL` (all three, or none), optionally `CONTACT_SYNC_LLM_TIMEOUT_SECONDS` (default 30).
-func modelSettings() throws -> ModelExtractor.Settings? {
-    let parts = ["CONTACT_SYNC_LLM_BASE_URL", "CONTACT_SYNC_LLM_API_KEY", "CONTACT_SYNC_LLM_MODEL"].map(environment)
-    guard parts.contains(where: { $0 != nil }) else { return nil }
-    guard let url = parts[0], let key = parts[1], let model = parts[2] else {
-        throw ValidationError("Set CONTACT_SYNC_LLM_BASE_URL, CONTACT_SYNC_LLM_API_KEY and CONTACT_SYNC_LLM_MODEL together.")
+    /// The model for agents in `model` extraction mode: its URL, key and name (all three, or none).
+    func modelSettings() throws -> ModelExtractor.Settings? {
+        let parts = try [Setting.modelBaseURL, .modelAPIKey, .modelName].map(text)
+        guard parts.contains(where: { $0 != nil }) else { return nil }
+        guard let url = parts[0], let key = parts[1], let model = parts[2] else {
+            throw ValidationError("Set CONTACT_SYNC_LLM_BASE_URL, CONTACT_SYNC_LLM_API_KEY and CONTACT_SYNC_LLM_MODEL together.")
+        }
+        var settings = ModelExtractor.Settings(baseURL: url, apiKey: key, model: model)
+        if let seconds = try positive(.modelTimeoutSeconds) { settings.timeout = .seconds(Int64(seconds)) }
+        return settings
     }
-    var settings = ModelExtractor.Settings(baseURL: url, apiKey: key, model: model)
-    if let timeout = environment("CONTACT_SYNC_LLM_TIMEOUT_SECONDS") {
-        guard let seconds = Int(timeout), seconds > 0 else { throw ValidationError("CONTACT_SYNC_LLM_TIMEOUT_SECONDS must be a positive whole number.") }
-        settings.timeout = .seconds(Int64(seconds))
+
+    /// An OAuth app, when both its id and secret are set.
+    func oauthClient(id: Setting, secret: Setting) throws -> OAuthClientSettings? {
+        guard let clientId = try text(id), let clientSecret = try text(secret) else { return nil }
+        return OAuthClientSettings(clientId: clientId, clientSecret: clientSecret)
     }
-    return settings
+
+    /// How long a stop may take.
+    func stopSettings() throws -> StopSettings {
+        let seconds = try seconds(.shutdownGraceSeconds) ?? 30
+        guard seconds >= 0, seconds <= 3_600 else { throw ValidationError("\(origin(of: .shutdownGraceSeconds)) must be a number of seconds from 0 to 3600.") }
+        return StopSettings(grace: .milliseconds(Int(seconds * 1000)))
+    }
 }

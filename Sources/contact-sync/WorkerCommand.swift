@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import ContactSyncCore
 import ContactSyncRuntime
 import ContactSyncStore
 import Foundation
@@ -12,20 +13,32 @@ struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "worker", abstract: "Carry out offline runs (no HTTP); run any number beside serve.")
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var file: ConfigFileOption
 
     @Option(name: .customLong("log-format"), help: "text or json (env CONTACT_SYNC_LOG_FORMAT).")
     var logFormat: LogFormat?
+    @Option(name: .customLong("log-level"), help: "trace … critical (env LOG_LEVEL; default info).")
+    var logLevel: String?
 
     func run() async throws {
-        let logger = try LogFormat.logger(label: "contact-sync.worker", format: logFormat)
-        let store = try await Store.open(database.location, logger: logger)
+        var flags = Flags()
+        database.record(into: &flags)
+        flags.set(.configFile, file.configFile)
+        flags.set(.logFormat, logFormat?.rawValue)
+        flags.set(.logLevel, logLevel)
+        let config = try await Config.load(flags: flags)
+        let logger = try LogFormat.logger(label: "contact-sync.worker", config: config)
+        let data = try DatabaseSettings(config)
+        let store = try await Store.open(data.location, logger: logger)
         try await store.migrate()
-        let secrets = try SecretBox.load(base64Key: environment("CONTACT_SYNC_SECRET_KEY"), directory: database.resolvedDataDir)
-        let connectors = Connectors(store: store, secrets: secrets, client: .shared, logger: logger)
-        let model = try modelSettings().map { ModelExtractor(settings: $0, client: .shared, logger: logger) }
+        let secrets = try SecretBox.load(base64Key: config.text(.secretKey), directory: data.dataDir)
+        var retry = RetryPolicy()
+        if let attempts = try config.positive(.crmMaxAttempts) { retry.maxAttempts = attempts }
+        let connectors = Connectors(store: store, secrets: secrets, client: .shared, logger: logger, retry: retry)
+        let model = try config.modelSettings().map { ModelExtractor(settings: $0, client: .shared, logger: logger) }
         let engine = RunEngine(store: store, connectors: connectors, logger: logger, model: model)
-        let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: try offlineSettings(), logger: logger)
+        let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: try config.offlineSettings(), logger: logger)
         announce("contact-sync worker \(offline.owner) started")
-        try await StopSettings.fromEnvironment().run([StoreCloser(store: store), offline], logger: logger)
+        try await config.stopSettings().run([StoreCloser(store: store), offline], logger: logger)
     }
 }
