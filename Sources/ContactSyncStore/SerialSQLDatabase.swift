@@ -1,29 +1,47 @@
 import Logging
 import NIOCore
 import SQLKit
+import Synchronization
 
-/// A FIFO lock for async code.
-actor AsyncLock {
-    private var held = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+/// A FIFO lock for async code. Taking a free lock does not suspend; a waiter is handed the lock directly.
+final class AsyncLock: Sendable {
+    private struct State {
+        var held = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
 
     func lock() async {
-        if !held {
-            held = true
-            return
+        if state.withLock({ Self.take(&$0) }) { return }
+        await withCheckedContinuation { continuation in
+            let taken = state.withLock { state in
+                if Self.take(&state) { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if taken { continuation.resume() }
         }
-        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private static func take(_ state: inout State) -> Bool {
+        guard !state.held else { return false }
+        state.held = true
+        return true
     }
 
     func unlock() {
-        if waiters.isEmpty {
-            held = false
-        } else {
-            waiters.removeFirst().resume()
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiters.isEmpty else {
+                state.held = false
+                return nil
+            }
+            return state.waiters.removeFirst()
         }
+        next?.resume()
     }
 
-    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    func withLock<T>(_ body: () async throws -> T) async throws -> T {
         await lock()
         do {
             let result = try await body()
@@ -51,23 +69,17 @@ struct SerialSQLDatabase: SQLDatabase {
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
         let base = self.base
         let gate = self.gate
-        // Expressions are values built for this one call; handing it to the task is safe.
-        nonisolated(unsafe) let statement = query
         return eventLoop.makeFutureWithTask {
-            try await gate.withLock { try await base.execute(sql: statement, onRow) }
+            try await gate.withLock { try await base.execute(sql: query, onRow) }
         }
     }
 
+    /// The async path SQLKit's builders take: the statement runs in the calling task, with no task of its own.
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        try await gate.withLock { try await base.execute(sql: query, onRow) }
+    }
+
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        let base = self.base
-        await gate.lock()
-        do {
-            let result = try await closure(base)
-            await gate.unlock()
-            return result
-        } catch {
-            await gate.unlock()
-            throw error
-        }
+        try await gate.withLock { try await closure(base) }
     }
 }

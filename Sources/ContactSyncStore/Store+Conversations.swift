@@ -69,14 +69,7 @@ extension Store {
 
     /// Remembers values for a customer (by normalised email); later values replace earlier ones.
     public func rememberContactAttributes(email: String, _ values: [String: String], now: Date) async throws {
-        guard !values.isEmpty else { return }
-        var query = SQLQueryString("INSERT INTO contact_attributes (email, field_key, value, updated_at) VALUES ")
-        for (index, (key, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
-            if index > 0 { query = query + ", " }
-            query = query + "(\(bind: email), \(bind: key), \(bind: value), \(bind: Store.stamp(now)))"
-        }
-        query = query + " ON CONFLICT (email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
-        try await database.raw(query).run()
+        try await rememberContactAttributes([email: values], now: now)
     }
 
     // MARK: Helpers

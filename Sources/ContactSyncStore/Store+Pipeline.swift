@@ -37,7 +37,8 @@ extension Store {
         return result
     }
 
-    /// Remembers values for many customers (by normalised email); later values replace earlier ones.
+    /// Remembers values for many customers (by normalised email); later values replace earlier ones. A value
+    /// that is already remembered is left as it is (no write), so `updated_at` is when it last changed.
     public func rememberContactAttributes(_ byEmail: [String: [String: String]], now: Date) async throws {
         let rows = byEmail.sorted { $0.key < $1.key }.flatMap { email, values in values.sorted { $0.key < $1.key }.map { (email, $0.key, $0.value) } }
         guard !rows.isEmpty else { return }
@@ -47,6 +48,7 @@ extension Store {
             query = query + "(\(bind: row.0), \(bind: row.1), \(bind: row.2), \(bind: Store.stamp(now)))"
         }
         query = query + " ON CONFLICT (email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+            + " WHERE contact_attributes.value <> excluded.value"
         try await database.raw(query).run()
     }
 

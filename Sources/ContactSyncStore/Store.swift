@@ -92,9 +92,20 @@ public final class Store: Sendable {
 
     /// A new identifier such as `acc_3fK9…`: a prefix and 20 random base-62 characters.
     public static func newId(_ prefix: String) -> String {
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
         var generator = SystemRandomNumberGenerator()
-        return prefix + "_" + String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+        var id = Array((prefix + "_").utf8)
+        id.reserveCapacity(id.count + 20)
+        // Random bytes, eight per draw; bytes from 248 up are dropped so that each of the 62 letters is equally likely.
+        while id.count < prefix.utf8.count + 21 {
+            var draw = generator.next() as UInt64
+            for _ in 0..<8 where id.count < prefix.utf8.count + 21 {
+                let byte = UInt8(truncatingIfNeeded: draw)
+                draw >>= 8
+                if byte < 248 { id.append(alphabet[Int(byte) % alphabet.count]) }
+            }
+        }
+        return String(decoding: id, as: UTF8.self)
     }
 
     /// Seconds since 1970, as times are stored.

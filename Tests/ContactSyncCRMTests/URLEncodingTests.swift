@@ -1,0 +1,20 @@
+@testable import ContactSyncCRM
+import Testing
+
+@Suite("Percent-encoding of query values")
+struct URLEncodingTests {
+    @Test("unreserved ASCII stays; everything else, UTF-8 byte by byte, is encoded")
+    func component() {
+        #expect(URLEncoding.component("Jane.Doe-1_~") == "Jane.Doe-1_~")
+        #expect(URLEncoding.component("a b+c/d?e=f&g") == "a%20b%2Bc%2Fd%3Fe%3Df%26g")
+        #expect(URLEncoding.component("O'Brien@example.com") == "O%27Brien%40example.com")
+        #expect(URLEncoding.component("José") == "Jos%C3%A9")
+        #expect(URLEncoding.component("名") == "%E5%90%8D")
+        #expect(URLEncoding.component("") == "")
+    }
+
+    @Test("a form body encodes names and values alike")
+    func form() {
+        #expect(String(decoding: URLEncoding.form([("grant_type", "refresh_token"), ("code", "a/b c")]), as: UTF8.self) == "grant_type=refresh_token&code=a%2Fb%20c")
+    }
+}

@@ -1,0 +1,81 @@
+import ContactSyncCore
+import ContactSyncStore
+import ContactSyncTestSupport
+import Foundation
+import SQLKit
+import Testing
+
+@Suite("Store: ids, digests, remembered attributes, one shared SQLite connection")
+struct StoreBasicsTests {
+    @Test("ids are the prefix, an underscore and 20 letters or digits, each of the 62 as likely as the others")
+    func ids() {
+        let alphabet = Set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        var seen: Set<String> = []
+        var counts: [Character: Int] = [:]
+        for _ in 0..<2_000 {
+            let id = Store.newId("run")
+            #expect(id.hasPrefix("run_"))
+            let body = id.dropFirst(4)
+            #expect(body.count == 20)
+            #expect(body.allSatisfy(alphabet.contains))
+            seen.insert(id)
+            for letter in body { counts[letter, default: 0] += 1 }
+        }
+        #expect(seen.count == 2_000)
+        // 40,000 letters: about 645 of each; every letter appears, none more than twice as often as expected.
+        #expect(counts.count == 62)
+        #expect(counts.values.allSatisfy { $0 > 400 && $0 < 1_300 })
+    }
+
+    @Test("digests are SHA-256 in lower-case hex")
+    func digest() {
+        #expect(Store.digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Store.digest("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test("remembering an unchanged value writes nothing; a changed one replaces it", arguments: Backend.available)
+    func rememberedAttributes(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let first = Date(timeIntervalSince1970: 1_800_000_000)
+            try await store.rememberContactAttributes(["jane@example.com": ["first_name": "Jane", "city": "Oslo"]], now: first)
+            try await store.rememberContactAttributes(["jane@example.com": ["first_name": "Jane", "city": "Bergen"]], now: first.addingTimeInterval(60))
+            #expect(try await store.contactAttributes(emails: ["jane@example.com"]) == ["jane@example.com": ["first_name": "Jane", "city": "Bergen"]])
+            let stamps = try await store.database.raw("SELECT field_key, updated_at FROM contact_attributes ORDER BY field_key").all().map {
+                (try $0.decode(column: "field_key", as: String.self), try $0.decode(column: "updated_at", as: Double.self))
+            }
+            #expect(stamps.map(\.0) == ["city", "first_name"])
+            #expect(stamps.map(\.1) == [first.timeIntervalSince1970 + 60, first.timeIntervalSince1970])
+        }
+    }
+
+    @Test("statements issued while a transaction holds the connection never see its half", arguments: Backend.available)
+    func statementsBesideTransactions(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            try await withThrowingTaskGroup(of: [Int].self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        try await store.transaction { db in
+                            try await db.raw("INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: "a\(index)"), \(bind: "ha\(index)"), 1)").run()
+                            try await Task.sleep(for: .milliseconds(2))
+                            try await db.raw("INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: "b\(index)"), \(bind: "hb\(index)"), 1)").run()
+                        }
+                        return []
+                    }
+                }
+                group.addTask {
+                    var counts: [Int] = []
+                    for _ in 0..<40 {
+                        counts.append(try await store.database.raw("SELECT COUNT(*) AS n FROM api_keys").first()?.decode(column: "n", as: Int.self) ?? -1)
+                        try await Task.sleep(for: .milliseconds(1))
+                    }
+                    return counts
+                }
+                var observed: [Int] = []
+                for try await counts in group { observed += counts }
+                #expect(observed.count == 40)
+                #expect(observed.allSatisfy { $0 >= 0 && $0 % 2 == 0 }, "a count saw one row of a transaction's two: \(observed)")
+            }
+            #expect(try await store.database.raw("SELECT COUNT(*) AS n FROM api_keys").first()?.decode(column: "n", as: Int.self) == 40)
+        }
+    }
+}
