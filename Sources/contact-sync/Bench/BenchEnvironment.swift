@@ -66,6 +66,14 @@ struct BenchEnvironment {
 
     func emulatorURL(_ crm: CRM) -> String { crm == .hubspot ? hubspot.baseURL : salesforce.baseURL }
 
+    /// The CRM requests the emulator has answered so far (its own `/_emulator` routes are not counted).
+    func emulatorRequests(_ crm: CRM) async throws -> Int {
+        guard let total = try await Self.send(.GET, emulatorURL(crm) + "/_emulator/requests", token: nil).body["total"] as? Int else {
+            throw BenchError("the \(crm.rawValue) emulator did not report its request count")
+        }
+        return total
+    }
+
     /// Calls the API; returns status, parsed JSON and the elapsed time.
     @discardableResult
     func call(_ method: HTTPMethod, _ path: String, json: Any? = nil) async throws -> (status: Int, body: [String: Any], elapsed: Duration) {
