@@ -43,15 +43,12 @@ struct HTTPTransport: Sendable {
     let maxBody = 32 * 1024 * 1024
 
     func send(_ request: CRMRequest, log: CRMCallLog?) async throws(CRMError) -> CRMResponse {
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = request.method
-        outgoing.headers.add(name: "Accept", value: "application/json")
-        outgoing.headers.add(name: "User-Agent", value: "contact-sync")
-        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
-        if let body = request.body {
-            outgoing.headers.add(name: "Content-Type", value: request.contentType)
-            outgoing.body = .bytes(ByteBuffer(bytes: body))
-        }
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(4 + request.headers.count)
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "User-Agent", value: "contact-sync")
+        for (name, value) in request.headers { headers.add(name: name, value: value) }
+        if request.body != nil { headers.add(name: "Content-Type", value: request.contentType) }
         let clock = ContinuousClock()
         let start = clock.now
         var status: Int?
@@ -61,11 +58,15 @@ struct HTTPTransport: Sendable {
             observer.call(request.route, status, end - start)
         }
         do {
-            let response = try await client.execute(outgoing, timeout: TimeAmount(timeout))
+            let outgoing = try HTTPClient.Request(url: request.url, method: request.method, headers: headers, body: request.body.map { .bytes($0) })
+            // The client's channel handler collects the whole answer (no hop into this task per chunk);
+            // cancelling the task cancels the request.
+            let task = client.execute(
+                request: outgoing, delegate: ResponseAccumulator(request: outgoing, maxBodySize: maxBody), deadline: .now() + TimeAmount(timeout))
+            let response = try await withTaskCancellationHandler { try await task.futureResult.get() } onCancel: { task.cancel() }
             status = Int(response.status.code)
-            let body = try await response.body.collect(upTo: maxBody)
             logger.debug("crm call", metadata: ["route": "\(request.route)", "status": "\(response.status.code)"])
-            return CRMResponse(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
+            return CRMResponse(status: Int(response.status.code), headers: response.headers, body: response.body.map { Data(buffer: $0) } ?? Data())
         } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout].contains(error) {
             logger.info("crm call timed out", metadata: ["route": "\(request.route)"])
             throw CRMError(.timeout, "\(request.route) timed out")
