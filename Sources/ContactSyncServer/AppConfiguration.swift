@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import ContactSyncCore
 import ContactSyncRuntime
 import ContactSyncStore
@@ -38,6 +39,9 @@ public struct AppConfiguration: Sendable {
     public var retentionDays = 90
     /// How CRM calls are retried.
     public var crmRetry = RetryPolicy()
+    /// The client for calls to CRMs and the model; `serve` passes its `OutboundHTTPClient`'s, which it shuts
+    /// down after the application.
+    public var httpClient: HTTPClient = .shared
     /// The OpenAI-compatible model for agents in `model` extraction mode, when configured.
     public var model: ModelExtractor.Settings?
     /// The clock; tests move it instead of waiting.

@@ -21,13 +21,14 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     let secrets = try SecretBox.load(base64Key: configuration.secretKey, directory: configuration.dataDirectory)
     try await ensureAPIKey(store: store, configuration: configuration)
 
+    let outbound = configuration.httpClient
     let registry = PrometheusCollectorRegistry()
     let metricsFactory = PrometheusMetricsFactory(registry: registry)
     let metrics = RunMetrics(factory: metricsFactory)
     let connectors = Connectors(
-        store: store, secrets: secrets, client: .shared, logger: logger, emulatorURLs: configuration.emulatorURLs, retry: configuration.crmRetry,
+        store: store, secrets: secrets, client: outbound, logger: logger, emulatorURLs: configuration.emulatorURLs, retry: configuration.crmRetry,
         metrics: metrics)
-    let accounts = AccountService(store: store, connectors: connectors, client: .shared, logger: logger)
+    let accounts = AccountService(store: store, connectors: connectors, client: outbound, logger: logger)
     let settings = ConfigurationService(store: store, accounts: accounts)
     let oauth = OAuthSettings(
         hubspot: configuration.hubspotClient, salesforce: configuration.salesforceClient, publicURL: configuration.resolvedPublicURL,
@@ -50,7 +51,7 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     let conversations = ConversationService(store: store, textIdleSeconds: configuration.textIdleSeconds, now: now)
     let engine = RunEngine(
         store: store, connectors: connectors, logger: logger,
-        model: configuration.model.map { ModelExtractor(settings: $0, client: .shared, logger: logger) }, metrics: metrics, now: now)
+        model: configuration.model.map { ModelExtractor(settings: $0, client: outbound, logger: logger) }, metrics: metrics, now: now)
     let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: configuration.offline, logger: logger, now: now)
     ConversationRoutes(conversations: conversations, engine: engine, now: now, conversationEnded: { offline.wake() }).add(to: v1)
     let mcp = MCPEndpoint(

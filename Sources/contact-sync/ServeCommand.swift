@@ -74,6 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.retentionDays = try config.positive(.retentionDays) ?? 90
         if let attempts = try config.positive(.crmMaxAttempts) { configuration.crmRetry.maxAttempts = attempts }
         let stop = try config.stopSettings()
+        let outbound = OutboundHTTPClient()
+        configuration.httpClient = outbound.client
 
         var emulators: [RunningEmulator] = []
         if try !config.isOn(.noEmulators) {
@@ -87,7 +89,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let app = try await buildApplication(configuration: configuration)
         announce("contact-sync listening on http://\(host):\(port)")
-        try await stop.run(emulators.map(EmulatorService.init) + [app], logger: logger)
+        // Stopped in reverse: the application (and its offline runs), then the outbound client, then the emulators.
+        try await stop.run(emulators.map(EmulatorService.init) + [outbound, app], logger: logger)
     }
 }
 

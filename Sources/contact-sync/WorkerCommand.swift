@@ -34,11 +34,12 @@ struct WorkerCommand: AsyncParsableCommand {
         let secrets = try SecretBox.load(base64Key: config.text(.secretKey), directory: data.dataDir)
         var retry = RetryPolicy()
         if let attempts = try config.positive(.crmMaxAttempts) { retry.maxAttempts = attempts }
-        let connectors = Connectors(store: store, secrets: secrets, client: .shared, logger: logger, retry: retry)
-        let model = try config.modelSettings().map { ModelExtractor(settings: $0, client: .shared, logger: logger) }
+        let outbound = OutboundHTTPClient()
+        let connectors = Connectors(store: store, secrets: secrets, client: outbound.client, logger: logger, retry: retry)
+        let model = try config.modelSettings().map { ModelExtractor(settings: $0, client: outbound.client, logger: logger) }
         let engine = RunEngine(store: store, connectors: connectors, logger: logger, model: model)
         let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: try config.offlineSettings(), logger: logger)
         announce("contact-sync worker \(offline.owner) started")
-        try await config.stopSettings().run([StoreCloser(store: store), offline], logger: logger)
+        try await config.stopSettings().run([StoreCloser(store: store), outbound, offline], logger: logger)
     }
 }
