@@ -15,8 +15,18 @@ public let contactSyncVersion = "0.1.0"
 /// Builds the server for `serve` and for tests: opens and migrates the store, loads the secret key,
 /// makes sure an API key exists, and wires the services to the routes.
 public func buildApplication(configuration: AppConfiguration) async throws -> some ApplicationProtocol {
+    let store = try await Store.open(configuration.database, logger: configuration.logger)
+    do {
+        return try await buildApplication(configuration: configuration, store: store)
+    } catch {
+        // An unreachable database or a bad key file: the pool is closed before the error is reported.
+        try? await store.close()
+        throw error
+    }
+}
+
+private func buildApplication(configuration: AppConfiguration, store: Store) async throws -> some ApplicationProtocol {
     let logger = configuration.logger
-    let store = try await Store.open(configuration.database, logger: logger)
     try await store.migrate()
     let secrets = try SecretBox.load(base64Key: configuration.secretKey, directory: configuration.dataDirectory)
     try await ensureAPIKey(store: store, configuration: configuration)

@@ -28,8 +28,8 @@ struct EmulatorsCommand: AsyncParsableCommand {
         flags.set(.unlimited, on: unlimited)
         flags.set(.configFile, file.configFile)
         let config = try await Config.load(flags: flags)
-        let host = try config.text(.host) ?? "127.0.0.1"
-        let latencyMs = try config.wholeNumber(.latencyMs) ?? 0
+        let host = try config.required(.host, config.text)
+        let latencyMs = try config.required(.latencyMs, config.wholeNumber)
         guard latencyMs >= 0 else { throw ValidationError("\(config.origin(of: .latencyMs)) must not be negative.") }
         let unlimited = try config.isOn(.unlimited)
         var logger = Logger(label: "contact-sync.emulators")
@@ -38,12 +38,12 @@ struct EmulatorsCommand: AsyncParsableCommand {
         var hubspotConfiguration = HubSpotEmulator.Configuration()
         hubspotConfiguration.faults = faults
         if unlimited { hubspotConfiguration.burstLimit = 1_000_000 }
-        let hubspot = try await HubSpotEmulator(configuration: hubspotConfiguration).start(host: host, port: config.wholeNumber(.hubspotPort) ?? 9101, logger: logger)
+        let hubspot = try await HubSpotEmulator(configuration: hubspotConfiguration).start(host: host, port: config.required(.hubspotPort, config.wholeNumber), logger: logger)
         var salesforceConfiguration = SalesforceEmulator.Configuration()
         salesforceConfiguration.faults = faults
         if unlimited { salesforceConfiguration.dailyApiLimit = 100_000_000 }
         let salesforce = try await SalesforceEmulator(configuration: salesforceConfiguration)
-            .start(host: host, port: config.wholeNumber(.salesforcePort) ?? 9102, logger: logger)
+            .start(host: host, port: config.required(.salesforcePort, config.wholeNumber), logger: logger)
         announce("HubSpot emulator listening on \(hubspot.baseURL)")
         announce("Salesforce emulator listening on \(salesforce.baseURL)")
         // SIGTERM or SIGINT ends the group; each emulator shuts down on the way out.

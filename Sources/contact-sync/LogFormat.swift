@@ -9,9 +9,9 @@ enum LogFormat: String, ExpressibleByArgument, CaseIterable {
 
     /// The process's logger in the configured format and level, the run ids of the current task on every line.
     static func logger(label: String, config: Config) throws -> Logger {
-        let text = try config.text(.logFormat) ?? "text"
+        let text = try config.required(.logFormat, config.text)
         guard let chosen = LogFormat(rawValue: text) else { throw ValidationError("\(config.origin(of: .logFormat)) must be text or json.") }
-        let levelName = try config.text(.logLevel) ?? "info"
+        let levelName = try config.required(.logLevel, config.text)
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ValidationError("\(config.origin(of: .logLevel)) must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
         }

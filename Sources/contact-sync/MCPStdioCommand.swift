@@ -21,8 +21,8 @@ struct MCPStdioCommand: AsyncParsableCommand {
         flags.set(.agent, agent)
         flags.set(.configFile, file.configFile)
         let config = try await Config.load(flags: flags)
-        guard let url = try config.text(.serviceURL) else { throw ValidationError("Give --url, where contact-sync serves.") }
-        guard let agent = try config.text(.agent) else { throw ValidationError("Give --agent, the agent whose tools to serve.") }
+        let url = try config.required(.serviceURL, config.text)
+        let agent = try config.required(.agent, config.text)
         guard let key = try config.text(.agentKey) else {
             throw ValidationError("Set CONTACT_SYNC_AGENT_KEY to one of the agent's keys (POST /v1/agents/{id}/keys).")
         }

@@ -53,14 +53,14 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try await Config.load(flags: flags)
         let logger = try LogFormat.logger(label: "contact-sync", config: config)
-        let host = try config.text(.host) ?? "127.0.0.1"
-        let port = try config.wholeNumber(.port) ?? 8080
+        let host = try config.required(.host, config.text)
+        let port = try config.required(.port, config.wholeNumber)
         let data = try DatabaseSettings(config)
 
         var configuration = AppConfiguration(database: data.location, dataDirectory: data.dataDir)
         configuration.host = host
         configuration.port = port
-        configuration.textIdleSeconds = try config.positive(.textIdleSeconds) ?? 600
+        configuration.textIdleSeconds = try config.required(.textIdleSeconds, config.positive)
         configuration.publicURL = try config.text(.publicURL)
         configuration.apiKey = try config.text(.apiKey)
         configuration.secretKey = try config.text(.secretKey)
@@ -71,11 +71,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.runsOfflineSync = try !config.isOn(.noOfflineSync)
         configuration.offline = try config.offlineSettings()
         configuration.model = try config.modelSettings()
-        configuration.retentionDays = try config.positive(.retentionDays) ?? 90
+        configuration.retentionDays = try config.required(.retentionDays, config.positive)
         if let attempts = try config.positive(.crmMaxAttempts) { configuration.crmRetry.maxAttempts = attempts }
         let stop = try config.stopSettings()
-        let outbound = OutboundHTTPClient()
-        configuration.httpClient = outbound.client
 
         var emulators: [RunningEmulator] = []
         if try !config.isOn(.noEmulators) {
@@ -87,10 +85,22 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.emulatorURLs = [.hubspot: hubspot.baseURL, .salesforce: salesforce.baseURL]
             announce("Emulated HubSpot at \(hubspot.baseURL), emulated Salesforce at \(salesforce.baseURL)")
         }
-        let app = try await buildApplication(configuration: configuration)
+        let outbound = OutboundHTTPClient()
+        configuration.httpClient = outbound.client
+        let app = try await build(configuration, outbound, data)
         announce("contact-sync listening on http://\(host):\(port)")
         // Stopped in reverse: the application (and its offline runs), then the outbound client, then the emulators.
         try await stop.run(emulators.map(EmulatorService.init) + [outbound, app], logger: logger)
+    }
+
+    /// Builds the application; when that fails, the outbound client is shut down before the error is thrown.
+    private func build(_ configuration: AppConfiguration, _ outbound: OutboundHTTPClient, _ data: DatabaseSettings) async throws -> some ApplicationProtocol {
+        do {
+            return try await buildApplication(configuration: configuration)
+        } catch {
+            try? await outbound.client.shutdown()
+            throw data.startFailure(error)
+        }
     }
 }
 
@@ -107,8 +117,13 @@ struct MigrateCommand: AsyncParsableCommand {
         flags.set(.configFile, file.configFile)
         let data = try DatabaseSettings(try await Config.load(flags: flags))
         let store = try await ContactSyncStore.Store.open(data.location, logger: Logger(label: "contact-sync.migrate"))
-        try await store.migrate()
-        announce("Schema at version \(try await store.schemaVersion())")
+        do {
+            try await store.migrate()
+            announce("Schema at version \(try await store.schemaVersion())")
+        } catch {
+            try? await store.close()
+            throw data.startFailure(error)
+        }
         try await store.close()
     }
 }

@@ -29,7 +29,7 @@ struct DatabaseSettings {
     let location: StoreLocation
 
     init(_ config: Config) throws {
-        dataDir = try config.text(.dataDir) ?? "./.contact-sync"
+        dataDir = try config.required(.dataDir, config.text)
         if let url = try config.text(.databaseURL) {
             location = .postgres(url: url)
         } else {
@@ -38,7 +38,28 @@ struct DatabaseSettings {
     }
 }
 
+extension DatabaseSettings {
+    /// Why a command could not start, in full: the error's own details (a generic description hides
+    /// them), the database URL, which may hold a password, never among them.
+    func startFailure(_ error: any Error) -> StartFailure {
+        var detail = String(reflecting: error)
+        if case .postgres(let url, _) = location { detail = detail.replacingOccurrences(of: url, with: "<database URL>") }
+        return StartFailure(description: "contact-sync could not start: \(detail)")
+    }
+}
+
+/// A command that could not start (exit status 1, the reason on standard error).
+struct StartFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
 extension Config {
+    /// The value of a setting that must have one (those with a default always do).
+    func required<T>(_ setting: Setting, _ read: (Setting) throws -> T?) throws -> T {
+        guard let value = try read(setting) else { throw ValidationError("\(setting.flag ?? setting.environment) is required.") }
+        return value
+    }
+
     /// A whole number that must be positive.
     func positive(_ setting: Setting) throws -> Int? {
         guard let value = try wholeNumber(setting) else { return nil }
@@ -76,7 +97,7 @@ extension Config {
 
     /// How long a stop may take.
     func stopSettings() throws -> StopSettings {
-        let seconds = try seconds(.shutdownGraceSeconds) ?? 30
+        let seconds = try required(.shutdownGraceSeconds, seconds)
         guard seconds >= 0, seconds <= 3_600 else { throw ValidationError("\(origin(of: .shutdownGraceSeconds)) must be a number of seconds from 0 to 3600.") }
         return StopSettings(grace: .milliseconds(Int(seconds * 1000)))
     }

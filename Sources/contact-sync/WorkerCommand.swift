@@ -29,17 +29,25 @@ struct WorkerCommand: AsyncParsableCommand {
         let config = try await Config.load(flags: flags)
         let logger = try LogFormat.logger(label: "contact-sync.worker", config: config)
         let data = try DatabaseSettings(config)
-        let store = try await Store.open(data.location, logger: logger)
-        try await store.migrate()
-        let secrets = try SecretBox.load(base64Key: config.text(.secretKey), directory: data.dataDir)
         var retry = RetryPolicy()
         if let attempts = try config.positive(.crmMaxAttempts) { retry.maxAttempts = attempts }
+        let (modelSettings, offlineSettings, stop) = (try config.modelSettings(), try config.offlineSettings(), try config.stopSettings())
+        let secretKey = try config.text(.secretKey)
+        let store = try await Store.open(data.location, logger: logger)
+        let secrets: SecretBox
+        do {
+            try await store.migrate()
+            secrets = try SecretBox.load(base64Key: secretKey, directory: data.dataDir)
+        } catch {
+            try? await store.close()
+            throw data.startFailure(error)
+        }
         let outbound = OutboundHTTPClient()
         let connectors = Connectors(store: store, secrets: secrets, client: outbound.client, logger: logger, retry: retry)
-        let model = try config.modelSettings().map { ModelExtractor(settings: $0, client: outbound.client, logger: logger) }
+        let model = modelSettings.map { ModelExtractor(settings: $0, client: outbound.client, logger: logger) }
         let engine = RunEngine(store: store, connectors: connectors, logger: logger, model: model)
-        let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: try config.offlineSettings(), logger: logger)
+        let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: offlineSettings, logger: logger)
         announce("contact-sync worker \(offline.owner) started")
-        try await config.stopSettings().run([StoreCloser(store: store), outbound, offline], logger: logger)
+        try await stop.run([StoreCloser(store: store), outbound, offline], logger: logger)
     }
 }

@@ -109,3 +109,12 @@ def _health(url):
         return requests.get(url, timeout=1).status_code == 200
     except requests.RequestException:
         return False
+
+
+def test_an_unreachable_database_stops_each_command_with_its_reason_and_never_its_password(tmp_path):
+    environment = dict(os.environ, CONTACT_SYNC_DATABASE_URL="postgres://contacts:pw-unreachable-42@127.0.0.1:1/contacts")
+    for command in (["serve", "--no-emulators", "--data-dir", str(tmp_path)], ["worker", "--data-dir", str(tmp_path)], ["migrate"]):
+        finished = subprocess.run([BIN, *command], env=environment, capture_output=True, text=True, timeout=120)
+        assert finished.returncode == 1, (command, finished.returncode, finished.stderr[-2000:])
+        assert "contact-sync could not start" in finished.stderr and "Connection refused" in finished.stderr
+        assert "pw-unreachable-42" not in finished.stdout + finished.stderr
