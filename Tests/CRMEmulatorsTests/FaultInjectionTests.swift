@@ -92,6 +92,22 @@ struct FaultInjectionTests {
         }
     }
 
+    @Test("sequential round trips: requests sent together count once, one after another each count")
+    func waves() async throws {
+        try await withHubSpot { hs in
+            _ = try await hs.send(.post, "/_emulator/faults", json: ["latencyMs": 150])
+            _ = try await hs.get("/crm/v3/objects/contacts/a%40example.com?idProperty=email")
+            _ = try await hs.get("/crm/v3/objects/contacts/b%40example.com?idProperty=email")
+            async let first = hs.get("/crm/v3/objects/contacts/c%40example.com?idProperty=email")
+            async let second = hs.get("/crm/v3/objects/contacts/d%40example.com?idProperty=email")
+            async let third = hs.get("/crm/v3/objects/contacts/e%40example.com?idProperty=email")
+            _ = try await (first, second, third)
+            let counts = try await hs.get("/_emulator/requests")
+            #expect(counts.json?["total"]?.int == 5)
+            #expect(counts.json?["waves"]?.int == 3)
+        }
+    }
+
     @Test("a dropped connection and a hang reach the client as transport failures", arguments: ["rateReset", "rateTimeout"])
     func transportFaults(kind: String) async throws {
         var quiet = Logger(label: "test")

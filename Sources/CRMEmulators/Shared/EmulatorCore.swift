@@ -27,9 +27,12 @@ extension EmulatedCRM {
     func setFaults(_ newValue: EmulatorFaults) { faults = newValue }
 
     func answered(_ status: Int) { requests.record(status: status) }
+
+    func finished() { requests.finished() }
 }
 
-/// Counts every CRM request by route and injects latency and faults. Admin routes are exempt.
+/// Counts every CRM request by route (and the sequential round trips they make) and injects latency and
+/// faults. Admin routes are exempt.
 struct FaultMiddleware<CRM: EmulatedCRM>: RouterMiddleware {
     typealias Context = EmulatorRequestContext
     let crm: CRM
@@ -41,6 +44,20 @@ struct FaultMiddleware<CRM: EmulatedCRM>: RouterMiddleware {
         if path.hasPrefix("/_emulator") { return try await next(request, context) }
         let route = "\(request.method) \(context.endpointPath ?? path)"
         let admitted = await crm.admit(route: route)
+        do {
+            let response = try await answer(request, context: context, admitted: admitted, next: next)
+            await crm.finished()
+            return response
+        } catch {
+            await crm.finished()
+            throw error
+        }
+    }
+
+    private func answer(
+        _ request: Request, context: Context, admitted: (latencyMs: Int, timeoutSeconds: Double, fault: InjectedFault?),
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         if admitted.latencyMs > 0 { try await Task.sleep(for: .milliseconds(admitted.latencyMs)) }
         switch admitted.fault {
         case nil:

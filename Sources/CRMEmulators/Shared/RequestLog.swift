@@ -3,10 +3,21 @@ struct RequestLog: Sendable {
     private(set) var total = 0
     private(set) var byRoute: [String: Int] = [:]
     private(set) var byStatus: [Int: Int] = [:]
+    /// Sequential round trips: requests that arrived while no other was being answered. Requests a client
+    /// sends together (overlapping) count once.
+    private(set) var waves = 0
+    private var inFlight = 0
 
     mutating func record(_ route: String) {
         total += 1
         byRoute[route, default: 0] += 1
+        if inFlight == 0 { waves += 1 }
+        inFlight += 1
+    }
+
+    /// A request has been answered (or dropped).
+    mutating func finished() {
+        inFlight = max(0, inFlight - 1)
     }
 
     mutating func record(status: Int) {
@@ -15,7 +26,7 @@ struct RequestLog: Sendable {
 
     var json: JSON {
         [
-            "total": .int(total), "byRoute": .object(byRoute.mapValues { .int($0) }),
+            "total": .int(total), "waves": .int(waves), "byRoute": .object(byRoute.mapValues { .int($0) }),
             "byStatus": .object(Dictionary(uniqueKeysWithValues: byStatus.map { (String($0.key), JSON.int($0.value)) })),
         ]
     }

@@ -66,12 +66,14 @@ struct BenchEnvironment {
 
     func emulatorURL(_ crm: CRM) -> String { crm == .hubspot ? hubspot.baseURL : salesforce.baseURL }
 
-    /// The CRM requests the emulator has answered so far (its own `/_emulator` routes are not counted).
-    func emulatorRequests(_ crm: CRM) async throws -> Int {
-        guard let total = try await Self.send(.GET, emulatorURL(crm) + "/_emulator/requests", token: nil).body["total"] as? Int else {
-            throw BenchError("the \(crm.rawValue) emulator did not report its request count")
+    /// The CRM requests the emulator has answered so far, and the sequential round trips they made (its own
+    /// `/_emulator` routes are not counted).
+    func emulatorRequests(_ crm: CRM) async throws -> (total: Int, waves: Int) {
+        let body = try await Self.send(.GET, emulatorURL(crm) + "/_emulator/requests", token: nil).body
+        guard let total = body["total"] as? Int, let waves = body["waves"] as? Int else {
+            throw BenchError("the \(crm.rawValue) emulator did not report its request counts")
         }
-        return total
+        return (total, waves)
     }
 
     /// Calls the API; returns status, parsed JSON and the elapsed time.
