@@ -111,6 +111,10 @@ enum Migrations {
                 // An agent's extraction settings (JSON); none means the defaults.
                 "ALTER TABLE agents ADD COLUMN extraction TEXT",
             ]),
+            (7, [
+                // Console sessions signed out before their expiry (by the digest of their cookie).
+                "CREATE TABLE console_signouts (session_digest TEXT PRIMARY KEY, expires_at \(t.double) NOT NULL)",
+            ]),
         ]
     }
 }

@@ -62,6 +62,23 @@ extension Store {
         try await database.raw("SELECT id FROM api_keys WHERE key_hash = \(bind: apiKeyHash)").first() != nil
     }
 
+    // MARK: Console sign-outs
+
+    /// Remembers that a console session was signed out, until it would have expired anyway; sign-outs
+    /// already past their expiry are forgotten.
+    public func recordSignOut(sessionDigest: String, expiresAt: Date, now: Date) async throws {
+        try await database.raw("DELETE FROM console_signouts WHERE expires_at < \(bind: Store.stamp(now))").run()
+        try await database.raw("""
+            INSERT INTO console_signouts (session_digest, expires_at) VALUES (\(bind: sessionDigest), \(bind: Store.stamp(expiresAt)))
+            ON CONFLICT (session_digest) DO NOTHING
+            """).run()
+    }
+
+    /// Whether the console session with this digest was signed out.
+    public func isSignedOut(sessionDigest: String) async throws -> Bool {
+        try await database.raw("SELECT expires_at FROM console_signouts WHERE session_digest = \(bind: sessionDigest)").first() != nil
+    }
+
     // MARK: OAuth states
 
     /// A pending OAuth authorization.

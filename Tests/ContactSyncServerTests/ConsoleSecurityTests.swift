@@ -73,6 +73,25 @@ struct ConsoleSecurityTests {
         }
     }
 
+    @Test("signing out ends the session on the server: a kept copy of its cookie no longer signs in; other sessions go on")
+    func signOut() async throws {
+        try await withServer { api in
+            let (browser, _) = try await Self.signIn(api)
+            let (other, _) = try await Self.signIn(api)
+            let out = try await Self.send(api, .post, "/console/logout", cookie: browser.cookie, form: Self.form(["csrf": browser.csrf]))
+            #expect(out.status == .seeOther)
+            #expect(out.headers[values: .setCookie].contains { $0.hasPrefix("cs_session=;") && $0.contains("Max-Age=0") })
+            let replayed = try await Self.send(api, .get, "/console", cookie: browser.cookie)
+            #expect(replayed.status == .seeOther)
+            #expect(replayed.headers[.location] == "/console/login")
+            let form = try await Self.send(api, .post, "/console/agent-fields", cookie: browser.cookie, form: Self.form(["key": "after_signout", "label": "X", "csrf": browser.csrf]))
+            #expect(form.status == .seeOther)
+            #expect(form.headers[.location] == "/console/login")
+            #expect(try await api.call(.get, "/v1/fields").items.allSatisfy { $0["key"] as? String != "after_signout" })
+            #expect(try await Self.send(api, .get, "/console", cookie: other.cookie).status == .ok)
+        }
+    }
+
     @Test("every form needs the session's CSRF token: without it or with another session's, nothing changes (403)")
     func csrfTokens() async throws {
         try await withServer { api in

@@ -48,6 +48,23 @@ struct StoreBasicsTests {
         }
     }
 
+    @Test("console sign-outs are remembered until the session would have expired", arguments: Backend.available)
+    func signOuts(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            try await store.recordSignOut(sessionDigest: "short", expiresAt: now.addingTimeInterval(60), now: now)
+            try await store.recordSignOut(sessionDigest: "long", expiresAt: now.addingTimeInterval(3_600), now: now)
+            try await store.recordSignOut(sessionDigest: "long", expiresAt: now.addingTimeInterval(3_600), now: now)
+            #expect(try await store.isSignedOut(sessionDigest: "short"))
+            #expect(try await store.isSignedOut(sessionDigest: "long"))
+            #expect(try await store.isSignedOut(sessionDigest: "never") == false)
+            // Two minutes on, the first would have expired anyway: the next sign-out forgets it.
+            try await store.recordSignOut(sessionDigest: "later", expiresAt: now.addingTimeInterval(7_200), now: now.addingTimeInterval(120))
+            #expect(try await store.isSignedOut(sessionDigest: "short") == false)
+            #expect(try await store.isSignedOut(sessionDigest: "long"))
+        }
+    }
+
     @Test("statements issued while a transaction holds the connection never see its half", arguments: Backend.available)
     func statementsBesideTransactions(backend: Backend) async throws {
         try await withStore(backend) { store in

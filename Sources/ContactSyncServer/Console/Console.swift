@@ -35,8 +35,9 @@ struct Console: Sendable {
         group.get("assets/htmx.min.js") { _, _ in renderer.asset(renderer.script, type: "text/javascript; charset=utf-8") }
         group.get("login") { request, _ in await loginPage(request, problem: nil) }
         group.post("login") { request, context in try await login(request, context) }
-        post(group, "logout") { _, _, _, _ in
-            ConsoleRenderer.redirect("/console/login", cookies: [sessions.expire(ConsoleSessions.cookieName)])
+        post(group, "logout") { _, _, _, session in
+            try await sessions.signOut(session)
+            return ConsoleRenderer.redirect("/console/login", cookies: [sessions.expire(ConsoleSessions.cookieName)])
         }
         get(group, "") { _, _, session in try await overview(session) }
         addActions(group)

@@ -6,6 +6,7 @@ import Hummingbird
 /// Console sign-in: the admin API key becomes a sealed session cookie (HttpOnly, SameSite=Strict, Secure
 /// behind https). The cookie names the key it was opened with, so a rotated key ends its sessions. Every
 /// form carries a CSRF token derived from the session; the sign-in form one from a cookie of its own.
+/// Signing out is remembered by the server, so a copy of the cookie is of no use afterwards.
 struct ConsoleSessions: Sendable {
     static let cookieName = "cs_session"
     static let loginCookieName = "cs_login"
@@ -17,10 +18,13 @@ struct ConsoleSessions: Sendable {
     let secure: Bool
     let now: @Sendable () -> Date
 
-    /// An open session: its cookie value and the CSRF token its forms carry.
+    /// An open session: its cookie value, when it expires, and the CSRF token its forms carry.
     struct Session: Sendable {
         let cookie: String
+        let expiry: Date
         var csrf: String { ConsoleSessions.token(for: cookie) }
+        /// How sign-outs name the session (never the cookie itself).
+        var digest: String { Store.digest("session|" + cookie) }
     }
 
     /// The `Set-Cookie` of a new session for an admin key that was checked.
@@ -29,7 +33,7 @@ struct ConsoleSessions: Sendable {
         return setCookie(Self.cookieName, Self.base64URL(try secrets.seal(Data(payload.utf8))), maxAge: Int(Self.lifetime))
     }
 
-    /// The request's session, if its cookie is genuine, unexpired and its key still valid.
+    /// The request's session, if its cookie is genuine, unexpired, not signed out and its key still valid.
     func session(_ request: Request) async -> Session? {
         guard let cookie = request.cookies[Self.cookieName]?.value, let sealed = Self.data(base64URL: cookie),
               let opened = try? secrets.open(sealed), let payload = String(data: opened, encoding: .utf8)
@@ -38,7 +42,14 @@ struct ConsoleSessions: Sendable {
         guard parts.count == 3, parts[0] == "v1", let expiry = Int(parts[1]), Double(expiry) > now().timeIntervalSince1970,
               (try? await store.isValid(apiKeyHash: parts[2])) == true
         else { return nil }
-        return Session(cookie: cookie)
+        let session = Session(cookie: cookie, expiry: Date(timeIntervalSince1970: Double(expiry)))
+        guard (try? await store.isSignedOut(sessionDigest: session.digest)) == false else { return nil }
+        return session
+    }
+
+    /// Ends `session` for good: the server refuses its cookie from now on.
+    func signOut(_ session: Session) async throws {
+        try await store.recordSignOut(sessionDigest: session.digest, expiresAt: session.expiry, now: now())
     }
 
     /// Whether a submitted token is the session's.
