@@ -147,18 +147,25 @@ struct RunBehaviourTests {
         }
     }
 
-    @Test("contact attributes are remembered per customer and fill mappings in a later conversation")
-    func contactAttributes() async throws {
+    @Test("contact attributes are remembered per customer, fill mappings in a later conversation, and a new value replaces the old", arguments: Scenario.both)
+    func contactAttributes(scenario: Scenario) async throws {
         try await withServer { api in
             try await api.call(.post, "/v1/fields", json: #"{"key":"company_size","label":"Company size","contactAttribute":true}"#)
-            let mappings = #"[{"crmField":"email","agentField":"email"},{"crmField":"company","agentField":"company_size"}]"#
-            let action = try await api.action(.hubspot, allowCreate: true, allowUpdateExisting: true, mappings: mappings)
-            let firstChat = try await api.conversation(actions: [action], attributes: ["email": "Ada@Example.com", "company_size": "51-200"])
-            _ = firstChat
-            let later = try await api.conversation(actions: [action], attributes: ["email": "ada@example.com"])
+            let field = scenario.crm == .hubspot ? "company" : "Title"
+            let mappings = #"[{"crmField":"\#(scenario.email)","agentField":"email"},{"crmField":"\#(scenario.lastName)","agentField":"last_name"},{"crmField":"\#(field)","agentField":"company_size"}]"#
+            let action = try await api.action(scenario, allowCreate: true, allowUpdateExisting: true, mappings: mappings)
+            _ = try await api.conversation(actions: [action], attributes: ["email": "Ada@Example.com", "company_size": "51-200"])
+            let later = try await api.conversation(actions: [action], attributes: ["email": "ada@example.com", "last_name": "Lovelace"])
             let run = try await api.run(action, conversation: later)
-            #expect(run.json?["fieldsWritten"] as? [String] == ["email", "company"])
-            #expect(try await api.record(.hubspot, run.string("crmRecordId")!)["company"] as? String == "51-200")
+            #expect(run.json?["fieldsWritten"] as? [String] == [scenario.email, scenario.lastName, field])
+            let id = try #require(run.string("crmRecordId"))
+            #expect(try await api.record(scenario.crm, id)[field] as? String == "51-200")
+            // A later conversation's value replaces the remembered one; the one after that is filled with it.
+            _ = try await api.conversation(actions: [action], attributes: ["email": "ada@example.com", "company_size": "201-500"])
+            let latest = try await api.conversation(actions: [action], attributes: ["email": "ada@example.com", "last_name": "Lovelace"])
+            let again = try await api.run(action, conversation: latest)
+            #expect(again.string("crmRecordId") == id)
+            #expect(try await api.record(scenario.crm, id)[field] as? String == "201-500")
         }
     }
 

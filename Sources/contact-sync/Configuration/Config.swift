@@ -84,13 +84,17 @@ struct Config: Sendable {
     func shown(_ setting: Setting) -> String {
         guard source(of: setting) != nil else { return "-" }
         if setting.isSecret { return "<redacted>" }
-        let value: String?? = switch setting.kind {
-        case .text: try? text(setting)
-        case .wholeNumber: try? wholeNumber(setting).map(String.init)
-        case .seconds: try? seconds(setting).map { $0.formatted(.number.grouping(.never)) }
-        case .onOff: try? String(isOn(setting))
+        do {
+            let value = switch setting.kind {
+            case .text: try text(setting)
+            case .wholeNumber: try wholeNumber(setting).map(String.init)
+            case .seconds: try seconds(setting).map { $0.formatted(.number.grouping(.never)) }
+            case .onOff: String(try isOn(setting))
+            }
+            return value ?? "-"
+        } catch {
+            return "<unreadable>"
         }
-        return (value ?? nil) ?? "<unreadable>"
     }
 
     /// Names where a setting's value came from, for errors.
