@@ -44,15 +44,14 @@ public final class Store: Sendable {
         case .sqlite(let path):
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger, on: group.any())
-            let database = SerialSQLDatabase(base: connection.sql())
+            let file = try SQLiteFile.open(path: path)
+            let database = SQLiteFileDatabase(file: file, logger: logger, eventLoop: group.any(), gate: AsyncLock())
             try await database.raw("PRAGMA journal_mode=WAL").run()
             // With WAL, NORMAL syncs at checkpoints rather than on every commit: a killed process loses
             // nothing; only an operating-system crash could lose the last commits.
             try await database.raw("PRAGMA synchronous=NORMAL").run()
             try await database.raw("PRAGMA foreign_keys=ON").run()
-            // Closing must complete even when the caller is being cancelled.
-            return Store(database: database, dialect: .sqlite, closer: { try await Task.detached { try await connection.close() }.value })
+            return Store(database: database, dialect: .sqlite, closer: { await database.close() })
         case .postgres(let url, let schema):
             var configuration = try SQLPostgresConfiguration(url: url)
             if let schema {

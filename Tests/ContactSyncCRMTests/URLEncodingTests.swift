@@ -18,3 +18,16 @@ struct URLEncodingTests {
         #expect(String(decoding: URLEncoding.form([("grant_type", "refresh_token"), ("code", "a/b c")]), as: UTF8.self) == "grant_type=refresh_token&code=a%2Fb%20c")
     }
 }
+
+@Suite("Salesforce API usage header")
+struct APIUsageHeaderTests {
+    @Test("the api-usage entry is read wherever it stands, never per-app-api-usage; anything else is ignored")
+    func reads() {
+        #expect(APIUsage.usage(in: "api-usage=25/15000").map { [$0.used, $0.limit] } == [25, 15000])
+        #expect(APIUsage.usage(in: "per-app-api-usage=1/10(appName=x); api-usage=7/100").map { [$0.used, $0.limit] } == [7, 100])
+        #expect(APIUsage.usage(in: "api-usage=7/100; per-app-api-usage=1/10(appName=x)").map { [$0.used, $0.limit] } == [7, 100])
+        #expect(APIUsage.usage(in: "api-usage=7") == nil)
+        #expect(APIUsage.usage(in: "api-usage=a/b") == nil)
+        #expect(APIUsage.usage(in: "") == nil)
+    }
+}

@@ -95,4 +95,54 @@ struct StoreBasicsTests {
             #expect(try await store.database.raw("SELECT COUNT(*) AS n FROM api_keys").first()?.decode(column: "n", as: Int.self) == 40)
         }
     }
+
+    // MARK: The SQLite file's own connection
+
+    static func sqliteFile() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("cs-file-\(UUID().uuidString)/contact-sync.sqlite").path
+    }
+
+    @Test("SQLite: a kept statement sees a column added after it was first prepared")
+    func keptStatementsFollowTheSchema() async throws {
+        let store = try await Store.open(.sqlite(path: Self.sqliteFile()), logger: .init(label: "test"))
+        try await store.database.raw("CREATE TABLE scratch (a INTEGER)").run()
+        try await store.database.raw("INSERT INTO scratch (a) VALUES (1)").run()
+        #expect(try await store.database.raw("SELECT * FROM scratch").first()?.allColumns == ["a"])
+        try await store.database.raw("ALTER TABLE scratch ADD COLUMN b TEXT DEFAULT 'x'").run()
+        let row = try await store.database.raw("SELECT * FROM scratch").first()
+        #expect(row?.allColumns == ["a", "b"])
+        #expect(try row?.decode(column: "b", as: String.self) == "x")
+        try await store.close()
+    }
+
+    @Test("SQLite: a statement waits while another process's connection holds the write lock, then runs")
+    func waitsForAnotherWriter() async throws {
+        let path = Self.sqliteFile()
+        let first = try await Store.open(.sqlite(path: path), logger: .init(label: "test"))
+        try await first.migrate()
+        let second = try await Store.open(.sqlite(path: path), logger: .init(label: "test"))
+        let holding = AsyncStream<Void>.makeStream()
+        async let held: Void = second.transaction { db in
+            try await db.raw("INSERT INTO api_keys (id, key_hash, created_at) VALUES ('held', 'h-held', 1)").run()
+            holding.continuation.yield()
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        for await _ in holding.stream { break }
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await first.database.raw("INSERT INTO api_keys (id, key_hash, created_at) VALUES ('waited', 'h-waited', 1)").run()
+        let waited = clock.now - start
+        try await held
+        #expect(waited >= .milliseconds(100), "the insert ran while the other connection held the lock")
+        #expect(try await first.database.raw("SELECT COUNT(*) AS n FROM api_keys WHERE id IN ('held', 'waited')").first()?.decode(column: "n", as: Int.self) == 2)
+        try await second.close()
+        try await first.close()
+    }
+
+    @Test("SQLite: a statement after the store is closed fails instead of touching the closed file")
+    func closedFileRefuses() async throws {
+        let store = try await Store.open(.sqlite(path: Self.sqliteFile()), logger: .init(label: "test"))
+        try await store.close()
+        await #expect(throws: (any Error).self) { try await store.database.raw("SELECT 1 AS one").run() }
+    }
 }

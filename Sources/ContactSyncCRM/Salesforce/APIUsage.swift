@@ -14,10 +14,22 @@ final class APIUsage: Sendable {
 
     /// Reads `api-usage=N/M`.
     func observe(_ header: String?) {
-        guard let header, let range = header.range(of: "api-usage=") else { return }
-        let parts = header[range.upperBound...].prefix { $0 != ";" && $0 != "," }.split(separator: "/")
-        guard parts.count == 2, let used = Int(parts[0]), let limit = Int(parts[1]) else { return }
+        guard let header, let (used, limit) = Self.usage(in: header) else { return }
         state.withLock { $0 = State(used: used, limit: limit, observedAt: Date()) }
+    }
+
+    /// N and M of the `api-usage=N/M` entry of a `Sforce-Limit-Info` header (not `per-app-api-usage`), read as bytes.
+    static func usage(in header: String) -> (used: Int, limit: Int)? {
+        let key = "api-usage=".utf8
+        for entry in header.utf8.split(whereSeparator: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: ",") }) {
+            let entry = entry.drop { $0 == UInt8(ascii: " ") }
+            guard entry.starts(with: key) else { continue }
+            let parts = entry.dropFirst(key.count).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            guard parts.count == 2, let used = Int(String(decoding: parts[0], as: UTF8.self)), let limit = Int(String(decoding: parts[1], as: UTF8.self))
+            else { return nil }
+            return (used, limit)
+        }
+        return nil
     }
 
     /// `N/M` when the last answer said the limit is spent, within the last minute.

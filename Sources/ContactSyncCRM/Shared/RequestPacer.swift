@@ -12,8 +12,11 @@ actor RequestPacer {
 
     private var limit: Int
     private var window: Duration
-    /// Calls in the window, by ticket, with the time they count from.
-    private var counted: [UInt64: ContinuousClock.Instant] = [:]
+    /// Calls in the window, by ticket, with the time they count from; `nil` while the call is under way, which
+    /// keeps it counted however long its answer takes.
+    private var counted: [UInt64: ContinuousClock.Instant?] = [:]
+    /// Calls waiting for one under way to finish, when every counted call is under way.
+    private var waiters: [CheckedContinuation<Void, Never>] = []
     private var nextId: UInt64 = 0
     private var pausedUntil: ContinuousClock.Instant?
     private let clock = ContinuousClock()
@@ -37,22 +40,29 @@ actor RequestPacer {
                 continue
             }
             if counted.count < effectiveLimit {
-                return admit(at: now)
+                return admit()
             }
-            let oldest = counted.values.min() ?? now
+            guard let oldest = counted.values.compactMap({ $0 }).min() else {
+                await withCheckedContinuation { waiters.append($0) }
+                continue
+            }
             try? await Task.sleep(until: oldest + effectiveWindow, clock: clock)
-            if Task.isCancelled { return admit(at: clock.now) }
+            if Task.isCancelled { return admit() }
         }
     }
 
     /// The call's answer arrived (or it failed): it counts from now.
     func finished(_ ticket: Ticket) {
         if counted[ticket.id] != nil { counted[ticket.id] = clock.now }
+        let woken = waiters
+        waiters = []
+        for waiter in woken { waiter.resume() }
     }
 
-    private func admit(at now: ContinuousClock.Instant) -> Ticket {
+    /// Counts a call sent now (under way until ``finished(_:)``).
+    private func admit() -> Ticket {
         defer { nextId += 1 }
-        counted[nextId] = now
+        counted[nextId] = .some(nil)
         return Ticket(id: nextId)
     }
 
@@ -66,7 +76,7 @@ actor RequestPacer {
         let now = clock.now
         prune(now)
         let usedElsewhere = (limit - remaining) - counted.count
-        for _ in 0..<Swift.max(0, usedElsewhere) { _ = admit(at: now) }
+        for _ in 0..<Swift.max(0, usedElsewhere) { finished(admit()) }
     }
 
     /// Holds every call back for `duration` (after a throttling answer).
@@ -79,12 +89,13 @@ actor RequestPacer {
     func waitEstimate() -> Duration {
         let now = clock.now
         prune(now)
-        guard counted.count >= effectiveLimit, let oldest = counted.values.min() else { return .zero }
+        guard counted.count >= effectiveLimit else { return .zero }
+        guard let oldest = counted.values.compactMap({ $0 }).min() else { return effectiveWindow }
         return oldest + effectiveWindow - now
     }
 
     private func prune(_ now: ContinuousClock.Instant) {
         let cutoff = now - effectiveWindow
-        counted = counted.filter { $0.value > cutoff }
+        counted = counted.filter { $0.value.map { $0 > cutoff } ?? true }
     }
 }
