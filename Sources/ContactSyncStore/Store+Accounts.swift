@@ -43,6 +43,7 @@ public struct AccountRecord: Sendable, Hashable {
 
 extension Store {
     public func insertAccount(_ account: AccountRecord) async throws {
+        defer { configurationCache?.forget() }
         try await database.raw("""
             INSERT INTO accounts (id, crm, name, status, base_url, credentials, identity, emulator, created_at, updated_at)
             VALUES (\(bind: account.id), \(bind: account.crm.rawValue), \(bind: account.name), \(bind: account.status.rawValue),
@@ -52,7 +53,9 @@ extension Store {
     }
 
     public func account(id: String) async throws -> AccountRecord? {
-        try await database.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account)
+        let read = { try await self.database.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account) }
+        guard let configurationCache else { return try await read() }
+        return try await configurationCache.account(id, read: read)
     }
 
     public func accounts(limit: Int, cursor: String?) async throws -> Page<AccountRecord> {
@@ -65,6 +68,7 @@ extension Store {
     }
 
     public func updateAccountCredentials(id: String, sealed: Data, status: AccountStatus, now: Date) async throws {
+        defer { configurationCache?.forget() }
         try await database.raw("""
             UPDATE accounts SET credentials = \(bind: sealed.base64EncodedString()), status = \(bind: status.rawValue), updated_at = \(bind: Store.stamp(now))
             WHERE id = \(bind: id)
@@ -74,6 +78,7 @@ extension Store {
     /// Sets an account's status; with `ifCredentials`, only while it still holds those credentials (so a
     /// failure seen with old credentials never undoes a reconnect made meanwhile, on any instance).
     public func updateAccountStatus(id: String, status: AccountStatus, now: Date, ifCredentials sealed: Data? = nil) async throws {
+        defer { configurationCache?.forget() }
         var query = SQLQueryString("UPDATE accounts SET status = ") + "\(bind: status.rawValue), updated_at = \(bind: Store.stamp(now)) WHERE id = \(bind: id)"
         if let sealed { query = query + " AND credentials = " + "\(bind: sealed.base64EncodedString())" }
         try await database.raw(query).run()
@@ -81,7 +86,8 @@ extension Store {
 
     /// Deletes the account unless an action uses it; returns false when one does.
     public func deleteAccount(id: String) async throws -> Bool {
-        try await transaction { db in
+        defer { configurationCache?.forget() }
+        return try await transaction { db in
             let users = try await db.raw("SELECT COUNT(*) AS n FROM actions WHERE account_id = \(bind: id)").first()?.decode(column: "n", as: Int.self) ?? 0
             guard users == 0 else { return false }
             try await db.raw("DELETE FROM accounts WHERE id = \(bind: id)").run()

@@ -68,6 +68,7 @@ extension Store {
 
     /// Inserts an action; `StoreError.conflict` when its tool name is taken.
     public func insertAction(_ action: Action, now: Date) async throws {
+        defer { configurationCache?.forget() }
         do {
             try await database.raw("""
                 INSERT INTO actions (id, template, name, intent, offline_sync, account_id, allow_create, allow_update_existing, enabled,
@@ -88,6 +89,7 @@ extension Store {
 
     /// Gives actions from before tool names were stored a unique one derived from their name.
     func fillToolNames() async throws {
+        defer { configurationCache?.forget() }
         let unnamed = try await database.raw("SELECT id, name FROM actions WHERE tool_name IS NULL ORDER BY seq").all()
         guard !unnamed.isEmpty else { return }
         var taken = try await toolNames()
@@ -100,6 +102,7 @@ extension Store {
 
     /// Updates an action; `StoreError.conflict` when its tool name is taken.
     public func updateAction(_ action: Action, now: Date) async throws {
+        defer { configurationCache?.forget() }
         do {
             try await database.raw("""
                 UPDATE actions SET template = \(bind: action.template), name = \(bind: action.name), intent = \(bind: action.intent),
@@ -114,7 +117,9 @@ extension Store {
     }
 
     public func action(id: String) async throws -> StoredAction? {
-        try await database.raw("SELECT * FROM actions WHERE id = \(bind: id)").first().map(Self.action)
+        let read = { try await self.database.raw("SELECT * FROM actions WHERE id = \(bind: id)").first().map(Self.action) }
+        guard let configurationCache else { return try await read() }
+        return try await configurationCache.action(id, read: read)
     }
 
     public func actions(limit: Int, cursor: String?) async throws -> Page<StoredAction> {
@@ -129,7 +134,8 @@ extension Store {
 
     /// Deletes an action unless an agent has it. Returns false when one does; nil when no such action.
     public func deleteAction(id: String) async throws -> Bool? {
-        try await transaction { db in
+        defer { configurationCache?.forget() }
+        return try await transaction { db in
             guard try await db.raw("SELECT id FROM actions WHERE id = \(bind: id)").first() != nil else { return nil }
             for row in try await db.raw("SELECT action_ids FROM agents").all() {
                 let ids = try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "action_ids", as: String.self).utf8))

@@ -29,12 +29,16 @@ public final class Store: Sendable {
     /// Customer locks when one process owns the database (SQLite): kept in memory, no statement needed.
     /// On PostgreSQL they live in the database, shared by every instance.
     let localLocks: LocalCustomerLocks?
+    /// Actions and accounts kept in memory when one process owns the database (SQLite); on PostgreSQL every
+    /// read goes to the database, which other instances write too.
+    let configurationCache: ConfigurationCache?
 
     init(database: any SQLDatabase, dialect: Dialect, closer: @escaping @Sendable () async throws -> Void) {
         self.database = database
         self.dialect = dialect
         self.closer = closer
         self.localLocks = dialect == .sqlite ? LocalCustomerLocks() : nil
+        self.configurationCache = dialect == .sqlite ? ConfigurationCache() : nil
     }
 
     /// Opens a connection pool to `location`.

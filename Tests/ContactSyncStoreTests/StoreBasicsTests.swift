@@ -1,8 +1,9 @@
 import ContactSyncCore
-import ContactSyncStore
+@testable import ContactSyncStore
 import ContactSyncTestSupport
 import Foundation
 import SQLKit
+import Synchronization
 import Testing
 
 @Suite("Store: ids, digests, remembered attributes, one shared SQLite connection")
@@ -144,5 +145,50 @@ struct StoreBasicsTests {
         let store = try await Store.open(.sqlite(path: Self.sqliteFile()), logger: .init(label: "test"))
         try await store.close()
         await #expect(throws: (any Error).self) { try await store.database.raw("SELECT 1 AS one").run() }
+    }
+
+    // MARK: Actions and accounts kept in memory (SQLite)
+
+    @Test("an action or account read again after a change is the changed one", arguments: Backend.available)
+    func readsAfterWrites(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = StoreTests.account()
+            try await store.insertAccount(account)
+            var action = StoreTests.action(accountId: account.id)
+            try await store.insertAction(action, now: StoreTests.now)
+            #expect(try await store.action(id: action.id)?.action.allowUpdateExisting == false)
+            #expect(try await store.account(id: account.id)?.status == .connected)
+            action.allowUpdateExisting = true
+            action.mappings.append(FieldMapping(crmField: "firstname", agentField: "first_name"))
+            try await store.updateAction(action, now: StoreTests.now)
+            let read = try #require(try await store.action(id: action.id)?.action)
+            #expect(read.allowUpdateExisting && read.mappings.count == 3)
+            try await store.updateAccountStatus(id: account.id, status: .reconnectRequired, now: StoreTests.now)
+            #expect(try await store.account(id: account.id)?.status == .reconnectRequired)
+            #expect(try await store.deleteAction(id: action.id) == true)
+            #expect(try await store.action(id: action.id) == nil)
+            #expect(try await store.deleteAccount(id: account.id) == true)
+            #expect(try await store.account(id: account.id) == nil)
+        }
+    }
+
+    @Test("a read that a write overlapped is not kept: the next read goes to the database")
+    func overlappedReadIsNotKept() async throws {
+        let cache = ConfigurationCache()
+        let account = StoreTests.account()
+        let reads = Mutex(0)
+        let read: () async throws -> AccountRecord? = {
+            reads.withLock { $0 += 1 }
+            return account
+        }
+        // The write lands while the first read is under way.
+        _ = try await cache.account(account.id) {
+            cache.forget()
+            return try await read()
+        }
+        _ = try await cache.account(account.id, read: read)
+        _ = try await cache.account(account.id, read: read)
+        // The first read was dropped; the second was kept and answered the third.
+        #expect(reads.withLock { $0 } == 2)
     }
 }
