@@ -28,6 +28,8 @@ struct APIUsageHeaderTests {
         #expect(APIUsage.usage(in: "api-usage=7/100; per-app-api-usage=1/10(appName=x)").map { [$0.used, $0.limit] } == [7, 100])
         #expect(APIUsage.usage(in: "api-usage=7") == nil)
         #expect(APIUsage.usage(in: "api-usage=a/b") == nil)
+        #expect(APIUsage.usage(in: "api-usage=-1/5") == nil)
+        #expect(APIUsage.usage(in: "api-usage=1/99999999999999999999") == nil)
         #expect(APIUsage.usage(in: "") == nil)
     }
 }

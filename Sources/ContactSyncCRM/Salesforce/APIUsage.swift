@@ -25,11 +25,21 @@ final class APIUsage: Sendable {
             let entry = entry.drop { $0 == UInt8(ascii: " ") }
             guard entry.starts(with: key) else { continue }
             let parts = entry.dropFirst(key.count).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-            guard parts.count == 2, let used = Int(String(decoding: parts[0], as: UTF8.self)), let limit = Int(String(decoding: parts[1], as: UTF8.self))
-            else { return nil }
+            guard parts.count == 2, let used = number(parts[0]), let limit = number(parts[1]) else { return nil }
             return (used, limit)
         }
         return nil
+    }
+
+    /// A whole number written in decimal digits only.
+    private static func number(_ digits: Substring.UTF8View.SubSequence) -> Int? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value = 0
+        for digit in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
+            value = value * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     /// `N/M` when the last answer said the limit is spent, within the last minute.
