@@ -1,3 +1,4 @@
+import ContactSyncCore
 import Foundation
 import Hummingbird
 
@@ -27,11 +28,18 @@ public struct AppRequestContext: RequestContext {
         return decoder
     }
 
-    public var responseEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
+    public var responseEncoder: APIResponseEncoder { APIResponseEncoder() }
+}
+
+/// JSON answers: dates in ISO 8601, slashes unescaped, written in one pass (``CompactJSONEncoder``).
+public struct APIResponseEncoder: ResponseEncoder {
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        let data = try CompactJSONEncoder(dateEncoding: .iso8601, escapesSlashes: false).encodeOrFallBack(value)
+        var headers = HTTPFields()
+        headers.reserveCapacity(4)
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentLength] = String(data.count)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

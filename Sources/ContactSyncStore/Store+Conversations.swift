@@ -75,7 +75,7 @@ extension Store {
     // MARK: Helpers
 
     static func encode(_ value: some Encodable) -> String {
-        String(decoding: (try? JSONEncoder().encode(value)) ?? Data("null".utf8), as: UTF8.self)
+        String(decoding: (try? CompactJSONEncoder().encodeOrFallBack(value)) ?? Data("null".utf8), as: UTF8.self)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {

@@ -1,3 +1,4 @@
+import ContactSyncCore
 import Foundation
 
 /// HubSpot's JSON shapes, as far as contact-sync reads them.
@@ -123,6 +124,6 @@ enum HubSpotWire {
 /// Encodes request bodies.
 enum JSONBody {
     static func encode(_ value: some Encodable) -> Data {
-        (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
+        (try? CompactJSONEncoder().encodeOrFallBack(value)) ?? Data("{}".utf8)
     }
 }
