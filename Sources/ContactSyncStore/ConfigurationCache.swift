@@ -16,19 +16,21 @@ final class ConfigurationCache: Sendable {
 
     /// The kept action, or reads it with `read` and keeps what it finds.
     func action(_ id: String, read: () async throws -> StoredAction?) async throws -> StoredAction? {
-        let (kept, generation) = state.withLock { ($0.actions[id], $0.generation) }
-        if let kept { return kept }
-        let found = try await read()
-        if let found { state.withLock { if $0.generation == generation { $0.actions[id] = found } } }
-        return found
+        try await value(\.actions, id, read: read)
     }
 
     /// The kept account, or reads it with `read` and keeps what it finds.
     func account(_ id: String, read: () async throws -> AccountRecord?) async throws -> AccountRecord? {
-        let (kept, generation) = state.withLock { ($0.accounts[id], $0.generation) }
+        try await value(\.accounts, id, read: read)
+    }
+
+    private func value<Record: Sendable>(
+        _ records: WritableKeyPath<State, [String: Record]> & Sendable, _ id: String, read: () async throws -> Record?
+    ) async throws -> Record? {
+        let (kept, generation) = state.withLock { ($0[keyPath: records][id], $0.generation) }
         if let kept { return kept }
         let found = try await read()
-        if let found { state.withLock { if $0.generation == generation { $0.accounts[id] = found } } }
+        if let found { state.withLock { if $0.generation == generation { $0[keyPath: records][id] = found } } }
         return found
     }
 
