@@ -113,7 +113,8 @@ final class SQLiteFile: @unchecked Sendable {
 
     /// Schema changes can change what `*` means in a kept statement: they are not kept, and clear the cache.
     private static func changesSchema(_ sql: String) -> Bool {
-        let head = sql.utf8.prefix(while: { $0 != UInt8(ascii: " ") }).map { $0 | 0x20 }
+        let isLetter = { (byte: UInt8) in (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
+        let head = sql.utf8.drop { !isLetter($0) }.prefix(while: isLetter).map { $0 | 0x20 }
         return ["create", "alter", "drop", "pragma"].contains { Array($0.utf8) == head }
     }
 

@@ -109,7 +109,7 @@ struct StoreBasicsTests {
         try await store.database.raw("CREATE TABLE scratch (a INTEGER)").run()
         try await store.database.raw("INSERT INTO scratch (a) VALUES (1)").run()
         #expect(try await store.database.raw("SELECT * FROM scratch").first()?.allColumns == ["a"])
-        try await store.database.raw("ALTER TABLE scratch ADD COLUMN b TEXT DEFAULT 'x'").run()
+        try await store.database.raw("\n  alter TABLE scratch ADD COLUMN b TEXT DEFAULT 'x'").run()
         let row = try await store.database.raw("SELECT * FROM scratch").first()
         #expect(row?.allColumns == ["a", "b"])
         #expect(try row?.decode(column: "b", as: String.self) == "x")
