@@ -79,6 +79,23 @@ struct RunBehaviourTests {
         }
     }
 
+    @Test("a run follows its action as last edited: creation turned on takes effect at the next run", arguments: Scenario.both)
+    func editedAction(s: Scenario) async throws {
+        try await withServer { api in
+            let action = try await api.action(s, allowCreate: false, allowUpdateExisting: false)
+            let account = try await api.accountId(ofAction: action)
+            let fields = ["email": "edited@example.com", "first_name": "Eda", "last_name": "Ted"]
+            let refused = try await api.run(action, fields: fields)
+            #expect(refused.string("outcome") == "skipped")
+            #expect(refused.string("reason") == "creation_disabled")
+            let edited = #"{"template":"\#(s.template)","name":"Save contact","intent":"Use when the customer shares contact details","accountId":"\#(account)","allowCreate":true,"allowUpdateExisting":false,"mappings":\#(s.mappings)}"#
+            #expect(try await api.call(.put, "/v1/actions/\(action)", json: edited).status == .ok)
+            let created = try await api.run(action, fields: fields)
+            #expect(created.string("outcome") == "created")
+            #expect(try await api.contactCount(s.crm) == 1)
+        }
+    }
+
     @Test("an Idempotency-Key answers the first run again; reused with another body it is 422")
     func idempotency() async throws {
         try await withServer { api in
