@@ -58,6 +58,18 @@ struct CompactJSONEncoderTests {
         }
     }
 
+    /// A type that keeps a nested container and writes to it after its parent went on to the next key.
+    struct LateWriter: Encodable {
+        enum Keys: String, CodingKey { case first, second }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            var first = container.nestedUnkeyedContainer(forKey: .first)
+            try first.encode(1)
+            try container.encode("b", forKey: .second)
+            try first.encode(2)
+        }
+    }
+
     struct Nothing: Encodable {
         func encode(to encoder: any Encoder) throws {}
     }
@@ -117,6 +129,8 @@ struct CompactJSONEncoderTests {
         let encoder = CompactJSONEncoder()
         #expect(throws: CompactJSONEncodingError.self) { try encoder.encode(UsesSuperEncoder()) }
         #expect(try Self.object(encoder.encodeOrFallBack(UsesSuperEncoder())) == Self.object(Self.foundation(UsesSuperEncoder())))
+        #expect(throws: CompactJSONEncodingError.self) { try encoder.encode(LateWriter()) }
+        #expect(try Self.object(encoder.encodeOrFallBack(LateWriter())) == Self.object(Self.foundation(LateWriter())))
         #expect(throws: CompactJSONEncodingError.self) { try encoder.encode([Double.nan]) }
         #expect(throws: (any Error).self) { try encoder.encodeOrFallBack([Double.infinity]) }
     }

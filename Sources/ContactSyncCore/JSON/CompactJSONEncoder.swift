@@ -3,8 +3,9 @@ import Foundation
 /// Encodes `Encodable` values as compact JSON in one pass, writing each value as it arrives instead of building
 /// a tree first. The JSON means what Foundation's `JSONEncoder` writes with the same settings (keys in the order
 /// they are encoded, no whitespace, `Data` as base64, `URL` as its absolute string, whole `Double`s without
-/// `.0`). Shapes it does not stream (a `superEncoder`, a container reopened after a sibling) and values JSON
-/// cannot hold (a non-finite number) are errors; ``encodeOrFallBack(_:)`` then asks Foundation.
+/// `.0`). Shapes it does not stream (a `superEncoder`, two kinds of container for one value, a container
+/// written after the value that holds it moved on) and values JSON cannot hold (a non-finite number) are
+/// errors; ``encodeOrFallBack(_:)`` then asks Foundation.
 public struct CompactJSONEncoder: Sendable {
     /// How dates are written.
     public enum DateEncoding: Sendable {
@@ -187,6 +188,8 @@ final class StreamingEncoder: Encoder {
     @exclusivity(unchecked) var hasElements = false
     /// A nested container still open: it is closed before this one writes again.
     @exclusivity(unchecked) var openChild: StreamingEncoder?
+    /// Set once the container is closed: a later write would land in another value's place.
+    @exclusivity(unchecked) private var closed = false
 
     init(sink: JSONSink, parent: StreamingEncoder?, key: (any CodingKey)?, valueType: Any.Type) {
         self.sink = sink
@@ -211,6 +214,7 @@ final class StreamingEncoder: Encoder {
     }
 
     private func open(_ kind: Container) {
+        guard !closed else { return sink.fail("a container opened after its value was written, at \(codingPath.map(\.stringValue))") }
         switch (container, kind) {
         case (.none, .keyed): sink.write("{")
         case (.none, .unkeyed): sink.write("[")
@@ -225,6 +229,7 @@ final class StreamingEncoder: Encoder {
 
     /// Before an element: closes an open nested container and writes the comma.
     func nextElement() {
+        if closed { sink.fail("a container written after its value was written, at \(codingPath.map(\.stringValue))") }
         openChild?.finish()
         openChild = nil
         if hasElements { sink.write(",") }
@@ -246,6 +251,7 @@ final class StreamingEncoder: Encoder {
         }
         container = .single
         hasElements = true
+        closed = true
     }
 
     func nested(_ key: (any CodingKey)?) -> StreamingEncoder {
