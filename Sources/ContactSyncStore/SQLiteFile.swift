@@ -16,6 +16,9 @@ final class SQLiteFile: @unchecked Sendable {
         let columns: SQLiteColumnNames
         /// Whether it stays prepared after this use.
         let kept: Bool
+        /// How often SQLite had prepared it again (after a schema change, perhaps by another process) when
+        /// `columns` were read.
+        let reprepared: Int32
     }
 
     /// Statements kept at most; past this the cache starts again (queries are a fixed set, so it is never reached
@@ -68,7 +71,7 @@ final class SQLiteFile: @unchecked Sendable {
     }
 
     private func run(_ sql: String, _ values: [SQLiteData], _ onRow: (any SQLRow) -> Void, _ prepared: inout [String: Prepared]) throws {
-        let entry = try statement(for: sql, in: &prepared)
+        var entry = try statement(for: sql, in: &prepared)
         defer {
             if !entry.kept {
                 sqlite_nio_sqlite3_finalize(entry.statement)
@@ -85,6 +88,11 @@ final class SQLiteFile: @unchecked Sendable {
             let status = sqlite_nio_sqlite3_step(entry.statement)
             switch status {
             case SQLITE_ROW:
+                // SQLite prepares a statement again when the schema changed; `*` may then name other columns.
+                if sqlite_nio_sqlite3_stmt_status(entry.statement, SQLITE_STMTSTATUS_REPREPARE, 0) != entry.reprepared {
+                    entry = Self.describe(entry.statement, kept: entry.kept)
+                    if entry.kept { prepared[sql] = entry }
+                }
                 onRow(SQLiteFileRow(columns: entry.columns, values: try row(of: entry.statement, count: entry.columns.names.count), decoder: decoder))
             case SQLITE_DONE:
                 return
@@ -101,14 +109,20 @@ final class SQLiteFile: @unchecked Sendable {
         var statement: OpaquePointer?
         let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, keep ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0, &statement, nil)
         guard status == SQLITE_OK, let statement else { throw error(status) }
-        let count = sqlite_nio_sqlite3_column_count(statement)
-        let names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
-        let entry = Prepared(statement: statement, columns: SQLiteColumnNames(names), kept: keep)
+        let entry = Self.describe(statement, kept: keep)
         if keep {
             if prepared.count >= Self.keptStatements { forget(&prepared) }
             prepared[sql] = entry
         }
         return entry
+    }
+
+    /// The statement with the names of its result columns as they are now.
+    private static func describe(_ statement: OpaquePointer, kept: Bool) -> Prepared {
+        let count = sqlite_nio_sqlite3_column_count(statement)
+        let names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
+        let reprepared = sqlite_nio_sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_REPREPARE, 0)
+        return Prepared(statement: statement, columns: SQLiteColumnNames(names), kept: kept, reprepared: reprepared)
     }
 
     /// Schema changes can change what `*` means in a kept statement: they are not kept, and clear the cache.

@@ -116,6 +116,22 @@ struct StoreBasicsTests {
         try await store.close()
     }
 
+    @Test("SQLite: a kept statement sees a column that another connection added")
+    func keptStatementsFollowAnotherConnection() async throws {
+        let path = Self.sqliteFile()
+        let store = try await Store.open(.sqlite(path: path), logger: .init(label: "test"))
+        try await store.database.raw("CREATE TABLE scratch (a INTEGER)").run()
+        try await store.database.raw("INSERT INTO scratch (a) VALUES (1)").run()
+        #expect(try await store.database.raw("SELECT * FROM scratch").first()?.allColumns == ["a"])
+        let other = try await Store.open(.sqlite(path: path), logger: .init(label: "test"))
+        try await other.database.raw("ALTER TABLE scratch ADD COLUMN b TEXT DEFAULT 'x'").run()
+        try await other.close()
+        let row = try await store.database.raw("SELECT * FROM scratch").first()
+        #expect(row?.allColumns == ["a", "b"])
+        #expect(try row?.decode(column: "b", as: String.self) == "x")
+        try await store.close()
+    }
+
     @Test("SQLite: a statement waits while another process's connection holds the write lock, then runs")
     func waitsForAnotherWriter() async throws {
         let path = Self.sqliteFile()
