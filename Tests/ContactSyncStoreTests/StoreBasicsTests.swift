@@ -103,29 +103,20 @@ struct StoreBasicsTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("cs-file-\(UUID().uuidString)/contact-sync.sqlite").path
     }
 
-    @Test("SQLite: a kept statement sees a column added after it was first prepared")
-    func keptStatementsFollowTheSchema() async throws {
-        let store = try await Store.open(.sqlite(path: Self.sqliteFile()), logger: .init(label: "test"))
-        try await store.database.raw("CREATE TABLE scratch (a INTEGER)").run()
-        try await store.database.raw("INSERT INTO scratch (a) VALUES (1)").run()
-        #expect(try await store.database.raw("SELECT * FROM scratch").first()?.allColumns == ["a"])
-        try await store.database.raw("\n  alter TABLE scratch ADD COLUMN b TEXT DEFAULT 'x'").run()
-        let row = try await store.database.raw("SELECT * FROM scratch").first()
-        #expect(row?.allColumns == ["a", "b"])
-        #expect(try row?.decode(column: "b", as: String.self) == "x")
-        try await store.close()
-    }
-
-    @Test("SQLite: a kept statement sees a column that another connection added")
-    func keptStatementsFollowAnotherConnection() async throws {
+    @Test("SQLite: a kept statement sees a column added after it was first prepared, by this connection or another", arguments: [false, true])
+    func keptStatementsFollowTheSchema(byAnotherConnection: Bool) async throws {
         let path = Self.sqliteFile()
         let store = try await Store.open(.sqlite(path: path), logger: .init(label: "test"))
         try await store.database.raw("CREATE TABLE scratch (a INTEGER)").run()
         try await store.database.raw("INSERT INTO scratch (a) VALUES (1)").run()
         #expect(try await store.database.raw("SELECT * FROM scratch").first()?.allColumns == ["a"])
-        let other = try await Store.open(.sqlite(path: path), logger: .init(label: "test"))
-        try await other.database.raw("ALTER TABLE scratch ADD COLUMN b TEXT DEFAULT 'x'").run()
-        try await other.close()
+        if byAnotherConnection {
+            let other = try await Store.open(.sqlite(path: path), logger: .init(label: "test"))
+            try await other.database.raw("ALTER TABLE scratch ADD COLUMN b TEXT DEFAULT 'x'").run()
+            try await other.close()
+        } else {
+            try await store.database.raw("\n  alter TABLE scratch ADD COLUMN b TEXT DEFAULT 'x'").run()
+        }
         let row = try await store.database.raw("SELECT * FROM scratch").first()
         #expect(row?.allColumns == ["a", "b"])
         #expect(try row?.decode(column: "b", as: String.self) == "x")
