@@ -1,4 +1,6 @@
 import ArgumentParser
+import NIOCore
+import NIOPosix
 
 /// The `contact-sync` command.
 @main
@@ -10,4 +12,16 @@ struct ContactSync: AsyncParsableCommand {
             ServeCommand.self, WorkerCommand.self, MigrateCommand.self, EmulatorsCommand.self, BenchCommand.self, MCPStdioCommand.self, ConfigCommand.self,
         ]
     )
+
+    /// The commands that serve HTTP: their tasks run on the event loops that do their I/O, so a request's
+    /// work does not hop between Swift's thread pool and NIO's threads. The others keep Swift's pool (the
+    /// MCP stdio bridge blocks a thread reading its input).
+    static let servingCommands: Set<String> = ["serve", "worker", "emulators", "bench"]
+
+    static func main() async {
+        if CommandLine.arguments.count > 1, servingCommands.contains(CommandLine.arguments[1]) {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+        await main(nil)
+    }
 }
