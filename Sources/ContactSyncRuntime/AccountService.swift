@@ -88,21 +88,21 @@ public struct AccountService: Sendable {
     func reconnect(accountId: String, crm: CRM, credentials: CRMCredentials, baseURL: String?) async throws(ServiceError) -> (account: AccountRecord, resumedRuns: Int) {
         let existing = try await account(id: accountId)
         var credentials = credentials
-        if credentials.refreshToken == nil, let previous = try? await connectors.credentials(of: existing) {
+        if credentials.refreshToken == nil, let previous = try? connectors.credentials(of: existing) {
             credentials.refreshToken = previous.refreshToken
         }
         guard crm == existing.crm else {
             throw ServiceError(.unprocessable, "crm_mismatch", "The account is a \(existing.crm.rawValue) account.")
         }
-        let probe = await connectors.probe(crm: crm, credentials: credentials, baseURL: baseURL)
+        let probe = connectors.probe(crm: crm, credentials: credentials, baseURL: baseURL)
         do {
             _ = try await probe.verify(log: nil)
         } catch {
             throw ServiceError(.unprocessable, "account_verification_failed", "The \(crm.rawValue) account could not be verified: \(error.message)")
         }
         do {
-            try await store.updateAccountCredentials(id: accountId, sealed: try await connectors.seal(credentials), status: .connected, now: Date())
-            await connectors.forget(accountId: accountId)
+            try await store.updateAccountCredentials(id: accountId, sealed: try connectors.seal(credentials), status: .connected, now: Date())
+            connectors.forget(accountId: accountId)
             let resumed = try await store.resumeWaitingRuns(accountId: accountId, now: Date())
             logger.info("account reconnected", metadata: ["account": "\(accountId)", "resumedRuns": "\(resumed)"])
             return (try await account(id: accountId), resumed)
@@ -115,7 +115,7 @@ public struct AccountService: Sendable {
 
     /// Verifies `credentials` and stores a new account.
     public func store(crm: CRM, name: String, credentials: CRMCredentials, baseURL: String?, emulator: Bool) async throws(ServiceError) -> AccountRecord {
-        let probe = await connectors.probe(crm: crm, credentials: credentials, baseURL: baseURL)
+        let probe = connectors.probe(crm: crm, credentials: credentials, baseURL: baseURL)
         let identity: AccountIdentity
         do {
             identity = try await probe.verify(log: nil)
@@ -127,7 +127,7 @@ public struct AccountService: Sendable {
         do {
             let record = AccountRecord(
                 id: Store.newId("acc"), crm: crm, name: name, status: .connected, baseURL: baseURL,
-                sealedCredentials: try await connectors.seal(credentials),
+                sealedCredentials: try connectors.seal(credentials),
                 identity: String(decoding: try JSONEncoder().encode(identity), as: UTF8.self), emulator: emulator, createdAt: now, updatedAt: now)
             try await store.insertAccount(record)
             logger.info("account connected", metadata: ["account": "\(record.id)", "crm": "\(crm.rawValue)"])
@@ -159,11 +159,11 @@ public struct AccountService: Sendable {
     /// cannot be reached then does not stop the disconnect).
     public func delete(accountId: String) async throws(ServiceError) {
         let existing = try await account(id: accountId)
-        let connector = try? await connectors.connector(for: existing)
+        let connector = try? connectors.connector(for: existing)
         guard (try? await store.deleteAccount(id: accountId)) == true else {
             throw ServiceError(.conflict, "account_in_use", "Actions use this account; delete or move them first.")
         }
-        await connectors.forget(accountId: accountId)
+        connectors.forget(accountId: accountId)
         do {
             try await connector?.revokeGrant()
         } catch {

@@ -4,17 +4,19 @@ import ContactSyncCore
 import ContactSyncStore
 import Foundation
 import Logging
+import Synchronization
 
 /// Builds and keeps one connector per account, opening its sealed credentials, persisting renewed ones
 /// (sealed again), and marking the account `reconnect_required` when its grant is gone.
-public actor Connectors {
+public final class Connectors: Sendable {
     private let store: Store
     private let secrets: SecretBox
     private let client: HTTPClient
     private let logger: Logger
     /// One connector per account, with the sealed credentials it was built from: credentials changed in the
-    /// database (a reconnect on any instance) mean a new connector.
-    private var cache: [String: (connector: any CRMConnector, sealed: Data)] = [:]
+    /// database (a reconnect on any instance) mean a new connector. Read without a hop to another executor:
+    /// every run asks for its connector.
+    private let cache = Mutex<[String: (connector: any CRMConnector, sealed: Data)]>([:])
     /// Where the built-in emulators run now; emulator accounts follow them across restarts.
     private let emulatorURLs: [CRM: String]
     /// Settings applied to every connector (timeouts, retries).
@@ -38,7 +40,7 @@ public actor Connectors {
 
     /// The connector for a stored account.
     public func connector(for account: AccountRecord) throws -> any CRMConnector {
-        if let known = cache[account.id], known.sealed == account.sealedCredentials { return known.connector }
+        if let known = cache.withLock({ $0[account.id] }), known.sealed == account.sealedCredentials { return known.connector }
         var credentials = try self.credentials(of: account)
         var baseURL = account.baseURL
         if account.emulator, let current = emulatorURLs[account.crm] {
@@ -49,7 +51,7 @@ public actor Connectors {
         if let stored = account.identity, let identity = try? JSONDecoder().decode(AccountIdentity.self, from: Data(stored.utf8)) {
             connector.prime(identity: identity)
         }
-        cache[account.id] = (connector, account.sealedCredentials)
+        cache.withLock { $0[account.id] = (connector, account.sealedCredentials) }
         return connector
     }
 
@@ -60,12 +62,14 @@ public actor Connectors {
 
     /// Forgets an account's connector (after a reconnect or a delete).
     public func forget(accountId: String) {
-        cache[accountId] = nil
+        _ = cache.withLock { $0.removeValue(forKey: accountId) }
     }
 
     /// Remembers the credentials a connector renewed itself, so that it is kept.
     private func renewed(accountId: String, sealed: Data) {
-        if let known = cache[accountId] { cache[accountId] = (known.connector, sealed) }
+        cache.withLock { cache in
+            if let known = cache[accountId] { cache[accountId] = (known.connector, sealed) }
+        }
     }
 
     /// An account's stored credentials, opened.
@@ -82,12 +86,12 @@ public actor Connectors {
     /// connector was built (a reconnect is not undone by a failure seen with the old ones).
     public func markReconnectRequired(accountId: String) async {
         do {
-            try await store.updateAccountStatus(id: accountId, status: .reconnectRequired, now: Date(), ifCredentials: cache[accountId]?.sealed)
+            try await store.updateAccountStatus(id: accountId, status: .reconnectRequired, now: Date(), ifCredentials: cache.withLock { $0[accountId]?.sealed })
             logger.warning("account needs reconnecting", metadata: ["account": "\(accountId)"])
         } catch {
             logger.error("could not mark account", metadata: ["account": "\(accountId)", "error": "\(error)"])
         }
-        cache[accountId] = nil
+        forget(accountId: accountId)
     }
 
     private func makeConnector(crm: CRM, credentials: CRMCredentials, baseURL: String?, accountId: String?) -> any CRMConnector {
@@ -96,7 +100,7 @@ public actor Connectors {
             do {
                 let sealed = try secrets.seal(try JSONEncoder().encode(renewed))
                 try await store.updateAccountCredentials(id: accountId, sealed: sealed, status: .connected, now: Date())
-                await self.renewed(accountId: accountId, sealed: sealed)
+                self.renewed(accountId: accountId, sealed: sealed)
                 logger.info("account credentials renewed", metadata: ["account": "\(accountId)"])
             } catch {
                 logger.error("could not persist renewed credentials", metadata: ["account": "\(accountId)", "error": "\(error)"])

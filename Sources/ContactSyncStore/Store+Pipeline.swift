@@ -119,13 +119,15 @@ extension Store {
         try await database.raw("UPDATE customer_locks SET locked_until = \(bind: Store.stamp(until)) WHERE owner = \(bind: owner)").run()
     }
 
-    /// Gives customers' write locks back.
+    /// Gives customers' write locks back, to the end even when the calling task is cancelled.
     public func releaseCustomerLocks(accountId: String, emails: [String], owner: String) async throws {
         guard !emails.isEmpty else { return }
         if let localLocks { return localLocks.release(accountId: accountId, emails: emails, owner: owner) }
-        try await database.raw(
-            "DELETE FROM customer_locks WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"
-        ).run()
+        try await Task { [database] in
+            try await database.raw(
+                "DELETE FROM customer_locks WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"
+            ).run()
+        }.value
     }
 
     // MARK: Retries

@@ -104,7 +104,7 @@ struct RunPipeline: Sendable {
             try await prepare(&items)
             locked = try await self.lock(&items, accountId: accountId, lock: lock)
             if items.contains(where: \.isOpen) {
-                let connector = try await connectors.connector(for: account)
+                let connector = try connectors.connector(for: account)
                 try await decide(&items, account: account, connector: connector, log: log)
                 try await write(&items, account: account, connector: connector, mayWrite: mayWrite, log: log)
             }
@@ -115,7 +115,7 @@ struct RunPipeline: Sendable {
             fail(&items, RunFailure(code: "internal_error", message: "The run could not be completed.", crmCode: nil, retryable: true))
         }
         if !locked.isEmpty {
-            try? await shielded { [store, locked] in try await store.releaseCustomerLocks(accountId: accountId, emails: locked, owner: owner) }
+            try? await store.releaseCustomerLocks(accountId: accountId, emails: locked, owner: owner)
             turns.give(locked.map { CustomerTurns.Key(accountId: accountId, email: $0) })
         }
         if items.contains(where: { $0.error?.code == .reconnectRequired }) { await connectors.markReconnectRequired(accountId: accountId) }
