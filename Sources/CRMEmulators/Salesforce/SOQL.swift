@@ -58,7 +58,7 @@ enum SOQLParser {
         var index = 0
         while index < characters.count {
             let character = characters[index]
-            if character.isWhitespace {
+            if character.isSOQLSpace {
                 index += 1
             } else if character == "'" {
                 let (literal, next) = try stringLiteral(characters, from: index + 1)
@@ -66,16 +66,16 @@ enum SOQLParser {
                 index = next
             } else if character == "\"" {
                 throw .malformed("unexpected token: '\"'. String literals must use single quotes.")
-            } else if character.isLetter || character == "_" {
+            } else if character.isSOQLLetter || character == "_" {
                 var end = index
-                while end < characters.count, characters[end].isLetter || characters[end].isNumber || characters[end] == "_" || characters[end] == "." {
+                while end < characters.count, characters[end].isSOQLLetter || characters[end].isSOQLDigit || characters[end] == "_" || characters[end] == "." {
                     end += 1
                 }
                 tokens.append(.word(String(characters[index..<end])))
                 index = end
-            } else if character.isNumber || (character == "-" && index + 1 < characters.count && characters[index + 1].isNumber) {
+            } else if character.isSOQLDigit || (character == "-" && index + 1 < characters.count && characters[index + 1].isSOQLDigit) {
                 var end = index + 1
-                while end < characters.count, characters[end].isNumber || characters[end] == "." { end += 1 }
+                while end < characters.count, characters[end].isSOQLDigit || characters[end] == "." { end += 1 }
                 guard let number = Double(String(characters[index..<end])) else {
                     throw .malformed("unexpected token: '\(String(characters[index..<end]))'")
                 }
@@ -294,4 +294,24 @@ enum SOQLParser {
     /// `\%` and `\_` in a literal: a literal percent sign or underscore in a LIKE pattern.
     static let escapedPercent: Character = "\u{E000}"
     static let escapedUnderscore: Character = "\u{E001}"
+}
+
+extension Character {
+    /// `isWhitespace`, answered from the byte for ASCII (the common case).
+    fileprivate var isSOQLSpace: Bool {
+        guard let byte = asciiValue else { return isWhitespace }
+        return byte == 0x20 || (0x09...0x0D).contains(byte)
+    }
+
+    /// `isLetter`, answered from the byte for ASCII.
+    fileprivate var isSOQLLetter: Bool {
+        guard let byte = asciiValue else { return isLetter }
+        return (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+    }
+
+    /// `isNumber`, answered from the byte for ASCII.
+    fileprivate var isSOQLDigit: Bool {
+        guard let byte = asciiValue else { return isNumber }
+        return (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
 }

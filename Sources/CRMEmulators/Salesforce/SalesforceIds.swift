@@ -16,11 +16,11 @@ enum SalesforceIds {
 
     /// The 18-character form of a 15-character id.
     static func withChecksum(_ id15: String) -> String {
-        let characters = Array(id15)
+        let bytes = Array(id15.utf8)
         var suffix = ""
         for chunk in 0..<3 {
             var bits = 0
-            for offset in 0..<5 where characters[chunk * 5 + offset].isUppercase {
+            for offset in 0..<5 where (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(bytes[chunk * 5 + offset]) {
                 bits |= 1 << offset
             }
             suffix.append(checksumAlphabet[bits])

@@ -49,9 +49,11 @@ extension Request {
     /// The bearer token of the Authorization header (`Bearer x` or Salesforce's `OAuth x`).
     var bearerToken: String? {
         guard let value = headers[.authorization] else { return nil }
-        for scheme in ["Bearer ", "bearer ", "OAuth "] where value.hasPrefix(scheme) {
-            let token = value.dropFirst(scheme.count).trimmingCharacters(in: .whitespaces)
-            return token.isEmpty ? nil : token
+        for scheme in ["Bearer ", "bearer ", "OAuth "] where value.utf8.starts(with: scheme.utf8) {
+            let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            let rest = value.utf8.dropFirst(scheme.utf8.count)
+            guard let first = rest.firstIndex(where: { !isBlank($0) }), let last = rest.lastIndex(where: { !isBlank($0) }) else { return nil }
+            return String(value[first..<value.utf8.index(after: last)])
         }
         return nil
     }
@@ -90,8 +92,38 @@ enum FormEncoding {
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
     }
 
-    private static func unescape(_ value: Substring) -> String {
-        String(value).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(value)
+    /// `+` as a space and `%XX` as its byte; the text as it is when an escape is malformed or the bytes
+    /// are not UTF-8.
+    static func unescape(_ value: Substring) -> String {
+        let utf8 = Array(value.utf8)
+        guard utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(value) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var index = 0
+        while index < utf8.count {
+            switch utf8[index] {
+            case UInt8(ascii: "+"):
+                bytes.append(UInt8(ascii: " "))
+                index += 1
+            case UInt8(ascii: "%"):
+                guard index + 2 < utf8.count, let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2]) else { return String(value) }
+                bytes.append(high << 4 | low)
+                index += 3
+            case let byte:
+                bytes.append(byte)
+                index += 1
+            }
+        }
+        return String(validating: bytes, as: UTF8.self) ?? String(value)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 
