@@ -100,7 +100,7 @@ struct LatencyBench: AsyncParsableCommand {
         return (answer.elapsed, answer.body)
     }
 
-    /// What the zero-latency figure measured: runs per second, and the serving process's CPU time per run.
+    /// What a zero-latency figure measured: runs per second, and the serving process's CPU time per run.
     struct Throughput {
         let runsPerSecond: Double
         let serveCPUMsPerRun: Double
@@ -108,7 +108,11 @@ struct LatencyBench: AsyncParsableCommand {
 
     /// Runs per second through the API with emulators that answer at once, `serve`, the emulators and this
     /// load generator each a process of its own; the CPU time `serve` spent per run is read from /proc.
-    func throughput() async throws -> Throughput {
+    /// Each client alternates a new contact and an update of an existing one. In the first mix every client
+    /// updates a customer of its own, as conversations do; in the second every update goes to one customer,
+    /// whose runs take turns (one writer per customer), so that figure is bound by that customer's CRM
+    /// round trips rather than by the engine.
+    func throughput() async throws -> (spread: Throughput, oneCustomer: Throughput) {
         let processes = try await ServeProcesses.start()
         defer { processes.stop() }
         guard let account = try await processes.call(
@@ -124,8 +128,21 @@ struct LatencyBench: AsyncParsableCommand {
             let answer = try await processes.call(.POST, "/v1/actions/\(action)/runs", json: ["fields": ["email": email, "first_name": "Bench", "last_name": "Mark"]])
             guard answer.body["status"] as? String == "succeeded" else { throw BenchError("a throughput run did not succeed: \(answer.body)") }
         }
+        // Every customer to update exists before measuring, and the connector is warm.
+        for client in 0..<concurrency { try await run("existing-\(client)@bench.example") }
         for index in 0..<50 { try await run(index % 2 == 0 ? "existing@bench.example" : "warm-\(index)@bench.example") }
+        let spread = try await measureThroughput(processes, run) { client in "existing-\(client)@bench.example" }
+        let oneCustomer = try await measureThroughput(processes, run) { _ in "existing@bench.example" }
+        return (spread, oneCustomer)
+    }
+
+    /// `throughputRuns` runs from `concurrency` clients, each alternating an update of `existing(client)`
+    /// and a new contact.
+    func measureThroughput(
+        _ processes: ServeProcesses, _ run: @escaping @Sendable (String) async throws -> Void, existing: @escaping @Sendable (Int) -> String
+    ) async throws -> Throughput {
         let perClient = throughputRuns / concurrency
+        let batch = UUID().uuidString.prefix(6)
         let cpuBefore = try processes.serveCPUSeconds()
         let clock = ContinuousClock()
         let start = clock.now
@@ -133,7 +150,7 @@ struct LatencyBench: AsyncParsableCommand {
             for client in 0..<concurrency {
                 group.addTask {
                     for index in 0..<perClient {
-                        try await run(index % 2 == 0 ? "existing@bench.example" : "c\(client)-\(index)@bench.example")
+                        try await run(index % 2 == 0 ? existing(client) : "c\(client)-\(index)-\(batch)@bench.example")
                     }
                 }
             }
@@ -149,24 +166,29 @@ struct LatencyBench: AsyncParsableCommand {
         zip(cells, [11, 22, 13, 11, 9, 9, 13, 13]).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " ")
     }
 
-    func report(_ scenarios: [Scenario], mcp: [Scenario], _ throughput: Throughput) {
+    func report(_ scenarios: [Scenario], mcp: [Scenario], _ throughput: (spread: Throughput, oneCustomer: Throughput)) {
         if json {
             struct Report: Codable {
                 let scenarios: [Scenario]
                 /// The existing-contact run as an MCP tool call.
                 let mcpScenarios: [Scenario]
-                /// Separate processes for serve, the emulators and the load generator.
+                /// Separate processes for serve, the emulators and the load generator; each client updates a
+                /// customer of its own and creates new ones.
                 let zeroLatencyRunsPerSecond: Double
                 /// CPU time of the serving process per run during the zero-latency figure.
                 let serveCpuMsPerRun: Double
+                /// The same with every update going to one customer, whose runs take turns.
+                let oneCustomerRunsPerSecond: Double
+                let oneCustomerServeCpuMsPerRun: Double
                 let latencyMs: Int
                 let runs: Int
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let data = (try? encoder.encode(Report(
-                scenarios: scenarios, mcpScenarios: mcp, zeroLatencyRunsPerSecond: throughput.runsPerSecond,
-                serveCpuMsPerRun: throughput.serveCPUMsPerRun, latencyMs: latencyMs, runs: runs))) ?? Data()
+                scenarios: scenarios, mcpScenarios: mcp, zeroLatencyRunsPerSecond: throughput.spread.runsPerSecond,
+                serveCpuMsPerRun: throughput.spread.serveCPUMsPerRun, oneCustomerRunsPerSecond: throughput.oneCustomer.runsPerSecond,
+                oneCustomerServeCpuMsPerRun: throughput.oneCustomer.serveCPUMsPerRun, latencyMs: latencyMs, runs: runs))) ?? Data()
             announce(String(decoding: data, as: UTF8.self))
             return
         }
@@ -181,7 +203,10 @@ struct LatencyBench: AsyncParsableCommand {
             announce(row([s.crm, "mcp " + s.path, String(s.roundTrips), String(format: "%.1f", s.emulatorRequestsPerRun)] + [s.p50Ms, s.p99Ms, s.overheadP50Ms, s.overheadP99Ms].map { String(format: "%.2f", $0) }))
         }
         announce(String(
-            format: "Zero-latency throughput (serve, emulators and load generator in separate processes): %.0f runs/s (%d runs, %d clients); serve CPU %.2f ms per run",
-            throughput.runsPerSecond, throughputRuns, concurrency, throughput.serveCPUMsPerRun))
+            format: "Zero-latency throughput (serve, emulators and load generator in separate processes): %.0f runs/s (%d runs, %d clients, each updating its own customer); serve CPU %.2f ms per run",
+            throughput.spread.runsPerSecond, throughputRuns, concurrency, throughput.spread.serveCPUMsPerRun))
+        announce(String(
+            format: "The same with every update to one customer (its runs take turns): %.0f runs/s; serve CPU %.2f ms per run",
+            throughput.oneCustomer.runsPerSecond, throughput.oneCustomer.serveCPUMsPerRun))
     }
 }
