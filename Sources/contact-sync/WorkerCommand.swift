@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// `contact-sync worker`: carries out offline runs only, no HTTP; any number may run beside `serve` on one
 /// PostgreSQL database.
 struct WorkerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Carry out offline runs (no HTTP); run any number beside serve.")
+    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Carry out offline runs (no HTTP); run any number beside serve on PostgreSQL.")
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var file: ConfigFileOption
@@ -29,6 +29,11 @@ struct WorkerCommand: AsyncParsableCommand {
         let config = try await Config.load(flags: flags)
         let logger = try LogFormat.logger(label: "contact-sync.worker", config: config)
         let data = try DatabaseSettings(config)
+        // On SQLite one process owns the file: customer locks and kept configuration live in its memory.
+        guard case .postgres = data.location else {
+            throw StartFailure(
+                description: "contact-sync could not start: a worker shares the work of serve on PostgreSQL (--database-url); on SQLite, serve carries out offline runs itself.")
+        }
         var retry = RetryPolicy()
         if let attempts = try config.positive(.crmMaxAttempts) { retry.maxAttempts = attempts }
         let (modelSettings, offlineSettings, stop) = (try config.modelSettings(), try config.offlineSettings(), try config.stopSettings())

@@ -118,3 +118,11 @@ def test_an_unreachable_database_stops_each_command_with_its_reason_and_never_it
         assert finished.returncode == 1, (command, finished.returncode, finished.stderr[-2000:])
         assert "contact-sync could not start" in finished.stderr and "Connection refused" in finished.stderr
         assert "pw-unreachable-42" not in finished.stdout + finished.stderr
+
+
+def test_a_worker_refuses_sqlite_where_serve_owns_the_file(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k != "CONTACT_SYNC_DATABASE_URL"}
+    finished = subprocess.run([BIN, "worker", "--data-dir", str(tmp_path)], env=environment, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 1, (finished.returncode, finished.stderr[-2000:])
+    assert "a worker shares the work of serve on PostgreSQL" in finished.stderr
+    assert not (tmp_path / "contact-sync.sqlite").exists()
