@@ -13,9 +13,9 @@ struct ContactSync: AsyncParsableCommand {
         ]
     )
 
-    /// The commands that serve HTTP: their tasks run on the event loops that do their I/O, so a request's
-    /// work does not hop between Swift's thread pool and NIO's threads. The others keep Swift's pool (the
-    /// MCP stdio bridge blocks a thread reading its input).
+    /// The long-running commands, whose work is network I/O: their tasks run on the event loops that do it,
+    /// so a request's work does not hop between Swift's thread pool and NIO's threads. The others keep
+    /// Swift's pool (the MCP stdio bridge blocks a thread reading its input).
     static let servingCommands: Set<String> = ["serve", "worker", "emulators", "bench"]
 
     static func main() async {
