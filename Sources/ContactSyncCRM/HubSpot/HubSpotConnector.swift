@@ -176,10 +176,8 @@ public struct HubSpotConnector: CRMConnector {
         return try await verify(log: log)
     }
 
-    public var knownContactFields: [CRMField]? { cache.fields(fresherThan: settings.fieldsTTL, now: now()) }
-
     public func contactFields(log: CRMCallLog?) async throws(CRMError) -> [CRMField] {
-        if let fields = knownContactFields { return fields }
+        if let fields = cache.fields(fresherThan: settings.fieldsTTL, now: now()) { return fields }
         let list = try await call(.GET, "/crm/v3/properties/contacts", route: "GET /crm/v3/properties/contacts", log: log)
             .decode(HubSpotWire.PropertyList.self)
         let fields = list.results.map(Self.field)

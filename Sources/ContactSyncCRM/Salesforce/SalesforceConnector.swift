@@ -172,10 +172,8 @@ public struct SalesforceConnector: CRMConnector {
         return try await verify(log: log)
     }
 
-    public var knownContactFields: [CRMField]? { cache.fields(fresherThan: settings.fieldsTTL, now: now()) }
-
     public func contactFields(log: CRMCallLog?) async throws(CRMError) -> [CRMField] {
-        if let fields = knownContactFields { return fields }
+        if let fields = cache.fields(fresherThan: settings.fieldsTTL, now: now()) { return fields }
         let describe = try await call(.GET, "/sobjects/Contact/describe", route: "GET /sobjects/Contact/describe", log: log)
             .decode(SalesforceWire.Describe.self)
         let fields = describe.fields.map(Self.field)

@@ -44,8 +44,6 @@ public protocol CRMConnector: Sendable {
     func verify(log: CRMCallLog?) async throws(CRMError) -> AccountIdentity
     /// The contact fields with their metadata (cached for a short while).
     func contactFields(log: CRMCallLog?) async throws(CRMError) -> [CRMField]
-    /// The contact fields when `contactFields` would answer without asking the CRM.
-    var knownContactFields: [CRMField]? { get }
     /// Contacts whose email is `email` (already normalised), with provenance.
     func lookup(email: String, log: CRMCallLog?) async throws(CRMError) -> [ContactMatch]
     /// Contacts for many emails at once, keyed by normalised email (missing emails map to no matches).

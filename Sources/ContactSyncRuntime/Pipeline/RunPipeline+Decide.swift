@@ -8,15 +8,9 @@ extension RunPipeline {
     /// contact-sync's own records, and each run's plan. Dry runs and skips end here.
     func decide(_ items: inout [Item], account: AccountRecord, connector: any CRMConnector, log: CRMCallLog) async throws {
         let open = items.indices.filter { items[$0].isOpen }
-        let emails = open.compactMap { items[$0].prepared?.email }
-        let fields: [CRMField], found: [String: [ContactMatch]]
-        if let known = connector.knownContactFields {
-            (fields, found) = (known, try await connector.lookup(emails: emails, log: log))
-        } else {
-            async let fieldList = connector.contactFields(log: log)
-            async let lookups = connector.lookup(emails: emails, log: log)
-            (fields, found) = try await (fieldList, lookups)
-        }
+        async let fieldList = connector.contactFields(log: log)
+        async let lookups = connector.lookup(emails: open.compactMap { items[$0].prepared?.email }, log: log)
+        let (fields, found) = try await (fieldList, lookups)
         var candidates: [[ContactMatch]] = []
         for index in open {
             let byEmail = found[items[index].prepared!.email] ?? []

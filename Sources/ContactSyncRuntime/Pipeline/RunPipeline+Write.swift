@@ -44,25 +44,10 @@ extension RunPipeline {
         let createInputs = creates.map { items[$0].plan!.write!.properties }
         let updateInputs = updates.map { (id: items[$0].contactId!, properties: items[$0].plan!.write!.properties) }
         let noteInputs = try await noteWrites(knownNotes, items, stored: stored, connector: connector, log: log)
-        let create = { () async -> [RecordResult] in
-            await Self.perRecord(createInputs.count) { () async throws(CRMError) in try await connector.createContacts(createInputs, log: log) }
-        }
-        let update = { () async -> [RecordResult] in
-            await Self.perRecord(updateInputs.count) { () async throws(CRMError) in try await connector.updateContacts(updateInputs, log: log) }
-        }
-        let note = { () async -> [RecordResult] in
-            await Self.perRecord(noteInputs.count) { () async throws(CRMError) in try await connector.writeNotes(noteInputs, log: log) }
-        }
-        let createResults: [RecordResult], updateResults: [RecordResult], noteResults: [RecordResult]
-        if [createInputs.count, updateInputs.count, noteInputs.count].filter({ $0 > 0 }).count > 1 {
-            async let created = create()
-            async let updated = update()
-            async let noted = note()
-            (createResults, updateResults, noteResults) = await (created, updated, noted)
-        } else {
-            // One kind of write (or none): it runs in this task, with no child task to wait for.
-            (createResults, updateResults, noteResults) = (await create(), await update(), await note())
-        }
+        async let created = Self.perRecord(createInputs.count) { () async throws(CRMError) in try await connector.createContacts(createInputs, log: log) }
+        async let updated = Self.perRecord(updateInputs.count) { () async throws(CRMError) in try await connector.updateContacts(updateInputs, log: log) }
+        async let noted = Self.perRecord(noteInputs.count) { () async throws(CRMError) in try await connector.writeNotes(noteInputs, log: log) }
+        let (createResults, updateResults, noteResults) = await (created, updated, noted)
 
         var provenance: [(recordId: String, runId: String)] = []
         var conflicts: [Int] = []
