@@ -44,13 +44,17 @@ extension DatabaseSettings {
     func startFailure(_ error: any Error) -> StartFailure {
         var detail = String(reflecting: error)
         if case .postgres(let url, _) = location { detail = detail.replacingOccurrences(of: url, with: "<database URL>") }
-        return StartFailure(description: "contact-sync could not start: \(detail)")
+        return StartFailure(reason: detail)
     }
 }
 
 /// A command that could not start (exit status 1, the reason on standard error).
 struct StartFailure: Error, CustomStringConvertible {
     let description: String
+
+    init(reason: String) {
+        description = "contact-sync could not start: \(reason)"
+    }
 }
 
 extension Config {

@@ -31,8 +31,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let data = try DatabaseSettings(config)
         // On SQLite one process owns the file: customer locks and kept configuration live in its memory.
         guard case .postgres = data.location else {
-            throw StartFailure(
-                description: "contact-sync could not start: a worker shares the work of serve on PostgreSQL (--database-url); on SQLite, serve carries out offline runs itself.")
+            throw StartFailure(reason: "a worker shares the work of serve on PostgreSQL (--database-url); on SQLite, serve carries out offline runs itself.")
         }
         var retry = RetryPolicy()
         if let attempts = try config.positive(.crmMaxAttempts) { retry.maxAttempts = attempts }
