@@ -212,21 +212,3 @@ extension Duration {
     /// In seconds, as a time interval.
     var seconds: TimeInterval { RunPipeline.milliseconds(self) / 1000 }
 }
-
-/// Wakes a sleeping loop early.
-final class WakeSignal: Sendable {
-    private let fired = Mutex(false)
-
-    func fire() { fired.withLock { $0 = true } }
-
-    /// Returns after `duration`, or within a few milliseconds of being fired (at once if fired since the
-    /// last wait), or when the task is cancelled.
-    func wait(upTo duration: Duration) async {
-        let clock = ContinuousClock()
-        let deadline = clock.now + duration
-        while clock.now < deadline && !Task.isCancelled && !Task.isShuttingDownGracefully {
-            if fired.withLock({ let was = $0; $0 = false; return was }) { return }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-    }
-}
