@@ -36,7 +36,7 @@ extension Request {
     func json(context: EmulatorRequestContext) async -> JSON? {
         var copy = self
         guard let buffer = try? await copy.collectBody(upTo: context.maxUploadSize) else { return nil }
-        return JSON.parse(Data(buffer.readableBytesView))
+        return JSON.parse(buffer.readableBytesView)
     }
 
     /// The body as an `application/x-www-form-urlencoded` map.

@@ -106,18 +106,6 @@ extension JSON: Codable {
         case .object(let value): try container.encode(value)
         }
     }
-
-    /// Parses `data`; nil when it is not JSON.
-    public static func parse(_ data: Data) -> JSON? {
-        try? JSONDecoder().decode(JSON.self, from: data)
-    }
-
-    /// Compact UTF-8 JSON.
-    public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
-    }
 }
 
 extension Dictionary where Key == String, Value == String {
