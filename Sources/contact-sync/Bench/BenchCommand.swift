@@ -113,8 +113,18 @@ struct LatencyBench: AsyncParsableCommand {
     /// whose runs take turns (one writer per customer), so that figure is bound by that customer's CRM
     /// round trips rather than by the engine.
     func throughput() async throws -> (spread: Throughput, oneCustomer: Throughput) {
-        let processes = try await ServeProcesses.start()
-        defer { processes.stop() }
+        let processes = try await ServeProcesses.start(clients: concurrency)
+        do {
+            let figures = try await throughput(processes)
+            await processes.stop()
+            return figures
+        } catch {
+            await processes.stop()
+            throw error
+        }
+    }
+
+    private func throughput(_ processes: ServeProcesses) async throws -> (spread: Throughput, oneCustomer: Throughput) {
         guard let account = try await processes.call(
             .POST, "/v1/accounts", json: ["crm": "salesforce", "name": "Bench", "accessToken": "test-bench", "instanceURL": processes.salesforceURL]).body["id"] as? String
         else { throw BenchError("could not connect the Salesforce emulator") }
@@ -124,23 +134,17 @@ struct LatencyBench: AsyncParsableCommand {
             "mappings": [["crmField": "Email", "agentField": "email"], ["crmField": "FirstName", "agentField": "first_name"], ["crmField": "LastName", "agentField": "last_name"]],
         ]
         guard let action = try await processes.call(.POST, "/v1/actions", json: body).body["id"] as? String else { throw BenchError("could not create the action") }
-        @Sendable func run(_ email: String) async throws {
-            let answer = try await processes.call(.POST, "/v1/actions/\(action)/runs", json: ["fields": ["email": email, "first_name": "Bench", "last_name": "Mark"]])
-            guard answer.body["status"] as? String == "succeeded" else { throw BenchError("a throughput run did not succeed: \(answer.body)") }
-        }
         // Every customer to update exists before measuring, and the connector is warm.
-        for client in 0..<concurrency { try await run("existing-\(client)@bench.example") }
-        for index in 0..<50 { try await run(index % 2 == 0 ? "existing@bench.example" : "warm-\(index)@bench.example") }
-        let spread = try await measureThroughput(processes, run) { client in "existing-\(client)@bench.example" }
-        let oneCustomer = try await measureThroughput(processes, run) { _ in "existing@bench.example" }
+        for client in 0..<concurrency { try await processes.run(action: action, email: "existing-\(client)@bench.example") }
+        for index in 0..<50 { try await processes.run(action: action, email: index % 2 == 0 ? "existing@bench.example" : "warm-\(index)@bench.example") }
+        let spread = try await measureThroughput(processes, action: action) { client in "existing-\(client)@bench.example" }
+        let oneCustomer = try await measureThroughput(processes, action: action) { _ in "existing@bench.example" }
         return (spread, oneCustomer)
     }
 
     /// `throughputRuns` runs from `concurrency` clients, each alternating an update of `existing(client)`
     /// and a new contact.
-    func measureThroughput(
-        _ processes: ServeProcesses, _ run: @escaping @Sendable (String) async throws -> Void, existing: @escaping @Sendable (Int) -> String
-    ) async throws -> Throughput {
+    func measureThroughput(_ processes: ServeProcesses, action: String, existing: @escaping @Sendable (Int) -> String) async throws -> Throughput {
         let perClient = throughputRuns / concurrency
         let batch = UUID().uuidString.prefix(6)
         let cpuBefore = try processes.serveCPUSeconds()
@@ -150,7 +154,7 @@ struct LatencyBench: AsyncParsableCommand {
             for client in 0..<concurrency {
                 group.addTask {
                     for index in 0..<perClient {
-                        try await run(index % 2 == 0 ? existing(client) : "c\(client)-\(index)-\(batch)@bench.example")
+                        try await processes.run(action: action, email: index % 2 == 0 ? existing(client) : "c\(client)-\(index)-\(batch)@bench.example")
                     }
                 }
             }

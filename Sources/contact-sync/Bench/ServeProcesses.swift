@@ -1,9 +1,13 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import NIOHTTP1
 
 /// `contact-sync serve` and `contact-sync emulators` as processes of their own, so that the serving
 /// process's CPU time per run can be read from /proc while this process generates the load.
 struct ServeProcesses {
+    /// The load generator's client: a connection per concurrent client, answers read as they come.
+    let client: HTTPClient
     let serve: Process
     let emulators: Process
     let baseURL: String
@@ -11,15 +15,19 @@ struct ServeProcesses {
     let salesforceURL: String
     let directory: String
 
-    static func start() async throws -> ServeProcesses {
+    static func start(clients: Int) async throws -> ServeProcesses {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-bench-\(UUID().uuidString)").path
         let (hubspotPort, salesforcePort, servePort) = (try freePort(), try freePort(), try freePort())
         let emulators = try launch(executable, ["emulators", "--hubspot-port", "\(hubspotPort)", "--salesforce-port", "\(salesforcePort)", "--unlimited"], environment: [:])
         let key = "bench-\(UUID().uuidString)"
         let serve = try launch(executable, ["serve", "--port", "\(servePort)", "--data-dir", directory, "--no-emulators"], environment: ["CONTACT_SYNC_API_KEY": key])
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = clients
+        configuration.decompression = .disabled
+        configuration.tracing.tracer = nil
         let processes = ServeProcesses(
-            serve: serve, emulators: emulators, baseURL: "http://127.0.0.1:\(servePort)", apiKey: key,
+            client: HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration), serve: serve, emulators: emulators, baseURL: "http://127.0.0.1:\(servePort)", apiKey: key,
             salesforceURL: "http://127.0.0.1:\(salesforcePort)", directory: directory)
         for _ in 0..<300 {
             if (try? await BenchEnvironment.send(.GET, processes.baseURL + "/ready", token: nil).status) == 200,
@@ -29,7 +37,7 @@ struct ServeProcesses {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        processes.stop()
+        await processes.stop()
         throw BenchError("serve or the emulators did not start")
     }
 
@@ -47,7 +55,28 @@ struct ServeProcesses {
         try await BenchEnvironment.send(method, baseURL + path, json: json, token: apiKey)
     }
 
-    func stop() {
+    /// Runs the action for a customer through the REST API, as the throughput figure's clients do: the
+    /// body is written directly and only the answer's status is read. Throws unless the run succeeded.
+    func run(action: String, email: String) async throws {
+        guard email.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else {
+            throw BenchError("a bench email needs no escaping: \(email)")
+        }
+        var request = HTTPClientRequest(url: baseURL + "/v1/actions/\(action)/runs")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: #"{"fields":{"email":"\#(email)","first_name":"Bench","last_name":"Mark"}}"#))
+        let response = try await client.execute(request, timeout: .seconds(120))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        struct Answer: Decodable { let status: String }
+        let answer = try? JSONDecoder().decode(Answer.self, from: body)
+        guard response.status == .created || response.status == .ok, answer?.status == "succeeded" else {
+            throw BenchError("a throughput run did not succeed: \(response.status) \(String(buffer: body))")
+        }
+    }
+
+    func stop() async {
+        try? await client.shutdown()
         for process in [serve, emulators] where process.isRunning {
             process.terminate()
             process.waitUntilExit()
