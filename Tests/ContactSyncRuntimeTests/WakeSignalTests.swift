@@ -22,9 +22,7 @@ struct WakeSignalTests {
         let waiting = Task { await Self.elapsed { await signal.wait(upTo: Self.long) } }
         try await Task.sleep(for: .milliseconds(50))
         signal.fire()
-        let took = await waiting.value
-        #expect(took >= .milliseconds(40))
-        #expect(took < .seconds(10))
+        #expect(await waiting.value < .seconds(10))
     }
 
     @Test("a signal fired while nobody waited ends the next wait at once, and only that one")
