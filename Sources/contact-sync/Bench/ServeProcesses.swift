@@ -27,8 +27,8 @@ struct ServeProcesses {
         configuration.decompression = .disabled
         configuration.tracing.tracer = nil
         let processes = ServeProcesses(
-            client: HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration), serve: serve, emulators: emulators, baseURL: "http://127.0.0.1:\(servePort)", apiKey: key,
-            salesforceURL: "http://127.0.0.1:\(salesforcePort)", directory: directory)
+            client: HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration), serve: serve, emulators: emulators,
+            baseURL: "http://127.0.0.1:\(servePort)", apiKey: key, salesforceURL: "http://127.0.0.1:\(salesforcePort)", directory: directory)
         for _ in 0..<300 {
             if (try? await BenchEnvironment.send(.GET, processes.baseURL + "/ready", token: nil).status) == 200,
                (try? await BenchEnvironment.send(.GET, processes.salesforceURL + "/_emulator/requests", token: nil).status) == 200
