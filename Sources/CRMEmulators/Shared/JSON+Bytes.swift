@@ -141,29 +141,12 @@ struct JSONBytesReader {
         guard depth <= JSON.maximumDepth else { return nil }
         index += 1
         var elements: [JSON] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            return .array(elements)
-        }
+        if closes(UInt8(ascii: "]")) { return .array(elements) }
         while true {
             guard let element = value() else { return nil }
             elements.append(element)
-            skipWhitespace()
-            guard index < bytes.count else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-                    index += 1
-                    return .array(elements)
-                }
-            case UInt8(ascii: "]"):
-                index += 1
-                return .array(elements)
-            default: return nil
-            }
+            guard let closed = afterMember(closing: UInt8(ascii: "]")) else { return nil }
+            if closed { return .array(elements) }
         }
     }
 
@@ -173,11 +156,7 @@ struct JSONBytesReader {
         guard depth <= JSON.maximumDepth else { return nil }
         index += 1
         var members: [String: JSON] = [:]
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
+        if closes(UInt8(ascii: "}")) { return .object(members) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
@@ -186,21 +165,32 @@ struct JSONBytesReader {
             index += 1
             guard let member = value() else { return nil }
             if members[key] == nil { members[key] = member }
-            skipWhitespace()
-            guard index < bytes.count else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                    index += 1
-                    return .object(members)
-                }
-            case UInt8(ascii: "}"):
-                index += 1
-                return .object(members)
-            default: return nil
-            }
+            guard let closed = afterMember(closing: UInt8(ascii: "}")) else { return nil }
+            if closed { return .object(members) }
+        }
+    }
+
+    /// Whether the next byte after whitespace closes the container; it is read if so.
+    private mutating func closes(_ closing: UInt8) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == closing else { return false }
+        index += 1
+        return true
+    }
+
+    /// After a member: true when the container closed (a trailing comma allowed), false when another
+    /// member follows, nil when it is malformed.
+    private mutating func afterMember(closing: UInt8) -> Bool? {
+        skipWhitespace()
+        guard index < bytes.count else { return nil }
+        switch bytes[index] {
+        case UInt8(ascii: ","):
+            index += 1
+            return closes(closing)
+        case closing:
+            index += 1
+            return true
+        default: return nil
         }
     }
 
