@@ -19,9 +19,22 @@ struct ContactSync: AsyncParsableCommand {
     static let servingCommands: Set<String> = ["serve", "worker", "emulators", "bench"]
 
     static func main() async {
-        if CommandLine.arguments.count > 1, servingCommands.contains(CommandLine.arguments[1]) {
-            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        do {
+            var command = try parseAsRoot()
+            if CommandLine.arguments.count > 1, servingCommands.contains(CommandLine.arguments[1]) {
+                // The number of loops is fixed when the group starts, before the command runs.
+                if let configured = command as? any ConfiguredCommand, let loops = try await Config.load(flags: configured.flags).eventLoops() {
+                    NIOSingletons.groupLoopCountSuggestion = loops
+                }
+                _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            }
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
         }
-        await main(nil)
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 /// `contact-sync emulators`: serves the emulated HubSpot and Salesforce APIs.
-struct EmulatorsCommand: AsyncParsableCommand {
+struct EmulatorsCommand: ConfiguredCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulators", abstract: "Serve the emulated HubSpot and Salesforce APIs.")
 
@@ -18,8 +18,9 @@ struct EmulatorsCommand: AsyncParsableCommand {
     @Flag(help: "Lift HubSpot's burst limit and Salesforce's daily limit, for benchmarks (env CONTACT_SYNC_EMULATOR_UNLIMITED=1).")
     var unlimited = false
     @OptionGroup var file: ConfigFileOption
+    @OptionGroup var loops: EventLoopsOption
 
-    func run() async throws {
+    var flags: Flags {
         var flags = Flags()
         flags.set(.host, host)
         flags.set(.hubspotPort, hubspotPort)
@@ -27,6 +28,11 @@ struct EmulatorsCommand: AsyncParsableCommand {
         flags.set(.latencyMs, latencyMs)
         flags.set(.unlimited, on: unlimited)
         flags.set(.configFile, file.configFile)
+        flags.set(.eventLoops, loops.eventLoops)
+        return flags
+    }
+
+    func run() async throws {
         let config = try await Config.load(flags: flags)
         let host = try config.required(.host, config.text)
         let latencyMs = try config.required(.latencyMs, config.wholeNumber)

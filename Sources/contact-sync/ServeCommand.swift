@@ -9,7 +9,7 @@ import Hummingbird
 import Logging
 
 /// `contact-sync serve`: the REST API, on SQLite with the emulators by default.
-struct ServeCommand: AsyncParsableCommand {
+struct ServeCommand: ConfiguredCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run contact-sync (REST API, OAuth callbacks, offline sync).")
 
     @Option(help: "Address to listen on (env CONTACT_SYNC_HOST).") var host: String?
@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-offline-sync"), help: "Serve the API only; leave offline runs to workers (env CONTACT_SYNC_NO_OFFLINE_SYNC=1).")
     var noOfflineSync = false
 
+    @OptionGroup var loops: EventLoopsOption
+
     /// What the command line gave, the first layer of the configuration.
     var flags: Flags {
         var flags = Flags()
@@ -47,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags.set(.logLevel, logLevel)
         flags.set(.retentionDays, retentionDays)
         flags.set(.noOfflineSync, on: noOfflineSync)
+        flags.set(.eventLoops, loops.eventLoops)
         return flags
     }
 

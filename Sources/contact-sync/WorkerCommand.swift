@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// `contact-sync worker`: carries out offline runs only, no HTTP; any number may run beside `serve` on one
 /// PostgreSQL database.
-struct WorkerCommand: AsyncParsableCommand {
+struct WorkerCommand: ConfiguredCommand {
     static let configuration = CommandConfiguration(commandName: "worker", abstract: "Carry out offline runs (no HTTP); run any number beside serve on PostgreSQL.")
 
     @OptionGroup var database: DatabaseOptions
@@ -19,13 +19,19 @@ struct WorkerCommand: AsyncParsableCommand {
     var logFormat: LogFormat?
     @Option(name: .customLong("log-level"), help: "trace … critical (env LOG_LEVEL; default info).")
     var logLevel: String?
+    @OptionGroup var loops: EventLoopsOption
 
-    func run() async throws {
+    var flags: Flags {
         var flags = Flags()
         database.record(into: &flags)
         flags.set(.configFile, file.configFile)
         flags.set(.logFormat, logFormat?.rawValue)
         flags.set(.logLevel, logLevel)
+        flags.set(.eventLoops, loops.eventLoops)
+        return flags
+    }
+
+    func run() async throws {
         let config = try await Config.load(flags: flags)
         let logger = try LogFormat.logger(label: "contact-sync.worker", config: config)
         let data = try DatabaseSettings(config)

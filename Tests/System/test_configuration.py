@@ -126,3 +126,29 @@ def test_a_worker_refuses_sqlite_where_serve_owns_the_file(tmp_path):
     assert finished.returncode == 1, (finished.returncode, finished.stderr[-2000:])
     assert "a worker shares the work of serve on PostgreSQL" in finished.stderr
     assert not (tmp_path / "contact-sync.sqlite").exists()
+
+
+def _event_loop_threads(pid):
+    names = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/comm", encoding="utf-8") as comm:
+            names.append(comm.read().strip())
+    return [name for name in names if name.startswith("NIO-SGLTN")]
+
+
+def test_event_loops_are_set_from_the_configuration_and_checked(tmp_path):
+    refused = subprocess.run([BIN, "serve", "--no-emulators", "--data-dir", str(tmp_path), "--event-loops", "0"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "--event-loops must be between 1 and 1024" in refused.stderr
+    unreadable = subprocess.run([BIN, "emulators"], env=dict(os.environ, CONTACT_SYNC_EVENT_LOOPS="many"), capture_output=True, text=True, timeout=60)
+    assert unreadable.returncode != 0 and "CONTACT_SYNC_EVENT_LOOPS must be a whole number" in unreadable.stderr
+    for loops, expected in ((["--event-loops", "1"], 1), ([], len(os.sched_getaffinity(0)))):
+        server = Server(["--data-dir", str(tmp_path / f"data{expected}"), *loops], "event-loops-key")
+        server.start()
+        try:
+            # One loop is serve's only event loop thread; by default there is one per core.
+            wait_until(lambda: len(_event_loop_threads(server.process.pid)) == expected, 30, f"{expected} event loop thread(s)")
+            assert server.call("GET", "/v1/actions").status_code == 200
+            assert len(_event_loop_threads(server.process.pid)) == expected
+        finally:
+            server.process.terminate()
+            server.process.wait(timeout=30)

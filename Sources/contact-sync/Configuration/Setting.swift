@@ -77,6 +77,10 @@ extension Setting {
     static let logLevel = Setting(
         "logLevel", flag: "--log-level", environment: "LOG_LEVEL", default: "info", commands: ["serve", "worker"],
         help: "trace, debug, info, notice, warning, error or critical")
+    static let eventLoops = Setting(
+        "eventLoops", flag: "--event-loops", environment: "CONTACT_SYNC_EVENT_LOOPS", kind: .wholeNumber, otherwise: "one per core",
+        commands: ["serve", "worker", "emulators"],
+        help: "Event loop threads, which carry the command's network I/O and its tasks (1 to 1024); where other busy processes share a small machine, fewer cost less CPU per run")
     static let offlineLeaseSeconds = Setting(
         "offlineLeaseSeconds", environment: "CONTACT_SYNC_OFFLINE_LEASE_SECONDS", kind: .seconds, default: "120",
         commands: ["serve", "worker"], help: "How long a claimed offline run is held before another worker may take it over")
@@ -134,7 +138,7 @@ extension Setting {
     /// Every setting, in the order the README lists them.
     static let all: [Setting] = [
         configFile, host, port, dataDir, databaseURL, textIdleSeconds, noEmulators, noOfflineSync, publicURL, retentionDays, logFormat,
-        logLevel, offlineLeaseSeconds, shutdownGraceSeconds, crmMaxAttempts, apiKey, secretKey, hubspotClientId, hubspotClientSecret,
+        logLevel, eventLoops, offlineLeaseSeconds, shutdownGraceSeconds, crmMaxAttempts, apiKey, secretKey, hubspotClientId, hubspotClientSecret,
         salesforceClientId, salesforceClientSecret, modelBaseURL, modelAPIKey, modelName, modelTimeoutSeconds, hubspotPort, salesforcePort,
         latencyMs, unlimited, serviceURL, agent, agentKey,
     ]
