@@ -18,6 +18,8 @@ struct LatencyBench: AsyncParsableCommand {
     @Option(help: "Runs per CRM and path (a p99 from fewer than 1,000 means little).") var runs = 1000
     @Option(name: .customLong("throughput-runs"), help: "Runs for the zero-latency throughput figure.") var throughputRuns = 3000
     @Option(help: "Concurrent clients for the throughput figure.") var concurrency = 16
+    @Option(name: .customLong("serve-event-loops"), help: "serve's event loops for the throughput figure; it is also measured with one per core.")
+    var serveEventLoops = 1
     @Flag(help: "Print one JSON object.") var json = false
 
     struct Scenario: Codable {
@@ -36,7 +38,7 @@ struct LatencyBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard runs > 0, throughputRuns > 0, concurrency > 0 else { throw ValidationError("counts must be positive") }
+        guard runs > 0, throughputRuns > 0, concurrency > 0, serveEventLoops > 0 else { throw ValidationError("counts must be positive") }
         var scenarios: [Scenario] = []
         var mcp: [Scenario] = []
         let environment = try await BenchEnvironment.start(latencyMs: latencyMs)
@@ -106,25 +108,47 @@ struct LatencyBench: AsyncParsableCommand {
         let serveCPUMsPerRun: Double
     }
 
+    /// The zero-latency figures: serve with `serveEventLoops` loops under both mixes, and with one loop
+    /// per core under the first.
+    struct ThroughputFigures {
+        let spread: Throughput
+        let oneCustomer: Throughput
+        let perCoreLoops: Throughput
+    }
+
     /// Runs per second through the API with emulators that answer at once, `serve`, the emulators and this
     /// load generator each a process of its own; the CPU time `serve` spent per run is read from /proc.
     /// Each client alternates a new contact and an update of an existing one. In the first mix every client
     /// updates a customer of its own, as conversations do; in the second every update goes to one customer,
     /// whose runs take turns (one writer per customer), so that figure is bound by that customer's CRM
     /// round trips rather than by the engine.
-    func throughput() async throws -> (spread: Throughput, oneCustomer: Throughput) {
-        let processes = try await ServeProcesses.start(clients: concurrency)
+    func throughput() async throws -> ThroughputFigures {
+        let (spread, oneCustomer) = try await withServe(eventLoops: serveEventLoops) { processes, action in
+            let spread = try await measureThroughput(processes, action: action) { client in "existing-\(client)@bench.example" }
+            return (spread, try await measureThroughput(processes, action: action) { _ in "existing@bench.example" })
+        }
+        let perCoreLoops = try await withServe(eventLoops: nil) { processes, action in
+            try await measureThroughput(processes, action: action) { client in "existing-\(client)@bench.example" }
+        }
+        return ThroughputFigures(spread: spread, oneCustomer: oneCustomer, perCoreLoops: perCoreLoops)
+    }
+
+    /// Starts serve (with `eventLoops`, nil for one per core) and the emulators, sets up a warm action, and
+    /// measures with them.
+    private func withServe<T>(eventLoops: Int?, _ body: (ServeProcesses, String) async throws -> T) async throws -> T {
+        let processes = try await ServeProcesses.start(clients: concurrency, serveEventLoops: eventLoops)
         do {
-            let figures = try await throughput(processes)
+            let result = try await body(processes, try await warmAction(processes))
             await processes.stop()
-            return figures
+            return result
         } catch {
             await processes.stop()
             throw error
         }
     }
 
-    private func throughput(_ processes: ServeProcesses) async throws -> (spread: Throughput, oneCustomer: Throughput) {
+    /// A Salesforce action whose customers to update exist, run a few times so that its connector is warm.
+    private func warmAction(_ processes: ServeProcesses) async throws -> String {
         guard let account = try await processes.call(
             .POST, "/v1/accounts", json: ["crm": "salesforce", "name": "Bench", "accessToken": "test-bench", "instanceURL": processes.salesforceURL]).body["id"] as? String
         else { throw BenchError("could not connect the Salesforce emulator") }
@@ -134,12 +158,9 @@ struct LatencyBench: AsyncParsableCommand {
             "mappings": [["crmField": "Email", "agentField": "email"], ["crmField": "FirstName", "agentField": "first_name"], ["crmField": "LastName", "agentField": "last_name"]],
         ]
         guard let action = try await processes.call(.POST, "/v1/actions", json: body).body["id"] as? String else { throw BenchError("could not create the action") }
-        // Every customer to update exists before measuring, and the connector is warm.
         for client in 0..<concurrency { try await processes.run(action: action, email: "existing-\(client)@bench.example") }
         for index in 0..<50 { try await processes.run(action: action, email: index % 2 == 0 ? "existing@bench.example" : "warm-\(index)@bench.example") }
-        let spread = try await measureThroughput(processes, action: action) { client in "existing-\(client)@bench.example" }
-        let oneCustomer = try await measureThroughput(processes, action: action) { _ in "existing@bench.example" }
-        return (spread, oneCustomer)
+        return action
     }
 
     /// `throughputRuns` runs from `concurrency` clients, each alternating an update of `existing(client)`
@@ -170,20 +191,24 @@ struct LatencyBench: AsyncParsableCommand {
         zip(cells, [11, 22, 13, 11, 9, 9, 13, 13]).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " ")
     }
 
-    func report(_ scenarios: [Scenario], mcp: [Scenario], _ throughput: (spread: Throughput, oneCustomer: Throughput)) {
+    func report(_ scenarios: [Scenario], mcp: [Scenario], _ throughput: ThroughputFigures) {
         if json {
             struct Report: Codable {
                 let scenarios: [Scenario]
                 /// The existing-contact run as an MCP tool call.
                 let mcpScenarios: [Scenario]
-                /// Separate processes for serve, the emulators and the load generator; each client updates a
-                /// customer of its own and creates new ones.
+                /// Separate processes for serve (with `serveEventLoops` event loops), the emulators and the load
+                /// generator; each client updates a customer of its own and creates new ones.
                 let zeroLatencyRunsPerSecond: Double
                 /// CPU time of the serving process per run during the zero-latency figure.
                 let serveCpuMsPerRun: Double
+                let serveEventLoops: Int
                 /// The same with every update going to one customer, whose runs take turns.
                 let oneCustomerRunsPerSecond: Double
                 let oneCustomerServeCpuMsPerRun: Double
+                /// The first figure again with serve on one event loop per core.
+                let perCoreLoopsRunsPerSecond: Double
+                let perCoreLoopsServeCpuMsPerRun: Double
                 let latencyMs: Int
                 let runs: Int
             }
@@ -191,8 +216,10 @@ struct LatencyBench: AsyncParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             let data = (try? encoder.encode(Report(
                 scenarios: scenarios, mcpScenarios: mcp, zeroLatencyRunsPerSecond: throughput.spread.runsPerSecond,
-                serveCpuMsPerRun: throughput.spread.serveCPUMsPerRun, oneCustomerRunsPerSecond: throughput.oneCustomer.runsPerSecond,
-                oneCustomerServeCpuMsPerRun: throughput.oneCustomer.serveCPUMsPerRun, latencyMs: latencyMs, runs: runs))) ?? Data()
+                serveCpuMsPerRun: throughput.spread.serveCPUMsPerRun, serveEventLoops: serveEventLoops,
+                oneCustomerRunsPerSecond: throughput.oneCustomer.runsPerSecond, oneCustomerServeCpuMsPerRun: throughput.oneCustomer.serveCPUMsPerRun,
+                perCoreLoopsRunsPerSecond: throughput.perCoreLoops.runsPerSecond, perCoreLoopsServeCpuMsPerRun: throughput.perCoreLoops.serveCPUMsPerRun,
+                latencyMs: latencyMs, runs: runs))) ?? Data()
             announce(String(decoding: data, as: UTF8.self))
             return
         }
@@ -207,10 +234,13 @@ struct LatencyBench: AsyncParsableCommand {
             announce(row([s.crm, "mcp " + s.path, String(s.roundTrips), String(format: "%.1f", s.emulatorRequestsPerRun)] + [s.p50Ms, s.p99Ms, s.overheadP50Ms, s.overheadP99Ms].map { String(format: "%.2f", $0) }))
         }
         announce(String(
-            format: "Zero-latency throughput (serve, emulators and load generator in separate processes): %.0f runs/s (%d runs, %d clients, each updating its own customer); serve CPU %.2f ms per run",
-            throughput.spread.runsPerSecond, throughputRuns, concurrency, throughput.spread.serveCPUMsPerRun))
+            format: "Zero-latency throughput (serve with %d event loop(s), emulators and load generator in separate processes): %.0f runs/s (%d runs, %d clients, each updating its own customer); serve CPU %.2f ms per run",
+            serveEventLoops, throughput.spread.runsPerSecond, throughputRuns, concurrency, throughput.spread.serveCPUMsPerRun))
         announce(String(
             format: "The same with every update to one customer (its runs take turns): %.0f runs/s; serve CPU %.2f ms per run",
             throughput.oneCustomer.runsPerSecond, throughput.oneCustomer.serveCPUMsPerRun))
+        announce(String(
+            format: "The first with serve on one event loop per core: %.0f runs/s; serve CPU %.2f ms per run",
+            throughput.perCoreLoops.runsPerSecond, throughput.perCoreLoops.serveCPUMsPerRun))
     }
 }

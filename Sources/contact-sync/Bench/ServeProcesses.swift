@@ -15,13 +15,16 @@ struct ServeProcesses {
     let salesforceURL: String
     let directory: String
 
-    static func start(clients: Int) async throws -> ServeProcesses {
+    /// `serveEventLoops` nil leaves serve one event loop per core.
+    static func start(clients: Int, serveEventLoops: Int?) async throws -> ServeProcesses {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-bench-\(UUID().uuidString)").path
         let (hubspotPort, salesforcePort, servePort) = (try freePort(), try freePort(), try freePort())
         let emulators = try launch(executable, ["emulators", "--hubspot-port", "\(hubspotPort)", "--salesforce-port", "\(salesforcePort)", "--unlimited"], environment: [:])
         let key = "bench-\(UUID().uuidString)"
-        let serve = try launch(executable, ["serve", "--port", "\(servePort)", "--data-dir", directory, "--no-emulators"], environment: ["CONTACT_SYNC_API_KEY": key])
+        let loops = serveEventLoops.map { ["--event-loops", "\($0)"] } ?? []
+        let serve = try launch(
+            executable, ["serve", "--port", "\(servePort)", "--data-dir", directory, "--no-emulators"] + loops, environment: ["CONTACT_SYNC_API_KEY": key])
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = clients
         configuration.decompression = .disabled
