@@ -29,10 +29,13 @@ extension ServerHarness {
 
     /// Connects the CRM's emulator, creates an action with the given toggles and an agent with it; returns
     /// the action id.
-    func action(_ scenario: Scenario, allowCreate: Bool, allowUpdateExisting: Bool, mappings: String? = nil, account: String? = nil, name: String = "Save contact") async throws -> String {
+    func action(
+        _ scenario: Scenario, allowCreate: Bool, allowUpdateExisting: Bool, mappings: String? = nil, account: String? = nil, name: String = "Save contact",
+        offlineSync: Bool = false
+    ) async throws -> String {
         var accountId = account ?? ""
         if account == nil { accountId = try await emulatorAccount(scenario.crm) }
-        let body = #"{"template":"\#(scenario.template)","name":"\#(name)","intent":"Use when the customer shares contact details","accountId":"\#(accountId)","allowCreate":\#(allowCreate),"allowUpdateExisting":\#(allowUpdateExisting),"mappings":\#(mappings ?? scenario.mappings)}"#
+        let body = #"{"template":"\#(scenario.template)","name":"\#(name)","intent":"Use when the customer shares contact details","accountId":"\#(accountId)","allowCreate":\#(allowCreate),"allowUpdateExisting":\#(allowUpdateExisting),"offlineSync":\#(offlineSync),"mappings":\#(mappings ?? scenario.mappings)}"#
         let answer = try await call(.post, "/v1/actions", json: body)
         guard answer.status == .created, let id = answer.string("id") else { throw HarnessError.unexpected(answer.body) }
         return id

@@ -20,12 +20,12 @@ struct SecretsTests {
             let accountId = try #require(account.string("id"))
 
             // Expire the issued access token so that the next call renews it.
-            let issued = try await storedTokens(api)
+            let issued = try await api.storedTokens()
             #expect(issued.count >= 4)
             for token in issued { try await api.emulator(api.salesforceURL, .POST, "/_emulator/tokens/\(token)/expire") }
             let fields = try await api.call(.get, "/v1/accounts/\(accountId)/fields")
             #expect(fields.status == .ok)
-            let renewed = try await storedTokens(api)
+            let renewed = try await api.storedTokens()
             #expect(Set(renewed) != Set(issued))
 
             // Fail: a bad token, and a revoked grant.
@@ -40,23 +40,5 @@ struct SecretsTests {
             }
             #expect(sink.text.contains("account credentials renewed"))
         }
-    }
-
-    /// Every token the stored accounts hold, read the way the server does: the sealed credentials opened
-    /// with the secret key.
-    func storedTokens(_ api: ServerHarness) async throws -> [String] {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let store = try await Store.open(api.database, logger: logger)
-        let box = try SecretBox(key: try #require(Data(base64Encoded: api.secretKey)))
-        var tokens: [String] = []
-        for account in try await store.allAccounts() {
-            let credentials = try JSONSerialization.jsonObject(with: try box.open(account.sealedCredentials)) as? [String: Any]
-            for key in ["accessToken", "refreshToken", "clientSecret"] {
-                if let token = credentials?[key] as? String { tokens.append(token) }
-            }
-        }
-        try await store.close()
-        return tokens
     }
 }

@@ -91,6 +91,27 @@ struct ServerHarness: Sendable {
     }
 }
 
+extension ServerHarness {
+    /// Every token the stored accounts hold, read the way the server does: the sealed credentials opened
+    /// with the secret key.
+    func storedTokens() async throws -> [String] {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let store = try await Store.open(database, logger: logger)
+        guard let key = Data(base64Encoded: secretKey) else { throw HarnessError.unexpected("the secret key is not base64") }
+        let box = try SecretBox(key: key)
+        var tokens: [String] = []
+        for account in try await store.allAccounts() {
+            let credentials = try JSONSerialization.jsonObject(with: try box.open(account.sealedCredentials)) as? [String: Any]
+            for key in ["accessToken", "refreshToken", "clientSecret"] {
+                if let token = credentials?[key] as? String { tokens.append(token) }
+            }
+        }
+        try await store.close()
+        return tokens
+    }
+}
+
 enum HarnessError: Error { case unexpected(String) }
 
 /// The bodies the API answered during a test.
