@@ -26,7 +26,10 @@ public struct ConversationIntelligence: Sendable {
         }
         let messages = try await store.messages(conversationId: conversation.id).map { TranscriptMessage(role: $0.role, text: $0.text) }
         guard messages.contains(where: \.isCustomer) else { return Extraction() }
-        var extraction = RuleExtractor.extract(messages, wanted: wanted, defaultCountry: settings.defaultCountry)
+        let country = settings.defaultCountry
+        var extraction = try await UntrustedText.process { isCancelled in
+            RuleExtractor.extract(messages, wanted: wanted, defaultCountry: country, isCancelled: isCancelled)
+        }
         guard usesModel, let model else { return extraction }
         let remaining = wanted.subtracting(extraction.values.keys).subtracting(ModelExtractor.neverFromModel)
         let summary = needsSummary && settings.generateSummary

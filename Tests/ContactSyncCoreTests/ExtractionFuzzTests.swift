@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+@testable import ContactSyncCore
+
+/// Random and adversarial messages against every rule: no crash, no message over the bound, and every
+/// quote is the customer's own words. Runs for `CONTACT_SYNC_FUZZ_SECONDS` (2 s by default; `scripts/test`
+/// gives it a minute in a step of its own).
+@Suite("Conversation intelligence: extraction fuzzing")
+struct ExtractionFuzzTests {
+    /// Pieces that matter to the rules, so that random text often comes close to a value.
+    static let pieces = [
+        "a", "dot", "at", "@", ".", "-", "_", "+", "(", ")", "/", ":", "=", " ", "  ", "\n", "1", "415", "555", "0134", "00", "+44",
+        "my name is", "i'm", "im", "call me", "this is", "name's", "Jane", "doe", "example", "com", "www.", "http://", "phone", "order",
+        "underscore", "dash", "é", "İ", "ß", "👍🏽", "\u{301}", "٣", "x@y.example", "jane dot doe at example dot com", "2026-12-01",
+    ]
+
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func message(_ random: inout Generator) -> String {
+        var text = ""
+        let target = [40, 400, 4_000, 32_000].randomElement(using: &random)!
+        // Either many random pieces, or one short pattern repeated (the adversary's favourite).
+        if Bool.random(using: &random) {
+            while text.count < target { text += pieces.randomElement(using: &random)! }
+        } else {
+            let unit = (0..<Int.random(in: 1...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined(separator: " ")
+            text = String(repeating: unit + " ", count: target / (unit.count + 1) + 1)
+        }
+        return String(text.prefix(32_000))
+    }
+
+    @Test("extractionSurvivesFuzzing: random and repeated pieces of every rule, within the bound, quoting only the customer")
+    func extractionSurvivesFuzzing() {
+        let seconds = Double(ProcessInfo.processInfo.environment["CONTACT_SYNC_FUZZ_SECONDS"] ?? "") ?? 2
+        let seed = UInt64(Date().timeIntervalSince1970)
+        var random = Generator(state: seed)
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(seconds)
+        var cases = 0
+        var slowest: (Duration, String) = (.zero, "")
+        while clock.now < deadline {
+            let text = Self.message(&random)
+            let messages = [TranscriptMessage(role: "agent", text: "my email is agent@vendor.example"), TranscriptMessage(role: "customer", text: text)]
+            var found = Extraction()
+            let took = clock.measure { found = RuleExtractor.extract(messages, wanted: RuleExtractor.fields, defaultCountry: "GB") }
+            if took > slowest.0 { slowest = (took, String(text.prefix(60))) }
+            for evidence in found.evidence {
+                #expect(evidence.messageIndex == 1)
+                #expect(text.contains(evidence.quote))
+            }
+            cases += 1
+        }
+        print("extraction fuzzing: \(cases) messages in \(seconds) s (seed \(seed)), slowest \(slowest.0) for \(slowest.1.debugDescription)…")
+        #expect(cases > 0)
+        #expect(slowest.0 < ExtractionBoundsTests.bound, "slowest: \(slowest.0) for \(slowest.1.debugDescription)…")
+    }
+}
