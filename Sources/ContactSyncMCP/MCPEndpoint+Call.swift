@@ -90,7 +90,7 @@ extension MCPEndpoint {
         try await bind(conversationId, agentId: agentId)
         var attributes = values
         let summary = attributes.removeValue(forKey: AgentField.summaryKey)
-        if !attributes.isEmpty { _ = try await conversations.mergeAttributes(conversationId: conversationId, attributes.mapValues { Optional($0) }) }
+        if !attributes.isEmpty { _ = try await conversations.mergeAttributes(conversationId: conversationId, attributes.mapValues { Optional($0) }, scope: agentId) }
         if let summary { _ = try await conversations.setSummary(conversationId: conversationId, text: summary) }
         let saved = values.keys.sorted()
         return CallTool.Result(

@@ -58,7 +58,8 @@ public struct MCPEndpoint: Sendable {
         let local = OriginValidator.localhost()
         let publicHost = URL(string: publicURL).flatMap { url in url.host.map { host in url.port.map { "\(host):\($0)" } ?? host } }
         let publicOrigin = URL(string: publicURL).flatMap { url in url.scheme.map { "\($0)://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")" } }
-        self.allowedHosts = local.allowedHosts + (publicHost.map { [$0] } ?? [])
+        // Loopback names without a port (port 80) are local too; DNS rebinding needs a name of the attacker's.
+        self.allowedHosts = local.allowedHosts + ["localhost", "127.0.0.1", "[::1]"] + (publicHost.map { [$0] } ?? [])
         self.allowedOrigins = local.allowedOrigins + (publicOrigin.map { [$0] } ?? [])
     }
 

@@ -6,8 +6,11 @@ import Foundation
 public struct ConfigurationService: Sendable {
     let store: Store
     let accounts: AccountService
+    /// How agent keys are stored.
+    let keyDigest: KeyDigest
 
-    public init(store: Store, accounts: AccountService) {
+    public init(store: Store, accounts: AccountService, keyDigest: KeyDigest) {
+        self.keyDigest = keyDigest
         self.store = store
         self.accounts = accounts
     }
@@ -207,7 +210,7 @@ public struct ConfigurationService: Sendable {
     /// A new key for the agent (its MCP endpoint and conversations only); the key is shown once.
     public func createAgentKey(agentId: String) async throws(ServiceError) -> (key: AgentKey, secret: String) {
         _ = try await agent(id: agentId)
-        return try await attempt { try await store.createAgentKey(agentId: agentId, now: Date()) }
+        return try await attempt { try await store.createAgentKey(agentId: agentId, digest: keyDigest, now: Date()) }
     }
 
     public func agentKeys(agentId: String) async throws(ServiceError) -> [AgentKey] {

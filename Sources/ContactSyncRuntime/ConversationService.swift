@@ -10,10 +10,19 @@ public struct ConversationService: Sendable {
     /// How far in the future a message's own time may lie (clocks differ a little).
     static let maxClockSkew: TimeInterval = 300
     let now: @Sendable () -> Date
+    /// The longest message accepted, in characters; a longer one answers 413 `message_too_long`.
+    let maxMessageCharacters: Int
 
-    public init(store: Store, textIdleSeconds: Int, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// The default message limit.
+    public static let defaultMaxMessageCharacters = 32_000
+
+    public init(
+        store: Store, textIdleSeconds: Int, maxMessageCharacters: Int = ConversationService.defaultMaxMessageCharacters,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.textIdle = TimeInterval(textIdleSeconds)
+        self.maxMessageCharacters = maxMessageCharacters
         self.now = now
     }
 
@@ -32,6 +41,7 @@ public struct ConversationService: Sendable {
         guard !id.isBlank, id.count <= 200 else {
             throw ServiceError(.badRequest, "invalid_request", "A conversation id has 1 to 200 characters.")
         }
+        guard ClientIdentifier.isPrintable(id) else { throw .invalidId("A conversation id") }
         guard let agent = try await attempt({ try await store.agent(id: agentId) })?.agent else {
             throw ServiceError(.unprocessable, "agent_not_found", "No agent has id '\(agentId)'.")
         }
@@ -58,6 +68,11 @@ public struct ConversationService: Sendable {
     public func addMessage(conversationId: String, role: String, text: String, at: Date?) async throws(ServiceError) -> Conversation {
         guard ["customer", "agent"].contains(role) else {
             throw ServiceError(.badRequest, "invalid_request", "role must be customer or agent.")
+        }
+        // Counting stops just past the limit: a long message costs no more than a short one to refuse.
+        guard text.utf8.count <= maxMessageCharacters || text.prefix(maxMessageCharacters + 1).count <= maxMessageCharacters else {
+            throw ServiceError(
+                .tooLarge, "message_too_long", "A message may have at most \(maxMessageCharacters) characters; nothing was stored.")
         }
         let received = now()
         let at = at ?? received
@@ -87,7 +102,11 @@ public struct ConversationService: Sendable {
     /// Merges agent-field values (`nil` removes one). Values of contact-attribute fields are remembered for
     /// the customer once the conversation knows their email. After the offline runs were dispatched, the
     /// changes become follow-up runs.
-    public func mergeAttributes(conversationId: String, _ changes: [String: String?]) async throws(ServiceError) -> Conversation {
+    /// `scope` is who may read the remembered values: ``RememberedFor/everyone`` for the admin key, an agent's
+    /// id for that agent's key.
+    public func mergeAttributes(
+        conversationId: String, _ changes: [String: String?], scope: String = RememberedFor.everyone
+    ) async throws(ServiceError) -> Conversation {
         let fields = try await knownFields(changes.keys)
         let updated = try await attempt {
             try await store.updateConversation(id: conversationId, now: now()) { current in
@@ -97,7 +116,7 @@ public struct ConversationService: Sendable {
             }
         }
         guard let updated else { throw .notFound("Conversation \(conversationId)") }
-        try await remember(updated, fields: fields)
+        try await remember(updated, fields: fields, scope: scope)
         return updated
     }
 
@@ -125,13 +144,13 @@ public struct ConversationService: Sendable {
     }
 
     /// Remembers the conversation's contact-attribute values for its customer.
-    private func remember(_ conversation: Conversation, fields: [AgentField]) async throws(ServiceError) {
+    private func remember(_ conversation: Conversation, fields: [AgentField], scope: String) async throws(ServiceError) {
         guard let email = conversation.attributes[AgentField.emailKey].flatMap(EmailAddress.normalize) else { return }
         let remembered = fields.filter(\.contactAttribute).compactMap { field in
             conversation.attributes[field.key].flatMap { $0.isBlank ? nil : (field.key, $0.trimmed) }
         }
         if !remembered.isEmpty {
-            try await attempt { try await store.rememberContactAttributes(email: email, Dictionary(uniqueKeysWithValues: remembered), now: now()) }
+            try await attempt { try await store.rememberContactAttributes(email: email, scope: scope, Dictionary(uniqueKeysWithValues: remembered), now: now()) }
         }
     }
 
@@ -150,7 +169,9 @@ public struct ConversationService: Sendable {
     /// Ends the conversation now (the call ended, the chat closed), first applying the final `summary` and
     /// `attributes` when given, in the same change. Ending an ended one changes only the values; after the
     /// dispatch they become follow-up runs.
-    public func end(conversationId: String, summary: String? = nil, attributes: [String: String?] = [:]) async throws(ServiceError) -> Conversation {
+    public func end(
+        conversationId: String, summary: String? = nil, attributes: [String: String?] = [:], scope: String = RememberedFor.everyone
+    ) async throws(ServiceError) -> Conversation {
         let fields = attributes.isEmpty ? [] : try await knownFields(attributes.keys)
         let at = now()
         let updated = try await attempt {
@@ -166,7 +187,7 @@ public struct ConversationService: Sendable {
             }
         }
         guard let updated else { throw .notFound("Conversation \(conversationId)") }
-        if !fields.isEmpty { try await remember(updated, fields: fields) }
+        if !fields.isEmpty { try await remember(updated, fields: fields, scope: scope) }
         return updated
     }
 }

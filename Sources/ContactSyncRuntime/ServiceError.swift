@@ -1,7 +1,7 @@
 /// Why a service refused a request, with a machine-readable code for the API.
 public struct ServiceError: Error, Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
-        case badRequest, notFound, conflict, unprocessable, unavailable
+        case badRequest, notFound, conflict, unprocessable, unavailable, tooLarge
     }
 
     /// One detail of a refusal, e.g. one problem of an action.
@@ -33,6 +33,11 @@ public struct ServiceError: Error, Sendable, Hashable {
         self.code = code
         self.message = message
         self.details = details
+    }
+
+    /// A client-chosen id with a control character: 422 `invalid_id`.
+    public static func invalidId(_ what: String) -> ServiceError {
+        ServiceError(.unprocessable, "invalid_id", "\(what) may hold printable characters only (no control characters or line breaks).")
     }
 
     public static func notFound(_ what: String) -> ServiceError {

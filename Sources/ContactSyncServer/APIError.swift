@@ -1,3 +1,4 @@
+import ContactSyncCore
 import ContactSyncRuntime
 import Foundation
 import Hummingbird
@@ -22,12 +23,22 @@ struct APIError: Error, HTTPResponseError {
             let code: String
             let message: String
             let details: [ServiceError.Detail]
+            /// How many details were left out (only when some were).
+            let omittedDetails: Int?
         }
         let error: Inner
     }
 
+    /// The most details an answer lists; the message says how many more there were.
+    static let maxDetails = 50
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try JSONEncoder().encode(Body(error: .init(code: code, message: message, details: details)))
+        let omitted = max(0, details.count - Self.maxDetails)
+        let text = omitted == 0 ? message : message + " (\(omitted) more problem\(omitted == 1 ? "" : "s") not listed.)"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(Body(error: .init(
+            code: code, message: text, details: Array(details.prefix(Self.maxDetails)), omittedDetails: omitted == 0 ? nil : omitted)))
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
@@ -48,6 +59,7 @@ struct APIError: Error, HTTPResponseError {
         case .conflict: .conflict
         case .unprocessable: .unprocessableContent
         case .unavailable: .serviceUnavailable
+        case .tooLarge: .contentTooLarge
         }
         self.init(status: status, code: error.code, message: error.message, details: error.details)
     }
@@ -81,20 +93,28 @@ struct ErrorMiddleware: RouterMiddleware {
                     : APIError(status: .internalServerError, code: "internal_error", message: "Something went wrong.")
             }
             return try mapped.response(from: request, context: context)
+        } catch where ClientFault.isClientFault(error) {
+            // The client went away or sent what HTTP cannot parse: its doing, not ours.
+            context.logger.debug("request aborted", metadata: ["error": "\(type(of: error))", "path": "\(request.uri.path)"])
+            return try APIError.invalidRequest("The request could not be read.").response(from: request, context: context)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(type(of: error))", "path": "\(request.uri.path)"])
             return try APIError(status: .internalServerError, code: "internal_error", message: "Something went wrong.").response(from: request, context: context)
         }
     }
 
+    /// A field's place in the body as the API names it: `mappings.0.crmField`.
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { key in key.intValue.map(String.init) ?? LogText.escaped(key.stringValue, limit: 100) }.joined(separator: ".")
+    }
+
     static func describe(_ error: DecodingError) -> String {
         switch error {
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            let path = Self.path(context.codingPath)
             return path.isEmpty ? "The body is not valid JSON of the expected shape." : "Invalid value at \(path)."
         case .keyNotFound(let key, let context):
-            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
-            return "Missing \(path)."
+            return "Missing \(Self.path(context.codingPath + [key]))."
         @unknown default:
             return "The body is not valid JSON."
         }
@@ -113,12 +133,15 @@ enum Caller: Sendable, Equatable {
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let authenticate: @Sendable (String) async -> Caller?
+    /// Slows a client that keeps offering wrong keys.
+    let failures: FailedAuthentications
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
             case let key = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), !key.isEmpty,
             let caller = await authenticate(key)
         else {
+            await failures.failed(address: context.remoteAddress, path: request.uri.path)
             throw APIError(status: .unauthorized, code: "unauthorized", message: "A valid API key is required (Authorization: Bearer <key>).")
         }
         if case .agent(let agentId) = caller {
@@ -130,5 +153,14 @@ struct APIKeyMiddleware: RouterMiddleware {
         var context = context
         context.caller = caller
         return try await next(request, context)
+    }
+}
+
+/// Errors a client causes by going away or sending malformed HTTP, which are logged at debug, not error.
+enum ClientFault {
+    static func isClientFault(_ error: any Error) -> Bool {
+        if error is CancellationError || error is ChannelError || error is IOError { return true }
+        let name = String(reflecting: type(of: error))
+        return name.hasPrefix("NIOHTTP1.") || name.hasPrefix("NIOCore.") || name.hasPrefix("NIOPosix.")
     }
 }

@@ -26,6 +26,10 @@ public struct AppConfiguration: Sendable {
     public var salesforceClient: OAuthClientSettings?
     /// Largest accepted request body.
     public var maxBodyBytes = 1 << 20
+    /// The longest conversation message accepted, in characters.
+    public var maxMessageCharacters = ConversationService.defaultMaxMessageCharacters
+    /// Connection timeouts and how many connections are served at once.
+    public var connections = ConnectionLimits()
     /// Receives lines meant for the operator (a generated API key).
     public var announce: @Sendable (String) -> Void = { _ in }
     public var logger = Logger(label: "contact-sync")

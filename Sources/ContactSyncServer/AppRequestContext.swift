@@ -1,6 +1,7 @@
 import ContactSyncCore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The request context: JSON with RFC 3339 dates, and the body limit of the API contract.
 public struct AppRequestContext: RequestContext {
@@ -8,9 +9,12 @@ public struct AppRequestContext: RequestContext {
     public var maxBodyBytes = 1 << 20
     /// Who the request comes from, once its key was checked.
     var caller: Caller?
+    /// The client's address (failed authentication is slowed per address).
+    public var remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 
     public var maxUploadSize: Int { maxBodyBytes }

@@ -5,6 +5,7 @@ import ContactSyncRuntime
 import ContactSyncStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -29,7 +30,7 @@ private func buildApplication(configuration: AppConfiguration, store: Store) asy
     let logger = configuration.logger
     try await store.migrate()
     let secrets = try SecretBox.load(base64Key: configuration.secretKey, directory: configuration.dataDirectory)
-    try await ensureAPIKey(store: store, configuration: configuration)
+    try await ensureAPIKey(store: store, digest: secrets.keyDigest, configuration: configuration)
 
     let outbound = configuration.httpClient
     let registry = PrometheusCollectorRegistry()
@@ -39,7 +40,8 @@ private func buildApplication(configuration: AppConfiguration, store: Store) asy
         store: store, secrets: secrets, client: outbound, logger: logger, emulatorURLs: configuration.emulatorURLs, retry: configuration.crmRetry,
         metrics: metrics)
     let accounts = AccountService(store: store, connectors: connectors, client: outbound, logger: logger)
-    let settings = ConfigurationService(store: store, accounts: accounts)
+    let keyDigest = secrets.keyDigest
+    let settings = ConfigurationService(store: store, accounts: accounts, keyDigest: keyDigest)
     let oauth = OAuthSettings(
         hubspot: configuration.hubspotClient, salesforce: configuration.salesforceClient, publicURL: configuration.resolvedPublicURL,
         emulatorURLs: configuration.emulatorURLs)
@@ -51,14 +53,17 @@ private func buildApplication(configuration: AppConfiguration, store: Store) asy
     router.get("openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
     }
-    let keys = VerifiedKeys(store: store)
-    let v1 = router.group("v1").add(middleware: APIKeyMiddleware(authenticate: { await keys.caller($0) }))
+    let keys = VerifiedKeys(store: store, digest: keyDigest)
+    let failures = FailedAuthentications(logger: logger)
+    let authentication = APIKeyMiddleware(authenticate: { await keys.caller($0) }, failures: failures)
+    let v1 = router.group("v1").add(middleware: authentication)
     OperationsRoutes(store: store, registry: registry, metrics: metrics, now: configuration.now)
-        .add(to: router, authenticated: router.group().add(middleware: APIKeyMiddleware(authenticate: { await keys.caller($0) })))
+        .add(to: router, authenticated: router.group().add(middleware: authentication))
     AccountRoutes(accounts: accounts, oauth: oauth, emulatorURLs: configuration.emulatorURLs).add(to: v1, root: router)
     ConfigurationRoutes(configuration: settings).add(to: v1)
     let now = configuration.now
-    let conversations = ConversationService(store: store, textIdleSeconds: configuration.textIdleSeconds, now: now)
+    let conversations = ConversationService(
+        store: store, textIdleSeconds: configuration.textIdleSeconds, maxMessageCharacters: configuration.maxMessageCharacters, now: now)
     let engine = RunEngine(
         store: store, connectors: connectors, logger: logger,
         model: configuration.model.map { ModelExtractor(settings: $0, client: outbound, logger: logger) }, metrics: metrics, now: now)
@@ -72,13 +77,18 @@ private func buildApplication(configuration: AppConfiguration, store: Store) asy
         renderer: try await ConsoleRenderer.load(),
         sessions: ConsoleSessions(secrets: secrets, store: store, secure: configuration.resolvedPublicURL.hasPrefix("https:"), now: now),
         configuration: settings, accounts: accounts, conversations: conversations, engine: engine, store: store, oauth: oauth,
-        emulatorURLs: configuration.emulatorURLs, publicURL: configuration.resolvedPublicURL, now: now, logger: logger
+        emulatorURLs: configuration.emulatorURLs, publicURL: configuration.resolvedPublicURL, now: now, logger: logger,
+        failures: failures
     ).add(to: router)
 
     let onServerRunning = configuration.onServerRunning
     let port = configuration.port
+    let limits = configuration.connections
     var app = Application(
-        router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "contact-sync"),
+        router: router, server: limits.server(),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "contact-sync",
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger)
     // Services stop in reverse order: offline sync finishes or releases its batch before the store closes.
@@ -89,12 +99,12 @@ private func buildApplication(configuration: AppConfiguration, store: Store) asy
 }
 
 /// Stores `CONTACT_SYNC_API_KEY`'s hash, or on a first start without it generates a key and announces it once.
-func ensureAPIKey(store: Store, configuration: AppConfiguration) async throws {
+func ensureAPIKey(store: Store, digest: KeyDigest, configuration: AppConfiguration) async throws {
     if let key = configuration.apiKey, !key.isEmpty {
-        try await store.replaceAPIKeys(with: key, now: Date())
+        try await store.replaceAPIKeys(with: key, digest: digest, now: Date())
     } else if try await !store.hasAPIKeys() {
         let key = Store.newId("csk")
-        try await store.addAPIKey(key, now: Date())
+        try await store.addAPIKey(key, digest: digest, now: Date())
         configuration.announce("Generated an API key (shown once, stored hashed): \(key)")
     }
 }
@@ -104,21 +114,25 @@ struct HealthView: ResponseEncodable {
     let version: String
 }
 
-/// Tells who a key belongs to. Admin key hashes found valid are remembered; agent keys are looked up each
+/// Tells who a key belongs to. Admin key digests found valid are remembered; agent keys are looked up each
 /// time, so a deleted one stops working at once.
 actor VerifiedKeys {
     let store: Store
+    let digest: KeyDigest
     private var known: Set<String> = []
 
-    init(store: Store) { self.store = store }
+    init(store: Store, digest: KeyDigest) {
+        self.store = store
+        self.digest = digest
+    }
 
     func caller(_ key: String) async -> Caller? {
-        let digest = Store.hash(apiKey: key)
-        if known.contains(digest) { return .admin }
-        if (try? await store.isValid(apiKey: key)) == true {
-            known.insert(digest)
+        let stored = digest(key)
+        if known.contains(stored) { return .admin }
+        if (try? await store.isValid(apiKey: key, digest: digest)) == true {
+            known.insert(stored)
             return .admin
         }
-        return (try? await store.agent(forKey: key)).flatMap { $0 }.map(Caller.agent)
+        return (try? await store.agent(forKey: key, digest: digest)).flatMap { $0 }.map(Caller.agent)
     }
 }

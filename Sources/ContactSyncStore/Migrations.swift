@@ -115,6 +115,18 @@ enum Migrations {
                 // Console sessions signed out before their expiry (by the digest of their cookie).
                 "CREATE TABLE console_signouts (session_digest TEXT PRIMARY KEY, expires_at \(t.double) NOT NULL)",
             ]),
+            (8, [
+                // Remembered contact attributes have a scope: '' for every agent's runs (written with the admin
+                // key), or the one agent whose key wrote them.
+                """
+                CREATE TABLE contact_attributes_scoped (scope TEXT NOT NULL, email TEXT NOT NULL, field_key TEXT NOT NULL,
+                  value TEXT NOT NULL, updated_at \(t.double) NOT NULL, PRIMARY KEY (scope, email, field_key))
+                """,
+                "INSERT INTO contact_attributes_scoped (scope, email, field_key, value, updated_at) SELECT '', email, field_key, value, updated_at FROM contact_attributes",
+                "DROP TABLE contact_attributes",
+                "ALTER TABLE contact_attributes_scoped RENAME TO contact_attributes",
+                "CREATE INDEX contact_attributes_email ON contact_attributes (email)",
+            ]),
         ]
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 public struct SecretBox: Sendable {
     private let keyBytes: Data
     private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+    var symmetricKey: SymmetricKey { key }
 
     /// A box for a 32-byte key.
     public init(key: Data) throws {
@@ -23,7 +24,7 @@ public struct SecretBox: Sendable {
         if let existing = FileManager.default.contents(atPath: path) {
             return try SecretBox(key: existing)
         }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try PrivateFiles.directory(directory)
         let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         guard FileManager.default.createFile(atPath: path, contents: key, attributes: [.posixPermissions: 0o600]) else {
             throw SecretBoxError.cannotWriteKeyFile(path)

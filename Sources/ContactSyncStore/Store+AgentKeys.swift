@@ -16,12 +16,12 @@ public struct AgentKey: Sendable, Hashable {
 
 extension Store {
     /// Creates a key for the agent; returns its record and the key itself (shown once, never stored).
-    public func createAgentKey(agentId: String, now: Date) async throws -> (key: AgentKey, secret: String) {
+    public func createAgentKey(agentId: String, digest: KeyDigest, now: Date) async throws -> (key: AgentKey, secret: String) {
         let record = AgentKey(id: Store.newId("agk"), agentId: agentId, createdAt: now)
         let secret = Store.newId("csa") + Store.newId("")
         try await database.raw("""
             INSERT INTO agent_keys (id, agent_id, key_hash, created_at)
-            VALUES (\(bind: record.id), \(bind: agentId), \(bind: Store.hash(apiKey: secret)), \(bind: Store.stamp(now)))
+            VALUES (\(bind: record.id), \(bind: agentId), \(bind: digest(secret)), \(bind: Store.stamp(now)))
             """).run()
         return (record, secret)
     }
@@ -39,8 +39,14 @@ extension Store {
         try await !database.raw("DELETE FROM agent_keys WHERE agent_id = \(bind: agentId) AND id = \(bind: keyId) RETURNING id").all().isEmpty
     }
 
-    /// The agent a key belongs to, if it is an agent key.
-    public func agent(forKey key: String) async throws -> String? {
-        try await database.raw("SELECT agent_id FROM agent_keys WHERE key_hash = \(bind: Store.hash(apiKey: key))").first()?.decode(column: "agent_id", as: String.self)
+    /// The agent a key belongs to, if it is an agent key. A key stored by an earlier version (unkeyed
+    /// SHA-256) is found once and stored anew in the keyed form.
+    public func agent(forKey key: String, digest: KeyDigest) async throws -> String? {
+        if let agent = try await database.raw("SELECT agent_id FROM agent_keys WHERE key_hash = \(bind: digest(key))").first() {
+            return try agent.decode(column: "agent_id", as: String.self)
+        }
+        let legacy = KeyDigest.legacy(key)
+        return try await database.raw("UPDATE agent_keys SET key_hash = \(bind: digest(key)) WHERE key_hash = \(bind: legacy) RETURNING agent_id")
+            .first()?.decode(column: "agent_id", as: String.self)
     }
 }

@@ -67,9 +67,9 @@ extension Store {
 
     // MARK: Contact attributes
 
-    /// Remembers values for a customer (by normalised email); later values replace earlier ones.
-    public func rememberContactAttributes(email: String, _ values: [String: String], now: Date) async throws {
-        try await rememberContactAttributes([email: values], now: now)
+    /// Remembers values for a customer (by normalised email) in a scope; later values replace earlier ones.
+    public func rememberContactAttributes(email: String, scope: String, _ values: [String: String], now: Date) async throws {
+        try await rememberContactAttributes([RememberedFor(email: email, scope: scope): values], now: now)
     }
 
     // MARK: Helpers

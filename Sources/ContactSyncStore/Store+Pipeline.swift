@@ -24,30 +24,74 @@ public struct ActionConversation: Sendable, Hashable {
     }
 }
 
+/// A customer's remembered attributes as one scope sees them: `everyone` (values written with the admin key)
+/// or one agent's id (values written with that agent's key, which only that agent's runs read).
+public struct RememberedFor: Sendable, Hashable {
+    /// The scope every run reads.
+    public static let everyone = ""
+
+    public var email: String
+    public var scope: String
+
+    public init(email: String, scope: String) {
+        self.email = email
+        self.scope = scope
+    }
+}
+
 /// What the run pipeline reads and writes for many runs at once: one statement each, whatever the batch.
 extension Store {
-    /// Remembered contact attributes for many customers, by email (customers without any are left out).
+    /// Remembered contact attributes for many customers, by email, as every agent's runs see them (customers
+    /// without any are left out).
     public func contactAttributes(emails: [String]) async throws -> [String: [String: String]] {
-        guard !emails.isEmpty else { return [:] }
-        var result: [String: [String: String]] = [:]
-        for row in try await database.raw("SELECT email, field_key, value FROM contact_attributes WHERE email IN (\(binds: Array(Set(emails))))").all() {
-            result[try row.decode(column: "email", as: String.self), default: [:]][try row.decode(column: "field_key", as: String.self)] =
-                try row.decode(column: "value", as: String.self)
+        let found = try await contactAttributes(Set(emails.map { RememberedFor(email: $0, scope: RememberedFor.everyone) }))
+        return Dictionary(uniqueKeysWithValues: found.map { ($0.key.email, $0.value) })
+    }
+
+    /// Remembered contact attributes as each scope sees them: what was remembered for everyone and for that
+    /// scope, the later value of a field winning. One statement for the whole batch.
+    public func contactAttributes(_ wanted: Set<RememberedFor>) async throws -> [RememberedFor: [String: String]] {
+        guard !wanted.isEmpty else { return [:] }
+        let scopes = Array(Set(wanted.map(\.scope) + [RememberedFor.everyone]))
+        var rows: [String: [(scope: String, field: String, value: String, at: Double)]] = [:]
+        let query: SQLQueryString = "SELECT scope, email, field_key, value, updated_at FROM contact_attributes WHERE email IN (\(binds: Array(Set(wanted.map(\.email))))) AND scope IN (\(binds: scopes))"
+        for row in try await database.raw(query).all() {
+            rows[try row.decode(column: "email", as: String.self), default: []].append((
+                try row.decode(column: "scope", as: String.self), try row.decode(column: "field_key", as: String.self),
+                try row.decode(column: "value", as: String.self), try row.decode(column: "updated_at", as: Double.self)))
+        }
+        var result: [RememberedFor: [String: String]] = [:]
+        for key in wanted {
+            var latest: [String: (value: String, at: Double)] = [:]
+            for row in rows[key.email] ?? [] where row.scope == RememberedFor.everyone || row.scope == key.scope {
+                if let known = latest[row.field], known.at > row.at { continue }
+                latest[row.field] = (row.value, row.at)
+            }
+            if !latest.isEmpty { result[key] = latest.mapValues(\.value) }
         }
         return result
     }
 
-    /// Remembers values for many customers (by normalised email); later values replace earlier ones. A value
-    /// that is already remembered is left as it is (no write), so `updated_at` is when it last changed.
+    /// Remembers values for many customers (by normalised email) for every agent's runs; later values replace
+    /// earlier ones.
     public func rememberContactAttributes(_ byEmail: [String: [String: String]], now: Date) async throws {
-        let rows = byEmail.sorted { $0.key < $1.key }.flatMap { email, values in values.sorted { $0.key < $1.key }.map { (email, $0.key, $0.value) } }
+        try await rememberContactAttributes(
+            Dictionary(uniqueKeysWithValues: byEmail.map { (RememberedFor(email: $0.key, scope: RememberedFor.everyone), $0.value) }), now: now)
+    }
+
+    /// Remembers values for many customers, each in its scope; later values replace earlier ones. A value
+    /// that is already remembered is left as it is (no write), so `updated_at` is when it last changed.
+    public func rememberContactAttributes(_ values: [RememberedFor: [String: String]], now: Date) async throws {
+        let rows = values.sorted { ($0.key.scope, $0.key.email) < ($1.key.scope, $1.key.email) }.flatMap { key, values in
+            values.sorted { $0.key < $1.key }.map { (key.scope, key.email, $0.key, $0.value) }
+        }
         guard !rows.isEmpty else { return }
-        var query = SQLQueryString("INSERT INTO contact_attributes (email, field_key, value, updated_at) VALUES ")
+        var query = SQLQueryString("INSERT INTO contact_attributes (scope, email, field_key, value, updated_at) VALUES ")
         for (index, row) in rows.enumerated() {
             if index > 0 { query = query + ", " }
-            query = query + "(\(bind: row.0), \(bind: row.1), \(bind: row.2), \(bind: Store.stamp(now)))"
+            query = query + "(\(bind: row.0), \(bind: row.1), \(bind: row.2), \(bind: row.3), \(bind: Store.stamp(now)))"
         }
-        query = query + " ON CONFLICT (email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+        query = query + " ON CONFLICT (scope, email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
             + " WHERE contact_attributes.value <> excluded.value"
         try await database.raw(query).run()
     }

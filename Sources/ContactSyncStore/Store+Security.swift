@@ -5,11 +5,6 @@ import SQLKit
 extension Store {
     // MARK: API keys
 
-    /// SHA-256 of an API key, hex; keys are stored only as this.
-    public static func hash(apiKey: String) -> String {
-        digest(apiKey)
-    }
-
     /// SHA-256 of `text`, hex.
     public static func digest(_ text: String) -> String {
         hex(SHA256.hash(data: Array(text.utf8)))
@@ -31,33 +26,36 @@ extension Store {
         try await database.raw("SELECT COUNT(*) AS n FROM api_keys").first()?.decode(column: "n", as: Int.self) ?? 0 > 0
     }
 
-    /// Stores the hash of `apiKey` unless it is stored already.
-    public func addAPIKey(_ apiKey: String, now: Date) async throws {
-        let digest = Self.hash(apiKey: apiKey)
+    /// Stores the digest of `apiKey` unless it is stored already.
+    public func addAPIKey(_ apiKey: String, digest: KeyDigest, now: Date) async throws {
         try await database.raw("""
-            INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: Self.newId("key")), \(bind: digest), \(bind: Store.stamp(now)))
+            INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: Self.newId("key")), \(bind: digest(apiKey)), \(bind: Store.stamp(now)))
             ON CONFLICT (key_hash) DO NOTHING
             """).run()
     }
 
     /// Makes `apiKey` the only admin key: a key chosen anew (`CONTACT_SYNC_API_KEY` changed) revokes the
     /// previous one, the generated one included.
-    public func replaceAPIKeys(with apiKey: String, now: Date) async throws {
-        let digest = Self.hash(apiKey: apiKey)
+    public func replaceAPIKeys(with apiKey: String, digest: KeyDigest, now: Date) async throws {
+        let stored = digest(apiKey)
         try await transaction { db in
-            try await db.raw("DELETE FROM api_keys WHERE key_hash <> \(bind: digest)").run()
+            try await db.raw("DELETE FROM api_keys WHERE key_hash <> \(bind: stored)").run()
             try await db.raw("""
-                INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: Self.newId("key")), \(bind: digest), \(bind: Store.stamp(now)))
+                INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: Self.newId("key")), \(bind: stored), \(bind: Store.stamp(now)))
                 ON CONFLICT (key_hash) DO NOTHING
                 """).run()
         }
     }
 
-    public func isValid(apiKey: String) async throws -> Bool {
-        try await isValid(apiKeyHash: Self.hash(apiKey: apiKey))
+    /// Whether `apiKey` is a valid admin key. A key stored by an earlier version (unkeyed SHA-256) is
+    /// accepted once and stored anew in the keyed form.
+    public func isValid(apiKey: String, digest: KeyDigest) async throws -> Bool {
+        if try await isValid(apiKeyHash: digest(apiKey)) { return true }
+        let legacy = KeyDigest.legacy(apiKey)
+        return try await !database.raw("UPDATE api_keys SET key_hash = \(bind: digest(apiKey)) WHERE key_hash = \(bind: legacy) RETURNING id").all().isEmpty
     }
 
-    /// Whether an admin key with this hash is still valid (a console session names the key it began with).
+    /// Whether an admin key with this digest is still valid (a console session names the key it began with).
     public func isValid(apiKeyHash: String) async throws -> Bool {
         try await database.raw("SELECT id FROM api_keys WHERE key_hash = \(bind: apiKeyHash)").first() != nil
     }

@@ -47,7 +47,8 @@ public final class Store: Sendable {
         switch location {
         case .sqlite(let path):
             let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            try PrivateFiles.directory(directory)
+            if path != ":memory:" { try PrivateFiles.file(path) }
             let file = try SQLiteFile.open(path: path)
             let database = SQLiteFileDatabase(file: file, logger: logger, eventLoop: group.any(), gate: AsyncLock())
             try await database.raw("PRAGMA journal_mode=WAL").run()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContactSyncCore
 import ContactSyncRuntime
 import Foundation
 import Logging
@@ -16,7 +17,7 @@ enum LogFormat: String, ExpressibleByArgument, CaseIterable {
             throw ValidationError("\(config.origin(of: .logLevel)) must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         var logger = switch chosen {
-        case .text: Logger(label: label, factory: { StreamLogHandler.standardError(label: $0, metadataProvider: RunLogMetadata.provider) })
+        case .text: Logger(label: label, factory: { EscapingLogHandler(StreamLogHandler.standardError(label: $0, metadataProvider: RunLogMetadata.provider)) })
         case .json: Logger(label: label, factory: { JSONLogHandler(label: $0, metadataProvider: RunLogMetadata.provider) })
         }
         logger.logLevel = level
@@ -61,6 +62,54 @@ struct JSONLogHandler: LogHandler {
         case .stringConvertible(let convertible): convertible.description
         case .array(let items): items.map(json)
         case .dictionary(let entries): entries.mapValues(json)
+        }
+    }
+}
+
+/// Text log lines with what clients sent escaped (``LogText``): a value holding a line break or a control
+/// character cannot forge a line or steer a terminal. (JSON lines escape by their nature.)
+struct EscapingLogHandler<Inner: LogHandler>: LogHandler {
+    var inner: Inner
+
+    init(_ inner: Inner) { self.inner = inner }
+
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+
+    var metadataProvider: Logger.MetadataProvider? {
+        get { inner.metadataProvider }
+        set { inner.metadataProvider = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var escaped = event
+        escaped.message = "\(LogText.escaped(event.message.description, limit: 2_000))"
+        escaped.metadata = event.metadata?.mapValues(Self.escape)
+        var handler = inner
+        handler.metadata = inner.metadata.mapValues(Self.escape)
+        let provider = inner.metadataProvider
+        handler.metadataProvider = provider.map { provider in Logger.MetadataProvider { provider.get().mapValues(Self.escape) } }
+        handler.log(event: escaped)
+    }
+
+    static func escape(_ value: Logger.MetadataValue) -> Logger.MetadataValue {
+        switch value {
+        case .string(let text): .string(LogText.escaped(text, limit: 2_000))
+        case .stringConvertible(let convertible): .string(LogText.escaped(convertible.description, limit: 2_000))
+        case .array(let items): .array(items.map(escape))
+        case .dictionary(let entries): .dictionary(entries.mapValues(escape))
         }
     }
 }

@@ -76,17 +76,27 @@ struct ServeCommand: ConfiguredCommand {
         configuration.model = try config.modelSettings()
         configuration.retentionDays = try config.required(.retentionDays, config.positive)
         if let attempts = try config.positive(.crmMaxAttempts) { configuration.crmRetry.maxAttempts = attempts }
+        configuration.maxMessageCharacters = try config.required(.maxMessageCharacters, config.positive)
+        configuration.connections = try config.connectionLimits()
         let stop = try config.stopSettings()
 
         var emulators: [RunningEmulator] = []
         if try !config.isOn(.noEmulators) {
             var quiet = logger
             quiet.logLevel = .warning
-            let hubspot = try await HubSpotEmulator().start(host: "127.0.0.1", port: 0, logger: quiet)
-            let salesforce = try await SalesforceEmulator().start(host: "127.0.0.1", port: 0, logger: quiet)
+            // The emulators' OAuth sends codes only to this instance's own callbacks.
+            let callbacks = { (crm: CRM) in Set(["\(configuration.publicURL ?? "http://\(host):\(port)")/oauth/\(crm.rawValue)/callback"]) }
+            var hubspotSettings = HubSpotEmulator.Configuration()
+            hubspotSettings.redirectURIs = callbacks(.hubspot)
+            var salesforceSettings = SalesforceEmulator.Configuration()
+            salesforceSettings.redirectURIs = callbacks(.salesforce)
+            let hubspot = try await HubSpotEmulator(configuration: hubspotSettings).start(host: "127.0.0.1", port: 0, logger: quiet)
+            let salesforce = try await SalesforceEmulator(configuration: salesforceSettings).start(host: "127.0.0.1", port: 0, logger: quiet)
             emulators = [hubspot, salesforce]
             configuration.emulatorURLs = [.hubspot: hubspot.baseURL, .salesforce: salesforce.baseURL]
-            announce("Emulated HubSpot at \(hubspot.baseURL), emulated Salesforce at \(salesforce.baseURL)")
+            announce(
+                "The built-in emulated CRMs are running, for trying and testing: HubSpot at \(hubspot.baseURL), Salesforce at \(salesforce.baseURL)."
+                    + " Turn them off with --no-emulators (CONTACT_SYNC_NO_EMULATORS=1).")
         }
         let outbound = OutboundHTTPClient()
         configuration.httpClient = outbound.client

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ContactSyncRuntime
+import ContactSyncServer
 import ContactSyncStore
 import Foundation
 
@@ -97,6 +98,21 @@ extension Config {
     func oauthClient(id: Setting, secret: Setting) throws -> OAuthClientSettings? {
         guard let clientId = try text(id), let clientSecret = try text(secret) else { return nil }
         return OAuthClientSettings(clientId: clientId, clientSecret: clientSecret)
+    }
+
+    /// Connection timeouts (each 1 to 60 seconds) and the most connections served at once.
+    func connectionLimits() throws -> ConnectionLimits {
+        var limits = ConnectionLimits()
+        func timeout(_ setting: Setting) throws -> Duration {
+            let seconds = try required(setting, self.seconds)
+            guard seconds >= 1, seconds <= 60 else { throw ValidationError("\(origin(of: setting)) must be a number of seconds from 1 to 60.") }
+            return .milliseconds(Int(seconds * 1000))
+        }
+        limits.idleTimeout = try timeout(.idleTimeoutSeconds)
+        limits.headerTimeout = try timeout(.headerTimeoutSeconds)
+        limits.bodyTimeout = try timeout(.bodyTimeoutSeconds)
+        if let connections = try positive(.maxConnections) { limits.maxConnections = connections }
+        return limits
     }
 
     /// How long a stop may take.

@@ -32,6 +32,10 @@ struct EmulatorClient: Sendable {
             headers[.contentType] = "application/x-www-form-urlencoded"
             let text = form.sorted { $0.key < $1.key }.map { "\(escape($0.key))=\(escape($0.value))" }.joined(separator: "&")
             buffer = ByteBuffer(string: text)
+        } else if method == .post, uri.hasPrefix("/_emulator"), headers[.contentType] == nil {
+            // Admin requests are JSON, even those without a body of their own.
+            headers[.contentType] = "application/json"
+            buffer = ByteBuffer(string: "{}")
         }
         let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: buffer)
         let json = response.body.readableBytes == 0 ? nil : JSON.parse(Data(response.body.readableBytesView))

@@ -116,6 +116,7 @@ struct FaultInjectionTests {
         let admin = emulator.baseURL + "/_emulator/faults"
         var request = URLRequest(url: URL(string: admin)!)
         request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = Data(#"{"\#(kind)":1,"timeoutSeconds":0.3}"#.utf8)
         _ = try await URLSession.shared.data(for: request)
         var call = URLRequest(url: URL(string: emulator.baseURL + "/crm/v3/objects/contacts")!)

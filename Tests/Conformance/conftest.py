@@ -37,7 +37,7 @@ def emulators():
 @pytest.fixture(autouse=True)
 def fresh(emulators):
     for url in emulators.values():
-        requests.post(f"{url}/_emulator/reset", timeout=5).raise_for_status()
+        requests.post(f"{url}/_emulator/reset", json={}, timeout=5).raise_for_status()
         requests.post(f"{url}/_emulator/faults", json={}, timeout=5).raise_for_status()
     requests.post(f"{emulators['salesforce']}/_emulator/duplicate-rule", json={"mode": "off"}, timeout=5)
     yield

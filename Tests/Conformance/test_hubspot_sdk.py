@@ -155,7 +155,7 @@ def test_sdk_exceptions_for_400_401_404_409(hubspot_url):
 def test_expired_token_is_refused_with_expired_authentication(hubspot_url):
     api = client(hubspot_url, "test-expiring")
     create(api, email="before@example.com")
-    requests.post(f"{hubspot_url}/_emulator/tokens/test-expiring/expire", timeout=5).raise_for_status()
+    requests.post(f"{hubspot_url}/_emulator/tokens/test-expiring/expire", json={}, timeout=5).raise_for_status()
     with pytest.raises(UnauthorizedException) as expired:
         create(api, email="after@example.com")
     assert "EXPIRED_AUTHENTICATION" in expired.value.body

@@ -39,7 +39,8 @@ struct Harness: Sendable {
         var request = HTTPClientRequest(url: url + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let json {
+        // Emulator admin requests are JSON, even those without a body of their own.
+        if let json = json ?? (method == .POST && path.hasPrefix("/_emulator") ? "{}" : nil) {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))
         } else if let form {

@@ -49,7 +49,7 @@ struct Runtime: Sendable {
         let engine = RunEngine(store: store, connectors: connectors, logger: quiet, now: clock.closure)
         return Runtime(
             store: store, clock: clock, hubspot: hubspot, salesforce: salesforce, connectors: connectors, accounts: accounts,
-            configuration: ConfigurationService(store: store, accounts: accounts),
+            configuration: ConfigurationService(store: store, accounts: accounts, keyDigest: try SecretBox(key: Data(repeating: 1, count: 32)).keyDigest),
             conversations: ConversationService(store: store, textIdleSeconds: 600, now: clock.closure), engine: engine,
             offline: OfflineSync(store: store, connectors: connectors, engine: engine, settings: settings, logger: quiet, now: clock.closure))
     }
@@ -100,7 +100,8 @@ struct Runtime: Sendable {
         var request = HTTPClientRequest(url: url(crm) + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let json {
+        // Admin requests are JSON, even those without a body of their own.
+        if let json = json ?? (method == .POST ? "{}" : nil) {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))
         }

@@ -184,7 +184,8 @@ struct HTTPClientRequestBuilder {
         request = HTTPClientRequest(url: url)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let json {
+        // Emulator admin requests are JSON, even those without a body of their own.
+        if let json = json ?? (method == .POST ? "{}" : nil) {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))
         }

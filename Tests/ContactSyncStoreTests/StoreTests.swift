@@ -25,12 +25,12 @@ struct StoreTests {
     @Test("migrations apply once and are idempotent", arguments: Backend.available)
     func migrations(backend: Backend) async throws {
         try await withStore(backend) { store in
-            #expect(Store.latestSchemaVersion == 7)
+            #expect(Store.latestSchemaVersion == 8)
             #expect(try await store.schemaVersion() == Store.latestSchemaVersion)
             try await store.migrate()
             #expect(try await store.schemaVersion() == Store.latestSchemaVersion)
             let applied = try await store.database.raw("SELECT COUNT(*) AS n FROM schema_migrations").first()?.decode(column: "n", as: Int.self)
-            #expect(applied == 7)
+            #expect(applied == 8)
         }
     }
 
@@ -130,18 +130,42 @@ struct StoreTests {
         }
     }
 
-    @Test("API keys are stored hashed; OAuth states work once", arguments: Backend.available)
-    func security(backend: Backend) async throws {
+    @Test("keyedHashes: API and agent keys are stored as HMAC under the installation's secret; an unkeyed digest of an earlier version works once and is stored anew", arguments: Backend.available)
+    func keyedHashes(backend: Backend) async throws {
         try await withStore(backend) { store in
+            let digest = try SecretBox(key: Data(repeating: 7, count: 32)).keyDigest
+            let other = try SecretBox(key: Data(repeating: 8, count: 32)).keyDigest
             #expect(try await store.hasAPIKeys() == false)
-            try await store.addAPIKey("csk_secret", now: Self.now)
-            try await store.addAPIKey("csk_secret", now: Self.now)
-            #expect(try await store.isValid(apiKey: "csk_secret"))
-            #expect(try await store.isValid(apiKey: "csk_other") == false)
+            try await store.addAPIKey("csk_secret", digest: digest, now: Self.now)
+            try await store.addAPIKey("csk_secret", digest: digest, now: Self.now)
+            #expect(try await store.isValid(apiKey: "csk_secret", digest: digest))
+            #expect(try await store.isValid(apiKey: "csk_other", digest: digest) == false)
+            // Without the secret the stored digest cannot be recomputed from a guess.
+            #expect(try await store.isValid(apiKey: "csk_secret", digest: other) == false)
             let stored = try await store.database.raw("SELECT key_hash FROM api_keys").all().map { try $0.decode(column: "key_hash", as: String.self) }
-            #expect(stored == [Store.hash(apiKey: "csk_secret")])
-            #expect(!stored[0].contains("secret"))
+            #expect(stored == [digest("csk_secret")])
+            #expect(stored[0].hasPrefix("hmac:"))
+            #expect(stored[0] != Store.digest("csk_secret"))
 
+            // A key stored unkeyed by an earlier version: accepted once, then only in its keyed form.
+            try await store.database.raw("UPDATE api_keys SET key_hash = \(bind: Store.digest("csk_secret"))").run()
+            #expect(try await store.isValid(apiKey: "csk_secret", digest: digest))
+            let upgraded = try await store.database.raw("SELECT key_hash FROM api_keys").all().map { try $0.decode(column: "key_hash", as: String.self) }
+            #expect(upgraded == [digest("csk_secret")])
+
+            let created = try await store.createAgentKey(agentId: "agt_1", digest: digest, now: Self.now)
+            #expect(try await store.agent(forKey: created.secret, digest: digest) == "agt_1")
+            #expect(try await store.agent(forKey: created.secret, digest: other) == nil)
+            try await store.database.raw("UPDATE agent_keys SET key_hash = \(bind: Store.digest(created.secret))").run()
+            #expect(try await store.agent(forKey: created.secret, digest: digest) == "agt_1")
+            let agentHashes = try await store.database.raw("SELECT key_hash FROM agent_keys").all().map { try $0.decode(column: "key_hash", as: String.self) }
+            #expect(agentHashes == [digest(created.secret)])
+        }
+    }
+
+    @Test("OAuth states work once", arguments: Backend.available)
+    func oauthStates(backend: Backend) async throws {
+        try await withStore(backend) { store in
             let state = Store.OAuthState(state: "s1", crm: "hubspot", name: "Acme", codeVerifier: "v", loginURL: nil, emulator: true, createdAt: Self.now)
             try await store.insertOAuthState(state)
             #expect(try await store.takeOAuthState("s1") == state)

@@ -27,7 +27,7 @@ def console():
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: _up(base + "/health"), 60, "contact-sync serve")
     with open(log.name) as text:
-        found = re.search(r"Emulated HubSpot at (\S+), emulated Salesforce at (\S+)", text.read())
+        found = re.search(r"HubSpot at (\S+), Salesforce at (\S+?)\. Turn them off", text.read())
     assert found, "serve did not announce its emulators"
     yield {"base": base, "hubspot": found.group(1).rstrip(","), "salesforce": found.group(2)}
     process.terminate()

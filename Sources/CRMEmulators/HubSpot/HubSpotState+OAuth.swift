@@ -11,6 +11,9 @@ extension HubSpotState {
     /// `GET /oauth/authorize`: approves at once and returns where to redirect.
     func authorize(_ query: [String: String]) -> Result<String, Reply> {
         let scopes = (query["scope"] ?? "").split(separator: " ").map(String.init)
+        if let allowed = configuration.redirectURIs, !allowed.contains(query["redirect_uri"] ?? "") {
+            return .failure(Self.oauthError("invalid_request", "redirect_uri is not one of the app's redirect URLs", status: "BAD_REDIRECT_URI"))
+        }
         guard let clientId = query["client_id"], !clientId.isEmpty, let redirect = query["redirect_uri"],
             let location = tokens.approve(
                 clientId: clientId, redirectURI: redirect, scopes: scopes, codeChallenge: query["code_challenge"],

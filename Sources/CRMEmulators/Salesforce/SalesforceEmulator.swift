@@ -26,6 +26,9 @@ public struct SalesforceEmulator: Sendable {
         public var publicURL: String?
         /// Known OAuth clients and their secrets; any client is accepted when it is not listed.
         public var clientSecrets: [String: String] = [:]
+        /// The only redirect URIs authorization sends codes to; nil accepts any (a standalone emulator for
+        /// tests). `serve` names its own callbacks, so its emulators redirect nowhere else.
+        public var redirectURIs: Set<String>?
         public var faults = EmulatorFaults()
 
         public init() {}

@@ -12,6 +12,9 @@ extension SalesforceState {
             return .failure(Self.oauthError("unsupported_response_type", "response type not supported"))
         }
         let scopes = (query["scope"] ?? "api refresh_token id").split(separator: " ").map(String.init)
+        if let allowed = configuration.redirectURIs, !allowed.contains(query["redirect_uri"] ?? "") {
+            return .failure(Self.oauthError("redirect_uri_mismatch", "redirect_uri must match configuration"))
+        }
         guard let clientId = query["client_id"], !clientId.isEmpty, let redirect = query["redirect_uri"],
             let location = tokens.approve(
                 clientId: clientId, redirectURI: redirect, scopes: scopes, codeChallenge: query["code_challenge"],

@@ -41,7 +41,10 @@ struct FaultMiddleware<CRM: EmulatedCRM>: RouterMiddleware {
         -> Response
     {
         let path = request.uri.path
-        if path.hasPrefix("/_emulator") { return try await next(request, context) }
+        if path.hasPrefix("/_emulator") {
+            if let refusal = AdminGuard.refusal(request) { return refusal }
+            return try await next(request, context)
+        }
         let route = "\(request.method) \(context.endpointPath ?? path)"
         let admitted = await crm.admit(route: route)
         do {
@@ -117,5 +120,22 @@ extension Router where Context == EmulatorRequestContext {
             await crm.revokeToken(token.removingPercentEncoding ?? token)
             return Response.json(.ok, ["status": "revoked"])
         }
+    }
+}
+
+/// The admin routes change what the emulator answers, so a web page the operator happens to open must not
+/// reach them: a POST needs `Content-Type: application/json` (which a cross-site form cannot send without
+/// a preflight the emulator never grants), and a request whose `Origin` is another site's is refused.
+enum AdminGuard {
+    static func refusal(_ request: Request) -> Response? {
+        if let origin = request.headers[.origin], origin != "http://" + (request.head.authority ?? "") {
+            return Response.json(.forbidden, ["error": "cross_site_request", "message": "The emulator's admin routes refuse other sites' pages."])
+        }
+        guard request.method == .post else { return nil }
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            return Response.json(.unsupportedMediaType, ["error": "unsupported_media_type", "message": "Admin requests are application/json."])
+        }
+        return nil
     }
 }

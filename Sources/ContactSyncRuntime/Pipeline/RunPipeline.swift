@@ -137,19 +137,21 @@ struct RunPipeline: Sendable {
         var sources = items.map(Self.sources)
         try await extract(&items, &sources)
         // Remembered attributes matter only to runs with a mapping the run and conversation leave empty.
-        let emails = items.indices.compactMap { index -> String? in
+        let emails = items.indices.compactMap { index -> RememberedFor? in
             guard case .success(let first) = prepare(items[index], sources[index]),
                 first.values.count < items[index].mappings.filter({ !$0.isSummary }).count
                     || first.values.contains(where: { $0.origin == .defaultValue })
             else { return nil }
-            return first.email
+            return RememberedFor(email: first.email, scope: Self.rememberingScope(items[index]))
         }
-        let remembered = try await store.contactAttributes(emails: emails)
+        let remembered = try await store.contactAttributes(Set(emails))
         var seen: Set<String> = []
-        var toRemember: [String: [String: String]] = [:]
+        var toRemember: [RememberedFor: [String: String]] = [:]
         let keys = try await contactAttributeKeys.value { try await store.agentFields().filter(\.contactAttribute).map(\.key) }
         for index in items.indices {
-            if case .success(let first) = prepare(items[index], sources[index]) { sources[index].contactAttributes = remembered[first.email] ?? [:] }
+            if case .success(let first) = prepare(items[index], sources[index]) {
+                sources[index].contactAttributes = remembered[RememberedFor(email: first.email, scope: Self.rememberingScope(items[index]))] ?? [:]
+            }
             switch prepare(items[index], sources[index]) {
             case .failure(let reason):
                 items[index].done = succeeded(items[index].run, RunResult(outcome: .skipped, reason: reason))
@@ -161,11 +163,18 @@ struct RunPipeline: Sendable {
                 }
                 items[index].prepared = prepared
                 if !items[index].run.dryRun {
-                    toRemember[prepared.email, default: [:]].merge(Self.contactAttributes(keys, sources[index])) { _, new in new }
+                    toRemember[RememberedFor(email: prepared.email, scope: Self.rememberingScope(items[index])), default: [:]].merge(Self.contactAttributes(keys, sources[index])) { _, new in new }
                 }
             }
         }
         try await store.rememberContactAttributes(toRemember.filter { !$0.value.isEmpty }, now: now())
+    }
+
+    /// Whose runs may read what a run remembers: a run in an agent's conversation carries that agent's values
+    /// (an agent key may have written them), so only that agent's runs read them; a run without a
+    /// conversation (the admin key's) remembers for every agent.
+    static func rememberingScope(_ item: Item) -> String {
+        item.entry.conversation?.agentId ?? RememberedFor.everyone
     }
 
     /// Fills what the platform left empty from the transcript (DESIGN §10): for a run with a conversation

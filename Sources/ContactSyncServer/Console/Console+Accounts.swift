@@ -8,7 +8,9 @@ import Hummingbird
 extension Console {
     func addAccounts(_ group: RouterGroup<AppRequestContext>) {
         get(group, "accounts") { request, _, session in
-            try await accountsPage(session, notice: request.uri.queryParameters.get("notice").map { String($0) })
+            // Only a notice the console chose is shown: the query names it by its code, never its text.
+            let notice = request.uri.queryParameters.get("notice").flatMap { AccountNotice(rawValue: String($0)) }
+            return try await accountsPage(session, notice: notice, about: request.uri.queryParameters.get("account").map { String($0) })
         }
         post(group, "accounts/emulator") { form, _, _, session in
             let crm = try Self.crm(form)
@@ -16,7 +18,7 @@ extension Console {
                 throw ServiceError(.unprocessable, "emulator_unavailable", "The built-in emulators are not running (--no-emulators).")
             }
             let account = try await accounts.connect(.emulator(crm: crm, name: form["name"], baseURL: url))
-            return ConsoleRenderer.redirect("/console/accounts?notice=" + Self.query("Connected \(account.name)."))
+            return AccountNotice.connected.redirect(account: account.id)
         }
         post(group, "accounts/token") { form, _, _, _ in
             let crm = try Self.crm(form)
@@ -29,7 +31,7 @@ extension Console {
                     name: name, instanceURL: form["instanceURL"] ?? "", accessToken: token, refreshToken: nil, clientId: nil, clientSecret: nil, loginURL: nil)
             }
             let account = try await accounts.connect(connection)
-            return ConsoleRenderer.redirect("/console/accounts?notice=" + Self.query("Connected \(account.name)."))
+            return AccountNotice.connected.redirect(account: account.id)
         }
         post(group, "accounts/oauth") { form, _, _, _ in
             let crm = try Self.crm(form)
@@ -45,17 +47,18 @@ extension Console {
                     crm: account.crm, name: account.name, emulator: false, sandbox: false, loginURL: nil, accountId: account.id, settings: oauth)
                 return ConsoleRenderer.redirect(url)
             }
-            let resumed = try await accounts.reconnect(accountId: account.id, .emulator(crm: account.crm, name: account.name, baseURL: url))
-            return ConsoleRenderer.redirect("/console/accounts?notice=" + Self.query("Reconnected \(account.name); \(resumed.resumedRuns) waiting runs are due again."))
+            _ = try await accounts.reconnect(accountId: account.id, .emulator(crm: account.crm, name: account.name, baseURL: url))
+            return AccountNotice.reconnected.redirect(account: account.id)
         }
         post(group, "accounts/{id}/disconnect") { _, _, context, _ in
             try await accounts.delete(accountId: try context.parameter("id"))
-            return ConsoleRenderer.redirect("/console/accounts?notice=" + Self.query("Disconnected."))
+            return AccountNotice.disconnected.redirect(account: nil)
         }
     }
 
-    private func accountsPage(_ session: ConsoleSessions.Session, notice: String?) async throws -> Response {
+    private func accountsPage(_ session: ConsoleSessions.Session, notice: AccountNotice?, about accountId: String?) async throws -> Response {
         let list = try await allAccounts()
+        let named = accountId.flatMap { id in list.first { $0.id == id } }
         let actions = try await allActions()
         let rows: [[String: Any]] = list.map { account in
             let using = actions.filter { $0.accountId == account.id }.map(\.name)
@@ -70,7 +73,7 @@ extension Console {
             return ["id": account.id, "name": account.name, "actions": using.isEmpty ? "its actions" : using.joined(separator: ", ")]
         }
         return renderer.page("accounts", base(session, "Accounts", section: "Accounts", extra: [
-            "accounts": rows, "broken": broken, "notice": notice as Any, "emulators": !emulatorURLs.isEmpty,
+            "accounts": rows, "broken": broken, "notice": notice.map { $0.text(account: named?.name) } as Any, "emulators": !emulatorURLs.isEmpty,
             "oauthHubSpot": oauth.client(.hubspot, emulator: false) != nil, "oauthSalesforce": oauth.client(.salesforce, emulator: false) != nil,
         ]))
     }
@@ -80,7 +83,24 @@ extension Console {
         return crm
     }
 
-    static func query(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+}
+
+/// The notices the accounts page shows after a change, named in its URL by code (`?notice=connected`), with
+/// the account by id: a link can make the page show only these sentences, never text of its own.
+enum AccountNotice: String, CaseIterable {
+    case connected, reconnected, disconnected
+
+    /// The sentence shown, naming the account when it is known.
+    func text(account name: String?) -> String {
+        switch self {
+        case .connected: "Connected \(name ?? "the account")."
+        case .reconnected: "Reconnected \(name ?? "the account"); its waiting runs are due again."
+        case .disconnected: "Disconnected."
+        }
+    }
+
+    /// Back to the accounts page with this notice.
+    func redirect(account id: String?) -> Response {
+        ConsoleRenderer.redirect("/console/accounts?notice=\(rawValue)" + (id.map { "&account=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? ""))
     }
 }

@@ -20,6 +20,8 @@ struct Console: Sendable {
     let publicURL: String
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Slows a client that keeps offering wrong keys at sign-in.
+    let failures: FailedAuthentications
 
     typealias Page = @Sendable (Request, AppRequestContext, ConsoleSessions.Session) async throws -> Response
     typealias Form = @Sendable (FormBody, Request, AppRequestContext, ConsoleSessions.Session) async throws -> Response
@@ -83,10 +85,11 @@ struct Console: Sendable {
             case .badRequest: .badRequest
             case .unprocessable: .unprocessableContent
             case .unavailable: .serviceUnavailable
+            case .tooLarge: .contentTooLarge
             }
             return renderer.page("problem", base(session, "Problem", extra: ["heading": "That did not work", "message": error.message]), status: status)
         } catch {
-            logger.error("console page failed", metadata: ["error": "\(type(of: error))"])
+            logger.log(level: ClientFault.isClientFault(error) ? .debug : .error, "console page failed", metadata: ["error": "\(type(of: error))"])
             return renderer.page("problem", base(session, "Problem", extra: [
                 "heading": "Something went wrong", "message": "The page could not be shown. Try again.",
             ]), status: .internalServerError)
@@ -115,16 +118,21 @@ struct Console: Sendable {
 
     private func login(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var copy = request
-        let form = FormBody(String(buffer: try await copy.collectBody(upTo: context.maxUploadSize)))
+        // Nobody is signed in yet: the body is bounded before it is buffered (the form needs a few hundred bytes).
+        let form = FormBody(String(buffer: try await copy.collectBody(upTo: Self.signInFormBytes)))
         guard let cookie = request.cookies[ConsoleSessions.loginCookieName]?.value, ConsoleSessions.constantTimeEqual(form["csrf"] ?? "", cookie) else {
             return await loginPage(request, problem: "The sign-in form expired. Try again.")
         }
-        guard let key = form["apiKey"], (try? await store.isValid(apiKey: key)) == true else {
+        guard let key = form["apiKey"], (try? await store.isValid(apiKey: key, digest: sessions.secrets.keyDigest)) == true else {
+            await failures.failed(address: context.remoteAddress, path: request.uri.path)
             return await loginPage(request, problem: "That API key is not valid.")
         }
         let setCookie = try sessions.open(apiKey: key)
         return ConsoleRenderer.redirect("/console", cookies: [setCookie, sessions.expire(ConsoleSessions.loginCookieName)])
     }
+
+    /// The most a sign-in form may hold.
+    static let signInFormBytes = 4_096
 
     // MARK: Shared reads
 

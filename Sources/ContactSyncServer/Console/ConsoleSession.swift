@@ -29,7 +29,7 @@ struct ConsoleSessions: Sendable {
 
     /// The `Set-Cookie` of a new session for an admin key that was checked.
     func open(apiKey: String) throws -> String {
-        let payload = "v1|\(Int(now().addingTimeInterval(Self.lifetime).timeIntervalSince1970))|\(Store.hash(apiKey: apiKey))"
+        let payload = "v1|\(Int(now().addingTimeInterval(Self.lifetime).timeIntervalSince1970))|\(secrets.keyDigest(apiKey))"
         return setCookie(Self.cookieName, Self.base64URL(try secrets.seal(Data(payload.utf8))), maxAge: Int(Self.lifetime))
     }
 

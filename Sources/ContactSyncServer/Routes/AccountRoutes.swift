@@ -10,7 +10,7 @@ struct AccountRoutes {
 
     func add(to v1: RouterGroup<AppRequestContext>, root: Router<AppRequestContext>) {
         v1.post("accounts") { request, context in
-            let body = try await request.decode(as: AccountBody.self, context: context)
+            let body = try await request.decodeJSON(as: AccountBody.self, context: context)
             return created(AccountView(try await accounts.connect(try connection(body))))
         }
         v1.get("accounts") { request, _ in
@@ -27,7 +27,7 @@ struct AccountRoutes {
         }
         v1.post("accounts/{id}/reconnect") { request, context in
             let id = try context.parameter("id")
-            let body = try await request.decode(as: AccountBody.self, context: context)
+            let body = try await request.decodeJSON(as: AccountBody.self, context: context)
             let (account, resumed) = try await accounts.reconnect(accountId: id, try connection(body, named: true))
             return ReconnectView(account: AccountView(account), resumedRuns: resumed)
         }

@@ -13,7 +13,10 @@ struct AgentAccessRoutes {
     func add(to v1: RouterGroup<AppRequestContext>) {
         v1.post("agents/{id}/keys") { _, context in
             let created = try await configuration.createAgentKey(agentId: try context.parameter("id"))
-            return EditedResponse(status: .created, response: AgentKeyView(id: created.key.id, key: created.secret, createdAt: created.key.createdAt))
+            // The one answer that shows the key: no cache may keep it.
+            return EditedResponse(
+                status: .created, headers: [.cacheControl: "no-store"],
+                response: AgentKeyView(id: created.key.id, key: created.secret, createdAt: created.key.createdAt))
         }
         v1.get("agents/{id}/keys") { _, context in
             ListView(items: try await configuration.agentKeys(agentId: try context.parameter("id")).map {
@@ -36,6 +39,8 @@ struct AgentAccessRoutes {
         let body = try await copy.collectBody(upTo: context.maxUploadSize)
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.rawName] = field.value }
+        // HTTP/1's Host header arrives as the request's authority; the endpoint checks it (DNS rebinding).
+        if let authority = request.head.authority { headers["Host"] = authority }
         let answer = await mcp.handle(agent: agent, request: MCPRequest(
             method: request.method.rawValue, headers: headers, body: body.readableBytes == 0 ? nil : Data(body.readableBytesView),
             conversationQuery: request.uri.queryParameters.get("conversationId")))

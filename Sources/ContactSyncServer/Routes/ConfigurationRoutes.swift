@@ -11,7 +11,7 @@ struct ConfigurationRoutes {
 
         v1.get("fields") { _, _ in ListView(items: try await configuration.agentFields(), nextCursor: nil) }
         v1.post("fields") { request, context in
-            let body = try await request.decode(as: AgentFieldBody.self, context: context)
+            let body = try await request.decodeJSON(as: AgentFieldBody.self, context: context)
             return created(try await configuration.createAgentField(key: body.key, label: body.label, contactAttribute: body.contactAttribute ?? false))
         }
         v1.delete("fields/{key}") { _, context in
@@ -20,7 +20,7 @@ struct ConfigurationRoutes {
         }
 
         v1.post("actions") { request, context in
-            let body = try await request.decode(as: ActionBody.self, context: context)
+            let body = try await request.decodeJSON(as: ActionBody.self, context: context)
             return created(ActionView(stored: try await configuration.createAction(body.action)))
         }
         v1.get("actions") { request, _ in
@@ -31,7 +31,7 @@ struct ConfigurationRoutes {
         v1.get("actions/{id}") { _, context in ActionView(stored: try await configuration.action(id: try context.parameter("id"))) }
         v1.put("actions/{id}") { request, context in
             let id = try context.parameter("id")
-            let body = try await request.decode(as: ActionBody.self, context: context)
+            let body = try await request.decodeJSON(as: ActionBody.self, context: context)
             return ActionView(stored: try await configuration.updateAction(id: id, body.action))
         }
         v1.delete("actions/{id}") { _, context in
@@ -40,7 +40,7 @@ struct ConfigurationRoutes {
         }
 
         v1.post("agents") { request, context in
-            let body = try await request.decode(as: AgentBody.self, context: context)
+            let body = try await request.decodeJSON(as: AgentBody.self, context: context)
             return created(AgentView(try await configuration.createAgent(
                 name: body.name, channel: body.channel, actionIds: body.actionIds ?? [], extraction: body.extraction?.applied(to: ExtractionSettings()) ?? ExtractionSettings())))
         }
@@ -52,7 +52,7 @@ struct ConfigurationRoutes {
         v1.get("agents/{id}") { _, context in AgentView(try await configuration.agent(id: try context.parameter("id"))) }
         v1.put("agents/{id}") { request, context in
             let id = try context.parameter("id")
-            let body = try await request.decode(as: AgentBody.self, context: context)
+            let body = try await request.decodeJSON(as: AgentBody.self, context: context)
             let current = try await configuration.agent(id: id).agent.extraction
             return AgentView(try await configuration.updateAgent(
                 id: id, name: body.name, channel: body.channel, actionIds: body.actionIds ?? [], extraction: body.extraction?.applied(to: current)))

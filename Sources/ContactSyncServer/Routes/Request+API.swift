@@ -13,6 +13,14 @@ extension Request {
     }
 }
 
+extension Request {
+    /// The body as JSON of `type`. Unlike Hummingbird's `decode(as:context:)`, a decoding failure reaches
+    /// ``ErrorMiddleware`` as it is, which answers in the API's words (the field at fault, never a Swift type).
+    func decodeJSON<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T {
+        try await context.requestDecoder.decode(type, from: self, context: context)
+    }
+}
+
 extension AppRequestContext {
     /// A path parameter, percent-decoded.
     func parameter(_ name: String) throws -> String {

@@ -81,6 +81,21 @@ extension Setting {
         "eventLoops", flag: "--event-loops", environment: "CONTACT_SYNC_EVENT_LOOPS", kind: .wholeNumber, otherwise: "one per core",
         commands: ["serve", "worker", "emulators"],
         help: "Event loop threads, which carry the command's network I/O and its tasks (1 to 1024); where other busy processes share a small machine, fewer cost less CPU per run")
+    static let maxMessageCharacters = Setting(
+        "maxMessageCharacters", environment: "CONTACT_SYNC_MAX_MESSAGE_CHARACTERS", kind: .wholeNumber, default: "32000", commands: ["serve"],
+        help: "The longest conversation message accepted; a longer one answers 413 `message_too_long` and stores nothing")
+    static let idleTimeoutSeconds = Setting(
+        "http.idleTimeoutSeconds", environment: "CONTACT_SYNC_IDLE_TIMEOUT_SECONDS", kind: .seconds, default: "30", commands: ["serve"],
+        help: "A connection with no request under way is closed after this long (1 to 60)")
+    static let headerTimeoutSeconds = Setting(
+        "http.headerTimeoutSeconds", environment: "CONTACT_SYNC_HEADER_TIMEOUT_SECONDS", kind: .seconds, default: "10", commands: ["serve"],
+        help: "A request's head must arrive within this long of its first byte (1 to 60)")
+    static let bodyTimeoutSeconds = Setting(
+        "http.bodyTimeoutSeconds", environment: "CONTACT_SYNC_BODY_TIMEOUT_SECONDS", kind: .seconds, default: "30", commands: ["serve"],
+        help: "A request's body must arrive within this long of its head (1 to 60)")
+    static let maxConnections = Setting(
+        "http.maxConnections", environment: "CONTACT_SYNC_MAX_CONNECTIONS", kind: .wholeNumber, otherwise: "1024, at most the open-file limit less 64",
+        commands: ["serve"], help: "Connections served at once; further clients wait to be accepted")
     static let offlineLeaseSeconds = Setting(
         "offlineLeaseSeconds", environment: "CONTACT_SYNC_OFFLINE_LEASE_SECONDS", kind: .seconds, default: "120",
         commands: ["serve", "worker"], help: "How long a claimed offline run is held before another worker may take it over")
@@ -138,7 +153,8 @@ extension Setting {
     /// Every setting, in the order the README lists them.
     static let all: [Setting] = [
         configFile, host, port, dataDir, databaseURL, textIdleSeconds, noEmulators, noOfflineSync, publicURL, retentionDays, logFormat,
-        logLevel, eventLoops, offlineLeaseSeconds, shutdownGraceSeconds, crmMaxAttempts, apiKey, secretKey, hubspotClientId, hubspotClientSecret,
+        logLevel, eventLoops, maxMessageCharacters, idleTimeoutSeconds, headerTimeoutSeconds, bodyTimeoutSeconds, maxConnections,
+        offlineLeaseSeconds, shutdownGraceSeconds, crmMaxAttempts, apiKey, secretKey, hubspotClientId, hubspotClientSecret,
         salesforceClientId, salesforceClientSecret, modelBaseURL, modelAPIKey, modelName, modelTimeoutSeconds, hubspotPort, salesforcePort,
         latencyMs, unlimited, serviceURL, agent, agentKey,
     ]
