@@ -43,6 +43,8 @@ struct ExtractionBoundsTests {
         Adversary(name: "short numbers", text: "phone " + repeated("(1) ")),
         Adversary(name: "plus signs", text: "phone " + repeated("+1")),
         Adversary(name: "many phones", text: repeated("call 415 555 0134 ")),
+        Adversary(name: "one international number repeated", text: repeated("2026-12-01 + +44 ")),
+        Adversary(name: "dates", text: "call " + repeated("2026-12-01 ")),
         Adversary(name: "many emails", text: repeated("x@y.example ")),
         Adversary(name: "one long word", text: repeated("x")),
         Adversary(name: "whitespace", text: repeated(" \n")),

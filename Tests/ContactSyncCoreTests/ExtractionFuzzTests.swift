@@ -31,7 +31,12 @@ struct ExtractionFuzzTests {
         let target = [40, 400, 4_000, 32_000].randomElement(using: &random)!
         // Either many random pieces, or one short pattern repeated (the adversary's favourite).
         if Bool.random(using: &random) {
-            while text.count < target { text += pieces.randomElement(using: &random)! }
+            var count = 0
+            while count < target {
+                let piece = pieces.randomElement(using: &random)!
+                text += piece
+                count += piece.count
+            }
         } else {
             let unit = (0..<Int.random(in: 1...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined(separator: " ")
             text = String(repeating: unit + " ", count: target / (unit.count + 1) + 1)

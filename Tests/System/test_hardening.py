@@ -210,7 +210,7 @@ def test_slow_and_idle_clients_and_long_messages_do_not_stall_the_server(tmp_pat
             sock.close()
             return int(answer.split(b" ", 2)[1]), answer
         status, _ = mcp(b"evil.example")
-        assert status == 403, status
+        assert status == 421, status  # Misdirected Request: the host is not this server
         status, answer = mcp(f"127.0.0.1:{serve.port}".encode())
         assert status == 200 and b"tools" in answer, answer[:300]
 

@@ -1,12 +1,15 @@
 extension RuleExtractor {
     static let phoneCues = ["phone", "mobile", "cell", "call", "reach", "number", "tel", "text me", "whatsapp", "landline", "+", "ring"].map { Array($0.utf8) }
-    static let notPhones = ["order", "account", "invoice", "ticket", "reference", "ref ", "zip", "postal", "postcode", "card", "tracking", "booking", "confirmation", "id "]
+    static let notPhones = ["order", "account", "invoice", "ticket", "reference", "ref ", "zip", "postal", "postcode", "card", "tracking", "booking", "confirmation", "id "].map { Array($0.utf8) }
 
     /// Phone numbers in E.164, from messages that speak of a phone (or write an international number).
     /// Stops once two different numbers were seen (the message is then ambiguous).
     public static func phones(in text: String, defaultCountry: String) -> [Found] {
         phones(in: ScannedText(text), defaultCountry: defaultCountry)
     }
+
+    /// The longest a written phone number may run, separators included.
+    static let maxWrittenLength = 40
 
     /// The characters a written number runs over after its first digit.
     static func isPhoneRunCharacter(_ byte: UInt8) -> Bool {
@@ -21,6 +24,7 @@ extension RuleExtractor {
         // Whether the message speaks of a phone, asked only once a national number needs it.
         var cued: Bool?
         var found: [Found] = []
+        var normalised: [String: String?] = [:]
         var index = 0
         while index < text.count {
             guard let (start, end, next) = writtenNumber(at: index, in: text) else {
@@ -28,12 +32,24 @@ extension RuleExtractor {
                 continue
             }
             index = next
-            guard let start, let end else { continue }
-            let candidate = text.text(start, end).trimmingCharacters(in: [" ", ".", "-", "/"])
-            let context = text.text(text.characterStart(max(0, start - 30)), start).lowercased()
-            if !candidate.hasPrefix("+"), cued == nil { cued = phoneCues.contains(where: text.contains) }
-            guard candidate.hasPrefix("+") || cued == true, !notPhones.contains(where: context.contains), !looksLikeDate(candidate) else { continue }
-            guard let value = PhoneNumbers.e164(candidate, defaultCountry: defaultCountry) else { continue }
+            // A written number has at most 15 digits and a few separators: anything longer is none.
+            guard var start, var end, end - start <= maxWrittenLength else { continue }
+            while start < end, isTrimmed(text[start]) { start += 1 }
+            while end > start, isTrimmed(text[end - 1]) { end -= 1 }
+            guard start < end else { continue }
+            let international = text[start] == .plus
+            if !international, cued == nil { cued = phoneCues.contains(where: text.contains) }
+            guard international || cued == true, !looksLikeDate(text.bytes[start..<end]) else { continue }
+            let candidate = text.text(start, end)
+            let context = max(0, start - 30)..<start
+            guard !notPhones.contains(where: { text.contains($0, in: context) }) else { continue }
+            // A message repeating one number normalises it once.
+            let known = normalised[candidate]
+            guard let value = known ?? PhoneNumbers.e164(candidate, defaultCountry: defaultCountry) else {
+                normalised[candidate] = .some(nil)
+                continue
+            }
+            if known == nil { normalised[candidate] = value }
             found.append(Found(value: value, quote: candidate))
             if found.last?.value != found.first?.value { break }
         }
@@ -62,10 +78,23 @@ extension RuleExtractor {
         return (nil, nil, runEnd)
     }
 
-    /// `2026-12-01`, `12/01/2026` and the like.
-    static func looksLikeDate(_ text: String) -> Bool {
-        let parts = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == "/" || $0 == "-" })
-        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy({ $0.asciiValue.map { (48...57).contains($0) } ?? false }) }) else { return false }
-        return parts[0].count <= 4 && parts[1].count <= 2 && parts[2].count <= 4
+    /// What is trimmed from either end of a written number.
+    static func isTrimmed(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == .dot || byte == .hyphen || byte == .slash
+    }
+
+    /// `2026-12-01`, `12/01/2026` and the like: three groups of digits (at most 4, 2 and 4) between `.`, `/` or `-`.
+    static func looksLikeDate(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var lengths: [Int] = [0]
+        for byte in bytes {
+            if byte.isASCIIDigit {
+                lengths[lengths.count - 1] += 1
+            } else if byte == .dot || byte == .slash || byte == .hyphen, lengths.count < 3 {
+                lengths.append(0)
+            } else {
+                return false
+            }
+        }
+        return lengths.count == 3 && (1...4).contains(lengths[0]) && (1...2).contains(lengths[1]) && (1...4).contains(lengths[2])
     }
 }

@@ -81,6 +81,17 @@ struct ScannedText {
         return true
     }
 
+    /// Whether the lower-case ASCII `needle` occurs within `range`, ignoring case.
+    func contains(_ needle: [UInt8], in range: Range<Int>) -> Bool {
+        guard let first = needle.first, range.count >= needle.count else { return false }
+        var start = range.lowerBound
+        while start + needle.count <= range.upperBound {
+            if bytes[start].asciiLowercased == first, ends(at: start + needle.count, with: needle) { return true }
+            start += 1
+        }
+        return false
+    }
+
     /// Whether the lower-case ASCII `needle` occurs anywhere, ignoring case. Linear for a short needle.
     func contains(_ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty, needle.count <= bytes.count else { return needle.isEmpty }
