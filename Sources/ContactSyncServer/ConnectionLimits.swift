@@ -32,9 +32,10 @@ public struct ConnectionLimits: Sendable, Hashable {
     }
 }
 
-/// Closes a connection whose request's head or body arrives too slowly. It watches the raw bytes (from a
-/// companion handler it puts first in the pipeline) to know when a request's head has begun, and the
-/// decoded parts to know when the head and the body are complete.
+/// Closes a connection whose request's head or body arrives too slowly, or whose request was answered before
+/// its body was read (a refused body is not read to its end). It watches the raw bytes (from a companion
+/// handler it puts first in the pipeline) to know when a request's head has begun, and the decoded parts to
+/// know when the head and the body are complete.
 final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -44,6 +45,9 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     private let limits: ConnectionLimits
     /// Whether a head has arrived whose body has not ended.
     private var readingBody = false
+    /// Whether the answer was begun before its request's body was read (a refusal): the connection then
+    /// closes once the answer is written, instead of reading the rest of a body nobody wants.
+    private var closeAfterAnswer = false
     private var deadline: Scheduled<Void>?
 
     init(limits: ConnectionLimits) {
@@ -77,6 +81,20 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
             readingBody = false
         }
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(var head) where readingBody && head.status.kind != .informational:
+            closeAfterAnswer = true
+            head.headerFields[.connection] = "close"
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .end where closeAfterAnswer:
+            context.writeAndFlush(data, promise: promise)
+            context.close(promise: nil)
+        default:
+            context.write(data, promise: promise)
+        }
     }
 
     /// Bytes arrived: unless a body is being read or a head is already timed, they begin the next head.
