@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "ContactSyncServerTests",
             dependencies: [
-                "ContactSyncServer", "ContactSyncStore", "ContactSyncCore", "ContactSyncRuntime", "CRMEmulators",
+                "ContactSyncServer", "ContactSyncStore", "ContactSyncCore", "ContactSyncRuntime", "CRMEmulators", "ContactSyncTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

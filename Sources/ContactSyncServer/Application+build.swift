@@ -53,7 +53,7 @@ private func buildApplication(configuration: AppConfiguration, store: Store) asy
     router.get("openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
     }
-    let keys = VerifiedKeys(store: store, digest: keyDigest)
+    let keys = VerifiedKeys(store: store, digest: keyDigest, now: configuration.now)
     let failures = FailedAuthentications(logger: logger)
     let authentication = APIKeyMiddleware(authenticate: { await keys.caller($0) }, failures: failures)
     let v1 = router.group("v1").add(middleware: authentication)
@@ -114,23 +114,31 @@ struct HealthView: ResponseEncodable {
     let version: String
 }
 
-/// Tells who a key belongs to. Admin key digests found valid are remembered; agent keys are looked up each
-/// time, so a deleted one stops working at once.
+/// Tells who a key belongs to. An admin key found valid is trusted for `trust` without asking the database
+/// again, so a key replaced on another instance sharing the database stops working here within that time;
+/// agent keys are looked up each time, so a deleted one stops working at once.
 actor VerifiedKeys {
+    /// How long a verified admin key is trusted without asking the database.
+    static let trust: TimeInterval = 5
+
     let store: Store
     let digest: KeyDigest
-    private var known: Set<String> = []
+    let now: @Sendable () -> Date
+    private var known: [String: Date] = [:]
 
-    init(store: Store, digest: KeyDigest) {
+    init(store: Store, digest: KeyDigest, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.digest = digest
+        self.now = now
     }
 
     func caller(_ key: String) async -> Caller? {
         let stored = digest(key)
-        if known.contains(stored) { return .admin }
+        let time = now()
+        if let verified = known[stored], time.timeIntervalSince(verified) < Self.trust { return .admin }
+        known[stored] = nil
         if (try? await store.isValid(apiKey: key, digest: digest)) == true {
-            known.insert(stored)
+            known[stored] = time
             return .admin
         }
         return (try? await store.agent(forKey: key, digest: digest)).flatMap { $0 }.map(Caller.agent)
