@@ -4,17 +4,22 @@ import SQLKit
 
 extension Store {
     /// Data retention: deletes messages older than `cutoff` and empties the inputs (values the agent sent) of
-    /// runs created before it. Runs keep what they did. Returns how many messages and run inputs went.
+    /// runs created before it. Runs keep what they did. A run not finished yet (pending, running, waiting for
+    /// its account) keeps its input, and its conversation its messages: it still needs them. Returns how many
+    /// messages and run inputs went.
     public func purge(before cutoff: Date) async throws -> (messages: Int, runInputs: Int) {
         let stamp = Store.stamp(cutoff)
         let empty = Self.encode(RunInput())
+        let unfinished = [RunStatus.pending, .running, .waitingForAccount].map(\.rawValue)
+        let finished: SQLQueryString = "status NOT IN (\(binds: unfinished))"
+        let kept: SQLQueryString = "conversation_id NOT IN (SELECT conversation_id FROM runs WHERE conversation_id IS NOT NULL AND status IN (\(binds: unfinished)))"
         func count(_ sql: SQLQueryString) async throws -> Int {
             try await database.raw(sql).first()?.decode(column: "n", as: Int.self) ?? 0
         }
-        let messages = try await count("SELECT COUNT(*) AS n FROM messages WHERE at < \(bind: stamp)")
-        let inputs = try await count("SELECT COUNT(*) AS n FROM runs WHERE created_at < \(bind: stamp) AND input <> \(bind: empty)")
-        try await database.raw("DELETE FROM messages WHERE at < \(bind: stamp)").run()
-        try await database.raw("UPDATE runs SET input = \(bind: empty) WHERE created_at < \(bind: stamp) AND input <> \(bind: empty)").run()
+        let messages = try await count("SELECT COUNT(*) AS n FROM messages WHERE at < \(bind: stamp) AND " + kept)
+        let inputs = try await count("SELECT COUNT(*) AS n FROM runs WHERE created_at < \(bind: stamp) AND input <> \(bind: empty) AND " + finished)
+        try await database.raw("DELETE FROM messages WHERE at < \(bind: stamp) AND " + kept).run()
+        try await database.raw("UPDATE runs SET input = \(bind: empty) WHERE created_at < \(bind: stamp) AND input <> \(bind: empty) AND " + finished).run()
         return (messages, inputs)
     }
 }

@@ -31,4 +31,28 @@ struct RetentionTests {
             #expect(try await rt.store.run(id: newRun.id)?.input.fields["email"] == "new@example.com")
         }
     }
+
+    @Test("retentionKeepsWhatUnfinishedRunsNeed: an old run still pending, running or waiting for its account keeps its input and its conversation's messages", arguments: Backend.available)
+    func retentionKeepsWhatUnfinishedRunsNeed(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let action = try await rt.action(.hubspot, account: try await rt.account(.hubspot), offline: false)
+            let agent = try await rt.agent(.voice, actions: [action])
+            let chat = try await rt.conversation(agent: agent, attributes: [:])
+            _ = try await rt.conversations.addMessage(conversationId: chat, role: "customer", text: "my email is kept@example.com", at: nil)
+            let run = try await rt.engine.run(RunEngine.Request(actionId: action, conversationId: chat, input: RunInput(fields: ["email": "kept@example.com"])))
+            rt.clock.advance(91 * 86_400)
+            let retention = Retention(store: rt.store, days: 90, logger: Runtime.quiet, now: rt.clock.closure)
+            for status in [RunStatus.pending, .running, .waitingForAccount] {
+                try await rt.store.database.raw("UPDATE runs SET status = \(bind: status.rawValue) WHERE id = \(bind: run.id)").run()
+                let purged = try await retention.purge()
+                #expect(purged.messages == 0 && purged.runInputs == 0, "\(status)")
+                #expect(try await rt.store.run(id: run.id)?.input.fields["email"] == "kept@example.com")
+                #expect(try await rt.store.messages(conversationId: chat).count == 1)
+            }
+            try await rt.store.database.raw("UPDATE runs SET status = 'succeeded' WHERE id = \(bind: run.id)").run()
+            let purged = try await retention.purge()
+            #expect(purged.messages == 1 && purged.runInputs == 1)
+            #expect(try await rt.store.run(id: run.id)?.input == RunInput())
+        }
+    }
 }
