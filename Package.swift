@@ -144,7 +144,9 @@ let package = Package(
         .target(name: "ContactSyncTestSupport", dependencies: ["ContactSyncStore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "ContactSyncStoreTests",
-            dependencies: ["ContactSyncStore", "ContactSyncTestSupport", .product(name: "SQLKit", package: "sql-kit")]
+            dependencies: [
+                "ContactSyncStore", "ContactSyncTestSupport", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "ContactSyncCRMTests",

@@ -10,6 +10,8 @@ public struct AppConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var database: StoreLocation
+    /// PostgreSQL connections this process opens at most.
+    public var databasePoolSize = Store.defaultPoolSize
     /// Holds the SQLite file and the generated secret key file.
     public var dataDirectory: String
     /// The URL users reach contact-sync at (OAuth callbacks); by default `http://host:port`.

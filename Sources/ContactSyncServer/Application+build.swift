@@ -16,7 +16,7 @@ public let contactSyncVersion = "0.1.0"
 /// Builds the server for `serve` and for tests: opens and migrates the store, loads the secret key,
 /// makes sure an API key exists, and wires the services to the routes.
 public func buildApplication(configuration: AppConfiguration) async throws -> some ApplicationProtocol {
-    let store = try await Store.open(configuration.database, logger: configuration.logger)
+    let store = try await Store.open(configuration.database, logger: configuration.logger, maxConnections: configuration.databasePoolSize)
     do {
         return try await buildApplication(configuration: configuration, store: store)
     } catch {

@@ -41,8 +41,12 @@ public final class Store: Sendable {
         self.configurationCache = dialect == .sqlite ? ConfigurationCache() : nil
     }
 
-    /// Opens a connection pool to `location`.
-    public static func open(_ location: StoreLocation, logger: Logger, maxConnections: Int = 4) async throws -> Store {
+    /// The PostgreSQL connections one process opens at most, by default.
+    public static let defaultPoolSize = 10
+
+    /// Opens a connection pool to `location`. On PostgreSQL the process opens at most `maxConnections`
+    /// connections in all, shared among its event loops (at least one each).
+    public static func open(_ location: StoreLocation, logger: Logger, maxConnections: Int = Store.defaultPoolSize) async throws -> Store {
         let group = MultiThreadedEventLoopGroup.singleton
         switch location {
         case .sqlite(let path):
@@ -66,7 +70,9 @@ public final class Store: Sendable {
                 configuration.searchPath = [schema]
             }
             let source = PostgresConnectionSource(sqlConfiguration: configuration)
-            let pool = PoolBox(EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: max(1, maxConnections / 2), logger: logger, on: group))
+            let loops = Array(group.makeIterator()).count
+            let pool = PoolBox(EventLoopGroupConnectionPool(
+                source: source, maxConnectionsPerEventLoop: max(1, maxConnections / max(1, loops)), logger: logger, on: group))
             let database = pool.pool.database(logger: logger).sql()
             return Store(database: database, dialect: .postgres, closer: { try await Task.detached { try await pool.pool.shutdownAsync() }.value })
         }

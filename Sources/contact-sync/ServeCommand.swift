@@ -77,6 +77,7 @@ struct ServeCommand: ConfiguredCommand {
         configuration.retentionDays = try config.required(.retentionDays, config.positive)
         if let attempts = try config.positive(.crmMaxAttempts) { configuration.crmRetry.maxAttempts = attempts }
         configuration.maxMessageCharacters = try config.required(.maxMessageCharacters, config.positive)
+        configuration.databasePoolSize = try config.required(.databasePoolSize, config.positive)
         configuration.connections = try config.connectionLimits()
         let stop = try config.stopSettings()
 

@@ -43,7 +43,7 @@ struct WorkerCommand: ConfiguredCommand {
         if let attempts = try config.positive(.crmMaxAttempts) { retry.maxAttempts = attempts }
         let (modelSettings, offlineSettings, stop) = (try config.modelSettings(), try config.offlineSettings(), try config.stopSettings())
         let secretKey = try config.text(.secretKey)
-        let store = try await Store.open(data.location, logger: logger)
+        let store = try await Store.open(data.location, logger: logger, maxConnections: try config.required(.databasePoolSize, config.positive))
         let secrets: SecretBox
         do {
             try await store.migrate()

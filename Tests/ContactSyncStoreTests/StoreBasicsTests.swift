@@ -2,6 +2,7 @@ import ContactSyncCore
 @testable import ContactSyncStore
 import ContactSyncTestSupport
 import Foundation
+import Logging
 import SQLKit
 import Synchronization
 import Testing
@@ -197,5 +198,37 @@ struct StoreBasicsTests {
         _ = try await cache.account(account.id, read: read)
         // The first read was dropped; the second was kept and answered the third.
         #expect(reads.withLock { $0 } == 2)
+    }
+}
+
+/// The PostgreSQL pool is sized per process (a setting), not per core.
+@Suite("Store: the PostgreSQL pool")
+struct PoolSizeTests {
+    /// The distinct server connections that `count` queries held at once used.
+    static func connectionsUsed(_ store: Store, queries count: Int) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    try await store.database.raw("SELECT pg_backend_pid() AS pid, pg_sleep(0.3)").first()?.decode(column: "pid", as: Int.self) ?? 0
+                }
+            }
+            var pids: Set<Int> = []
+            for try await pid in group { pids.insert(pid) }
+            return pids.count
+        }
+    }
+
+    @Test("poolSizeIsPerProcess: a process opens at most the pool size in connections, ten by default", arguments: Backend.available.filter { $0 == .postgres })
+    func poolSizeIsPerProcess(backend: Backend) async throws {
+        var logger = Logger(label: "pool-test")
+        logger.logLevel = .warning
+        let url = try #require(Backend.postgresURL)
+        for (size, queries) in [(3, 12), (Store.defaultPoolSize, 24)] {
+            let store = try await Store.open(.postgres(url: url, schema: nil), logger: logger, maxConnections: size)
+            let used = try await Self.connectionsUsed(store, queries: queries)
+            #expect(used <= size, "pool of \(size) used \(used) connections")
+            if size == Store.defaultPoolSize { #expect(used > 4, "\(used)") }
+            try await store.close()
+        }
     }
 }

@@ -56,6 +56,9 @@ extension Setting {
     static let databaseURL = Setting(
         "databaseUrl", flag: "--database-url", environment: "CONTACT_SYNC_DATABASE_URL", otherwise: "SQLite in the data dir", secret: true,
         commands: ["serve", "worker", "migrate"], help: "PostgreSQL URL instead of SQLite in the data dir; it may hold a password")
+    static let databasePoolSize = Setting(
+        "databasePoolSize", environment: "CONTACT_SYNC_DATABASE_POOL_SIZE", kind: .wholeNumber, default: "10", commands: ["serve", "worker"],
+        help: "PostgreSQL connections one process opens at most; N instances need N times this below the server's `max_connections`")
     static let textIdleSeconds = Setting(
         "textIdleSeconds", flag: "--text-idle-seconds", environment: "CONTACT_SYNC_TEXT_IDLE_SECONDS", kind: .wholeNumber,
         default: "600", commands: ["serve"], help: "A text conversation ends this long after its last message")
@@ -152,7 +155,7 @@ extension Setting {
 
     /// Every setting, in the order the README lists them.
     static let all: [Setting] = [
-        configFile, host, port, dataDir, databaseURL, textIdleSeconds, noEmulators, noOfflineSync, publicURL, retentionDays, logFormat,
+        configFile, host, port, dataDir, databaseURL, databasePoolSize, textIdleSeconds, noEmulators, noOfflineSync, publicURL, retentionDays, logFormat,
         logLevel, eventLoops, maxMessageCharacters, idleTimeoutSeconds, headerTimeoutSeconds, bodyTimeoutSeconds, maxConnections,
         offlineLeaseSeconds, shutdownGraceSeconds, crmMaxAttempts, apiKey, secretKey, hubspotClientId, hubspotClientSecret,
         salesforceClientId, salesforceClientSecret, modelBaseURL, modelAPIKey, modelName, modelTimeoutSeconds, hubspotPort, salesforcePort,
