@@ -66,9 +66,9 @@ extension MCPEndpoint {
         if let conversationId { try await bind(conversationId, agentId: agentId) }
         var fields = values
         let summary = fields.removeValue(forKey: AgentField.summaryKey)
+        let key = try await callKey(actionId: tool.action.id, base: Self.idempotencyKey(tool: parameters.name, conversationId: conversationId, arguments: values))
         let run = try await engine.run(RunEngine.Request(
-            actionId: tool.action.id, conversationId: conversationId, input: RunInput(fields: fields, summary: summary),
-            idempotencyKey: Self.idempotencyKey(tool: parameters.name, conversationId: conversationId, arguments: values)),
+            actionId: tool.action.id, conversationId: conversationId, input: RunInput(fields: fields, summary: summary), idempotencyKey: key),
             action: tool.action)
         let structured: Value? = try ValueEncoder().encode(runView(run))
         let json = try Self.jsonEncoder.encode(structured)
@@ -121,6 +121,23 @@ extension MCPEndpoint {
             }
         }
         return result
+    }
+
+    /// The most times one call may run again after temporary failures.
+    static let maxCallAttempts = 100
+
+    /// The key of this call's run. The same call repeated answers the same run, unless that run failed for a
+    /// temporary cause (`error.retryable`: the CRM unavailable or rate-limited, the customer busy, …): then
+    /// the repeat is a new attempt, with the next key of the call's chain (`<key>#2`, `#3`, …).
+    private func callKey(actionId: String, base: String) async throws -> String {
+        var key = base
+        for attempt in 2...Self.maxCallAttempts {
+            guard let earlier = try await engine.run(actionId: actionId, idempotencyKey: key), earlier.status == .failed,
+                earlier.result?.error?.retryable == true
+            else { return key }
+            key = base + "#\(attempt)"
+        }
+        return key
     }
 
     /// The same call repeated by a host (same conversation, tool and arguments) answers the same run.

@@ -110,6 +110,11 @@ public struct RunEngine: Sendable {
         return try await carryOut(PipelineRun(run: run, action: action, template: template, conversation: conversation))
     }
 
+    /// The run an action's idempotency key was used for, if any.
+    public func run(actionId: String, idempotencyKey: String) async throws(ServiceError) -> RunRecord? {
+        try await attempt { try await store.run(actionId: actionId, idempotencyKey: idempotencyKey) }
+    }
+
     /// The run an idempotency key was used for, when the request is the same (once it has finished, or
     /// as it stands after a bounded wait); an error when it differs.
     private func previous(_ request: Request) async throws(ServiceError) -> RunRecord? {

@@ -90,6 +90,34 @@ struct MCPEndpointTests {
         }
     }
 
+    @Test("mcpRepeatAfterRetryableFailureRunsAgain: a repeated call whose run failed for a temporary cause runs again; a succeeded or skipped run is answered as it was", arguments: Scenario.both)
+    func mcpRepeatAfterRetryableFailureRunsAgain(_ scenario: Scenario) async throws {
+        try await withServer(configure: { $0.crmRetry = RetryPolicy(maxAttempts: 2, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5))) }) { api in
+            let action = try await api.action(scenario, allowCreate: true, allowUpdateExisting: true)
+            let tool = try #require(try await api.call(.get, "/v1/actions/\(action)").string("toolName"))
+            let agent = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"A","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
+            let arguments: [String: Any] = ["email": "again@example.com", "last_name": "Again", "conversationId": "repeat-chat"]
+            try await api.emulator(api.baseURL(scenario.crm), .POST, "/_emulator/faults", json: #"{"rate5xx":1}"#)
+            let failed = try #require(try await Self.call(api, agent: agent, tool: tool, arguments: arguments)["structuredContent"] as? [String: Any])
+            #expect(failed["status"] as? String == "failed")
+            #expect((failed["error"] as? [String: Any])?["retryable"] as? Bool == true)
+            try await api.emulator(api.baseURL(scenario.crm), .POST, "/_emulator/faults", json: "{}")
+            let again = try #require(try await Self.call(api, agent: agent, tool: tool, arguments: arguments)["structuredContent"] as? [String: Any])
+            #expect(again["status"] as? String == "succeeded")
+            #expect(again["outcome"] as? String == "created")
+            #expect(again["id"] as? String != failed["id"] as? String)
+            let third = try #require(try await Self.call(api, agent: agent, tool: tool, arguments: arguments)["structuredContent"] as? [String: Any])
+            #expect(third["id"] as? String == again["id"] as? String)
+            // A run that was skipped (no email) is answered as it was, however often the call repeats.
+            let skipArguments: [String: Any] = ["email": "not-an-email", "last_name": "Skip", "conversationId": "repeat-chat"]
+            let skipped = try #require(try await Self.call(api, agent: agent, tool: tool, arguments: skipArguments)["structuredContent"] as? [String: Any])
+            let skippedAgain = try #require(try await Self.call(api, agent: agent, tool: tool, arguments: skipArguments)["structuredContent"] as? [String: Any])
+            #expect(skipped["outcome"] as? String == "skipped")
+            #expect(skippedAgain["id"] as? String == skipped["id"] as? String)
+            #expect(try await api.call(.get, "/v1/runs?conversationId=repeat-chat").items.count == 3)
+        }
+    }
+
     @Test("toolName stays when the action or a sibling is renamed; it changes only on purpose; taken or malformed names are refused")
     func toolNameStability() async throws {
         try await withServer { api in
