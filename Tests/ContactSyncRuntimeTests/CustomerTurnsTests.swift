@@ -30,6 +30,28 @@ struct CustomerTurnsTests {
         #expect(turns.take(free: [key]) == [key])
     }
 
+    @Test("customerTurnsCannotLoseAWakeUp: a key given back between finding it taken and queueing for it is taken at once")
+    func customerTurnsCannotLoseAWakeUp() async throws {
+        let key = Self.key
+        let holder = Mutex<CustomerTurns?>(nil)
+        // The holder gives the key back at the worst moment: after the waiter found it taken, before it queued.
+        let turns = CustomerTurns(beforeQueueing: { holder.withLock { $0 }?.give([key]) })
+        holder.withLock { $0 = turns }
+        #expect(turns.take(free: [key]) == [key])
+        let took = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { await turns.take(waitingFor: key) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(5))
+                return false
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            return first
+        }
+        #expect(took)
+        #expect(turns.take(free: [key]).isEmpty)
+    }
+
     @Test("a cancelled wait gives up its place and takes nothing")
     func cancelledWait() async throws {
         let key = Self.key

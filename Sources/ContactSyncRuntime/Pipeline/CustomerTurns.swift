@@ -20,6 +20,12 @@ final class CustomerTurns: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Called between finding the key taken and queueing for it (tests hand the key over there).
+    private let beforeQueueing: @Sendable () -> Void
+
+    init(beforeQueueing: @escaping @Sendable () -> Void = {}) {
+        self.beforeQueueing = beforeQueueing
+    }
 
     /// Takes the keys that are free now; returns them.
     func take(free keys: [Key]) -> Set<Key> {
@@ -37,14 +43,18 @@ final class CustomerTurns: Sendable {
             return state.nextId
         }
         guard let id else { return true }
+        beforeQueueing()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let refused = state.withLock { state -> Bool in
-                    if Task.isCancelled { return true }
+                // Queueing checks again under the same lock that gives keys back: a key given back since it
+                // was found taken is taken now, so no wake-up is lost.
+                let answer = state.withLock { state -> Bool? in
+                    if Task.isCancelled { return false }
+                    if state.busy.insert(key).inserted { return true }
                     state.waiting[key, default: []].append(Waiter(id: id, continuation: continuation))
-                    return false
+                    return nil
                 }
-                if refused { continuation.resume(returning: false) }
+                if let answer { continuation.resume(returning: answer) }
             }
         } onCancel: {
             let waiter = state.withLock { state -> Waiter? in
