@@ -19,6 +19,34 @@ struct ConversationBinding: Sendable {
     }
 }
 
+/// A `tools/call`'s arguments as the request's own JSON has them. The SDK's `Value` decoding turns a string
+/// that looks like a data URL (`"data:,Acme"`) into bytes; the arguments the model sent are read from the
+/// body instead, so every string reaches the run exactly as it was sent.
+struct SentArguments: Sendable {
+    /// The arguments of the request's `tools/call`, when the body is one.
+    let arguments: [String: SentValue]?
+
+    enum SentValue: Sendable {
+        case string(String)
+        case null
+        case other
+    }
+
+    init(body: Data?) {
+        guard let body, let message = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any], message["method"] as? String == "tools/call",
+            let parameters = message["params"] as? [String: Any]
+        else {
+            arguments = nil
+            return
+        }
+        let raw = parameters["arguments"] as? [String: Any] ?? [:]
+        arguments = raw.mapValues { value in
+            if let text = value as? String { return .string(text) }
+            return value is NSNull ? .null : .other
+        }
+    }
+}
+
 /// Why a call was refused, in words for the model.
 struct CallProblem: Error {
     let message: String
@@ -27,9 +55,9 @@ struct CallProblem: Error {
 
 extension MCPEndpoint {
     /// Carries a tool call out. Failures are results with `isError`, never transport errors.
-    func call(agent: Agent, _ parameters: CallTool.Parameters, binding: ConversationBinding) async -> CallTool.Result {
+    func call(agent: Agent, _ parameters: CallTool.Parameters, binding: ConversationBinding, sent: SentArguments) async -> CallTool.Result {
         do {
-            return try await perform(agent: agent, parameters, binding: binding)
+            return try await perform(agent: agent, parameters, binding: binding, sent: sent)
         } catch let problem as CallProblem {
             return CallTool.Result(content: [Self.say(problem.message)], isError: true)
         } catch let error as ServiceError {
@@ -40,9 +68,9 @@ extension MCPEndpoint {
         }
     }
 
-    private func perform(agent: Agent, _ parameters: CallTool.Parameters, binding: ConversationBinding) async throws -> CallTool.Result {
+    private func perform(agent: Agent, _ parameters: CallTool.Parameters, binding: ConversationBinding, sent: SentArguments) async throws -> CallTool.Result {
         let agentId = agent.id
-        let arguments = try Self.strings(parameters.arguments ?? [:])
+        let arguments = try sent.arguments.map(Self.strings) ?? Self.strings(parameters.arguments ?? [:])
         let conversationId = try binding.resolve(argument: arguments["conversationId"])
         var values = arguments
         values["conversationId"] = nil
@@ -108,6 +136,19 @@ extension MCPEndpoint {
     /// A text item for the model.
     static func say(_ text: String) -> Tool.Content {
         .text(text: text, annotations: nil, _meta: nil)
+    }
+
+    /// Arguments as the body sent them, as strings; anything else is refused.
+    static func strings(_ arguments: [String: SentArguments.SentValue]) throws(CallProblem) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in arguments {
+            switch value {
+            case .string(let text): result[key] = text
+            case .null: continue
+            case .other: throw CallProblem("Argument '\(key)' must be a string.")
+            }
+        }
+        return result
     }
 
     /// Arguments as strings; anything else is refused.

@@ -118,6 +118,25 @@ struct MCPEndpointTests {
         }
     }
 
+    @Test("mcpArgumentsReachTheRunAsSent: a string that looks like a data URL reaches the run and the CRM exactly as the model sent it", arguments: Scenario.both)
+    func mcpArgumentsReachTheRunAsSent(_ scenario: Scenario) async throws {
+        try await withServer { api in
+            let action = try await api.action(scenario, allowCreate: true, allowUpdateExisting: true)
+            let tool = try #require(try await api.call(.get, "/v1/actions/\(action)").string("toolName"))
+            let agent = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"A","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
+            let result = try await Self.call(api, agent: agent, tool: tool, arguments: [
+                "email": "data@example.com", "first_name": "data:,Acme", "last_name": "data:text/plain;base64,QWNtZQ==", "conversationId": "data-chat",
+            ])
+            #expect(result["isError"] as? Bool != true, "\(Self.text(result))")
+            let run = try #require(result["structuredContent"] as? [String: Any])
+            #expect(run["status"] as? String == "succeeded")
+            let id = try #require(run["crmRecordId"] as? String)
+            let record = try await api.record(scenario.crm, id)
+            #expect(record[scenario.firstName] as? String == "data:,Acme")
+            #expect(record[scenario.lastName] as? String == "data:text/plain;base64,QWNtZQ==")
+        }
+    }
+
     @Test("toolName stays when the action or a sibling is renamed; it changes only on purpose; taken or malformed names are refused")
     func toolNameStability() async throws {
         try await withServer { api in
