@@ -72,6 +72,41 @@ struct LateValueTests {
         }
     }
 
+    @Test("lateEmailAfterSkippedRunWritesEverything: the call ends with names and a summary but no email; the email 3 s later gives one contact with the names and the summary", arguments: Backend.available, crms)
+    func lateEmailAfterSkippedRunWritesEverything(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true, allowCreate: true, allowUpdateExisting: false)
+            let call = try await rt.conversation(
+                agent: try await rt.agent(.voice, actions: [action]), attributes: ["first_name": "Nora", "last_name": "Noemail"], summary: "Wants a callback.")
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.offline.tick()
+            let first = try #require(try await rt.runs(conversation: call).first)
+            #expect(first.result?.outcome == .skipped)
+            #expect(first.result?.reason == .missingEmail)
+
+            rt.clock.advance(3)
+            _ = try await rt.conversations.mergeAttributes(conversationId: call, ["email": "nora@example.com"])
+            rt.clock.advance(2.5)
+            try await rt.offline.tick()
+            let followUp = try #require(try await rt.runs(conversation: call).first { $0.trigger == .followUp })
+            #expect(followUp.status == .succeeded)
+            #expect(followUp.result?.outcome == .created)
+            let contacts = try await rt.contacts(crm, email: "nora@example.com")
+            #expect(contacts.count == 1)
+            let id = try #require(contacts.first)
+            #expect(followUp.result?.crmRecordId == id)
+            #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).firstName) == "Nora")
+            #expect(try await rt.contactField(crm, id: id, field: crm == .hubspot ? "lastname" : "LastName") == "Noemail")
+            if crm == .hubspot {
+                #expect(try await rt.noteCount(contact: id) == 1)
+                #expect(try await rt.noteBody(try #require(followUp.result?.noteId)) == "Wants a callback.")
+            } else {
+                #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).summary) == "Wants a callback.")
+            }
+        }
+    }
+
     @Test("a late attribute after the dispatch is written by a follow-up; a message is refused on every instance", arguments: Backend.available, crms)
     func lateAttributeAndMessageAfterDispatch(backend: Backend, crm: CRM) async throws {
         try await withRuntime(backend) { rt in

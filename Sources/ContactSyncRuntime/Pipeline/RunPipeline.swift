@@ -54,6 +54,9 @@ struct RunPipeline: Sendable {
         var mappings: [FieldMapping]
         /// For a follow-up: the contact the run it follows chose.
         var target: String?
+        /// A follow-up whose first run chose no contact (it was skipped, say for a missing email) runs in full:
+        /// the conversation's current values, summary and extraction, decided afresh.
+        var runsInFull = false
         var prepared: PreparedRun?
         /// The customer messages extracted values came from.
         var evidence: [Evidence] = []
@@ -178,11 +181,12 @@ struct RunPipeline: Sendable {
     }
 
     /// Fills what the platform left empty from the transcript (DESIGN §10): for a run with a conversation
-    /// whose agent extracts, when a mapped value or the summary is missing. Follow-ups carry only changes.
+    /// whose agent extracts, when a mapped value or the summary is missing. Follow-ups carry only changes,
+    /// unless they run in full.
     private func extract(_ items: inout [Item], _ sources: inout [ValueSources]) async throws {
         var agents: [String: Agent] = [:]
         var labels: [String: String]?
-        for index in items.indices where items[index].run.trigger != .followUp {
+        for index in items.indices where items[index].run.trigger != .followUp || items[index].runsInFull {
             guard let conversation = items[index].entry.conversation else { continue }
             let mappings = items[index].mappings
             // A mapping's default does not count as a value here: a value from the transcript comes before it.
@@ -206,10 +210,10 @@ struct RunPipeline: Sendable {
     }
 
     /// Where a run's values come from. A follow-up writes only what changed: its input's values and
-    /// summary, with the conversation's email to find the customer.
+    /// summary, with the conversation's email to find the customer (unless it runs in full).
     static func sources(_ item: Item) -> ValueSources {
         let conversation = item.entry.conversation
-        guard item.run.trigger == .followUp else {
+        guard item.run.trigger == .followUp, !item.runsInFull else {
             return ValueSources(
                 runInput: item.run.input.fields, conversation: conversation?.attributes ?? [:], runSummary: item.run.input.summary,
                 conversationSummary: conversation?.summary)
@@ -232,8 +236,12 @@ struct RunPipeline: Sendable {
                 items[index].done = .deferred(item.run, until: (first.nextAttemptAt ?? now()).addingTimeInterval(1))
                 continue
             }
+            guard let chosen = first?.result?.crmRecordId else {
+                items[index].runsInFull = true
+                continue
+            }
             let input = item.run.input
-            items[index].target = first?.result?.crmRecordId
+            items[index].target = chosen
             items[index].mappings = item.entry.action.mappings.filter { mapping in
                 mapping.crmField == item.entry.template.emailField || input.fields[mapping.agentField] != nil || (mapping.isSummary && input.summary != nil)
             }
