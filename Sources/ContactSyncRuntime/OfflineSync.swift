@@ -146,6 +146,13 @@ public struct OfflineSync: Service {
                     outcomes.append((failed, nil))
                     continue
                 }
+                guard action.accountId == accountId else {
+                    // The action moved to another account since the run was claimed: due again at once, there.
+                    var moved = run
+                    moved.accountId = action.accountId
+                    outcomes.append((moved, now()))
+                    continue
+                }
                 entries.append(PipelineRun(run: run, action: action, template: template, conversation: run.conversationId.flatMap { conversations[$0] }))
             }
             let results = await pipeline.execute(entries, accountId: accountId, lock: lock, mayWrite: { [now] in fence.allows(at: now()) })

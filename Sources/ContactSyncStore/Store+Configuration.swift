@@ -100,17 +100,26 @@ extension Store {
         }
     }
 
-    /// Updates an action; `StoreError.conflict` when its tool name is taken.
+    /// Updates an action; `StoreError.conflict` when its tool name is taken. Its runs not started yet (pending,
+    /// retrying, waiting for an account) follow it to its account, due at once: nothing is left waiting on
+    /// an account the action no longer uses.
     public func updateAction(_ action: Action, now: Date) async throws {
         defer { configurationCache?.forget() }
         do {
-            try await database.raw("""
-                UPDATE actions SET template = \(bind: action.template), name = \(bind: action.name), intent = \(bind: action.intent),
-                  offline_sync = \(bind: action.offlineSync), account_id = \(bind: action.accountId), allow_create = \(bind: action.allowCreate),
-                  allow_update_existing = \(bind: action.allowUpdateExisting), enabled = \(bind: action.enabled),
-                  mappings = \(bind: Store.encodeMappings(action.mappings)), updated_at = \(bind: Store.stamp(now)), tool_name = \(bind: action.toolName)
-                WHERE id = \(bind: action.id)
-                """).run()
+            try await transaction { db in
+                try await db.raw("""
+                    UPDATE actions SET template = \(bind: action.template), name = \(bind: action.name), intent = \(bind: action.intent),
+                      offline_sync = \(bind: action.offlineSync), account_id = \(bind: action.accountId), allow_create = \(bind: action.allowCreate),
+                      allow_update_existing = \(bind: action.allowUpdateExisting), enabled = \(bind: action.enabled),
+                      mappings = \(bind: Store.encodeMappings(action.mappings)), updated_at = \(bind: Store.stamp(now)), tool_name = \(bind: action.toolName)
+                    WHERE id = \(bind: action.id)
+                    """).run()
+                try await db.raw("""
+                    UPDATE runs SET account_id = \(bind: action.accountId), status = 'pending', next_attempt_at = \(bind: Store.stamp(now))
+                    WHERE action_id = \(bind: action.id) AND status IN ('pending', 'waiting_for_account')
+                      AND (account_id IS NULL OR account_id <> \(bind: action.accountId))
+                    """).run()
+            }
         } catch where Self.isUniqueViolation(error) {
             throw StoreError.conflict(action.toolName)
         }

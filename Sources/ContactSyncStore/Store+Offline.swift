@@ -81,7 +81,7 @@ extension Store {
                 try await db.raw("""
                     UPDATE runs SET status = \(bind: status), result = \(bind: run.result.map(Store.encode)), attempts = \(bind: run.attempts),
                       started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: retryAt == nil ? run.finishedAt.map(Store.stamp) : nil),
-                      next_attempt_at = \(bind: retryAt.map(Store.stamp)), lease_owner = NULL, lease_until = NULL
+                      next_attempt_at = \(bind: retryAt.map(Store.stamp)), lease_owner = NULL, lease_until = NULL, account_id = \(bind: run.accountId)
                     WHERE id = \(bind: run.id) AND lease_owner = \(bind: owner)
                     """).run()
             }

@@ -1,0 +1,40 @@
+import ContactSyncCore
+import ContactSyncRuntime
+import ContactSyncStore
+import ContactSyncTestSupport
+import Foundation
+import Testing
+
+/// A run follows its action's current account (DESIGN §2.3): moving an action to another account takes its
+/// runs not started yet along.
+@Suite("Runs follow their action's account")
+struct ActionAccountTests {
+    @Test("runFollowsItsActionsNewAccount: a run waiting on a disconnected account runs against the account its action moved to", arguments: Backend.available, [CRM.hubspot, .salesforce])
+    func runFollowsItsActionsNewAccount(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let old = try await rt.account(crm)
+            let new = try await rt.account(crm)
+            let action = try await rt.action(crm, account: old, offline: true)
+            let call = try await rt.conversation(agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": "moved-\(crm.rawValue)@example.com", "last_name": "Moved"])
+            await rt.connectors.markReconnectRequired(accountId: old)
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.offline.tick()
+            let waiting = try #require(try await rt.runs(conversation: call).first)
+            #expect(waiting.status == .waitingForAccount)
+            #expect(waiting.accountId == old)
+
+            var moved = try await rt.configuration.action(id: action).action
+            moved.accountId = new
+            _ = try await rt.configuration.updateAction(id: action, moved)
+            let due = try #require(try await rt.store.run(id: waiting.id))
+            #expect(due.status == .pending)
+            #expect(due.accountId == new)
+            try await rt.offline.tick()
+            let run = try #require(try await rt.store.run(id: waiting.id))
+            #expect(run.status == .succeeded)
+            #expect(run.result?.outcome == .created)
+            #expect(run.accountId == new)
+            #expect(try await rt.contacts(crm, email: "moved-\(crm.rawValue)@example.com").count == 1)
+        }
+    }
+}
