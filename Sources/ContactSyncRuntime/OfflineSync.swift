@@ -183,10 +183,12 @@ public struct OfflineSync: Service {
         case .deferred(var run, let until):
             run.attempts -= 1
             return (run, until ?? now().addingTimeInterval(0.2))
-        case .finished(let run):
-            guard run.status == .failed, let failure = run.result?.error, failure.retryable,
-                now().timeIntervalSince(run.createdAt) < settings.retryWindow
-            else { return (run, nil) }
+        case .finished(var run):
+            guard run.status == .failed, let failure = run.result?.error, failure.retryable else { return (run, nil) }
+            // The window counts from the first failed try since the run could run, not from its creation.
+            let windowFrom = run.retryWindowFrom ?? now()
+            run.retryWindowFrom = windowFrom
+            guard now().timeIntervalSince(windowFrom) < settings.retryWindow else { return (run, nil) }
             return (run, now().addingTimeInterval(settings.retryBackoff.delay(after: max(run.attempts, 1)).seconds))
         }
     }

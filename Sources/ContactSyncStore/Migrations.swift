@@ -127,6 +127,10 @@ enum Migrations {
                 "ALTER TABLE contact_attributes_scoped RENAME TO contact_attributes",
                 "CREATE INDEX contact_attributes_email ON contact_attributes (email)",
             ]),
+            (9, [
+                // When a run's retry window began (its first failed try since it could run).
+                "ALTER TABLE runs ADD COLUMN retry_window_from \(t.double)",
+            ]),
         ]
     }
 }

@@ -115,7 +115,8 @@ extension Store {
                     WHERE id = \(bind: action.id)
                     """).run()
                 try await db.raw("""
-                    UPDATE runs SET account_id = \(bind: action.accountId), status = 'pending', next_attempt_at = \(bind: Store.stamp(now))
+                    UPDATE runs SET account_id = \(bind: action.accountId), status = 'pending', next_attempt_at = \(bind: Store.stamp(now)),
+                      retry_window_from = CASE WHEN status = 'waiting_for_account' THEN NULL ELSE retry_window_from END
                     WHERE action_id = \(bind: action.id) AND status IN ('pending', 'waiting_for_account')
                       AND (account_id IS NULL OR account_id <> \(bind: action.accountId))
                     """).run()

@@ -81,7 +81,8 @@ extension Store {
                 try await db.raw("""
                     UPDATE runs SET status = \(bind: status), result = \(bind: run.result.map(Store.encode)), attempts = \(bind: run.attempts),
                       started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: retryAt == nil ? run.finishedAt.map(Store.stamp) : nil),
-                      next_attempt_at = \(bind: retryAt.map(Store.stamp)), lease_owner = NULL, lease_until = NULL, account_id = \(bind: run.accountId)
+                      next_attempt_at = \(bind: retryAt.map(Store.stamp)), lease_owner = NULL, lease_until = NULL, account_id = \(bind: run.accountId),
+                      retry_window_from = \(bind: run.retryWindowFrom.map(Store.stamp))
                     WHERE id = \(bind: run.id) AND lease_owner = \(bind: owner)
                     """).run()
             }
@@ -100,10 +101,10 @@ extension Store {
             """).all().count
     }
 
-    /// Makes an account's waiting runs due again (after it was reconnected).
+    /// Makes an account's waiting runs due again (after it was reconnected); their retry windows begin anew.
     public func resumeWaitingRuns(accountId: String, now: Date) async throws -> Int {
         let rows = try await database.raw("""
-            UPDATE runs SET status = 'pending', next_attempt_at = \(bind: Store.stamp(now))
+            UPDATE runs SET status = 'pending', next_attempt_at = \(bind: Store.stamp(now)), retry_window_from = NULL
             WHERE account_id = \(bind: accountId) AND status = 'waiting_for_account'
             RETURNING id
             """).all()

@@ -86,7 +86,8 @@ extension Store {
             startedAt: try row.decode(column: "started_at", as: Double?.self).map(Store.date),
             finishedAt: try row.decode(column: "finished_at", as: Double?.self).map(Store.date),
             accountId: try row.decode(column: "account_id", as: String?.self),
-            nextAttemptAt: try row.decode(column: "next_attempt_at", as: Double?.self).map(Store.date))
+            nextAttemptAt: try row.decode(column: "next_attempt_at", as: Double?.self).map(Store.date),
+            retryWindowFrom: try row.decode(column: "retry_window_from", as: Double?.self).map(Store.date))
     }
 
     // MARK: Provenance

@@ -223,6 +223,35 @@ struct PipelineRuleTests {
         }
     }
 
+    @Test("retryWindowCountsFromWhenTheRunCouldRun: a day waiting for its account does not use up a run's retry window", arguments: Backend.available, crms)
+    func retryWindowCountsFromWhenTheRunCouldRun(backend: Backend, crm: CRM) async throws {
+        var settings = OfflineSync.Settings()
+        settings.retryWindow = 24 * 3600
+        try await withRuntime(backend, settings: settings) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true)
+            let call = try await rt.conversation(agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": "window@example.com", "last_name": "W"])
+            await rt.connectors.markReconnectRequired(accountId: account)
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.offline.tick()
+            #expect(try await rt.runs(conversation: call).first?.status == .waitingForAccount)
+
+            // Reconnected 30 hours later, while the CRM is down: the run keeps retrying.
+            rt.clock.advance(30 * 3600)
+            _ = try await rt.accounts.reconnect(accountId: account, .emulator(crm: crm, name: nil, baseURL: rt.url(crm)))
+            try await rt.faults(crm, #"{"rate5xx":1}"#)
+            try await rt.offline.tick()
+            let retrying = try #require(try await rt.runs(conversation: call).first)
+            #expect(retrying.status == .pending)
+            #expect(retrying.result?.error?.retryable == true)
+
+            // A day of failures after that ends it.
+            rt.clock.advance(24 * 3600 + 1)
+            try await rt.offline.tick()
+            #expect(try await rt.runs(conversation: call).first?.status == .failed)
+        }
+    }
+
     @Test("one slow account never delays another account's offline runs")
     func slowAccountDoesNotDelayOthers() async throws {
         try await withRuntime(.sqlite) { rt in

@@ -112,12 +112,16 @@ public struct RunRecord: Sendable, Hashable, Identifiable {
     public var accountId: String?
     /// When a pending run is tried next.
     public var nextAttemptAt: Date?
+    /// When its retry window began: its first failed try since it could run (waiting for an account or a
+    /// customer's turn does not count). Nil before that.
+    public var retryWindowFrom: Date?
 
     public init(
         id: String, actionId: String, conversationId: String?, trigger: RunTrigger, status: RunStatus, dryRun: Bool, input: RunInput,
         idempotencyKey: String? = nil, requestHash: String? = nil, result: RunResult? = nil, attempts: Int = 0, createdAt: Date,
-        startedAt: Date? = nil, finishedAt: Date? = nil, accountId: String? = nil, nextAttemptAt: Date? = nil
+        startedAt: Date? = nil, finishedAt: Date? = nil, accountId: String? = nil, nextAttemptAt: Date? = nil, retryWindowFrom: Date? = nil
     ) {
+        self.retryWindowFrom = retryWindowFrom
         self.accountId = accountId
         self.nextAttemptAt = nextAttemptAt
         self.id = id
