@@ -107,6 +107,37 @@ struct LateValueTests {
         }
     }
 
+    @Test("deletedTargetConcernsOnlyItsRun: a follow-up whose contact was deleted in the CRM looks its email up again and decides afresh; the rest of the batch is written", arguments: Backend.available, crms)
+    func deletedTargetConcernsOnlyItsRun(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true)
+            let agent = try await rt.agent(.voice, actions: [action])
+            let gone = try await rt.conversation(agent: agent, attributes: ["email": "gone@example.com", "first_name": "Gone", "last_name": "G"], summary: "First.")
+            let kept = try await rt.conversation(agent: agent, attributes: ["email": "kept@example.com", "first_name": "Kept", "last_name": "K"], summary: "First.")
+            for call in [gone, kept] { _ = try await rt.conversations.end(conversationId: call) }
+            try await rt.offline.tick()
+            let goneId = try #require(try await rt.runs(conversation: gone).first?.result?.crmRecordId)
+            let keptId = try #require(try await rt.runs(conversation: kept).first?.result?.crmRecordId)
+            let path = crm == .hubspot ? "/crm/v3/objects/contacts/\(goneId)" : "/services/data/v62.0/sobjects/Contact/\(goneId)"
+            let (status, _) = try await rt.emulator(crm, .DELETE, path)
+            #expect(status == 204)
+
+            rt.clock.advance(3)
+            for call in [gone, kept] { _ = try await rt.conversations.setSummary(conversationId: call, text: "Late summary.") }
+            rt.clock.advance(2.5)
+            try await rt.offline.tick()
+            let goneFollowUp = try #require(try await rt.runs(conversation: gone).first { $0.trigger == .followUp })
+            let keptFollowUp = try #require(try await rt.runs(conversation: kept).first { $0.trigger == .followUp })
+            #expect(keptFollowUp.status == .succeeded)
+            #expect(keptFollowUp.result?.crmRecordId == keptId)
+            #expect(goneFollowUp.status == .succeeded, "\(String(describing: goneFollowUp.result?.error))")
+            let recreated = try #require(goneFollowUp.result?.crmRecordId)
+            #expect(recreated != goneId)
+            #expect(try await rt.contacts(crm, email: "gone@example.com") == [recreated])
+        }
+    }
+
     @Test("a late attribute after the dispatch is written by a follow-up; a message is refused on every instance", arguments: Backend.available, crms)
     func lateAttributeAndMessageAfterDispatch(backend: Backend, crm: CRM) async throws {
         try await withRuntime(backend) { rt in

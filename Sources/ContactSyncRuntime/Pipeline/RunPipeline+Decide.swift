@@ -11,15 +11,35 @@ extension RunPipeline {
         async let fieldList = connector.contactFields(log: log)
         async let lookups = connector.lookup(emails: open.compactMap { items[$0].prepared?.email }, log: log)
         let (fields, found) = try await (fieldList, lookups)
-        var candidates: [[ContactMatch]] = []
+        var looked: [(index: Int, candidates: [ContactMatch])] = []
         for index in open {
             let byEmail = found[items[index].prepared!.email] ?? []
-            guard let target = items[index].target else { candidates.append(byEmail); continue }
+            guard let target = items[index].target else {
+                looked.append((index, byEmail))
+                continue
+            }
             // A follow-up writes to the contact the run it follows chose, even when the email changed since.
-            candidates.append(byEmail.contains { $0.id == target } ? byEmail.filter { $0.id == target } : [try await connector.contact(id: target, log: log)])
+            if byEmail.contains(where: { $0.id == target }) {
+                looked.append((index, byEmail.filter { $0.id == target }))
+                continue
+            }
+            do {
+                looked.append((index, [try await connector.contact(id: target, log: log)]))
+            } catch where error.code == .notFound {
+                // The contact was deleted or merged in the CRM since: this run decides afresh by its email, and
+                // in full, so that a contact made anew carries all the conversation's values, not only the change.
+                items[index].target = nil
+                items[index].runsInFull = true
+                items[index].mappings = items[index].entry.action.mappings
+                if case .success(let prepared) = prepare(items[index], Self.sources(items[index])) { items[index].prepared = prepared }
+                looked.append((index, byEmail))
+            } catch {
+                // Only this run failed; the rest of the batch goes on.
+                items[index].error = error
+            }
         }
-        let matches = try await withProvenance(zip(open, candidates).map { (items[$0].run, $1) }, account: account)
-        for (index, candidates) in zip(open, matches) {
+        let matches = try await withProvenance(looked.map { (items[$0.index].run, $0.candidates) }, account: account)
+        for (index, candidates) in zip(looked.map(\.index), matches) {
             let action = items[index].entry.action
             let planner = RunPlanner(
                 template: items[index].entry.template, mappings: items[index].mappings, allowCreate: action.allowCreate,

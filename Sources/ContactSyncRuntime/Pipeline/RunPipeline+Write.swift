@@ -87,9 +87,19 @@ extension RunPipeline {
     /// Returns those that still have something to write.
     private func replan(_ conflicts: [Int], _ items: inout [Item], account: AccountRecord, connector: any CRMConnector, log: CRMCallLog) async throws -> [Int] {
         var candidates: [Int: [ContactMatch]] = [:]
+        var failed: Set<Int> = []
         for index in conflicts {
-            if let id = items[index].conflictId { candidates[index] = [try await connector.contact(id: id, log: log)] }
+            guard let id = items[index].conflictId else { continue }
+            do {
+                candidates[index] = [try await connector.contact(id: id, log: log)]
+            } catch where error.code == .notFound {
+                // Gone since the CRM named it (deleted or merged): this run looks its email up instead.
+            } catch {
+                items[index].error = error
+                failed.insert(index)
+            }
         }
+        let conflicts = conflicts.filter { !failed.contains($0) }
         let unnamed = conflicts.filter { candidates[$0] == nil }
         if !unnamed.isEmpty {
             let found = try await connector.lookup(emails: unnamed.map { items[$0].prepared!.email }, log: log)

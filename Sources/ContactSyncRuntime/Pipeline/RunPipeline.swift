@@ -205,7 +205,7 @@ struct RunPipeline: Sendable {
         }
     }
 
-    private func prepare(_ item: Item, _ sources: ValueSources) -> Result<PreparedRun, SkipReason> {
+    func prepare(_ item: Item, _ sources: ValueSources) -> Result<PreparedRun, SkipReason> {
         RunPreparation.prepare(template: item.entry.template, mappings: item.mappings, sources: sources)
     }
 
