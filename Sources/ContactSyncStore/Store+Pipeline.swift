@@ -188,13 +188,14 @@ extension Store {
     }
 
     /// Records in-conversation runs whose process died (their lease passed while `running`) as failed and
-    /// retryable, so that none stays `running` for ever. Returns how many.
+    /// retryable, so that none stays `running` for ever. Offline runs and follow-ups are left to the queue,
+    /// which takes them over and carries them out. Returns how many.
     @discardableResult
     public func failInterruptedRuns(now: Date) async throws -> Int {
         let result = RunResult(error: RunFailure(code: "interrupted", message: "The run was interrupted before it finished; retry it.", crmCode: nil, retryable: true))
         return try await database.raw("""
             UPDATE runs SET status = 'failed', result = \(bind: Store.encode(result)), finished_at = \(bind: Store.stamp(now)), lease_until = NULL
-            WHERE trigger_kind <> 'offline' AND status = 'running' AND lease_until < \(bind: Store.stamp(now))
+            WHERE trigger_kind NOT IN ('offline', 'follow_up') AND status = 'running' AND lease_until < \(bind: Store.stamp(now))
             RETURNING id
             """).all().count
     }

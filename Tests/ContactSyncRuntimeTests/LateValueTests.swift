@@ -138,6 +138,33 @@ struct LateValueTests {
         }
     }
 
+    @Test("interruptedFollowUpIsResumed: a follow-up whose process died while it ran is taken over and carried out, not failed", arguments: Backend.available, crms)
+    func interruptedFollowUpIsResumed(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true)
+            let call = try await rt.conversation(
+                agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": "crash@example.com", "last_name": "C"], summary: "First.")
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.offline.tick()
+            let id = try #require(try await rt.runs(conversation: call).first?.result?.crmRecordId)
+            rt.clock.advance(3)
+            _ = try await rt.conversations.setSummary(conversationId: call, text: "After the crash.")
+            let followUp = try #require(try await rt.runs(conversation: call).first { $0.trigger == .followUp })
+            // A worker claimed it and died: it is `running` under a lease that has passed.
+            try await rt.store.database.raw("""
+                UPDATE runs SET status = 'running', lease_owner = 'dead-worker', lease_until = \(bind: rt.clock.now.timeIntervalSince1970 - 1),
+                  attempts = 1 WHERE id = \(bind: followUp.id)
+                """).run()
+            rt.clock.advance(60)
+            try await rt.offline.tick()
+            let resumed = try #require(try await rt.store.run(id: followUp.id))
+            #expect(resumed.status == .succeeded, "\(String(describing: resumed.result?.error))")
+            #expect(resumed.result?.crmRecordId == id)
+            #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).summary) == "After the crash.")
+        }
+    }
+
     @Test("a late attribute after the dispatch is written by a follow-up; a message is refused on every instance", arguments: Backend.available, crms)
     func lateAttributeAndMessageAfterDispatch(backend: Backend, crm: CRM) async throws {
         try await withRuntime(backend) { rt in
