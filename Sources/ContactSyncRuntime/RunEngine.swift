@@ -145,7 +145,10 @@ public struct RunEngine: Sendable {
         guard let claimed = try await attempt({ try await store.claimRetry(runId: runId, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) else {
             throw ServiceError(.conflict, "not_retryable", "The run is being retried already.")
         }
-        return try await carryOut(PipelineRun(run: claimed, action: stored.action, template: template, conversation: conversation))
+        // The attempt starts from what the run already wrote: a record id is never lost to a later failure.
+        var attempt = claimed
+        attempt.result = current.result
+        return try await carryOut(PipelineRun(run: attempt, action: stored.action, template: template, conversation: conversation))
     }
 
     /// Carries one run through the pipeline, waiting (bounded) while another run holds its customer, and
@@ -162,7 +165,10 @@ public struct RunEngine: Sendable {
             if ContinuousClock.now >= deadline || Task.isCancelled {
                 run = entry.run
                 run.status = .failed
-                run.result = RunResult(error: RunFailure(code: "customer_busy", message: "Another run for this customer did not finish in time.", crmCode: nil, retryable: true))
+                var result = RunResult(error: RunFailure(code: "customer_busy", message: "Another run for this customer did not finish in time.", crmCode: nil, retryable: true))
+                result.crmRecordId = entry.run.result?.crmRecordId
+                result.crmRecordURL = entry.run.result?.crmRecordURL
+                run.result = result
                 run.finishedAt = now()
                 break
             }

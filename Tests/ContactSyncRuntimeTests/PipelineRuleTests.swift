@@ -252,6 +252,40 @@ struct PipelineRuleTests {
         }
     }
 
+    @Test("writtenRecordIdsAreKept: a contact written by one attempt stays on the run through later attempts that fail before writing")
+    func writtenRecordIdsAreKept() async throws {
+        for backend in Backend.available {
+            try await withRuntime(backend) { rt in
+                let account = try await rt.account(.hubspot)
+                let action = try await rt.action(.hubspot, account: account, offline: true)
+                let call = try await rt.conversation(agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": "kept-id@example.com", "last_name": "K"], summary: "Notes.")
+                _ = try await rt.conversations.end(conversationId: call)
+                // The contact is created; its note fails.
+                try await rt.faults(.hubspot, #"{"routeRate5xx":{"POST /crm/v3/objects/notes/batch/create":1}}"#)
+                try await rt.offline.tick()
+                let first = try #require(try await rt.runs(conversation: call).first)
+                #expect(first.status == .pending)
+                let id = try #require(first.result?.crmRecordId)
+                // The next attempt fails before it writes anything: the record id stays.
+                try await rt.faults(.hubspot, #"{"rate5xx":1}"#)
+                rt.clock.advance(try #require(first.nextAttemptAt).timeIntervalSince(rt.clock.now) + 0.001)
+                try await rt.offline.tick()
+                let second = try #require(try await rt.runs(conversation: call).first)
+                #expect(second.status == .pending)
+                #expect(second.attempts == 2)
+                #expect(second.result?.crmRecordId == id)
+                try await rt.faults(.hubspot, "{}")
+                rt.clock.advance(try #require(second.nextAttemptAt).timeIntervalSince(rt.clock.now) + 0.001)
+                try await rt.offline.tick()
+                let done = try #require(try await rt.runs(conversation: call).first)
+                #expect(done.status == .succeeded)
+                #expect(done.result?.crmRecordId == id)
+                #expect(try await rt.contacts(.hubspot, email: "kept-id@example.com") == [id])
+                #expect(try await rt.noteCount(contact: id) == 1)
+            }
+        }
+    }
+
     @Test("one slow account never delays another account's offline runs")
     func slowAccountDoesNotDelayOthers() async throws {
         try await withRuntime(.sqlite) { rt in

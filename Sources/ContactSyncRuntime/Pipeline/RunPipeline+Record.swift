@@ -15,18 +15,7 @@ extension RunPipeline {
         case nil:
             run = item.run
             let error = item.error ?? CRMError(.invalidResponse, "The run ended without a result.")
-            var result = RunResult(error: RunFailure(error))
-            if item.contactWritten || item.noteId != nil {
-                result.crmRecordId = item.contactId
-                result.crmRecordURL = item.recordURL
-                result.noteId = item.noteId
-                if item.contactWritten, let plan = item.plan {
-                    result.fieldsWritten = plan.fieldsWritten
-                    result.fieldsSkipped = plan.fieldsSkipped
-                    result.warnings = plan.warnings
-                }
-            }
-            run.result = result
+            run.result = Self.failedResult(item, RunFailure(error))
             run.status = error.code == .reconnectRequired && run.trigger != .inConversation ? .waitingForAccount : .failed
         }
         if let prepared = item.prepared {
@@ -46,6 +35,28 @@ extension RunPipeline {
             "status": "\(run.status.rawValue)", "outcome": "\(run.result?.outcome?.rawValue ?? "-")", "crm_calls": "\(run.result?.crmCalls ?? 0)",
         ])
         return .finished(run)
+    }
+
+    /// A failed run's result: the failure, with what the run already wrote in this attempt (record id,
+    /// fields, note) or, failing that, the record an earlier attempt wrote, so no written id is ever lost.
+    static func failedResult(_ item: Item, _ failure: RunFailure) -> RunResult {
+        var result = RunResult(error: failure)
+        if item.contactWritten || item.noteId != nil {
+            result.crmRecordId = item.contactId
+            result.crmRecordURL = item.recordURL
+            result.noteId = item.noteId
+            if item.contactWritten, let plan = item.plan {
+                result.fieldsWritten = plan.fieldsWritten
+                result.fieldsSkipped = plan.fieldsSkipped
+                result.warnings = plan.warnings
+            }
+        }
+        if result.crmRecordId == nil, let earlier = item.run.result, let id = earlier.crmRecordId {
+            result.crmRecordId = id
+            result.crmRecordURL = earlier.crmRecordURL
+            result.noteId = result.noteId ?? earlier.noteId
+        }
+        return result
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

@@ -125,11 +125,11 @@ struct RunPipeline: Sendable {
         return items.map { finalize($0, log: log, batchSize: runs.count) }
     }
 
-    /// Finishes every open run with `failure`.
+    /// Finishes every open run with `failure`, keeping what each already wrote.
     private func fail(_ items: inout [Item], _ failure: RunFailure) {
         for index in items.indices where items[index].done == nil && items[index].error == nil {
             var run = items[index].run
-            run.result = RunResult(error: failure)
+            run.result = Self.failedResult(items[index], failure)
             run.status = .failed
             items[index].done = .finished(run)
         }
