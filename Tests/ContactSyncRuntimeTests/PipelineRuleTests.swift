@@ -162,6 +162,37 @@ struct PipelineRuleTests {
         }
     }
 
+    @Test("leaseFenceGuardsSecondStageWrites: a lease that ends while the contact is created stops the note unsent; the run is due again and finishes once", arguments: Backend.available)
+    func leaseFenceGuardsSecondStageWrites(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(.hubspot)
+            let action = try await rt.action(.hubspot, account: account, offline: true)
+            let call = try await rt.conversation(agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": "stage@example.com", "last_name": "S"], summary: "Two stages.")
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.faults(.hubspot, #"{"latencyMs":400}"#)
+            async let tick = rt.offline.tick()
+            // While the contact is being created, the lease nearly runs out (the heartbeat has not renewed it).
+            try await waitUntil { try await rt.writeCount(.hubspot) > 0 }
+            rt.clock.advance(100)
+            try await tick
+            let contacts = try await rt.contacts(.hubspot, email: "stage@example.com")
+            #expect(contacts.count == 1)
+            let id = try #require(contacts.first)
+            #expect(try await rt.noteCount(contact: id) == 0)
+            let deferred = try #require(try await rt.runs(conversation: call).first)
+            #expect(deferred.status == .pending)
+
+            try await rt.faults(.hubspot, "{}")
+            rt.clock.advance(1)
+            try await rt.offline.tick()
+            let run = try #require(try await rt.runs(conversation: call).first)
+            #expect(run.status == .succeeded)
+            #expect(run.result?.crmRecordId == id)
+            #expect(try await rt.contacts(.hubspot, email: "stage@example.com") == [id])
+            #expect(try await rt.noteCount(contact: id) == 1)
+        }
+    }
+
     @Test("batch notes are matched to runs by a unique trace: identical summaries in one batch get their own notes", arguments: Backend.available)
     func batchNotesMatchedByTrace(backend: Backend) async throws {
         try await withRuntime(backend) { rt in

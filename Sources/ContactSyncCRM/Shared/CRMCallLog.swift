@@ -11,8 +11,12 @@ public final class CRMCallLog: Sendable {
     }
 
     private let calls = Mutex<[Call]>([])
+    /// Asked before every write the calls make (retries included): false stops it unsent, with `lease_lost`.
+    public let mayWrite: @Sendable () -> Bool
 
-    public init() {}
+    public init(mayWrite: @escaping @Sendable () -> Bool = { true }) {
+        self.mayWrite = mayWrite
+    }
 
     func record(route: String, start: ContinuousClock.Instant, end: ContinuousClock.Instant) {
         calls.withLock { $0.append(Call(route: route, start: start, end: end)) }

@@ -28,6 +28,8 @@ public struct CRMError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidResponse = Code(rawValue: "invalid_response")
         /// The account's settings are unusable (bad base URL, missing credentials).
         public static let misconfigured = Code(rawValue: "misconfigured")
+        /// The worker can no longer vouch for its lease on the run: the write was not sent.
+        public static let leaseLost = Code(rawValue: "lease_lost")
     }
 
     public var code: Code

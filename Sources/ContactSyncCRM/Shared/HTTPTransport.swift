@@ -13,6 +13,12 @@ struct CRMRequest: Sendable {
     var headers: [(String, String)] = []
     var body: Data?
     var contentType: String = "application/json"
+
+    /// Whether the request changes records in the CRM (reads by POST, searches, queries and token calls do not).
+    var isWrite: Bool {
+        guard method != .GET else { return false }
+        return !(route.hasSuffix("/search") || route.hasSuffix("/batch/read") || route.contains("oauth") || route.contains("/query"))
+    }
 }
 
 /// One HTTP answer.
@@ -43,6 +49,10 @@ struct HTTPTransport: Sendable {
     let maxBody = 32 * 1024 * 1024
 
     func send(_ request: CRMRequest, log: CRMCallLog?) async throws(CRMError) -> CRMResponse {
+        // The lease fence, checked before every write, each retry's included.
+        if request.isWrite, let log, !log.mayWrite() {
+            throw CRMError(.leaseLost, "\(request.route) was not sent: the worker's lease on the run ended")
+        }
         var headers = HTTPHeaders()
         headers.reserveCapacity(4 + request.headers.count)
         headers.add(name: "Accept", value: "application/json")

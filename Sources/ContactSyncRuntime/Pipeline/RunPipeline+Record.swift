@@ -12,6 +12,9 @@ extension RunPipeline {
             return .deferred(waiting, until: until)
         case .finished(let finished)?:
             run = finished
+        case nil where item.error?.code == .leaseLost:
+            // Stopped by the lease fence: due again, for whichever worker holds it then.
+            return .deferred(item.run, until: nil)
         case nil:
             run = item.run
             let error = item.error ?? CRMError(.invalidResponse, "The run ended without a result.")

@@ -87,7 +87,7 @@ struct RunPipeline: Sendable {
     }
 
     private func carryOut(_ runs: [PipelineRun], accountId: String, lock: CustomerLock, mayWrite: @escaping @Sendable () -> Bool) async -> [PipelineOutcome] {
-        let log = CRMCallLog()
+        let log = CRMCallLog(mayWrite: mayWrite)
         var items = runs.map { Item(entry: $0, mappings: $0.action.mappings) }
         for run in runs where run.run.trigger == .offline && run.run.attempts <= 1 {
             if let ended = run.conversation.flatMap({ $0.endedAt ?? $0.endsAt }) { metrics.offlineLag(seconds: now().timeIntervalSince(ended)) }
