@@ -84,6 +84,27 @@ struct HubSpotConnectorTests {
         await harness.stop()
     }
 
+    @Test("noteFallbackPagesByAssociation: finding an unanswered attempt's note among 650 pages the contact's note associations and reads the notes in batches, not one call per note")
+    func noteFallbackPagesByAssociation() async throws {
+        let harness = try await Harness.hubspot()
+        let connector = hubspotConnector(harness)
+        let contact = try await connector.createContact(["email": "many-notes@example.com"], log: nil)
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let notes = (0..<650).map { NoteWrite(contactId: contact, text: "note \($0)", existingNoteId: nil, timestamp: at.addingTimeInterval(Double($0))) }
+        let written = try await connector.writeNotes(notes, log: nil)
+        let target = try #require(try written[600].get())
+        let log = CRMCallLog()
+        let found = try await connector.findNote(on: contact, text: "note 600", timestamp: at.addingTimeInterval(600), log: log)
+        #expect(found == target)
+        // Two pages of associations (500 + 150) and at most seven batch reads of 100.
+        let routes = log.entries.map(\.route)
+        #expect(routes.filter { $0 == "GET /crm/v4/objects/contacts/{id}/associations/notes" }.count == 2)
+        #expect(routes.filter { $0 == "POST /crm/v3/objects/notes/batch/read" }.count <= 7)
+        #expect(routes.count <= 9)
+        #expect(try await connector.findNote(on: contact, text: "no such note", timestamp: at, log: nil) == nil)
+        await harness.stop()
+    }
+
     @Test("notes: created with the association, updated in place on a later write, recreated if deleted, batched")
     func notes() async throws {
         let harness = try await Harness.hubspot()

@@ -132,6 +132,13 @@ public struct HubSpotEmulator: Sendable {
         api(router, .post, base + "/batch/update") { request, context, _ in
             await state.batchUpdateNotes(await request.json(context: context))
         }
+        api(router, .post, base + "/batch/read") { request, context, _ in
+            await state.batchReadNotes(await request.json(context: context))
+        }
+        api(router, .get, "/crm/v4/objects/contacts/{contactId}/associations/notes") { request, context, _ in
+            await state.contactNoteAssociations(
+                try context.decodedParameter("contactId"), limit: request.query("limit").flatMap(Int.init), after: request.query("after"))
+        }
     }
 
     private func addPropertyRoutes(_ router: Router<EmulatorRequestContext>) {

@@ -148,7 +148,8 @@ struct ObjectInput: Encodable {
 struct BatchRead: Encodable {
     struct Input: Encodable { let id: String }
     let properties: [String]
-    let idProperty: String
+    /// The property the ids are values of; records' own ids without it.
+    var idProperty: String?
     let inputs: [Input]
 }
 

@@ -90,18 +90,27 @@ extension HubSpotConnector {
         return results.map { $0! }
     }
 
-    /// A note on the contact with exactly this text and timestamp (one an unanswered attempt created).
+    /// A note on the contact with exactly this text and timestamp (one an unanswered attempt created). The
+    /// contact's notes are listed a page of associations at a time and read a batch at a time, never one
+    /// call per note.
     public func findNote(on contactId: String, text: String, timestamp: Date, log: CRMCallLog?) async throws(CRMError) -> String? {
-        let contact = try await call(
-            .GET, "/crm/v3/objects/contacts/\(URLEncoding.component(contactId))", route: "GET /crm/v3/objects/contacts/{id}",
-            query: [("associations", "notes")], log: log
-        ).decode(HubSpotWire.Object.self)
-        for candidate in contact.associations?["notes"]?.results ?? [] {
-            let note = try await call(
-                .GET, "/crm/v3/objects/notes/\(URLEncoding.component(candidate.id))", route: "GET /crm/v3/objects/notes/{id}",
-                query: [("properties", "hs_note_body,hs_timestamp")], log: log
-            ).decode(HubSpotWire.Object.self)
-            if note.property("hs_note_body") == text && note.property("hs_timestamp") == Self.stamp(timestamp) { return note.id }
+        let path = "/crm/v4/objects/contacts/\(URLEncoding.component(contactId))/associations/notes"
+        var ids: [String] = []
+        var after: String?
+        repeat {
+            var query = [("limit", "500")]
+            if let after { query.append(("after", after)) }
+            let page = try await call(.GET, path, route: "GET /crm/v4/objects/contacts/{id}/associations/notes", query: query, log: log)
+                .decode(HubSpotWire.AssociationPage.self)
+            ids += page.results.map(\.toObjectId.value)
+            after = page.paging?.next?.after
+        } while after != nil
+        let stamp = Self.stamp(timestamp)
+        for chunk in ids.chunked(into: Self.batchSize) {
+            let body = JSONBody.encode(BatchRead(properties: ["hs_note_body", "hs_timestamp"], inputs: chunk.map { .init(id: $0) }))
+            let notes = try await call(.POST, "/crm/v3/objects/notes/batch/read", route: "POST /crm/v3/objects/notes/batch/read", body: body, log: log)
+                .decode(HubSpotWire.BatchResponse.self)
+            if let note = notes.results.first(where: { $0.property("hs_note_body") == text && $0.property("hs_timestamp") == stamp }) { return note.id }
         }
         return nil
     }

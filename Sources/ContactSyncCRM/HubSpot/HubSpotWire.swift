@@ -21,6 +21,29 @@ enum HubSpotWire {
         let id: String
     }
 
+    /// A page of v4 associations.
+    struct AssociationPage: Decodable, Sendable {
+        struct Association: Decodable, Sendable {
+            let toObjectId: FlexibleId
+        }
+        struct Paging: Decodable, Sendable {
+            struct Next: Decodable, Sendable { let after: String }
+            let next: Next?
+        }
+        let results: [Association]
+        let paging: Paging?
+    }
+
+    /// An id HubSpot writes as a number in some answers and as a string in others.
+    struct FlexibleId: Decodable, Sendable {
+        let value: String
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Int64.self) { value = String(number) } else { value = try container.decode(String.self) }
+        }
+    }
+
     struct BatchResponse: Decodable, Sendable {
         let results: [Object]
         let errors: [BatchError]?
