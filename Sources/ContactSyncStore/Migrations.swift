@@ -131,6 +131,10 @@ enum Migrations {
                 // When a run's retry window began (its first failed try since it could run).
                 "ALTER TABLE runs ADD COLUMN retry_window_from \(t.double)",
             ]),
+            (10, [
+                // When an attempt of the run first sent a create (recorded before sending).
+                "ALTER TABLE runs ADD COLUMN create_sent_at \(t.double)",
+            ]),
         ]
     }
 }

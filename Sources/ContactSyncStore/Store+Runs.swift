@@ -87,10 +87,18 @@ extension Store {
             finishedAt: try row.decode(column: "finished_at", as: Double?.self).map(Store.date),
             accountId: try row.decode(column: "account_id", as: String?.self),
             nextAttemptAt: try row.decode(column: "next_attempt_at", as: Double?.self).map(Store.date),
-            retryWindowFrom: try row.decode(column: "retry_window_from", as: Double?.self).map(Store.date))
+            retryWindowFrom: try row.decode(column: "retry_window_from", as: Double?.self).map(Store.date),
+            createSentAt: try row.decode(column: "create_sent_at", as: Double?.self).map(Store.date))
     }
 
     // MARK: Provenance
+
+    /// Records, before they are sent, that these runs send a create (the first time only).
+    public func recordCreatesSent(runIds: [String], now: Date) async throws {
+        guard !runIds.isEmpty else { return }
+        try await database.raw(
+            "UPDATE runs SET create_sent_at = \(bind: Store.stamp(now)) WHERE id IN (\(binds: runIds)) AND create_sent_at IS NULL").run()
+    }
 
     /// Which of `recordIds` contact-sync created in the account.
     public func createdRecords(accountId: String, among recordIds: [String]) async throws -> Set<String> {

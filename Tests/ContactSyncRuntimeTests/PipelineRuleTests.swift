@@ -317,6 +317,64 @@ struct PipelineRuleTests {
         }
     }
 
+    @Test("handMadeContactBetweenAttemptsIsNotOurs: a contact the connected user makes by hand between two attempts that never sent a create is not taken for a lost create", arguments: Backend.available, crms)
+    func handMadeContactBetweenAttemptsIsNotOurs(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true, allowCreate: true, allowUpdateExisting: false)
+            let email = "by-hand-\(crm.rawValue)@example.com"
+            let call = try await rt.conversation(agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": email, "first_name": "Agent", "last_name": "Said"], summary: "Asked for a quote.")
+            _ = try await rt.conversations.end(conversationId: call)
+            // The first attempt fails before it sends anything.
+            try await rt.faults(crm, #"{"rate5xx":1}"#)
+            try await rt.offline.tick()
+            let first = try #require(try await rt.runs(conversation: call).first)
+            #expect(first.status == .pending)
+            #expect(first.createSentAt == nil)
+            // The run began a minute ago by the CRM's clock (the emulator keeps real time).
+            try await rt.store.database.raw("UPDATE runs SET created_at = \(bind: Date().timeIntervalSince1970 - 60) WHERE id = \(bind: first.id)").run()
+            // Meanwhile the connected user creates the customer by hand, with the account's own credentials.
+            try await rt.faults(crm, "{}")
+            let token = try await rt.connectors.credentials(of: try #require(try await rt.store.account(id: account))).accessToken
+            let handMade = try await rt.contact(crm, email: email, firstName: "Typed", token: token)
+            rt.clock.advance(try #require(first.nextAttemptAt).timeIntervalSince(rt.clock.now) + 0.001)
+            try await rt.offline.tick()
+            let run = try #require(try await rt.runs(conversation: call).first)
+            #expect(run.status == .succeeded)
+            #expect(run.result?.crmRecordId == handMade)
+            // Not ours, and updates are off: the name typed by hand stays; only the summary is written.
+            #expect(try await rt.contactField(crm, id: handMade, field: crm == .hubspot ? "firstname" : "FirstName") == "Typed")
+            #expect(try await rt.contacts(crm, email: email) == [handMade])
+            #expect(try await rt.store.createdRecords(accountId: account, among: [handMade]).isEmpty)
+        }
+    }
+
+    @Test("lostCreateIsRecognised: a contact made since an earlier attempt sent its create is that create, its answer lost: taken as ours and recorded", arguments: Backend.available, crms)
+    func lostCreateIsRecognised(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true, allowCreate: true, allowUpdateExisting: false)
+            let email = "lost-\(crm.rawValue)@example.com"
+            let call = try await rt.conversation(agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": email, "first_name": "Agent", "last_name": "Said"], summary: "Asked for a quote.")
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.faults(crm, #"{"rate5xx":1}"#)
+            try await rt.offline.tick()
+            let first = try #require(try await rt.runs(conversation: call).first)
+            // As if that attempt had sent its create a minute ago (by the CRM's clock) and the answer was lost.
+            try await rt.store.database.raw("UPDATE runs SET create_sent_at = \(bind: Date().timeIntervalSince1970 - 60) WHERE id = \(bind: first.id)").run()
+            try await rt.faults(crm, "{}")
+            let token = try await rt.connectors.credentials(of: try #require(try await rt.store.account(id: account))).accessToken
+            let lost = try await rt.contact(crm, email: email, firstName: "Agent", token: token)
+            rt.clock.advance(try #require(first.nextAttemptAt).timeIntervalSince(rt.clock.now) + 0.001)
+            try await rt.offline.tick()
+            let run = try #require(try await rt.runs(conversation: call).first)
+            #expect(run.status == .succeeded)
+            #expect(run.result?.crmRecordId == lost)
+            #expect(try await rt.contacts(crm, email: email) == [lost])
+            #expect(try await rt.store.createdRecords(accountId: account, among: [lost]) == [lost])
+        }
+    }
+
     @Test("one slow account never delays another account's offline runs")
     func slowAccountDoesNotDelayOthers() async throws {
         try await withRuntime(.sqlite) { rt in

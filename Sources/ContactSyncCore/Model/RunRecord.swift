@@ -115,13 +115,18 @@ public struct RunRecord: Sendable, Hashable, Identifiable {
     /// When its retry window began: its first failed try since it could run (waiting for an account or a
     /// customer's turn does not count). Nil before that.
     public var retryWindowFrom: Date?
+    /// When an attempt of this run first sent a create to the CRM (recorded before sending). Only then can a
+    /// later attempt take a contact it finds for its own lost create.
+    public var createSentAt: Date?
 
     public init(
         id: String, actionId: String, conversationId: String?, trigger: RunTrigger, status: RunStatus, dryRun: Bool, input: RunInput,
         idempotencyKey: String? = nil, requestHash: String? = nil, result: RunResult? = nil, attempts: Int = 0, createdAt: Date,
-        startedAt: Date? = nil, finishedAt: Date? = nil, accountId: String? = nil, nextAttemptAt: Date? = nil, retryWindowFrom: Date? = nil
+        startedAt: Date? = nil, finishedAt: Date? = nil, accountId: String? = nil, nextAttemptAt: Date? = nil, retryWindowFrom: Date? = nil,
+        createSentAt: Date? = nil
     ) {
         self.retryWindowFrom = retryWindowFrom
+        self.createSentAt = createSentAt
         self.accountId = accountId
         self.nextAttemptAt = nextAttemptAt
         self.id = id

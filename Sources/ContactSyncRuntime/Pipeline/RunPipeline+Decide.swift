@@ -54,9 +54,10 @@ extension RunPipeline {
         }
     }
 
-    /// Marks the matches contact-sync created by its own provenance records. A run tried before also
-    /// recognises its own create whose answer was lost (same email, created by the same integration since
-    /// the run began) and records it, so that it is never created twice.
+    /// Marks the matches contact-sync created by its own provenance records. A run whose earlier attempt
+    /// sent a create (recorded before sending) also recognises that create whose answer was lost (same
+    /// email, created by the same integration since it was sent) and records it, so that it is never created
+    /// twice. A contact someone made by hand between attempts, or before a create was ever sent, is not ours.
     func withProvenance(_ runs: [(run: RunRecord, matches: [ContactMatch])], account: AccountRecord) async throws -> [[ContactMatch]] {
         let ours = try await store.createdRecords(accountId: account.id, among: Array(Set(runs.flatMap { $0.matches.map(\.id) })))
         var recovered: [(recordId: String, runId: String)] = []
@@ -64,7 +65,7 @@ extension RunPipeline {
             matches.map { match in
                 var match = match
                 match.createdByUs = ours.contains(match.id)
-                if !match.createdByUs, run.attempts > 1, !run.dryRun, match.isLostCreate(since: run.createdAt) {
+                if !match.createdByUs, !run.dryRun, let sent = run.createSentAt, match.isLostCreate(since: sent) {
                     match.createdByUs = true
                     recovered.append((match.id, run.id))
                 }
