@@ -165,6 +165,46 @@ struct LateValueTests {
         }
     }
 
+    @Test("followUpsApplyInOrder: a later follow-up waits while an earlier one of the same action and conversation is still under way elsewhere", arguments: Backend.available, crms)
+    func followUpsApplyInOrder(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true)
+            let call = try await rt.conversation(
+                agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": "order@example.com", "last_name": "O"], summary: "First.")
+            _ = try await rt.conversations.end(conversationId: call)
+            try await rt.offline.tick()
+            let id = try #require(try await rt.runs(conversation: call).first?.result?.crmRecordId)
+
+            rt.clock.advance(3)
+            _ = try await rt.conversations.setSummary(conversationId: call, text: "Second.")
+            let earlier = try #require(try await rt.runs(conversation: call).first { $0.trigger == .followUp })
+            // Another worker has claimed the earlier follow-up and is still working on it.
+            try await rt.store.database.raw("""
+                UPDATE runs SET status = 'running', lease_owner = 'other-worker', lease_until = \(bind: rt.clock.now.timeIntervalSince1970 + 30), attempts = 1
+                WHERE id = \(bind: earlier.id)
+                """).run()
+            _ = try await rt.conversations.setSummary(conversationId: call, text: "Third.")
+            let later = try #require(try await rt.runs(conversation: call).first { $0.trigger == .followUp && $0.id != earlier.id })
+            #expect(try await rt.store.run(id: earlier.id)?.input.summary == "Second.")
+            rt.clock.advance(2.5)
+            try await rt.offline.tick()
+            #expect(try await rt.store.run(id: later.id)?.status == .pending)
+            #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).summary) == "First.")
+
+            // The other worker died: its follow-up is taken over and applied first, then the later one.
+            rt.clock.advance(60)
+            try await rt.offline.tick()
+            rt.clock.advance(2)
+            try await rt.offline.tick()
+            #expect(try await rt.store.run(id: earlier.id)?.status == .succeeded)
+            let last = try #require(try await rt.store.run(id: later.id))
+            #expect(last.status == .succeeded)
+            #expect(try #require(last.finishedAt) > (try #require(try await rt.store.run(id: earlier.id)?.finishedAt)))
+            #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).summary) == "Third.")
+        }
+    }
+
     @Test("a late attribute after the dispatch is written by a follow-up; a message is refused on every instance", arguments: Backend.available, crms)
     func lateAttributeAndMessageAfterDispatch(backend: Backend, crm: CRM) async throws {
         try await withRuntime(backend) { rt in

@@ -228,8 +228,14 @@ struct RunPipeline: Sendable {
         let followUps = items.indices.filter { items[$0].run.trigger == .followUp }
         guard !followUps.isEmpty else { return }
         let firsts = try await store.offlineRuns(followUps.map { ActionConversation(actionId: items[$0].run.actionId, conversationId: items[$0].run.conversationId ?? "") })
+        let behind = try await store.followUpsBehindEarlier(followUps.map { items[$0].run.id })
         for index in followUps {
             let item = items[index]
+            if behind.contains(item.run.id) {
+                // An earlier follow-up of this action and conversation is not finished: this one applies after it.
+                items[index].done = .deferred(item.run, until: now().addingTimeInterval(1))
+                continue
+            }
             let first = firsts[ActionConversation(actionId: item.run.actionId, conversationId: item.run.conversationId ?? "")]
             if let first, first.status == .pending || first.status == .running {
                 // The first run has not written yet; when it does, it reads the conversation's final values.
