@@ -95,10 +95,20 @@ public struct AccountService: Sendable {
             throw ServiceError(.unprocessable, "crm_mismatch", "The account is a \(existing.crm.rawValue) account.")
         }
         let probe = connectors.probe(crm: crm, credentials: credentials, baseURL: baseURL)
+        let identity: AccountIdentity
         do {
-            _ = try await probe.verify(log: nil)
+            identity = try await probe.verify(log: nil)
         } catch {
             throw ServiceError(.unprocessable, "account_verification_failed", "The \(crm.rawValue) account could not be verified: \(error.message)")
+        }
+        // Credentials for another portal or org would write this account's runs somewhere else.
+        if let stored = existing.identity.flatMap({ try? JSONDecoder().decode(AccountIdentity.self, from: Data($0.utf8)) }),
+            stored.accountId != identity.accountId
+        {
+            let kind = crm == .hubspot ? "HubSpot portal" : "Salesforce org"
+            throw ServiceError(
+                .unprocessable, "account_mismatch",
+                "These credentials are for \(kind) \(identity.accountId), not this account's \(kind) \(stored.accountId); nothing was changed.")
         }
         do {
             try await store.updateAccountCredentials(id: accountId, sealed: try connectors.seal(credentials), status: .connected, now: Date())

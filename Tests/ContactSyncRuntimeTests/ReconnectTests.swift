@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CRMEmulators
 import ContactSyncCore
 import ContactSyncRuntime
 import ContactSyncStore
@@ -47,6 +48,37 @@ struct ReconnectTests {
             #expect(run.status == .succeeded)
             #expect(run.result?.outcome == .created)
             #expect(try await rt.store.account(id: account.id)?.status == .connected)
+        }
+    }
+
+    @Test("reconnectChecksIdentity: credentials for another HubSpot portal or Salesforce org answer 422 account_mismatch and change nothing", arguments: Backend.available, [CRM.hubspot, .salesforce])
+    func reconnectChecksIdentity(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            await rt.connectors.markReconnectRequired(accountId: account)
+            let before = try #require(try await rt.store.account(id: account))
+            // Another portal or org, reached with otherwise valid credentials.
+            var hubspot = HubSpotEmulator.Configuration()
+            hubspot.portalId = 99_990_001
+            var salesforce = SalesforceEmulator.Configuration()
+            salesforce.orgSerial = 77
+            let other = crm == .hubspot
+                ? try await HubSpotEmulator(configuration: hubspot).start(logger: Runtime.quiet)
+                : try await SalesforceEmulator(configuration: salesforce).start(logger: Runtime.quiet)
+            do {
+                _ = try await rt.accounts.reconnect(accountId: account, .emulator(crm: crm, name: nil, baseURL: other.baseURL))
+                Issue.record("a reconnect to another portal or org was accepted")
+            } catch let error as ServiceError {
+                #expect(error.code == "account_mismatch")
+                #expect(error.kind == .unprocessable)
+            }
+            let after = try #require(try await rt.store.account(id: account))
+            #expect(after.status == .reconnectRequired)
+            #expect(after.sealedCredentials == before.sealedCredentials)
+            // The same portal or org reconnects.
+            _ = try await rt.accounts.reconnect(accountId: account, .emulator(crm: crm, name: nil, baseURL: rt.url(crm)))
+            #expect(try await rt.store.account(id: account)?.status == .connected)
+            await other.shutdown()
         }
     }
 
