@@ -63,7 +63,7 @@ public struct OfflineSync: Service {
                     for (accountId, runs) in try await claimDue() {
                         started += 1
                         group.addTask {
-                            await carryOut(runs, accountId: accountId)
+                            await store.keepingOpen { await carryOut(runs, accountId: accountId) }
                             state.busy.withLock { _ = $0.remove(accountId) }
                             signal.fire()
                         }
@@ -85,7 +85,7 @@ public struct OfflineSync: Service {
         return await withTaskGroup(of: Int.self) { group in
             for (accountId, runs) in claimed {
                 group.addTask {
-                    await carryOut(runs, accountId: accountId)
+                    await store.keepingOpen { await carryOut(runs, accountId: accountId) }
                     state.busy.withLock { _ = $0.remove(accountId) }
                     return runs.count
                 }
@@ -166,7 +166,7 @@ public struct OfflineSync: Service {
         if Task.isCancelled { outcomes = outcomes.map { ($0.run, $0.retryAt.map { _ in now() }) } }
         let finished = outcomes
         do {
-            try await shielded { [store, owner] in try await store.finishOfflineRuns(finished, owner: owner) }
+            try await store.finishing { [store, owner] in try await store.finishOfflineRuns(finished, owner: owner) }
         } catch {
             logger.error("offline runs could not be saved; their leases will lapse and they run again", metadata: ["account": "\(accountId)"])
         }

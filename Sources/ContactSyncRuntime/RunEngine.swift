@@ -175,7 +175,7 @@ public struct RunEngine: Sendable {
             try? await Task.sleep(for: .milliseconds(25))
         }
         let saved = run
-        try await attempt { [store] in try await shielded { try await store.saveRun(saved) } }
+        try await attempt { [store] in try await store.finishing { try await store.saveRun(saved) } }
         return run
     }
 

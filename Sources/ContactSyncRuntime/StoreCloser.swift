@@ -2,7 +2,7 @@ import ContactSyncStore
 import ServiceLifecycle
 
 /// Closes the store when the service group shuts down. Listed first in a group, it stops last, after every
-/// service that still writes.
+/// service that still writes; closing waits for the saves stopping runs are finishing (``Store/finishing(_:)``).
 public struct StoreCloser: Service {
     let store: Store
 
@@ -14,8 +14,3 @@ public struct StoreCloser: Service {
     }
 }
 
-/// Runs `body` to the end even when the calling task is cancelled: what a stopping run has done must
-/// still be recorded.
-func shielded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await Task { try await body() }.value
-}

@@ -32,6 +32,8 @@ public final class Store: Sendable {
     /// Actions and accounts kept in memory when one process owns the database (SQLite); on PostgreSQL every
     /// read goes to the database, which other instances write too.
     let configurationCache: ConfigurationCache?
+    /// Writes a stopping run must finish; closing waits for them.
+    let finishingWrites = FinishingWrites()
 
     init(database: any SQLDatabase, dialect: Dialect, closer: @escaping @Sendable () async throws -> Void) {
         self.database = database
@@ -78,9 +80,22 @@ public final class Store: Sendable {
         }
     }
 
-    /// Closes the pool.
+    /// Closes the pool, once the writes under way in ``finishing(_:)`` have ended.
     public func close() async throws {
+        await finishingWrites.drained()
         try await closer()
+    }
+
+    /// Runs `body` to the end even when the calling task is cancelled (what a stopping run has done must
+    /// still be recorded), and keeps the store open until it has ended.
+    public func finishing<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await finishingWrites.run(body)
+    }
+
+    /// Keeps the store open while `body` runs (cancellable as the calling task is): a batch of runs that is
+    /// stopped still records what it did before the store closes.
+    public func keepingOpen<T>(_ body: () async throws -> T) async rethrows -> T {
+        try await finishingWrites.hold(body)
     }
 
     /// Runs `body` in one transaction on one connection; it commits when `body` returns and rolls back

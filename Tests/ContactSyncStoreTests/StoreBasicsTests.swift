@@ -232,3 +232,34 @@ struct PoolSizeTests {
         }
     }
 }
+
+/// When the shutdown grace runs out, the database stays open until the saves of stopping runs finish.
+@Suite("Store: closing waits for finishing writes")
+struct FinishingWritesTests {
+    @Test("databaseStaysOpenForFinishingSaves: a save under way, or a batch held open, still writes after close() was called", arguments: Backend.available)
+    func databaseStaysOpenForFinishingSaves(backend: Backend) async throws {
+        let store = try await backend.freshStore()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let save = Task {
+            try await store.finishing {
+                try await Task.sleep(for: .milliseconds(300))
+                try await store.recordSignOut(sessionDigest: "saved-while-closing", expiresAt: now.addingTimeInterval(60), now: now)
+            }
+        }
+        let batch = Task {
+            try await store.keepingOpen {
+                try await Task.sleep(for: .milliseconds(300))
+                try await store.recordSignOut(sessionDigest: "batch-while-closing", expiresAt: now.addingTimeInterval(60), now: now)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        // The stop cancels the saving task: the save still completes.
+        save.cancel()
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await store.close()
+        #expect(clock.now - started >= .milliseconds(150))
+        try await save.value
+        try await batch.value
+    }
+}
