@@ -157,7 +157,7 @@ public struct RunEngine: Sendable {
         let deadline = ContinuousClock.now + settings.customerWait
         var run: RunRecord
         while true {
-            let outcome = await pipeline.execute([entry], accountId: entry.action.accountId, lock: CustomerLock(lifetime: settings.lockLifetime, waitsForTurn: true)).first!
+            let outcome = await pipeline.execute([entry], accountId: entry.action.accountId, lock: CustomerLock(lifetime: settings.lockLifetime, turnDeadline: deadline)).first!
             if case .finished(let finished) = outcome {
                 run = finished
                 break

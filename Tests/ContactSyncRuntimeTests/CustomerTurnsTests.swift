@@ -1,3 +1,6 @@
+import ContactSyncCore
+import ContactSyncStore
+import ContactSyncTestSupport
 import Synchronization
 import Testing
 
@@ -50,6 +53,54 @@ struct CustomerTurnsTests {
         }
         #expect(took)
         #expect(turns.take(free: [key]).isEmpty)
+    }
+
+    @Test("turnWaitIsBoundedByItsDeadline: a wait for a busy customer ends at its deadline, gives up its place and takes nothing")
+    func turnWaitIsBoundedByItsDeadline() async throws {
+        let key = Self.key
+        let turns = CustomerTurns()
+        #expect(turns.take(free: [key]) == [key])
+        let clock = ContinuousClock()
+        let started = clock.now
+        let took = await turns.take(waitingFor: key, until: started + .milliseconds(200))
+        #expect(!took)
+        #expect(clock.now - started >= .milliseconds(200))
+        #expect(clock.now - started < .seconds(5))
+        // The timed-out wait left the queue: the key given back becomes free.
+        turns.give([key])
+        #expect(turns.take(free: [key]) == [key])
+    }
+
+    @Test("inConversationWaitIsBounded: an in-conversation run whose customer's turn is held in this process answers customer_busy at its deadline", arguments: [CRM.hubspot, .salesforce])
+    func inConversationWaitIsBounded(crm: CRM) async throws {
+        try await withRuntime(.sqlite) { rt in
+            var settings = RunEngine.Settings()
+            settings.customerWait = .milliseconds(300)
+            let engine = RunEngine(store: rt.store, connectors: rt.connectors, logger: Runtime.quiet, settings: settings, now: rt.clock.closure)
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: false)
+            // Another run of this customer holds its turn and does not finish.
+            #expect(engine.pipeline.turns.take(free: [CustomerTurns.Key(accountId: account, email: "held@example.com")]).count == 1)
+            let clock = ContinuousClock()
+            let started = clock.now
+            let run = try await withThrowingTaskGroup(of: RunRecord?.self) { group in
+                group.addTask {
+                    try await engine.run(RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": "held@example.com", "last_name": "H"])))
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(10))
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            let answered = try #require(run, "the run was still waiting after 10 s")
+            #expect(answered.status == .failed)
+            #expect(answered.result?.error?.code == "customer_busy")
+            #expect(answered.result?.error?.retryable == true)
+            #expect(clock.now - started < .seconds(5))
+        }
     }
 
     @Test("a cancelled wait gives up its place and takes nothing")

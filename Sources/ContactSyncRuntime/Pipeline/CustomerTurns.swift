@@ -65,6 +65,22 @@ final class CustomerTurns: Sendable {
         }
     }
 
+    /// Waits for the key's turn until `deadline` and takes it; returns whether it did.
+    func take(waitingFor key: Key, until deadline: ContinuousClock.Instant) async -> Bool {
+        await withTaskGroup(of: Bool?.self) { group in
+            group.addTask { await self.take(waitingFor: key) }
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            if let took = first { return took }
+            // Out of time: the wait gives up its place, unless the key was handed over just before.
+            return await group.next().flatMap { $0 } ?? false
+        }
+    }
+
     /// Gives the keys back: each passes to its next waiter, or becomes free.
     func give(_ keys: [Key]) {
         let next = state.withLock { state -> [Waiter] in

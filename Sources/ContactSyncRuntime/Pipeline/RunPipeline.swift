@@ -26,9 +26,9 @@ enum PipelineOutcome: Sendable {
 struct CustomerLock: Sendable {
     let owner = Store.newId("lock")
     let lifetime: TimeInterval
-    /// Whether a run waits for its customer's turn in this process (an in-conversation run) rather than
-    /// being deferred (a batch, which never waits for one customer).
-    var waitsForTurn = false
+    /// Until when a run waits for its customer's turn in this process (an in-conversation run: its
+    /// deadline, measured from the request); nil for a batch, which never waits for one customer.
+    var turnDeadline: ContinuousClock.Instant?
 }
 
 /// The one way runs are carried out, whatever started them (DESIGN §3): prepare (pure) → lookup (batched)
@@ -273,8 +273,8 @@ struct RunPipeline: Sendable {
         guard !wanted.isEmpty else { return [] }
         let keys = wanted.map { CustomerTurns.Key(accountId: accountId, email: $0) }
         var mine: Set<String>
-        if lock.waitsForTurn, keys.count == 1 {
-            mine = await turns.take(waitingFor: keys[0]) ? [wanted[0]] : []
+        if let deadline = lock.turnDeadline, keys.count == 1 {
+            mine = await turns.take(waitingFor: keys[0], until: deadline) ? [wanted[0]] : []
         } else {
             mine = Set(turns.take(free: keys).map(\.email))
         }
