@@ -155,9 +155,19 @@ public struct RunEngine: Sendable {
     /// saves it. The save completes even when the request is cancelled.
     private func carryOut(_ entry: PipelineRun) async throws(ServiceError) -> RunRecord {
         let deadline = ContinuousClock.now + settings.customerWait
+        let lock = CustomerLock(lifetime: settings.lockLifetime, turnDeadline: deadline)
+        // The customer's lock is renewed while the run holds it, however long its CRM calls take.
+        let heartbeat = Task { [store, now, lifetime = settings.lockLifetime, owner = lock.owner] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int(lifetime * 1000 / 3)))
+                if Task.isCancelled { break }
+                try? await store.extendCustomerLocks(owner: owner, until: now().addingTimeInterval(lifetime))
+            }
+        }
+        defer { heartbeat.cancel() }
         var run: RunRecord
         while true {
-            let outcome = await pipeline.execute([entry], accountId: entry.action.accountId, lock: CustomerLock(lifetime: settings.lockLifetime, turnDeadline: deadline)).first!
+            let outcome = await pipeline.execute([entry], accountId: entry.action.accountId, lock: lock).first!
             if case .finished(let finished) = outcome {
                 run = finished
                 break

@@ -103,6 +103,30 @@ struct CustomerTurnsTests {
         }
     }
 
+    @Test("inConversationLockIsRenewed: an in-conversation run keeps its customer's lock while slow CRM calls outlast the lock's lifetime", arguments: Backend.available)
+    func inConversationLockIsRenewed(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            var settings = RunEngine.Settings()
+            settings.lockLifetime = 0.3
+            let engine = RunEngine(store: rt.store, connectors: rt.connectors, logger: Runtime.quiet, settings: settings, now: rt.clock.closure)
+            let account = try await rt.account(.salesforce)
+            let action = try await rt.action(.salesforce, account: account, offline: false)
+            try await rt.faults(.salesforce, #"{"latencyMs":600}"#)
+            let run = Task {
+                try await engine.run(RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": "slow@example.com", "last_name": "S"])))
+            }
+            // Once the run holds the lock, its lifetime passes several times over.
+            try await Task.sleep(for: .milliseconds(300))
+            rt.clock.advance(5)
+            try await Task.sleep(for: .milliseconds(250))
+            let stolen = try await rt.store.acquireCustomerLocks(
+                accountId: account, emails: ["slow@example.com"], owner: "another-instance", until: rt.clock.now.addingTimeInterval(60), now: rt.clock.now)
+            #expect(stolen.isEmpty)
+            let finished = try await run.value
+            #expect(finished.status == .succeeded)
+        }
+    }
+
     @Test("a cancelled wait gives up its place and takes nothing")
     func cancelledWait() async throws {
         let key = Self.key
