@@ -82,7 +82,6 @@ extension Console {
         guard let crm = form["crm"].flatMap(CRM.init(rawValue:)) else { throw ServiceError(.unprocessable, "invalid_request", "Choose HubSpot or Salesforce.") }
         return crm
     }
-
 }
 
 /// The notices the accounts page shows after a change, named in its URL by code (`?notice=connected`), with
