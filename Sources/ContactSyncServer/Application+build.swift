@@ -88,7 +88,7 @@ private func buildApplication(configuration: AppConfiguration, store: Store) asy
         router: router, server: limits.server(),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "contact-sync",
-            availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.servedConnections, logger: logger)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger)
     // Services stop in reverse order: offline sync finishes or releases its batch before the store closes.

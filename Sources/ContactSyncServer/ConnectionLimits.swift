@@ -19,11 +19,24 @@ public struct ConnectionLimits: Sendable, Hashable {
     }
 
     /// 1024, or fewer when the process may open fewer files (64 are kept for the database, CRM calls and logs).
-    public static var defaultMaxConnections: Int {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < 1 << 20 else { return 1024 }
-        return max(16, min(1024, Int(limit.rlim_cur) - 64))
+    public static var defaultMaxConnections: Int { servable(1024, openFileLimit: openFileLimit) }
+
+    /// The connections actually served: `requested`, but never so many that accepting one more would run out
+    /// of file descriptors (which makes accepting fail over and over instead of waiting).
+    public static func servable(_ requested: Int, openFileLimit: Int?) -> Int {
+        guard let openFileLimit else { return requested }
+        return max(16, min(requested, openFileLimit - 64))
     }
+
+    /// The process's open-file limit, when it has one.
+    static var openFileLimit: Int? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < 1 << 30 else { return nil }
+        return Int(limit.rlim_cur)
+    }
+
+    /// How many connections are served at once, within the open-file limit whatever was asked.
+    var servedConnections: Int { Self.servable(maxConnections, openFileLimit: Self.openFileLimit) }
 
     /// The HTTP/1 server with these limits.
     func server() -> HTTPServerBuilder {

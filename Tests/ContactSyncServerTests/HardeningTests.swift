@@ -219,6 +219,15 @@ struct HardeningTests {
         }
     }
 
+    @Test("connectionsStayWithinTheOpenFileLimit: however many connections are asked for, accepting never runs out of file descriptors")
+    func connectionsStayWithinTheOpenFileLimit() {
+        #expect(ConnectionLimits.servable(5_000, openFileLimit: 256) == 192)
+        #expect(ConnectionLimits.servable(100, openFileLimit: 256) == 100)
+        #expect(ConnectionLimits.servable(5_000, openFileLimit: nil) == 5_000)
+        #expect(ConnectionLimits.servable(5_000, openFileLimit: 40) == 16)
+        #expect(ConnectionLimits.defaultMaxConnections <= 1024)
+    }
+
     @Test("abortedRequestsAreNotErrors: a client that goes away or sends malformed HTTP is the client's doing, logged below error")
     func abortedRequestsAreNotErrors() {
         #expect(ClientFault.isClientFault(ChannelError.ioOnClosedChannel))
