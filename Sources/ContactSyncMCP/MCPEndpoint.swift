@@ -77,12 +77,13 @@ public struct MCPEndpoint: Sendable {
             instructions: "Save the customer's contact details to the CRM when the tool descriptions say so.",
             capabilities: .init(tools: .init(listChanged: false)))
         let binding = ConversationBinding(header: request.header("X-Conversation-Id"), query: request.conversationQuery)
-        let sent = SentArguments(body: request.body)
+        let body = request.body
         await server.withMethodHandler(ListTools.self) { _ in
             ListTools.Result(tools: try await tools(agent: agent))
         }
         await server.withMethodHandler(CallTool.self) { parameters in
-            await call(agent: agent, parameters, binding: binding, sent: sent)
+            // Only a tools/call reads its arguments from the body again.
+            await call(agent: agent, parameters, binding: binding, sent: SentArguments(body: body))
         }
         do {
             try await server.start(transport: transport)

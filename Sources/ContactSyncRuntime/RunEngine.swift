@@ -176,8 +176,7 @@ public struct RunEngine: Sendable {
                 run = entry.run
                 run.status = .failed
                 var result = RunResult(error: RunFailure(code: "customer_busy", message: "Another run for this customer did not finish in time.", crmCode: nil, retryable: true))
-                result.crmRecordId = entry.run.result?.crmRecordId
-                result.crmRecordURL = entry.run.result?.crmRecordURL
+                result.keepRecord(of: entry.run.result)
                 run.result = result
                 run.finishedAt = now()
                 break

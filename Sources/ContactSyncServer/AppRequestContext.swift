@@ -9,12 +9,15 @@ public struct AppRequestContext: RequestContext {
     public var maxBodyBytes = 1 << 20
     /// Who the request comes from, once its key was checked.
     var caller: Caller?
-    /// The client's address (failed authentication is slowed per address).
-    public var remoteAddress: SocketAddress?
+    /// The connection the request came on.
+    private let channel: any Channel
+
+    /// The client's address (failed authentication is slowed per address), read only when asked.
+    public var remoteAddress: SocketAddress? { channel.remoteAddress }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
     }
 
     public var maxUploadSize: Int { maxBodyBytes }

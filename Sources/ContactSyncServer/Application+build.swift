@@ -30,7 +30,8 @@ private func buildApplication(configuration: AppConfiguration, store: Store) asy
     let logger = configuration.logger
     try await store.migrate()
     let secrets = try SecretBox.load(base64Key: configuration.secretKey, directory: configuration.dataDirectory)
-    try await ensureAPIKey(store: store, digest: secrets.keyDigest, configuration: configuration)
+    let keyDigest = secrets.keyDigest
+    try await ensureAPIKey(store: store, digest: keyDigest, configuration: configuration)
 
     let outbound = configuration.httpClient
     let registry = PrometheusCollectorRegistry()
@@ -40,7 +41,6 @@ private func buildApplication(configuration: AppConfiguration, store: Store) asy
         store: store, secrets: secrets, client: outbound, logger: logger, emulatorURLs: configuration.emulatorURLs, retry: configuration.crmRetry,
         metrics: metrics)
     let accounts = AccountService(store: store, connectors: connectors, client: outbound, logger: logger)
-    let keyDigest = secrets.keyDigest
     let settings = ConfigurationService(store: store, accounts: accounts, keyDigest: keyDigest)
     let oauth = OAuthSettings(
         hubspot: configuration.hubspotClient, salesforce: configuration.salesforceClient, publicURL: configuration.resolvedPublicURL,
@@ -75,7 +75,7 @@ private func buildApplication(configuration: AppConfiguration, store: Store) asy
     AgentAccessRoutes(configuration: settings, mcp: mcp).add(to: v1)
     Console(
         renderer: try await ConsoleRenderer.load(),
-        sessions: ConsoleSessions(secrets: secrets, store: store, secure: configuration.resolvedPublicURL.hasPrefix("https:"), now: now),
+        sessions: ConsoleSessions(secrets: secrets, keyDigest: keyDigest, store: store, secure: configuration.resolvedPublicURL.hasPrefix("https:"), now: now),
         configuration: settings, accounts: accounts, conversations: conversations, engine: engine, store: store, oauth: oauth,
         emulatorURLs: configuration.emulatorURLs, publicURL: configuration.resolvedPublicURL, now: now, logger: logger,
         failures: failures

@@ -54,11 +54,7 @@ extension RunPipeline {
                 result.warnings = plan.warnings
             }
         }
-        if result.crmRecordId == nil, let earlier = item.run.result, let id = earlier.crmRecordId {
-            result.crmRecordId = id
-            result.crmRecordURL = earlier.crmRecordURL
-            result.noteId = result.noteId ?? earlier.noteId
-        }
+        result.keepRecord(of: item.run.result)
         return result
     }
 
@@ -81,5 +77,15 @@ extension RunFailure {
         default: "crm_unavailable"
         }
         self.init(code: code, message: error.message, crmCode: error.crmCode, retryable: code != "crm_rejected" && code != "account_misconfigured")
+    }
+}
+
+extension RunResult {
+    /// Keeps the record an earlier attempt wrote when this result names none, so no written id is lost.
+    mutating func keepRecord(of earlier: RunResult?) {
+        guard crmRecordId == nil, let earlier, let id = earlier.crmRecordId else { return }
+        crmRecordId = id
+        crmRecordURL = earlier.crmRecordURL
+        noteId = noteId ?? earlier.noteId
     }
 }

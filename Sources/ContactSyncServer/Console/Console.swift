@@ -123,7 +123,7 @@ struct Console: Sendable {
         guard let cookie = request.cookies[ConsoleSessions.loginCookieName]?.value, ConsoleSessions.constantTimeEqual(form["csrf"] ?? "", cookie) else {
             return await loginPage(request, problem: "The sign-in form expired. Try again.")
         }
-        guard let key = form["apiKey"], (try? await store.isValid(apiKey: key, digest: sessions.secrets.keyDigest)) == true else {
+        guard let key = form["apiKey"], (try? await store.isValid(apiKey: key, digest: sessions.keyDigest)) == true else {
             await failures.failed(address: context.remoteAddress, path: request.uri.path)
             return await loginPage(request, problem: "That API key is not valid.")
         }

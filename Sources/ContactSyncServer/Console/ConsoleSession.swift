@@ -13,6 +13,8 @@ struct ConsoleSessions: Sendable {
     static let lifetime: TimeInterval = 12 * 3600
 
     let secrets: SecretBox
+    /// How the admin key a session names is stored.
+    let keyDigest: KeyDigest
     let store: Store
     /// Cookies get `Secure` when the console is served over https.
     let secure: Bool
@@ -29,7 +31,7 @@ struct ConsoleSessions: Sendable {
 
     /// The `Set-Cookie` of a new session for an admin key that was checked.
     func open(apiKey: String) throws -> String {
-        let payload = "v1|\(Int(now().addingTimeInterval(Self.lifetime).timeIntervalSince1970))|\(secrets.keyDigest(apiKey))"
+        let payload = "v1|\(Int(now().addingTimeInterval(Self.lifetime).timeIntervalSince1970))|\(keyDigest(apiKey))"
         return setCookie(Self.cookieName, Self.base64URL(try secrets.seal(Data(payload.utf8))), maxAge: Int(Self.lifetime))
     }
 
