@@ -42,11 +42,13 @@ extension Store {
     /// The agent a key belongs to, if it is an agent key. A key stored by an earlier version (unkeyed
     /// SHA-256) is found once and stored anew in the keyed form.
     public func agent(forKey key: String, digest: KeyDigest) async throws -> String? {
-        if let agent = try await database.raw("SELECT agent_id FROM agent_keys WHERE key_hash = \(bind: digest(key))").first() {
-            return try agent.decode(column: "agent_id", as: String.self)
+        let (keyed, legacy) = (digest(key), KeyDigest.legacy(key))
+        let found = try await database.raw("SELECT agent_id, key_hash FROM agent_keys WHERE key_hash IN (\(bind: keyed), \(bind: legacy))").all()
+        guard let row = found.first else { return nil }
+        let agent = try row.decode(column: "agent_id", as: String.self)
+        if try row.decode(column: "key_hash", as: String.self) == legacy {
+            try await database.raw("UPDATE agent_keys SET key_hash = \(bind: keyed) WHERE key_hash = \(bind: legacy)").run()
         }
-        let legacy = KeyDigest.legacy(key)
-        return try await database.raw("UPDATE agent_keys SET key_hash = \(bind: digest(key)) WHERE key_hash = \(bind: legacy) RETURNING agent_id")
-            .first()?.decode(column: "agent_id", as: String.self)
+        return agent
     }
 }

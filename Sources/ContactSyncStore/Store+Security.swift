@@ -50,9 +50,13 @@ extension Store {
     /// Whether `apiKey` is a valid admin key. A key stored by an earlier version (unkeyed SHA-256) is
     /// accepted once and stored anew in the keyed form.
     public func isValid(apiKey: String, digest: KeyDigest) async throws -> Bool {
-        if try await isValid(apiKeyHash: digest(apiKey)) { return true }
-        let legacy = KeyDigest.legacy(apiKey)
-        return try await !database.raw("UPDATE api_keys SET key_hash = \(bind: digest(apiKey)) WHERE key_hash = \(bind: legacy) RETURNING id").all().isEmpty
+        let (keyed, legacy) = (digest(apiKey), KeyDigest.legacy(apiKey))
+        let found = try await database.raw("SELECT key_hash FROM api_keys WHERE key_hash IN (\(bind: keyed), \(bind: legacy))").all()
+            .map { try $0.decode(column: "key_hash", as: String.self) }
+        if found.contains(keyed) { return true }
+        guard found.contains(legacy) else { return false }
+        try await database.raw("UPDATE api_keys SET key_hash = \(bind: keyed) WHERE key_hash = \(bind: legacy)").run()
+        return true
     }
 
     /// Whether an admin key with this digest is still valid (a console session names the key it began with).
