@@ -20,18 +20,11 @@ public struct OfflineSync: Service {
         public var claimLimit = 1_000
         /// How long a claim lasts before another worker may take the run.
         public var lease: TimeInterval = 120
-        /// How long a run with transient failures keeps being retried before it fails.
-        public var retryWindow: TimeInterval = 24 * 3600
-        /// The wait between tries of a run with transient failures.
-        public var retryBackoff = Backoff(base: .seconds(2), max: .seconds(300))
-        /// How often runs interrupted by a dead process are looked for.
-        public var interruptedSweep: TimeInterval = 30
-
         public init() {}
     }
 
     let store: Store
-    let pipeline: RunPipeline
+    let engine: RunEngine
     let settings: Settings
     let logger: Logger
     let now: @Sendable () -> Date
@@ -48,7 +41,7 @@ public struct OfflineSync: Service {
         self.settings = settings
         self.logger = logger
         self.now = now
-        self.pipeline = engine.pipeline
+        self.engine = engine
     }
 
     /// Asks the loop to look for work now (a conversation just ended).
@@ -94,22 +87,16 @@ public struct OfflineSync: Service {
         }
     }
 
-    /// Dispatches ended conversations, records interrupted in-conversation runs now and then, and claims
-    /// due runs of accounts that have no batch under way here, marking those accounts busy.
+    /// Dispatches ended conversations and claims due runs (those of a process that died included) of
+    /// accounts that have no batch under way here, marking those accounts busy.
     private func claimDue() async throws -> [String: [RunRecord]] {
         let time = now()
         if try await store.hasEndedConversations(now: time) {
             let targets = try await store.offlineTargets()
             while try await store.dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {}
         }
-        let sweep = state.lastSweep.withLock { last in
-            guard last.map({ time.timeIntervalSince($0) >= settings.interruptedSweep }) ?? true else { return false }
-            last = time
-            return true
-        }
-        if sweep, try await store.failInterruptedRuns(now: time) > 0 { logger.warning("interrupted runs recorded as failed (retryable)") }
         let excluded = state.busy.withLock { Array($0) }
-        let claimed = try await store.claimOfflineRuns(
+        let claimed = try await store.claimDueRuns(
             owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.lease), limit: settings.claimLimit, excludingAccounts: excluded)
         var byAccount: [String: [RunRecord]] = [:]
         for run in claimed { byAccount[run.accountId ?? "", default: []].append(run) }
@@ -122,17 +109,13 @@ public struct OfflineSync: Service {
     private func carryOut(_ runs: [RunRecord], accountId: String) async {
         let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.lease), margin: settings.lease / 3)
         let lock = CustomerLock(lifetime: settings.lease)
-        let heartbeat = Task { [store, owner, settings, now] in
+        let heartbeat = Heartbeat.start(every: .milliseconds(Int(settings.lease * 1000 / 3))) { [store, owner, settings, now] in
             let ids = runs.map(\.id)
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Int(settings.lease * 1000 / 3)))
-                if Task.isCancelled { break }
-                let until = now().addingTimeInterval(settings.lease)
-                if let extended = try? await store.extendLeases(ids: ids, owner: owner, until: until), extended == ids.count { fence.extend(to: until) }
-                try? await store.extendCustomerLocks(owner: lock.owner, until: until)
-            }
+            let until = now().addingTimeInterval(settings.lease)
+            if let extended = try? await store.extendLeases(ids: ids, owner: owner, until: until), extended == ids.count { fence.extend(to: until) }
+            try? await store.extendCustomerLocks(owner: lock.owner, until: until)
         }
-        var outcomes: [(run: RunRecord, retryAt: Date?)] = []
+        var outcomes: [RunRecord] = []
         do {
             let actions = Dictionary(uniqueKeysWithValues: try await store.actions(ids: Array(Set(runs.map(\.actionId)))).map { ($0.action.id, $0.action) })
             let conversations = try await store.conversations(ids: runs.compactMap(\.conversationId))
@@ -143,62 +126,43 @@ public struct OfflineSync: Service {
                     failed.status = .failed
                     failed.result = RunResult(error: RunFailure(code: "action_not_found", message: "The action no longer exists.", crmCode: nil, retryable: false))
                     failed.finishedAt = now()
-                    outcomes.append((failed, nil))
+                    outcomes.append(engine.schedule(.finished(failed)))
                     continue
                 }
                 guard action.accountId == accountId else {
                     // The action moved to another account since the run was claimed: due again at once, there.
                     var moved = run
                     moved.accountId = action.accountId
-                    outcomes.append((moved, now()))
+                    outcomes.append(engine.schedule(.deferred(moved, until: now())))
                     continue
                 }
                 entries.append(PipelineRun(run: run, action: action, template: template, conversation: run.conversationId.flatMap { conversations[$0] }))
             }
-            let results = await pipeline.execute(entries, accountId: accountId, lock: lock, mayWrite: { [now] in fence.allows(at: now()) })
-            outcomes += results.map(schedule)
+            let results = await engine.pipeline.execute(entries, accountId: accountId, lock: lock, mayWrite: { [now] in fence.allows(at: now()) })
+            outcomes += results.map(engine.schedule)
         } catch {
             logger.error("offline batch could not be read", metadata: ["account": "\(accountId)", "error": "\(type(of: error))"])
-            outcomes = runs.map { ($0, now().addingTimeInterval(settings.retryBackoff.delay(after: $0.attempts).seconds)) }
+            outcomes = runs.map { RunEngine.due($0, at: now().addingTimeInterval(engine.settings.retryBackoff.delay(after: $0.attempts).seconds)) }
         }
         heartbeat.cancel()
         // A batch cut short by a stop is due again at once, on this instance's restart or another's.
-        if Task.isCancelled { outcomes = outcomes.map { ($0.run, $0.retryAt.map { _ in now() }) } }
-        let finished = outcomes
+        if Task.isCancelled { outcomes = outcomes.map { $0.status == .pending ? RunEngine.due($0, at: now()) : $0 } }
         do {
-            try await store.finishing { [store, owner] in try await store.finishOfflineRuns(finished, owner: owner) }
+            try await engine.save(outcomes, owner: owner)
         } catch {
             logger.error("offline runs could not be saved; their leases will lapse and they run again", metadata: ["account": "\(accountId)"])
         }
         logger.info("offline runs carried out", metadata: [
             "account": "\(accountId)", "runs": "\(runs.count)",
-            "retrying": "\(outcomes.filter { $0.retryAt != nil }.count)",
+            "retrying": "\(outcomes.filter { $0.status == .pending }.count)",
         ])
     }
 
-    /// What becomes of a run the pipeline gave back: finished, or due again (transient failures with
-    /// backoff while within the retry window; a run that waited for its customer shortly, not counted as a try).
-    private func schedule(_ outcome: PipelineOutcome) -> (run: RunRecord, retryAt: Date?) {
-        switch outcome {
-        case .deferred(var run, let until):
-            run.attempts -= 1
-            return (run, until ?? now().addingTimeInterval(0.2))
-        case .finished(var run):
-            guard run.status == .failed, let failure = run.result?.error, failure.retryable else { return (run, nil) }
-            // The window counts from the first failed try since the run could run, not from its creation.
-            let windowFrom = run.retryWindowFrom ?? now()
-            run.retryWindowFrom = windowFrom
-            guard now().timeIntervalSince(windowFrom) < settings.retryWindow else { return (run, nil) }
-            return (run, now().addingTimeInterval(settings.retryBackoff.delay(after: max(run.attempts, 1)).seconds))
-        }
-    }
 }
 
-/// What a worker's passes share: the accounts with a batch under way, and when interrupted runs were last
-/// looked for.
+/// What a worker's passes share: the accounts with a batch under way.
 final class WorkerState: Sendable {
     let busy = Mutex<Set<String>>([])
-    let lastSweep = Mutex<Date?>(nil)
 }
 
 /// Whether a worker may still write under its lease: valid while the lease, renewed by the heartbeat,

@@ -38,18 +38,28 @@ public struct RunEngine: Sendable {
     let now: @Sendable () -> Date
     let pipeline: RunPipeline
     let settings: Settings
+    /// This engine's name in the leases of the runs it carries out.
+    public let owner = Store.newId("engine")
+    /// Wakes requests waiting on a run this process is carrying out.
+    let completions = RunCompletions()
 
-    /// How long runs wait for each other and for a busy customer.
+    /// How long runs wait for each other and for a busy customer, and how failed runs are tried again.
     public struct Settings: Sendable {
         /// How long a request repeating an in-flight Idempotency-Key waits for the first run's result.
         public var idempotentWait: Duration = .seconds(30)
-        /// How long an in-conversation run waits for another run of the same customer to finish.
+        /// How long an in-conversation run waits for its customer's turn (another run of the same customer)
+        /// before it is left to complete in the background.
         public var customerWait: Duration = .seconds(30)
-        /// How long an in-conversation run is held as `running` before, its process presumed dead, it is
-        /// recorded as interrupted (retryable).
-        public var runLease: TimeInterval = 900
-        /// How long a customer's write lock outlives a holder that died.
-        public var lockLifetime: TimeInterval = 120
+        /// How long a running run is held by its process without renewal: it is renewed every third of it
+        /// while the run works, and once it passes (the process died) any instance takes the run over.
+        public var runLease: TimeInterval = 15
+        /// How long a customer's write lock outlives a holder that died; renewed with the run's lease.
+        public var lockLifetime: TimeInterval = 15
+        /// How long a run that failed for a transient cause keeps being tried again in the background,
+        /// counted from its first failed try since it could run; 0: it fails at once, for an operator's retry.
+        public var retryWindow: TimeInterval = 24 * 3600
+        /// The wait between tries of a run that failed for a transient cause.
+        public var retryBackoff = Backoff(base: .seconds(2), max: .seconds(300))
 
         public init() {}
     }
@@ -73,9 +83,12 @@ public struct RunEngine: Sendable {
         do { return try await body() } catch { throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.") }
     }
 
+    /// How often a wait on another instance's work looks again.
+    static let recheck = Backoff(base: .milliseconds(25), max: .seconds(1))
+
     /// Runs an action now, synchronously. With an idempotency key, a repeated request answers the first
-    /// run (waiting for it while it is still running); the same key with a different request is refused.
-    /// `known` is the action when the caller has just read it.
+    /// run (waiting for it while it is still running, carrying it on when its process died); the same key
+    /// with a different request is refused. `known` is the action when the caller has just read it.
     public func run(_ request: Request, action known: Action? = nil) async throws(ServiceError) -> RunRecord {
         let action: Action
         if let known, known.id == request.actionId {
@@ -100,9 +113,10 @@ public struct RunEngine: Sendable {
             accountId: action.accountId)
         do {
             // A key used before conflicts on its unique index; that run is the answer.
-            try await store.insertRun(run, leaseUntil: start.addingTimeInterval(settings.runLease))
+            try await store.insertRun(run, leaseOwner: owner, leaseUntil: start.addingTimeInterval(settings.runLease))
         } catch StoreError.conflict {
-            if let existing = try await previous(request) { return existing }
+            let entry = { (first: RunRecord) in PipelineRun(run: first, action: action, template: template, conversation: conversation) }
+            if let existing = try await previous(request, carryOn: entry) { return existing }
             throw ServiceError(.conflict, "conflict", "A run for this request exists already.")
         } catch {
             throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
@@ -115,18 +129,29 @@ public struct RunEngine: Sendable {
         try await attempt { try await store.run(actionId: actionId, idempotencyKey: idempotencyKey) }
     }
 
-    /// The run an idempotency key was used for, when the request is the same (once it has finished, or
-    /// as it stands after a bounded wait); an error when it differs.
-    private func previous(_ request: Request) async throws(ServiceError) -> RunRecord? {
+    /// The run an idempotency key was used for, when the request is the same: once it has finished or is
+    /// pending, or as it stands after a bounded wait; an error when it differs. A first run whose process
+    /// died (its lease passed) is taken over and carried on by this request.
+    private func previous(_ request: Request, carryOn entry: (RunRecord) -> PipelineRun) async throws(ServiceError) -> RunRecord? {
         guard let key = request.idempotencyKey else { return nil }
         let deadline = ContinuousClock.now + settings.idempotentWait
+        var looks = 0
         while true {
             guard let existing = try await attempt({ try await store.run(actionId: request.actionId, idempotencyKey: key) }) else { return nil }
             guard existing.requestHash == request.hash else {
                 throw ServiceError(.unprocessable, "idempotency_key_mismatch", "This Idempotency-Key was used with a different request.")
             }
-            if existing.status != .running || ContinuousClock.now >= deadline { return existing }
-            try? await Task.sleep(for: .milliseconds(50))
+            guard existing.status == .running else { return existing }
+            let time = now()
+            if let taken = try await attempt({ try await store.takeOver(runId: existing.id, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) {
+                logger.warning("run taken over from a process that died", metadata: ["run_id": "\(taken.id)"])
+                return try await carryOut(entry(taken))
+            }
+            let left = deadline - ContinuousClock.now
+            if left <= .zero || Task.isCancelled { return existing }
+            // Woken as soon as this process saves the run; another instance's run is looked at again with backoff.
+            looks += 1
+            await completions.wait(for: existing.id, upTo: min(left, Self.recheck.delay(after: looks)))
         }
     }
 
@@ -142,7 +167,7 @@ public struct RunEngine: Sendable {
         }
         let conversation = try await attempt { try await current.conversationId.asyncMap { try await store.conversation(id: $0) } } ?? nil
         let time = now()
-        guard let claimed = try await attempt({ try await store.claimRetry(runId: runId, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) else {
+        guard let claimed = try await attempt({ try await store.claimRetry(runId: runId, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) else {
             throw ServiceError(.conflict, "not_retryable", "The run is being retried already.")
         }
         // The attempt starts from what the run already wrote: a record id is never lost to a later failure.
@@ -151,40 +176,39 @@ public struct RunEngine: Sendable {
         return try await carryOut(PipelineRun(run: attempt, action: stored.action, template: template, conversation: conversation))
     }
 
-    /// Carries one run through the pipeline, waiting (bounded) while another run holds its customer, and
-    /// saves it. The save completes even when the request is cancelled.
+    /// Carries one run through the pipeline under its lease, renewed while it works, and saves it. The run
+    /// waits for its customer's turn until its deadline (another instance's hold is looked at again with
+    /// backoff); a run that cannot finish by then, or fails for a transient cause, is answered `pending`
+    /// and completes in the background. The save completes even when the request is cancelled.
     private func carryOut(_ entry: PipelineRun) async throws(ServiceError) -> RunRecord {
         let deadline = ContinuousClock.now + settings.customerWait
         let lock = CustomerLock(lifetime: settings.lockLifetime, turnDeadline: deadline)
-        // The customer's lock is renewed while the run holds it, however long its CRM calls take.
-        let heartbeat = Task { [store, now, lifetime = settings.lockLifetime, owner = lock.owner] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Int(lifetime * 1000 / 3)))
-                if Task.isCancelled { break }
-                try? await store.extendCustomerLocks(owner: owner, until: now().addingTimeInterval(lifetime))
-            }
+        let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.runLease), margin: settings.runLease / 3)
+        let beat = min(settings.runLease, settings.lockLifetime) / 3
+        let heartbeat = Heartbeat.start(every: .milliseconds(Int(beat * 1000))) { [store, now, owner, settings, id = entry.run.id] in
+            let until = now().addingTimeInterval(settings.runLease)
+            if let held = try? await store.extendLeases(ids: [id], owner: owner, until: until), held == 1 { fence.extend(to: until) }
+            try? await store.extendCustomerLocks(owner: lock.owner, until: now().addingTimeInterval(settings.lockLifetime))
         }
         defer { heartbeat.cancel() }
-        var run: RunRecord
+        var outcome: PipelineOutcome
+        var looks = 0
         while true {
-            let outcome = await pipeline.execute([entry], accountId: entry.action.accountId, lock: lock).first!
-            if case .finished(let finished) = outcome {
-                run = finished
-                break
-            }
-            if ContinuousClock.now >= deadline || Task.isCancelled {
-                run = entry.run
-                run.status = .failed
-                var result = RunResult(error: RunFailure(code: "customer_busy", message: "Another run for this customer did not finish in time.", crmCode: nil, retryable: true))
-                result.keepRecord(of: entry.run.result)
-                run.result = result
-                run.finishedAt = now()
-                break
-            }
-            try? await Task.sleep(for: .milliseconds(25))
+            outcome = await pipeline.execute([entry], accountId: entry.action.accountId, lock: lock, mayWrite: { [now] in fence.allows(at: now()) }).first!
+            guard case .deferred = outcome else { break }
+            let left = deadline - ContinuousClock.now
+            if left <= .zero || Task.isCancelled || !fence.allows(at: now()) { break }
+            // Another instance holds the customer: its turn is looked at again with backoff.
+            looks += 1
+            try? await Task.sleep(for: min(left, Self.recheck.delay(after: looks)))
         }
-        let saved = run
-        try await attempt { [store] in try await store.finishing { try await store.saveRun(saved) } }
+        heartbeat.cancel()
+        let run = schedule(outcome)
+        let saved = try await attempt { try await save([run], owner: owner) }
+        guard saved.contains(run.id) else {
+            // The lease passed to another instance, which carries the run on: answer it as it stands.
+            return try await attempt { try await store.run(id: run.id) } ?? run
+        }
         return run
     }
 

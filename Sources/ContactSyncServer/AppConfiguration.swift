@@ -39,6 +39,8 @@ public struct AppConfiguration: Sendable {
     public var onServerRunning: @Sendable (Int) async -> Void = { _ in }
     /// Offline sync: how often it polls, how much it claims.
     public var offline = OfflineSync.Settings()
+    /// Runs: how long they wait for each other, their leases, and how failed ones are tried again.
+    public var runs = RunEngine.Settings()
     /// Whether this process carries out offline runs (besides serving the API).
     public var runsOfflineSync = true
     /// Messages and run inputs older than this many days are purged.

@@ -65,7 +65,7 @@ private func buildApplication(configuration: AppConfiguration, store: Store) asy
     let conversations = ConversationService(
         store: store, textIdleSeconds: configuration.textIdleSeconds, maxMessageCharacters: configuration.maxMessageCharacters, now: now)
     let engine = RunEngine(
-        store: store, connectors: connectors, logger: logger,
+        store: store, connectors: connectors, logger: logger, settings: configuration.runs,
         model: configuration.model.map { ModelExtractor(settings: $0, client: outbound, logger: logger) }, metrics: metrics, now: now)
     let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: configuration.offline, logger: logger, now: now)
     ConversationRoutes(conversations: conversations, engine: engine, now: now, conversationEnded: { offline.wake() }).add(to: v1)

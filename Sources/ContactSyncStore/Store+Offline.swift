@@ -49,14 +49,14 @@ extension Store {
         try await database.raw("SELECT id FROM conversations WHERE dispatched_at IS NULL AND ends_at <= \(bind: Store.stamp(now)) LIMIT 1").first() != nil
     }
 
-    /// Claims up to `limit` offline runs that are due (pending and past their next attempt, or running
-    /// with an expired lease from a worker that died), leasing them to `owner` until `leaseUntil`.
+    /// Claims up to `limit` runs that are due, whatever started them: pending and past their next attempt,
+    /// or running with an expired lease (their process died), leasing them to `owner` until `leaseUntil`.
     /// Runs of `excludingAccounts` (accounts with a batch under way here) are left for later.
-    public func claimOfflineRuns(owner: String, now: Date, leaseUntil: Date, limit: Int, excludingAccounts: [String] = []) async throws -> [RunRecord] {
+    public func claimDueRuns(owner: String, now: Date, leaseUntil: Date, limit: Int, excludingAccounts: [String] = []) async throws -> [RunRecord] {
         let skipLocked = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let stamp = Store.stamp(now)
         return try await transaction { db in
-            var query = SQLQueryString("SELECT id FROM runs WHERE trigger_kind IN ('offline', 'follow_up') AND ((status = 'pending' AND next_attempt_at <= ")
+            var query = SQLQueryString("SELECT id FROM runs WHERE ((status = 'pending' AND next_attempt_at <= ")
                 + "\(bind: stamp)" + ") OR (status = 'running' AND lease_until < " + "\(bind: stamp)" + "))"
             if !excludingAccounts.isEmpty { query = query + " AND account_id NOT IN (" + "\(binds: excludingAccounts)" + ")" }
             let due = try await db.raw(query + " ORDER BY next_attempt_at LIMIT " + "\(bind: limit)" + SQLQueryString(skipLocked))
@@ -68,24 +68,6 @@ extension Store {
                 WHERE id IN (\(binds: due))
                 RETURNING *
                 """).all().map(Store.run)
-        }
-    }
-
-    /// Saves finished offline runs, each still leased to `owner` (a run whose lease passed to another worker
-    /// is left to that worker). A run to try again goes back to pending until `retryAt`.
-    public func finishOfflineRuns(_ runs: [(run: RunRecord, retryAt: Date?)], owner: String) async throws {
-        guard !runs.isEmpty else { return }
-        try await transaction { db in
-            for (run, retryAt) in runs {
-                let status = retryAt == nil ? run.status.rawValue : RunStatus.pending.rawValue
-                try await db.raw("""
-                    UPDATE runs SET status = \(bind: status), result = \(bind: run.result.map(Store.encode)), attempts = \(bind: run.attempts),
-                      started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: retryAt == nil ? run.finishedAt.map(Store.stamp) : nil),
-                      next_attempt_at = \(bind: retryAt.map(Store.stamp)), lease_owner = NULL, lease_until = NULL, account_id = \(bind: run.accountId),
-                      retry_window_from = \(bind: run.retryWindowFrom.map(Store.stamp))
-                    WHERE id = \(bind: run.id) AND lease_owner = \(bind: owner)
-                    """).run()
-            }
         }
     }
 

@@ -176,27 +176,15 @@ extension Store {
 
     // MARK: Retries
 
-    /// Claims a failed (or waiting) run for a retry: only one of several concurrent claims gets it.
-    /// Returns the run, now `running` with one more attempt, or nil when it was not retryable any more.
-    public func claimRetry(runId: String, now: Date, leaseUntil: Date) async throws -> RunRecord? {
+    /// Claims a failed (or waiting) run for a retry, leasing it to `owner`: only one of several concurrent
+    /// claims gets it. Returns the run, now `running` with one more attempt, or nil when it was not
+    /// retryable any more.
+    public func claimRetry(runId: String, owner: String, now: Date, leaseUntil: Date) async throws -> RunRecord? {
         try await database.raw("""
             UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = \(bind: Store.stamp(now)), finished_at = NULL, result = NULL,
-              next_attempt_at = NULL, lease_until = \(bind: Store.stamp(leaseUntil))
+              next_attempt_at = NULL, lease_owner = \(bind: owner), lease_until = \(bind: Store.stamp(leaseUntil))
             WHERE id = \(bind: runId) AND status IN ('failed', 'waiting_for_account')
             RETURNING *
             """).first().map(Store.run)
-    }
-
-    /// Records in-conversation runs whose process died (their lease passed while `running`) as failed and
-    /// retryable, so that none stays `running` for ever. Offline runs and follow-ups are left to the queue,
-    /// which takes them over and carries them out. Returns how many.
-    @discardableResult
-    public func failInterruptedRuns(now: Date) async throws -> Int {
-        let result = RunResult(error: RunFailure(code: "interrupted", message: "The run was interrupted before it finished; retry it.", crmCode: nil, retryable: true))
-        return try await database.raw("""
-            UPDATE runs SET status = 'failed', result = \(bind: Store.encode(result)), finished_at = \(bind: Store.stamp(now)), lease_until = NULL
-            WHERE trigger_kind NOT IN ('offline', 'follow_up') AND status = 'running' AND lease_until < \(bind: Store.stamp(now))
-            RETURNING id
-            """).all().count
     }
 }

@@ -17,32 +17,56 @@ public struct RunFilter: Sendable, Hashable {
 
 extension Store {
     /// Inserts a run; `StoreError.conflict` when its idempotency key (or, for an offline run, its action and
-    /// conversation) is taken already. A running run holds a lease until `leaseUntil`: past it, its process
-    /// is presumed dead and `failInterruptedRuns` records it as interrupted.
-    public func insertRun(_ run: RunRecord, leaseUntil: Date? = nil) async throws {
+    /// conversation) is taken already. A running run is leased to `leaseOwner` until `leaseUntil`: past it,
+    /// its process is presumed dead and any worker takes it over (`claimDueRuns`).
+    public func insertRun(_ run: RunRecord, leaseOwner: String? = nil, leaseUntil: Date? = nil) async throws {
         do {
             try await database.raw("""
                 INSERT INTO runs (id, action_id, conversation_id, trigger_kind, status, dry_run, input, idempotency_key, request_hash, result,
-                  attempts, created_at, started_at, finished_at, account_id, lease_until)
+                  attempts, created_at, started_at, finished_at, account_id, lease_owner, lease_until)
                 VALUES (\(bind: run.id), \(bind: run.actionId), \(bind: run.conversationId), \(bind: run.trigger.rawValue), \(bind: run.status.rawValue),
                   \(bind: run.dryRun), \(bind: Self.encode(run.input)), \(bind: run.idempotencyKey), \(bind: run.requestHash),
                   \(bind: run.result.map(Self.encode)), \(bind: run.attempts), \(bind: Store.stamp(run.createdAt)),
                   \(bind: run.startedAt.map(Store.stamp)), \(bind: run.finishedAt.map(Store.stamp)), \(bind: run.accountId),
-                  \(bind: leaseUntil.map(Store.stamp)))
+                  \(bind: leaseOwner), \(bind: leaseUntil.map(Store.stamp)))
                 """).run()
         } catch where Self.isUniqueViolation(error) {
             throw StoreError.conflict(run.idempotencyKey ?? run.id)
         }
     }
 
-    /// Saves a run's status, result, attempts and times.
-    public func saveRun(_ run: RunRecord) async throws {
+    /// Saves runs a worker carried out, each only while still leased to `owner` (a run whose lease passed to
+    /// another worker is left to that worker): finished, or `pending` until its `nextAttemptAt`. The one
+    /// statement that records what a run did. Returns the ids saved.
+    @discardableResult
+    public func finishRuns(_ runs: [RunRecord], owner: String) async throws -> Set<String> {
+        guard !runs.isEmpty else { return [] }
+        return try await transaction { db in
+            var saved: Set<String> = []
+            for run in runs {
+                let rows = try await db.raw("""
+                    UPDATE runs SET status = \(bind: run.status.rawValue), result = \(bind: run.result.map(Store.encode)), attempts = \(bind: run.attempts),
+                      started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: run.finishedAt.map(Store.stamp)),
+                      next_attempt_at = \(bind: run.nextAttemptAt.map(Store.stamp)), lease_owner = NULL, lease_until = NULL,
+                      account_id = \(bind: run.accountId), retry_window_from = \(bind: run.retryWindowFrom.map(Store.stamp))
+                    WHERE id = \(bind: run.id) AND lease_owner = \(bind: owner)
+                    RETURNING id
+                    """).all()
+                if !rows.isEmpty { saved.insert(run.id) }
+            }
+            return saved
+        }
+    }
+
+    /// Takes over a running run whose lease has passed (its process died), leasing it to `owner`: one more
+    /// attempt. Nil when the run is not running or its lease is still held.
+    public func takeOver(runId: String, owner: String, now: Date, leaseUntil: Date) async throws -> RunRecord? {
         try await database.raw("""
-            UPDATE runs SET status = \(bind: run.status.rawValue), result = \(bind: run.result.map(Self.encode)), attempts = \(bind: run.attempts),
-              started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: run.finishedAt.map(Store.stamp)),
-              lease_until = NULL, lease_owner = NULL
-            WHERE id = \(bind: run.id)
-            """).run()
+            UPDATE runs SET lease_owner = \(bind: owner), lease_until = \(bind: Store.stamp(leaseUntil)), attempts = attempts + 1,
+              started_at = \(bind: Store.stamp(now))
+            WHERE id = \(bind: runId) AND status = 'running' AND lease_until < \(bind: Store.stamp(now))
+            RETURNING *
+            """).first().map(Self.run)
     }
 
     public func run(id: String) async throws -> RunRecord? {

@@ -73,6 +73,7 @@ struct ServeCommand: ConfiguredCommand {
         configuration.logger = logger
         configuration.runsOfflineSync = try !config.isOn(.noOfflineSync)
         configuration.offline = try config.offlineSettings()
+        configuration.runs = try config.runSettings()
         configuration.model = try config.modelSettings()
         configuration.retentionDays = try config.required(.retentionDays, config.positive)
         if let attempts = try config.positive(.crmMaxAttempts) { configuration.crmRetry.maxAttempts = attempts }

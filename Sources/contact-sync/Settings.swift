@@ -82,6 +82,16 @@ extension Config {
         return settings
     }
 
+    /// How runs are tried again: the retry window of runs that failed for a transient cause.
+    func runSettings() throws -> RunEngine.Settings {
+        var settings = RunEngine.Settings()
+        if let window = try seconds(.retryWindowSeconds) {
+            guard window >= 0 else { throw ValidationError("\(origin(of: .retryWindowSeconds)) must not be negative.") }
+            settings.retryWindow = window
+        }
+        return settings
+    }
+
     /// The model for agents in `model` extraction mode: its URL, key and name (all three, or none).
     func modelSettings() throws -> ModelExtractor.Settings? {
         let parts = try [Setting.modelBaseURL, .modelAPIKey, .modelName].map(text)

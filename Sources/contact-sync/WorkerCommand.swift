@@ -41,7 +41,7 @@ struct WorkerCommand: ConfiguredCommand {
         }
         var retry = RetryPolicy()
         if let attempts = try config.positive(.crmMaxAttempts) { retry.maxAttempts = attempts }
-        let (modelSettings, offlineSettings, stop) = (try config.modelSettings(), try config.offlineSettings(), try config.stopSettings())
+        let (modelSettings, offlineSettings, runSettings, stop) = (try config.modelSettings(), try config.offlineSettings(), try config.runSettings(), try config.stopSettings())
         let secretKey = try config.text(.secretKey)
         let store = try await Store.open(data.location, logger: logger, maxConnections: try config.required(.databasePoolSize, config.positive))
         let secrets: SecretBox
@@ -55,7 +55,7 @@ struct WorkerCommand: ConfiguredCommand {
         let outbound = OutboundHTTPClient()
         let connectors = Connectors(store: store, secrets: secrets, client: outbound.client, logger: logger, retry: retry)
         let model = modelSettings.map { ModelExtractor(settings: $0, client: outbound.client, logger: logger) }
-        let engine = RunEngine(store: store, connectors: connectors, logger: logger, model: model)
+        let engine = RunEngine(store: store, connectors: connectors, logger: logger, settings: runSettings, model: model)
         let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: offlineSettings, logger: logger)
         announce("contact-sync worker \(offline.owner) started")
         try await stop.run([StoreCloser(store: store), outbound, offline], logger: logger)

@@ -71,7 +71,7 @@ struct CustomerTurnsTests {
         #expect(turns.take(free: [key]) == [key])
     }
 
-    @Test("inConversationWaitIsBounded: an in-conversation run whose customer's turn is held in this process answers customer_busy at its deadline", arguments: [CRM.hubspot, .salesforce])
+    @Test("inConversationWaitIsBounded: an in-conversation run whose customer's turn is held in this process answers pending at its deadline, and completes in the background", arguments: [CRM.hubspot, .salesforce])
     func inConversationWaitIsBounded(crm: CRM) async throws {
         try await withRuntime(.sqlite) { rt in
             var settings = RunEngine.Settings()
@@ -96,10 +96,16 @@ struct CustomerTurnsTests {
                 return first
             }
             let answered = try #require(run, "the run was still waiting after 10 s")
-            #expect(answered.status == .failed)
-            #expect(answered.result?.error?.code == "customer_busy")
-            #expect(answered.result?.error?.retryable == true)
+            #expect(answered.status == .pending)
+            let next = try #require(answered.nextAttemptAt)
             #expect(clock.now - started < .seconds(5))
+            // The other run gives the turn back; the queue completes this one.
+            engine.pipeline.turns.give([CustomerTurns.Key(accountId: account, email: "held@example.com")])
+            rt.clock.advance(next.timeIntervalSince(rt.clock.now) + 0.001)
+            let offline = OfflineSync(store: rt.store, connectors: rt.connectors, engine: engine, logger: Runtime.quiet, now: rt.clock.closure)
+            try await offline.tick()
+            #expect(try await rt.store.run(id: answered.id)?.status == .succeeded)
+            #expect(try await rt.contacts(crm, email: "held@example.com").count == 1)
         }
     }
 

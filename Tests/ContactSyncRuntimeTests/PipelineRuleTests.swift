@@ -82,7 +82,7 @@ struct PipelineRuleTests {
 
     @Test("retry is an atomic claim: two concurrent retries of a failed run carry it out once", arguments: Backend.available, crms)
     func retryIsAnAtomicClaim(backend: Backend, crm: CRM) async throws {
-        try await withRuntime(backend) { rt in
+        try await withRuntime(backend, runs: .failingAtOnce) { rt in
             let account = try await rt.account(crm)
             let action = try await rt.action(crm, account: account, offline: false)
             try await rt.faults(crm, #"{"rate5xx":1}"#)
@@ -98,27 +98,6 @@ struct PipelineRuleTests {
             #expect(results.compactMap { if case .failure(let error) = $0 { error.code } else { nil } } == ["not_retryable"])
             #expect(try await rt.store.run(id: failed.id)?.attempts == 2)
             #expect(try await rt.contacts(crm, email: "retry@example.com").count == 1)
-        }
-    }
-
-    @Test("an in-conversation run whose process died is not left running: its lease lapses and it is failed, retryable", arguments: Backend.available)
-    func interruptedRunIsNotLeftRunning(backend: Backend) async throws {
-        try await withRuntime(backend) { rt in
-            let account = try await rt.account(.hubspot)
-            let action = try await rt.action(.hubspot, account: account, offline: false)
-            let stuck = RunRecord(
-                id: Store.newId("run"), actionId: action, conversationId: nil, trigger: .inConversation, status: .running, dryRun: false,
-                input: RunInput(fields: ["email": "stuck@example.com"]), attempts: 1, createdAt: rt.clock.now, startedAt: rt.clock.now)
-            try await rt.store.insertRun(stuck, leaseUntil: rt.clock.now.addingTimeInterval(900))
-            try await rt.offline.tick()
-            #expect(try await rt.store.run(id: stuck.id)?.status == .running)
-            rt.clock.advance(901)
-            try await rt.offline.tick()
-            let after = try #require(try await rt.store.run(id: stuck.id))
-            #expect(after.status == .failed)
-            #expect(after.result?.error?.code == "interrupted")
-            #expect(after.result?.error?.retryable == true)
-            #expect(try await rt.engine.retry(runId: stuck.id).status == .succeeded)
         }
     }
 
@@ -230,9 +209,9 @@ struct PipelineRuleTests {
 
     @Test("offline transient failures keep retrying with backoff as pending, for up to the retry window", arguments: Backend.available, crms)
     func offlineRetriesWithinTheWindow(backend: Backend, crm: CRM) async throws {
-        var settings = OfflineSync.Settings()
-        settings.retryWindow = 24 * 3600
-        try await withRuntime(backend, settings: settings) { rt in
+        var runs = RunEngine.Settings()
+        runs.retryWindow = 24 * 3600
+        try await withRuntime(backend, runs: runs) { rt in
             let account = try await rt.account(crm)
             let action = try await rt.action(crm, account: account, offline: true)
             let agent = try await rt.agent(.voice, actions: [action])
@@ -256,9 +235,9 @@ struct PipelineRuleTests {
 
     @Test("retryWindowCountsFromWhenTheRunCouldRun: a day waiting for its account does not use up a run's retry window", arguments: Backend.available, crms)
     func retryWindowCountsFromWhenTheRunCouldRun(backend: Backend, crm: CRM) async throws {
-        var settings = OfflineSync.Settings()
-        settings.retryWindow = 24 * 3600
-        try await withRuntime(backend, settings: settings) { rt in
+        var runs = RunEngine.Settings()
+        runs.retryWindow = 24 * 3600
+        try await withRuntime(backend, runs: runs) { rt in
             let account = try await rt.account(crm)
             let action = try await rt.action(crm, account: account, offline: true)
             let call = try await rt.conversation(agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": "window@example.com", "last_name": "W"])
@@ -406,7 +385,7 @@ struct PipelineRuleTests {
 
     @Test("a failed run keeps what it already wrote: the contact id and fields, and a retry does not write it twice", arguments: Backend.available)
     func failedRunKeepsWhatItWrote(backend: Backend) async throws {
-        try await withRuntime(backend) { rt in
+        try await withRuntime(backend, runs: .failingAtOnce) { rt in
             let account = try await rt.account(.hubspot)
             let action = try await rt.action(.hubspot, account: account, offline: false, allowCreate: true, allowUpdateExisting: false)
             try await rt.faults(.hubspot, #"{"routeRate5xx":{"POST /crm/v3/objects/notes/batch/create":1}}"#)

@@ -37,7 +37,7 @@ struct Runtime: Sendable {
         return logger
     }
 
-    static func start(_ backend: Backend, settings: OfflineSync.Settings = OfflineSync.Settings()) async throws -> Runtime {
+    static func start(_ backend: Backend, settings: OfflineSync.Settings = OfflineSync.Settings(), runs: RunEngine.Settings = RunEngine.Settings()) async throws -> Runtime {
         let store = try await backend.freshStore()
         let clock = ManualClock()
         let hubspot = try await HubSpotEmulator().start(logger: quiet)
@@ -46,7 +46,7 @@ struct Runtime: Sendable {
             store: store, secrets: try SecretBox(key: Data(repeating: 1, count: 32)), client: .shared, logger: quiet,
             retry: RetryPolicy(maxAttempts: 3, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5))))
         let accounts = AccountService(store: store, connectors: connectors, client: .shared, logger: quiet)
-        let engine = RunEngine(store: store, connectors: connectors, logger: quiet, now: clock.closure)
+        let engine = RunEngine(store: store, connectors: connectors, logger: quiet, settings: runs, now: clock.closure)
         return Runtime(
             store: store, clock: clock, hubspot: hubspot, salesforce: salesforce, connectors: connectors, accounts: accounts,
             configuration: ConfigurationService(store: store, accounts: accounts, keyDigest: try SecretBox(key: Data(repeating: 1, count: 32)).keyDigest),
@@ -112,8 +112,11 @@ struct Runtime: Sendable {
 }
 
 /// Runs `body` with a fresh runtime and stops it afterwards.
-func withRuntime<T: Sendable>(_ backend: Backend, settings: OfflineSync.Settings = OfflineSync.Settings(), _ body: (Runtime) async throws -> T) async throws -> T {
-    let runtime = try await Runtime.start(backend, settings: settings)
+func withRuntime<T: Sendable>(
+    _ backend: Backend, settings: OfflineSync.Settings = OfflineSync.Settings(), runs: RunEngine.Settings = RunEngine.Settings(),
+    _ body: (Runtime) async throws -> T
+) async throws -> T {
+    let runtime = try await Runtime.start(backend, settings: settings, runs: runs)
     do {
         let result = try await body(runtime)
         await runtime.stop()
@@ -121,5 +124,14 @@ func withRuntime<T: Sendable>(_ backend: Backend, settings: OfflineSync.Settings
     } catch {
         await runtime.stop()
         throw error
+    }
+}
+
+extension RunEngine.Settings {
+    /// No retry window: a run that fails for a transient cause stays failed, for an operator's retry.
+    static var failingAtOnce: RunEngine.Settings {
+        var settings = RunEngine.Settings()
+        settings.retryWindow = 0
+        return settings
     }
 }

@@ -92,7 +92,11 @@ struct MCPEndpointTests {
 
     @Test("mcpRepeatAfterRetryableFailureRunsAgain: a repeated call whose run failed for a temporary cause runs again; a succeeded or skipped run is answered as it was", arguments: Scenario.both)
     func mcpRepeatAfterRetryableFailureRunsAgain(_ scenario: Scenario) async throws {
-        try await withServer(configure: { $0.crmRetry = RetryPolicy(maxAttempts: 2, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5))) }) { api in
+        // Without a retry window a run that failed for a temporary cause stays failed: the repeat is what runs it again.
+        try await withServer(configure: {
+            $0.crmRetry = RetryPolicy(maxAttempts: 2, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5)))
+            $0.runs.retryWindow = 0
+        }) { api in
             let action = try await api.action(scenario, allowCreate: true, allowUpdateExisting: true)
             let tool = try #require(try await api.call(.get, "/v1/actions/\(action)").string("toolName"))
             let agent = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"A","channel":"text","actionIds":["\#(action)"]}"#).string("id"))

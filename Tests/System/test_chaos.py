@@ -1,8 +1,15 @@
 """Two `serve` instances on one PostgreSQL against emulators that fail on purpose (429s, 5xx, hangs, dropped
 connections): offline conversations (a third with a summary that arrives after the end) and concurrent
-in-conversation runs, some for the same customers. Every run eventually succeeds; the emulators' records
-show no duplicate contact and exactly one note per action and conversation, carrying the final summary."""
+in-conversation runs, some for the same customers. Mid-load one instance is killed with SIGKILL and comes back
+with a new admin key, the Salesforce offline action moves to another account, and some contacts are deleted in
+the CRM before their follow-ups. Nobody retries a run by hand: an agent only repeats a call it got no answer
+to, with the same Idempotency-Key. Within 60 s of the load every run has succeeded; the emulators' records show
+no duplicate contact and exactly one note per action and conversation, carrying the final summary."""
 import os
+import signal
+import threading
+import time
+import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,12 +23,30 @@ LIVE = 200
 CHAOS = {"latencyMs": 5, "rate429": 0.10, "rate5xx": 0.05, "rateTimeout": 0.02, "rateReset": 0.01, "timeoutSeconds": 1}
 
 
+def deleted_before_follow_up(index):
+    return index % 9 == 0
+
+
 def final_summary(index):
     return f"Call {index} final." if index % 3 == 0 else f"Call {index} early."
 
 
 def live_email(index):
     return f"live{index % 40}@chaos.example"
+
+
+def delete_in_crm(url):
+    """A person deleting a record in the CRM, trying again while the CRM fails."""
+    for _ in range(50):
+        try:
+            deleted = requests.delete(url, headers={"Authorization": f"Bearer test-chaos-person-{uuid.uuid4().hex}"}, timeout=10)
+        except requests.RequestException:
+            continue
+        if deleted.status_code == 204:
+            return
+        assert deleted.status_code == 429 or deleted.status_code >= 500, deleted.text
+        time.sleep(0.1)
+    pytest.fail(f"could not delete {url}")
 
 
 def in_parallel(function, items, workers=16):
@@ -68,50 +93,110 @@ def test_two_instances_under_chaos_sync_every_run_once(emulators):
     for url in emulators.values():
         requests.post(url + "/_emulator/faults", json=CHAOS, timeout=5).raise_for_status()
 
+    def answer(index, method, path, **kwargs):
+        """A request at instance `index % 2`, or at the other one while that one is down or its key is rotating."""
+        headers = kwargs.pop("headers", {})
+        for attempt in range(120):
+            server = instances[(index + attempt) % 2]
+            try:
+                response = requests.request(method, server.url(path), headers={"Authorization": f"Bearer {server.key}", **headers}, timeout=60, **kwargs)
+            except requests.RequestException:
+                time.sleep(0.25)
+                continue
+            if response.status_code == 401:
+                time.sleep(0.25)
+                continue
+            assert response.status_code < 500, response.text
+            return response
+        pytest.fail(f"no instance answered {method} {path}")
+
+    def first_records(conversation):
+        runs = answer(0, "GET", "/v1/runs", params={"conversationId": conversation}).json()["items"]
+        firsts = [run for run in runs if run["trigger"] == "offline"]
+        if len(firsts) < 2 or any(run["status"] != "succeeded" for run in firsts):
+            return None
+        return {run["actionId"]: run["crmRecordId"] for run in firsts}
+
     def end_call(index):
-        instances[index % 2].call("POST", f"/v1/conversations/{calls[index]}/end")
+        answer(index, "POST", f"/v1/conversations/{calls[index]}/end")
         if index % 3 == 0:
             # The post-call summary arrives after the offline runs were dispatched, at the other instance.
-            other = instances[(index + 1) % 2]
-            wait_until(lambda: other.call("GET", "/v1/runs", params={"conversationId": calls[index]}).json()["items"], 30, "the dispatch")
-            other.call("PUT", f"/v1/conversations/{calls[index]}/summary", json={"text": final_summary(index)})
+            wait_until(lambda: answer(index + 1, "GET", "/v1/runs", params={"conversationId": calls[index]}).json()["items"], 30, "the dispatch")
+            if deleted_before_follow_up(index):
+                # Someone deletes the contacts in the CRM before the late summary arrives.
+                records = {}
+                wait_until(lambda: records.update(first_records(calls[index]) or {}) or len(records) == 2, 60, "the first runs")
+                delete_in_crm(f"{emulators['hubspot']}/crm/v3/objects/contacts/{records[offline_actions[0]]}")
+                delete_in_crm(f"{emulators['salesforce']}/services/data/v62.0/sobjects/Contact/{records[offline_actions[1]]}")
+            answer(index + 1, "PUT", f"/v1/conversations/{calls[index]}/summary", json={"text": final_summary(index)})
 
     def live_run(index):
-        server = instances[index % 2]
-        run = server.call("POST", f"/v1/actions/{live_actions[index % 2]}/runs", json={
-            "conversationId": chats[index], "summary": f"Live {index}.",
-            "fields": {"email": live_email(index), "first_name": f"L{index}", "last_name": "Live"}}).json()
-        for _ in range(10):
-            if run["status"] == "succeeded":
+        body = {"conversationId": chats[index], "summary": f"Live {index}.",
+                "fields": {"email": live_email(index), "first_name": f"L{index}", "last_name": "Live"}}
+        # An agent that gets no answer repeats its call, with the same key; a repeat of a run still in flight
+        # elsewhere answers it as it stands.
+        while True:
+            run = answer(index, "POST", f"/v1/actions/{live_actions[index % 2]}/runs", json=body, headers={"Idempotency-Key": f"live-{index}"}).json()
+            if run["status"] != "running":
                 break
-            assert run["status"] == "failed" and run["error"]["retryable"], run
-            run = server.call("POST", f"/v1/runs/{run['id']}/retry").json()
-        assert run["status"] == "succeeded", run
+            time.sleep(0.5)
+        assert run["status"] in ("succeeded", "pending"), run
         return run
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    answered = [0]
+    counting = threading.Lock()
+    a_third_answered = threading.Event()
+
+    def counted(index):
+        run = live_run(index)
+        with counting:
+            answered[0] += 1
+            if answered[0] >= LIVE // 3:
+                a_third_answered.set()
+        return run
+
+    salesforce_b = a.call("POST", "/v1/accounts", json={"crm": "salesforce", "name": "Chaos B", "accessToken": "test-chaos-b",
+                                                        "instanceURL": emulators["salesforce"]}).json()["id"]
+
+    def disrupt():
+        # While live runs are in flight at both instances.
+        assert a_third_answered.wait(120), "a third of the live runs were not answered"
+        # One instance dies mid-load; it comes back with a new admin key.
+        instances[1].stop(signal.SIGKILL)
+        assert answered[0] < LIVE, "the live runs were over before the kill"
+        moved = a.call("GET", f"/v1/actions/{offline_actions[1]}").json()
+        moved["accountId"] = salesforce_b
+        assert a.call("PUT", f"/v1/actions/{offline_actions[1]}", json=moved).status_code == 200
+        restarted = Server(["--database-url", database], key="chaos-key-2")
+        restarted.start()
+        instances[1] = restarted
+        old = a.key
+        a.key = "chaos-key-2"
+        wait_until(lambda: requests.get(a.url("/v1/actions"), headers={"Authorization": f"Bearer {old}"}, timeout=10).status_code == 401,
+                   10, "the old admin key to be revoked on the other instance")
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        disrupting = pool.submit(disrupt)
         ending = pool.submit(in_parallel, end_call, range(OFFLINE))
-        running = pool.submit(in_parallel, live_run, range(LIVE))
+        running = pool.submit(in_parallel, counted, range(LIVE))
         ending.result()
         live_runs = running.result()
+        disrupting.result()
+    a, b = instances
+
+    late = len(range(0, OFFLINE, 3))
+    expected = {**{action_id: OFFLINE + late for action_id in offline_actions}, **{action_id: LIVE // 2 for action_id in live_actions}}
 
     def settled():
-        for action_id in offline_actions:
-            if a.succeeded(action_id) < OFFLINE:
-                return False
-            for status in ("pending", "running", "waiting_for_account", "failed"):
-                if a.call("GET", "/v1/runs", params={"actionId": action_id, "status": status, "limit": 1}).json()["items"]:
-                    return False
-        return True
+        return all(a.succeeded(action_id) == count for action_id, count in expected.items())
 
     try:
-        wait_until(settled, 240, "every offline run and follow-up to succeed")
-        late = len(range(0, OFFLINE, 3))
-        for action_id in offline_actions:
-            assert len(a.runs(action_id)) == OFFLINE + late, "one follow-up per late summary and offline action"
+        wait_until(settled, 60, "every run to succeed, within 60 s of the load")
+        for action_id, count in expected.items():
+            assert len(a.runs(action_id)) == count, "one run per call and action, one follow-up per late summary, however often a call was repeated"
         for url in emulators.values():
-            answered = requests.get(url + "/_emulator/requests", timeout=5).json()["byStatus"]
-            assert answered.get("429", 0) > 0 and answered.get("503", 0) > 0, f"no chaos was injected: {answered}"
+            answered_by = requests.get(url + "/_emulator/requests", timeout=5).json()["byStatus"]
+            assert answered_by.get("429", 0) > 0 and answered_by.get("503", 0) > 0, f"no chaos was injected: {answered_by}"
     finally:
         for url in emulators.values():
             requests.post(url + "/_emulator/faults", json={"latencyMs": 0}, timeout=5)

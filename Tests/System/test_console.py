@@ -18,12 +18,13 @@ KEY = "console-admin-key"
 
 @pytest.fixture
 def console():
-    """`serve` with the built-in emulators, one try per CRM call (so a failing CRM fails a run at once)."""
+    """`serve` with the built-in emulators, one try per CRM call and no retry window (so a failing CRM fails a
+    run at once, for the console's Retry)."""
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="contact-sync-console-", suffix=".log", delete=False)
     data = tempfile.mkdtemp(prefix="contact-sync-console-")
     process = start(["serve", "--port", str(port), "--data-dir", data],
-                    env={"CONTACT_SYNC_API_KEY": KEY, "CONTACT_SYNC_CRM_MAX_ATTEMPTS": "1"}, log=log)
+                    env={"CONTACT_SYNC_API_KEY": KEY, "CONTACT_SYNC_CRM_MAX_ATTEMPTS": "1", "CONTACT_SYNC_RETRY_WINDOW_SECONDS": "0"}, log=log)
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: _up(base + "/health"), 60, "contact-sync serve")
     with open(log.name) as text:

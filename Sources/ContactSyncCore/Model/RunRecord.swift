@@ -42,6 +42,10 @@ public struct RunFailure: Sendable, Hashable, Codable {
         self.crmCode = crmCode
         self.retryable = retryable
     }
+
+    /// Whether the cause passes by itself (the CRM unavailable or rate-limited, the customer busy, …), so
+    /// the run is tried again without anyone's help. A disconnected account waits for an operator instead.
+    public var isTransient: Bool { retryable && code != "reconnect_required" }
 }
 
 /// What a finished run did.

@@ -102,6 +102,10 @@ extension Setting {
     static let offlineLeaseSeconds = Setting(
         "offlineLeaseSeconds", environment: "CONTACT_SYNC_OFFLINE_LEASE_SECONDS", kind: .seconds, default: "120",
         commands: ["serve", "worker"], help: "How long a claimed offline run is held before another worker may take it over")
+    static let retryWindowSeconds = Setting(
+        "retryWindowSeconds", environment: "CONTACT_SYNC_RETRY_WINDOW_SECONDS", kind: .seconds, default: "86400",
+        commands: ["serve", "worker"],
+        help: "How long a run that failed for a transient cause (CRM down or rate-limited, customer busy) is retried in the background; 0: it fails at once, for an operator's retry")
     static let shutdownGraceSeconds = Setting(
         "shutdownGraceSeconds", environment: "CONTACT_SYNC_SHUTDOWN_GRACE_SECONDS", kind: .seconds, default: "30",
         commands: ["serve", "worker", "emulators"], help: "How long in-flight work may finish after SIGTERM or SIGINT (0 to 3600)")
@@ -157,7 +161,7 @@ extension Setting {
     static let all: [Setting] = [
         configFile, host, port, dataDir, databaseURL, databasePoolSize, textIdleSeconds, noEmulators, noOfflineSync, publicURL, retentionDays, logFormat,
         logLevel, eventLoops, maxMessageCharacters, idleTimeoutSeconds, headerTimeoutSeconds, bodyTimeoutSeconds, maxConnections,
-        offlineLeaseSeconds, shutdownGraceSeconds, crmMaxAttempts, apiKey, secretKey, hubspotClientId, hubspotClientSecret,
+        offlineLeaseSeconds, retryWindowSeconds, shutdownGraceSeconds, crmMaxAttempts, apiKey, secretKey, hubspotClientId, hubspotClientSecret,
         salesforceClientId, salesforceClientSecret, modelBaseURL, modelAPIKey, modelName, modelTimeoutSeconds, hubspotPort, salesforcePort,
         latencyMs, unlimited, serviceURL, agent, agentKey,
     ]
