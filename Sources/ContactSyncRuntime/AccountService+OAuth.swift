@@ -21,6 +21,9 @@ public struct OAuthSettings: Sendable {
 
     func redirectURI(_ crm: CRM) -> String { "\(publicURL)/oauth/\(crm.rawValue)/callback" }
 
+    /// Whether contact-sync is served over https (its cookies are then `Secure`).
+    public var isSecure: Bool { publicURL.hasPrefix("https:") }
+
     /// The client to use: the configured one, or for an emulator a stand-in.
     public func client(_ crm: CRM, emulator: Bool) -> OAuthClientSettings? {
         let configured = crm == .hubspot ? hubspot : salesforce
@@ -29,12 +32,22 @@ public struct OAuthSettings: Sendable {
 }
 
 extension AccountService {
-    static let authorizationLifetime: TimeInterval = 600
+    /// How long an authorization may take, from its start to the callback.
+    public static let authorizationLifetime: TimeInterval = 600
 
-    /// Starts an authorization: remembers its state and PKCE verifier, and returns the CRM page to send the
-    /// user to. With `accountId`, the authorization reconnects that account instead of creating one.
-    public func authorizeURL(crm: CRM, name: String, emulator: Bool, sandbox: Bool, loginURL: String?, accountId: String? = nil, settings: OAuthSettings)
-        async throws(ServiceError) -> String
+    /// An authorization under way: the CRM page to send the user to, its state, and the binding the user's
+    /// browser keeps (in a cookie) and must bring back to the callback.
+    public struct Authorization: Sendable {
+        public let url: String
+        public let state: String
+        public let binding: String
+    }
+
+    /// Starts an authorization: remembers its state, PKCE verifier and the digest of a fresh browser binding,
+    /// and returns where to send the user. With `accountId`, the authorization reconnects that account
+    /// instead of creating one.
+    public func authorize(crm: CRM, name: String, emulator: Bool, sandbox: Bool, loginURL: String?, accountId: String? = nil, settings: OAuthSettings)
+        async throws(ServiceError) -> Authorization
     {
         if let accountId {
             guard try await account(id: accountId).crm == crm else {
@@ -51,36 +64,42 @@ extension AccountService {
                 "Set \(crm == .hubspot ? "HUBSPOT" : "SALESFORCE")_CLIENT_ID and _CLIENT_SECRET to connect \(crm.rawValue) with OAuth.")
         }
         let state = Store.newId("st")
+        let binding = PKCE.verifier()
         let verifier = PKCE.verifier()
         let login: String? = crm == .salesforce
             ? (emulator ? emulatorURL : (loginURL ?? (sandbox ? "https://test.salesforce.com" : "https://login.salesforce.com"))) : nil
         do {
             try await store.insertOAuthState(Store.OAuthState(
                 state: state, crm: crm.rawValue, name: name, codeVerifier: verifier, loginURL: login, emulator: emulator, createdAt: Date(),
-                accountId: accountId))
+                accountId: accountId, bindingDigest: Store.digest(binding)))
         } catch {
             throw ServiceError(.unavailable, "storage_failed", "The authorization could not be started.")
         }
         let challenge = PKCE.challenge(for: verifier)
-        switch crm {
+        let url = switch crm {
         case .hubspot:
-            return HubSpotOAuth.authorizeURL(
+            HubSpotOAuth.authorizeURL(
                 authorizeBase: emulator ? emulatorURL! : "https://app.hubspot.com", clientId: client.clientId,
                 redirectURI: settings.redirectURI(.hubspot), scopes: ["oauth", "crm.objects.contacts.read", "crm.objects.contacts.write", "crm.schemas.contacts.read"],
                 state: state, codeChallenge: challenge)
         case .salesforce:
-            return SalesforceOAuth.authorizeURL(
+            SalesforceOAuth.authorizeURL(
                 loginURL: login!, clientId: client.clientId, redirectURI: settings.redirectURI(.salesforce), state: state, codeChallenge: challenge)
         }
+        return Authorization(url: url, state: state, binding: binding)
     }
 
-    /// Finishes an authorization: checks the state (once, within 10 minutes), exchanges the code, verifies
-    /// and stores the account, or reconnects the account the authorization was started for (`reconnected`).
-    public func finishAuthorization(crm: CRM, code: String, state: String, settings: OAuthSettings) async throws(ServiceError) -> (account: AccountRecord, reconnected: Bool) {
-        guard let pending = try? await store.takeOAuthState(state), pending.crm == crm.rawValue,
+    /// Finishes an authorization: checks the state (once, within 10 minutes, from the browser that started
+    /// it: `binding`), exchanges the code, verifies and stores the account, or reconnects the account the
+    /// authorization was started for (`reconnected`).
+    public func finishAuthorization(crm: CRM, code: String, state: String, binding: String?, settings: OAuthSettings)
+        async throws(ServiceError) -> (account: AccountRecord, reconnected: Bool)
+    {
+        guard let binding, let pending = try? await store.takeOAuthState(state, bindingDigest: Store.digest(binding)), pending.crm == crm.rawValue,
             Date().timeIntervalSince(pending.createdAt) < Self.authorizationLifetime
         else {
-            throw ServiceError(.badRequest, "invalid_state", "The authorization is unknown, used or expired; start again.")
+            throw ServiceError(
+                .badRequest, "invalid_state", "The authorization is unknown, used, expired or was started in another browser; start again.")
         }
         guard let client = settings.client(crm, emulator: pending.emulator) else {
             throw ServiceError(.unprocessable, "oauth_not_configured", "OAuth is not configured for \(crm.rawValue).")

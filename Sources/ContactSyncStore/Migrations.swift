@@ -135,6 +135,13 @@ enum Migrations {
                 // When an attempt of the run first sent a create (recorded before sending).
                 "ALTER TABLE runs ADD COLUMN create_sent_at \(t.double)",
             ]),
+            (11, [
+                // The digest of the browser binding an OAuth authorization must come back with.
+                "ALTER TABLE oauth_states ADD COLUMN binding TEXT",
+                // Due runs of every trigger are claimed from one queue.
+                "DROP INDEX runs_queue",
+                "CREATE INDEX runs_due ON runs (status, next_attempt_at)",
+            ]),
         ]
     }
 }

@@ -94,9 +94,15 @@ extension Store {
         public var createdAt: Date
         /// The account to reconnect, when the authorization renews an existing one.
         public var accountId: String?
+        /// The digest of the binding the browser that started the authorization holds (in a cookie).
+        public var bindingDigest: String
 
-        public init(state: String, crm: String, name: String, codeVerifier: String, loginURL: String?, emulator: Bool, createdAt: Date, accountId: String? = nil) {
+        public init(
+            state: String, crm: String, name: String, codeVerifier: String, loginURL: String?, emulator: Bool, createdAt: Date, accountId: String? = nil,
+            bindingDigest: String
+        ) {
             self.accountId = accountId
+            self.bindingDigest = bindingDigest
             self.state = state
             self.crm = crm
             self.name = name
@@ -109,23 +115,26 @@ extension Store {
 
     public func insertOAuthState(_ state: OAuthState) async throws {
         try await database.raw("""
-            INSERT INTO oauth_states (state, crm, name, code_verifier, login_url, emulator, created_at, account_id)
+            INSERT INTO oauth_states (state, crm, name, code_verifier, login_url, emulator, created_at, account_id, binding)
             VALUES (\(bind: state.state), \(bind: state.crm), \(bind: state.name), \(bind: state.codeVerifier), \(bind: state.loginURL),
-              \(bind: state.emulator), \(bind: Store.stamp(state.createdAt)), \(bind: state.accountId))
+              \(bind: state.emulator), \(bind: Store.stamp(state.createdAt)), \(bind: state.accountId), \(bind: state.bindingDigest))
             """).run()
     }
 
-    /// Takes (reads and deletes) a pending authorization: each state works once.
-    public func takeOAuthState(_ state: String) async throws -> OAuthState? {
+    /// Takes (reads and deletes) a pending authorization, only for the browser that started it (the digest
+    /// of its binding): each state works once, and a state sent by another browser is refused and kept.
+    public func takeOAuthState(_ state: String, bindingDigest: String) async throws -> OAuthState? {
         try await transaction { db in
-            guard let row = try await db.raw("SELECT * FROM oauth_states WHERE state = \(bind: state)").first() else { return nil }
+            // The binding is compared as a digest of a random secret: its timing tells nothing about the secret.
+            guard let row = try await db.raw("SELECT * FROM oauth_states WHERE state = \(bind: state) AND binding = \(bind: bindingDigest)").first()
+            else { return nil }
             try await db.raw("DELETE FROM oauth_states WHERE state = \(bind: state)").run()
             return OAuthState(
                 state: state, crm: try row.decode(column: "crm", as: String.self), name: try row.decode(column: "name", as: String.self),
                 codeVerifier: try row.decode(column: "code_verifier", as: String.self),
                 loginURL: try row.decode(column: "login_url", as: String?.self), emulator: try row.decode(column: "emulator", as: Bool.self),
                 createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)),
-                accountId: try row.decode(column: "account_id", as: String?.self))
+                accountId: try row.decode(column: "account_id", as: String?.self), bindingDigest: bindingDigest)
         }
     }
 }

@@ -86,11 +86,11 @@ struct ReconnectTests {
     func emulatorCallbackWithoutEmulators() async throws {
         try await withRuntime(.sqlite) { rt in
             let running = OAuthSettings(hubspot: nil, salesforce: nil, publicURL: "http://127.0.0.1:9", emulatorURLs: [.hubspot: rt.url(.hubspot)])
-            let url = try await rt.accounts.authorizeURL(crm: .hubspot, name: "Acme", emulator: true, sandbox: false, loginURL: nil, settings: running)
-            let (code, state) = try await approve(url)
+            let authorization = try await rt.accounts.authorize(crm: .hubspot, name: "Acme", emulator: true, sandbox: false, loginURL: nil, settings: running)
+            let (code, state) = try await approve(authorization.url)
             let restarted = OAuthSettings(hubspot: nil, salesforce: nil, publicURL: "http://127.0.0.1:9", emulatorURLs: [:])
             do {
-                _ = try await rt.accounts.finishAuthorization(crm: .hubspot, code: code, state: state, settings: restarted)
+                _ = try await rt.accounts.finishAuthorization(crm: .hubspot, code: code, state: state, binding: authorization.binding, settings: restarted)
                 Issue.record("the authorization finished without an emulator")
             } catch let error as ServiceError {
                 #expect(error.code == "emulator_unavailable")
@@ -99,9 +99,9 @@ struct ReconnectTests {
     }
 
     private func authorize(_ rt: Runtime, _ crm: CRM, accountId: String?, _ oauth: OAuthSettings) async throws -> (account: AccountRecord, reconnected: Bool) {
-        let url = try await rt.accounts.authorizeURL(crm: crm, name: "Acme", emulator: true, sandbox: false, loginURL: nil, accountId: accountId, settings: oauth)
-        let (code, state) = try await approve(url)
-        return try await rt.accounts.finishAuthorization(crm: crm, code: code, state: state, settings: oauth)
+        let authorization = try await rt.accounts.authorize(crm: crm, name: "Acme", emulator: true, sandbox: false, loginURL: nil, accountId: accountId, settings: oauth)
+        let (code, state) = try await approve(authorization.url)
+        return try await rt.accounts.finishAuthorization(crm: crm, code: code, state: state, binding: authorization.binding, settings: oauth)
     }
 }
 

@@ -100,14 +100,36 @@ struct AccountRouteTests {
             let location = try #require(start.headers[.location])
             #expect(location.contains("code_challenge="))
             #expect(location.contains("state="))
-            let (code, state) = try await approve(location)
-            let done = try await api.call(.get, "/oauth/\(crm.rawValue)/callback?code=\(code)&state=\(state)", key: nil)
+            let (done, code, state, cookie) = try await api.oauthCallback(crm, after: start)
             #expect(done.status == .created)
             #expect(done.string("name") == "Acme CRM")
             #expect(done.string("crm") == crm.rawValue)
-            let replay = try await api.call(.get, "/oauth/\(crm.rawValue)/callback?code=\(code)&state=\(state)", key: nil)
+            let replay = try await api.call(.get, "/oauth/\(crm.rawValue)/callback?code=\(code)&state=\(state)", key: nil, headers: [.cookie: cookie])
             #expect(replay.status == .badRequest)
             #expect(replay.errorCode == "invalid_state")
+        }
+    }
+
+    @Test("oauthStateIsBoundToItsBrowser: a callback without the binding cookie of the browser that started the authorization changes nothing", arguments: [CRM.hubspot, .salesforce])
+    func oauthStateIsBoundToItsBrowser(crm: CRM) async throws {
+        try await withServer { api in
+            let mine = try await api.call(.get, "/v1/oauth/\(crm.rawValue)/authorize?name=Mine&emulator=true")
+            let binding = try #require(mine.headers[values: .setCookie].first { $0.hasPrefix("cs_oauth_") })
+            #expect(binding.contains("HttpOnly") && binding.contains("SameSite=Lax") && binding.contains("Path=/oauth"))
+            // A forged callback: the state reaches another browser, which has no binding or another flow's.
+            let theirs = try await api.call(.get, "/v1/oauth/\(crm.rawValue)/authorize?name=Theirs&emulator=true")
+            let otherBinding = try #require(theirs.headers[values: .setCookie].first?.split(separator: ";").first.map(String.init))
+            let forged = try await api.oauthCallback(crm, after: mine, cookie: otherBinding)
+            #expect(forged.answer.status == .badRequest)
+            #expect(forged.answer.errorCode == "invalid_state")
+            let bare = try await api.call(.get, "/oauth/\(crm.rawValue)/callback?code=\(forged.code)&state=\(forged.state)", key: nil)
+            #expect(bare.errorCode == "invalid_state")
+            #expect(!(try await api.call(.get, "/v1/accounts").items.contains { $0["name"] as? String == "Mine" }))
+            // The browser that started it still finishes it.
+            let own = String(binding.prefix { $0 != ";" })
+            let done = try await api.call(.get, "/oauth/\(crm.rawValue)/callback?code=\(forged.code)&state=\(forged.state)", key: nil, headers: [.cookie: own])
+            #expect(done.status == .created)
+            #expect(done.string("name") == "Mine")
         }
     }
 

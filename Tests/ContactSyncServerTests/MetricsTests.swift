@@ -74,8 +74,7 @@ struct MetricsTests {
 
             // A Salesforce account connected by OAuth whose access token has expired: the run renews it once.
             let start = try await api.call(.get, "/v1/oauth/salesforce/authorize?name=OAuth&emulator=true")
-            let (code, state) = try await approve(start.headers[.location] ?? "")
-            let oauth = try #require(try await api.call(.get, "/oauth/salesforce/callback?code=\(code)&state=\(state)", key: nil).string("id"))
+            let oauth = try #require(try await api.oauthCallback(.salesforce, after: start).answer.string("id"))
             let salesforce = try await api.action(.salesforce, allowCreate: true, allowUpdateExisting: true, account: oauth)
             for token in try await api.storedTokens() { try await api.emulator(api.salesforceURL, .POST, "/_emulator/tokens/\(token)/expire") }
             #expect(try await api.run(salesforce, fields: ["email": "renewed@metrics.example", "last_name": "R"]).string("status") == "succeeded")

@@ -15,8 +15,7 @@ struct SecretsTests {
             let staticToken = "test-static-secret-token-0123"
             _ = try await api.call(.post, "/v1/accounts", json: #"{"crm":"hubspot","name":"Static","accessToken":"\#(staticToken)","baseURL":"\#(api.hubspotURL)"}"#)
             let start = try await api.call(.get, "/v1/oauth/salesforce/authorize?name=OAuth&emulator=true")
-            let (code, state) = try await approve(start.headers[.location] ?? "")
-            let account = try await api.call(.get, "/oauth/salesforce/callback?code=\(code)&state=\(state)", key: nil)
+            let account = try await api.oauthCallback(.salesforce, after: start).answer
             let accountId = try #require(account.string("id"))
 
             // Expire the issued access token so that the next call renews it.

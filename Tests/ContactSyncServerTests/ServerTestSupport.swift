@@ -76,6 +76,16 @@ struct ServerHarness: Sendable {
         return APIAnswer(status: response.status, headers: response.headers, body: body)
     }
 
+    /// Approves an OAuth authorization `start` began (the 302 to the emulator) and calls back as the browser
+    /// that started it (with the binding cookie the start set, unless `cookie` says otherwise).
+    func oauthCallback(_ crm: CRM, after start: APIAnswer, cookie: String? = nil) async throws -> (answer: APIAnswer, code: String, state: String, cookie: String) {
+        let (code, state) = try await approve(start.headers[.location] ?? "")
+        let setCookie = start.headers[values: .setCookie].first { $0.hasPrefix("cs_oauth_\(state)=") } ?? ""
+        let binding = cookie ?? String(setCookie.prefix { $0 != ";" })
+        let answer = try await call(.get, "/oauth/\(crm.rawValue)/callback?code=\(code)&state=\(state)", key: nil, headers: [.cookie: binding])
+        return (answer, code, state, binding)
+    }
+
     /// Connects an emulator account and returns its id.
     func emulatorAccount(_ crm: CRM) async throws -> String {
         let answer = try await call(.post, "/v1/accounts", json: #"{"crm":"\#(crm.rawValue)","emulator":true}"#)

@@ -25,12 +25,12 @@ struct StoreTests {
     @Test("migrations apply once and are idempotent", arguments: Backend.available)
     func migrations(backend: Backend) async throws {
         try await withStore(backend) { store in
-            #expect(Store.latestSchemaVersion == 10)
+            #expect(Store.latestSchemaVersion == 11)
             #expect(try await store.schemaVersion() == Store.latestSchemaVersion)
             try await store.migrate()
             #expect(try await store.schemaVersion() == Store.latestSchemaVersion)
             let applied = try await store.database.raw("SELECT COUNT(*) AS n FROM schema_migrations").first()?.decode(column: "n", as: Int.self)
-            #expect(applied == 10)
+            #expect(applied == 11)
         }
     }
 
@@ -163,13 +163,15 @@ struct StoreTests {
         }
     }
 
-    @Test("OAuth states work once", arguments: Backend.available)
+    @Test("OAuth states work once, and only with the binding of the browser that started them", arguments: Backend.available)
     func oauthStates(backend: Backend) async throws {
         try await withStore(backend) { store in
-            let state = Store.OAuthState(state: "s1", crm: "hubspot", name: "Acme", codeVerifier: "v", loginURL: nil, emulator: true, createdAt: Self.now)
+            let state = Store.OAuthState(
+                state: "s1", crm: "hubspot", name: "Acme", codeVerifier: "v", loginURL: nil, emulator: true, createdAt: Self.now, bindingDigest: "b1")
             try await store.insertOAuthState(state)
-            #expect(try await store.takeOAuthState("s1") == state)
-            #expect(try await store.takeOAuthState("s1") == nil)
+            #expect(try await store.takeOAuthState("s1", bindingDigest: "other") == nil)
+            #expect(try await store.takeOAuthState("s1", bindingDigest: "b1") == state)
+            #expect(try await store.takeOAuthState("s1", bindingDigest: "b1") == nil)
         }
     }
 

@@ -35,17 +35,17 @@ extension Console {
         }
         post(group, "accounts/oauth") { form, _, _, _ in
             let crm = try Self.crm(form)
-            let url = try await accounts.authorizeURL(
+            let authorization = try await accounts.authorize(
                 crm: crm, name: form["name"] ?? "\(Self.crmName(crm)) account", emulator: false, sandbox: form.isOn("sandbox"), loginURL: nil,
                 accountId: form["accountId"], settings: oauth)
-            return ConsoleRenderer.redirect(url)
+            return ConsoleRenderer.redirect(authorization.url, cookies: [OAuthBinding.setCookie(authorization, secure: oauth.isSecure)])
         }
         post(group, "accounts/{id}/reconnect") { _, _, context, _ in
             let account = try await accounts.account(id: try context.parameter("id"))
             guard account.emulator, let url = emulatorURLs[account.crm] else {
-                let url = try await accounts.authorizeURL(
+                let authorization = try await accounts.authorize(
                     crm: account.crm, name: account.name, emulator: false, sandbox: false, loginURL: nil, accountId: account.id, settings: oauth)
-                return ConsoleRenderer.redirect(url)
+                return ConsoleRenderer.redirect(authorization.url, cookies: [OAuthBinding.setCookie(authorization, secure: oauth.isSecure)])
             }
             _ = try await accounts.reconnect(accountId: account.id, .emulator(crm: account.crm, name: account.name, baseURL: url))
             return AccountNotice.reconnected.redirect(account: account.id)

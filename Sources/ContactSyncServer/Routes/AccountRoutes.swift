@@ -42,10 +42,10 @@ struct AccountRoutes {
             let name = request.uri.queryParameters.get("name") ?? "\(crm.rawValue) account"
             let flag = { (key: String) in ["1", "true", "yes"].contains(request.uri.queryParameters.get(key)?.lowercased() ?? "") }
             let loginURL = request.uri.queryParameters.get("loginURL")
-            let url = try await accounts.authorizeURL(
+            let authorization = try await accounts.authorize(
                 crm: crm, name: name, emulator: flag("emulator"), sandbox: flag("sandbox"), loginURL: loginURL,
                 accountId: request.uri.queryParameters.get("accountId"), settings: oauth)
-            return Response.redirect(to: url, type: .found)
+            return OAuthBinding.redirect(authorization, secure: oauth.isSecure)
         }
         root.get("oauth/{crm}/callback") { request, context in
             let crm = try crm(context)
@@ -55,8 +55,11 @@ struct AccountRoutes {
             guard let code = request.uri.queryParameters.get("code"), let state = request.uri.queryParameters.get("state") else {
                 throw APIError.invalidRequest("code and state are required.")
             }
-            let finished = try await accounts.finishAuthorization(crm: crm, code: code, state: state, settings: oauth)
-            return EditedResponse(status: finished.reconnected ? .ok : .created, response: AccountView(finished.account))
+            let finished = try await accounts.finishAuthorization(
+                crm: crm, code: code, state: state, binding: OAuthBinding.binding(request, state: state), settings: oauth)
+            return EditedResponse(
+                status: finished.reconnected ? .ok : .created, headers: [.setCookie: OAuthBinding.expire(state: state, secure: oauth.isSecure)],
+                response: AccountView(finished.account))
         }
     }
 
