@@ -197,6 +197,9 @@ struct SQLiteFileError: Error, CustomStringConvertible {
 
     /// Another connection holds the lock.
     var isBusy: Bool { code & 0xff == SQLITE_BUSY }
+    /// A unique or primary key was violated (the extended codes `SQLITE_CONSTRAINT_UNIQUE` and
+    /// `SQLITE_CONSTRAINT_PRIMARYKEY`, which the C headers define as expressions Swift does not import).
+    var isUniqueViolation: Bool { code == SQLITE_CONSTRAINT | (8 << 8) || code == SQLITE_CONSTRAINT | (6 << 8) }
     var description: String { "SQLite error \(code): \(message)" }
 }
 

@@ -81,13 +81,6 @@ extension Store {
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(text.utf8))
     }
-
-    /// Whether `error` is a unique-constraint violation (SQLite or PostgreSQL).
-    static func isUniqueViolation(_ error: any Error) -> Bool {
-        let text = String(reflecting: error)
-        return text.contains("UNIQUE constraint failed") || text.contains("constraintUniqueFailed") || text.contains("23505")
-            || text.contains("duplicate key value")
-    }
 }
 
 extension Store {
