@@ -40,22 +40,28 @@ extension Store {
     /// statement that records what a run did. Returns the ids saved.
     @discardableResult
     public func finishRuns(_ runs: [RunRecord], owner: String) async throws -> Set<String> {
-        guard !runs.isEmpty else { return [] }
-        return try await transaction { db in
-            var saved: Set<String> = []
-            for run in runs {
-                let rows = try await db.raw("""
-                    UPDATE runs SET status = \(bind: run.status.rawValue), result = \(bind: run.result.map(Store.encode)), attempts = \(bind: run.attempts),
-                      started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: run.finishedAt.map(Store.stamp)),
-                      next_attempt_at = \(bind: run.nextAttemptAt.map(Store.stamp)), lease_owner = NULL, lease_until = NULL,
-                      account_id = \(bind: run.accountId), retry_window_from = \(bind: run.retryWindowFrom.map(Store.stamp))
-                    WHERE id = \(bind: run.id) AND lease_owner = \(bind: owner)
-                    RETURNING id
-                    """).all()
-                if !rows.isEmpty { saved.insert(run.id) }
+        switch runs.count {
+        case 0: return []
+        // One run (an in-conversation run's save) is one statement.
+        case 1: return try await Self.finish(runs[0], owner: owner, in: database) ? [runs[0].id] : []
+        default:
+            return try await transaction { db in
+                var saved: Set<String> = []
+                for run in runs where try await Self.finish(run, owner: owner, in: db) { saved.insert(run.id) }
+                return saved
             }
-            return saved
         }
+    }
+
+    private static func finish(_ run: RunRecord, owner: String, in db: any SQLDatabase) async throws -> Bool {
+        try await !db.raw("""
+            UPDATE runs SET status = \(bind: run.status.rawValue), result = \(bind: run.result.map(Store.encode)), attempts = \(bind: run.attempts),
+              started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: run.finishedAt.map(Store.stamp)),
+              next_attempt_at = \(bind: run.nextAttemptAt.map(Store.stamp)), lease_owner = NULL, lease_until = NULL,
+              account_id = \(bind: run.accountId), retry_window_from = \(bind: run.retryWindowFrom.map(Store.stamp))
+            WHERE id = \(bind: run.id) AND lease_owner = \(bind: owner)
+            RETURNING id
+            """).all().isEmpty
     }
 
     /// Takes over a running run whose lease has passed (its process died), leasing it to `owner`: one more
