@@ -35,7 +35,9 @@ let package = Package(
         // Pure domain: models, validation, the decision table, value checks. Foundation only.
         // Optimised in debug builds too: its rules run over untrusted text, and the tests that bound their
         // time measure the code as it runs in production.
-        .target(name: "ContactSyncCore", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(
+            name: "ContactSyncCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // CRM connectors over AsyncHTTPClient; uses Core only.
         .target(
             name: "ContactSyncCRM",

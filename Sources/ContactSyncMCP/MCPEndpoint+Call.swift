@@ -184,6 +184,6 @@ extension MCPEndpoint {
     /// The same call repeated by a host (same conversation, tool and arguments) answers the same run.
     static func idempotencyKey(tool: String, conversationId: String?, arguments: [String: String]) -> String {
         let canonical = arguments.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{1}")
-        return "mcp-" + Store.digest([tool, conversationId ?? "", canonical].joined(separator: "\u{0}"))
+        return "mcp-" + Digests.sha256([tool, conversationId ?? "", canonical].joined(separator: "\u{0}"))
     }
 }

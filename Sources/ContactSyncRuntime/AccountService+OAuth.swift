@@ -63,7 +63,7 @@ extension AccountService {
                 .unprocessable, "oauth_not_configured",
                 "Set \(crm == .hubspot ? "HUBSPOT" : "SALESFORCE")_CLIENT_ID and _CLIENT_SECRET to connect \(crm.rawValue) with OAuth.")
         }
-        let state = Store.newId("st")
+        let state = Identifier.make("st")
         let binding = PKCE.verifier()
         let verifier = PKCE.verifier()
         let login: String? = crm == .salesforce
@@ -71,7 +71,7 @@ extension AccountService {
         do {
             try await store.insertOAuthState(Store.OAuthState(
                 state: state, crm: crm.rawValue, name: name, codeVerifier: verifier, loginURL: login, emulator: emulator, createdAt: Date(),
-                accountId: accountId, bindingDigest: Store.digest(binding)))
+                accountId: accountId, bindingDigest: Digests.sha256(binding)))
         } catch {
             throw ServiceError(.unavailable, "storage_failed", "The authorization could not be started.")
         }
@@ -95,7 +95,7 @@ extension AccountService {
     public func finishAuthorization(crm: CRM, code: String, state: String, binding: String?, settings: OAuthSettings)
         async throws(ServiceError) -> (account: AccountRecord, reconnected: Bool)
     {
-        guard let binding, let pending = try? await store.takeOAuthState(state, bindingDigest: Store.digest(binding)), pending.crm == crm.rawValue,
+        guard let binding, let pending = try? await store.takeOAuthState(state, bindingDigest: Digests.sha256(binding)), pending.crm == crm.rawValue,
             Date().timeIntervalSince(pending.createdAt) < Self.authorizationLifetime
         else {
             throw ServiceError(

@@ -67,7 +67,7 @@ public struct AccountService: Sendable {
             baseURL = url
             emulator = true
             // The emulators accept any `test-…` token; each is its own app or user.
-            let token = "test-" + Store.newId("contact-sync")
+            let token = "test-" + Identifier.make("contact-sync")
             credentials = emulatedCRM == .hubspot
                 ? CRMCredentials(accessToken: token)
                 : CRMCredentials(accessToken: token, instanceURL: url, loginURL: url)
@@ -136,7 +136,7 @@ public struct AccountService: Sendable {
         let now = Date()
         do {
             let record = AccountRecord(
-                id: Store.newId("acc"), crm: crm, name: name, status: .connected, baseURL: baseURL,
+                id: Identifier.make("acc"), crm: crm, name: name, status: .connected, baseURL: baseURL,
                 sealedCredentials: try connectors.seal(credentials),
                 identity: String(decoding: try JSONEncoder().encode(identity), as: UTF8.self), emulator: emulator, createdAt: now, updatedAt: now)
             try await store.insertAccount(record)

@@ -83,7 +83,7 @@ public struct ConfigurationService: Sendable {
     /// Creates an action; its tool name is the one given, or derived from its name (unique).
     public func createAction(_ draft: Action) async throws(ServiceError) -> StoredAction {
         var action = draft
-        action.id = Store.newId("act")
+        action.id = Identifier.make("act")
         try await validate(action)
         let taken = try await attempt { try await store.toolNames() }
         if action.toolName.isEmpty {
@@ -175,7 +175,7 @@ public struct ConfigurationService: Sendable {
     public func createAgent(
         name: String, channel: AgentChannel, actionIds: [String], extraction: ExtractionSettings = ExtractionSettings()
     ) async throws(ServiceError) -> StoredAgent {
-        let agent = Agent(id: Store.newId("agt"), name: name.trimmed, channel: channel, actionIds: actionIds, extraction: extraction)
+        let agent = Agent(id: Identifier.make("agt"), name: name.trimmed, channel: channel, actionIds: actionIds, extraction: extraction)
         try await checkAgent(agent)
         let now = Date()
         try await attempt { try await store.insertAgent(agent, now: now) }

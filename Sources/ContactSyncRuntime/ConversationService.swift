@@ -37,7 +37,7 @@ public struct ConversationService: Sendable {
     }
 
     public func start(id: String?, agentId: String) async throws(ServiceError) -> Conversation {
-        let id = id ?? Store.newId("conv")
+        let id = id ?? Identifier.make("conv")
         guard !id.isBlank, id.count <= 200 else {
             throw ServiceError(.badRequest, "invalid_request", "A conversation id has 1 to 200 characters.")
         }

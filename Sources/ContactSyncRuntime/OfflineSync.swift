@@ -29,7 +29,7 @@ public struct OfflineSync: Service {
     let logger: Logger
     let now: @Sendable () -> Date
     /// This worker's name in leases.
-    public let owner = Store.newId("worker")
+    public let owner = Identifier.make("worker")
     private let signal = WakeSignal()
     private let state = WorkerState()
 

@@ -28,7 +28,7 @@ public struct RunEngine: Sendable {
         /// Identifies the request behind an idempotency key.
         var hash: String {
             let fields = input.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{1}")
-            return Store.digest([actionId, conversationId ?? "", fields, input.summary ?? "\u{2}", String(dryRun)].joined(separator: "\u{0}"))
+            return Digests.sha256([actionId, conversationId ?? "", fields, input.summary ?? "\u{2}", String(dryRun)].joined(separator: "\u{0}"))
         }
     }
 
@@ -39,7 +39,7 @@ public struct RunEngine: Sendable {
     let pipeline: RunPipeline
     let settings: Settings
     /// This engine's name in the leases of the runs it carries out.
-    public let owner = Store.newId("engine")
+    public let owner = Identifier.make("engine")
     /// Wakes requests waiting on a run this process is carrying out.
     let completions = RunCompletions()
 
@@ -107,7 +107,7 @@ public struct RunEngine: Sendable {
         }
         let start = now()
         let run = RunRecord(
-            id: Store.newId("run"), actionId: action.id, conversationId: request.conversationId, trigger: request.trigger, status: .running,
+            id: Identifier.make("run"), actionId: action.id, conversationId: request.conversationId, trigger: request.trigger, status: .running,
             dryRun: request.dryRun, input: request.input, idempotencyKey: request.idempotencyKey,
             requestHash: request.idempotencyKey == nil ? nil : request.hash, attempts: 1, createdAt: start, startedAt: start,
             accountId: action.accountId)

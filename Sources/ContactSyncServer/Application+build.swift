@@ -103,7 +103,7 @@ func ensureAPIKey(store: Store, digest: KeyDigest, configuration: AppConfigurati
     if let key = configuration.apiKey, !key.isEmpty {
         try await store.replaceAPIKeys(with: key, digest: digest, now: Date())
     } else if try await !store.hasAPIKeys() {
-        let key = Store.newId("csk")
+        let key = Identifier.make("csk")
         try await store.addAPIKey(key, digest: digest, now: Date())
         configuration.announce("Generated an API key (shown once, stored hashed): \(key)")
     }

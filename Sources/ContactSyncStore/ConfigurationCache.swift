@@ -1,3 +1,4 @@
+import ContactSyncCore
 import Synchronization
 
 /// Actions and accounts as last read, for a database only this process writes (SQLite): a run reads them from

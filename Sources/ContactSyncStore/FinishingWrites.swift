@@ -1,3 +1,4 @@
+import ContactSyncCore
 import Synchronization
 
 /// Writes that record what a stopping run has done: they run to the end even when their caller is

@@ -1,3 +1,4 @@
+import ContactSyncCore
 import Foundation
 import Synchronization
 

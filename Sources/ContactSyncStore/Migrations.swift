@@ -1,3 +1,4 @@
+import ContactSyncCore
 import SQLKit
 
 /// The schema, as numbered migrations; each runs once, in order, in its own transaction.

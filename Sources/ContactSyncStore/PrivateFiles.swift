@@ -1,3 +1,4 @@
+import ContactSyncCore
 import Foundation
 
 /// The data directory and what it holds (the SQLite file and its WAL, the secret key file) are the

@@ -1,3 +1,4 @@
+import ContactSyncCore
 import Logging
 import NIOCore
 import SQLiteKit

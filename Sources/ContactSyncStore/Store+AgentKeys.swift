@@ -1,3 +1,4 @@
+import ContactSyncCore
 import Foundation
 import SQLKit
 
@@ -17,8 +18,8 @@ public struct AgentKey: Sendable, Hashable {
 extension Store {
     /// Creates a key for the agent; returns its record and the key itself (shown once, never stored).
     public func createAgentKey(agentId: String, digest: KeyDigest, now: Date) async throws -> (key: AgentKey, secret: String) {
-        let record = AgentKey(id: Store.newId("agk"), agentId: agentId, createdAt: now)
-        let secret = Store.newId("csa") + Store.newId("")
+        let record = AgentKey(id: Identifier.make("agk"), agentId: agentId, createdAt: now)
+        let secret = Identifier.make("csa") + Identifier.make("")
         try await database.raw("""
             INSERT INTO agent_keys (id, agent_id, key_hash, created_at)
             VALUES (\(bind: record.id), \(bind: agentId), \(bind: digest(secret)), \(bind: Store.stamp(now)))

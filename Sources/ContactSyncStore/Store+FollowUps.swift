@@ -35,7 +35,7 @@ extension Store {
             if !merged {
                 try await db.raw("""
                     INSERT INTO runs (id, action_id, conversation_id, trigger_kind, status, dry_run, input, attempts, created_at, account_id, next_attempt_at)
-                    VALUES (\(bind: newId("run")), \(bind: actionId), \(bind: conversationId), 'follow_up', 'pending', \(bind: false), \(bind: encode(changes)), 0,
+                    VALUES (\(bind: Identifier.make("run")), \(bind: actionId), \(bind: conversationId), 'follow_up', 'pending', \(bind: false), \(bind: encode(changes)), 0,
                       \(bind: Store.stamp(now)), \(bind: accountId), \(bind: due))
                     """).run()
             }

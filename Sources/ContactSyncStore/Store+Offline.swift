@@ -33,7 +33,7 @@ extension Store {
                 for target in targets[try row.decode(column: "agent_id", as: String.self)] ?? [] {
                     try await db.raw("""
                         INSERT INTO runs (id, action_id, conversation_id, trigger_kind, status, dry_run, input, attempts, created_at, account_id, next_attempt_at)
-                        VALUES (\(bind: Store.newId("run")), \(bind: target.actionId), \(bind: id), 'offline', 'pending', \(bind: false), '{"fields":{}}', 0,
+                        VALUES (\(bind: Identifier.make("run")), \(bind: target.actionId), \(bind: id), 'offline', 'pending', \(bind: false), '{"fields":{}}', 0,
                           \(bind: Store.stamp(now)), \(bind: target.accountId), \(bind: Store.stamp(now)))
                         ON CONFLICT DO NOTHING
                         """).run()

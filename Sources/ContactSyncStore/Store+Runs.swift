@@ -2,19 +2,6 @@ import ContactSyncCore
 import Foundation
 import SQLKit
 
-/// Which runs to list.
-public struct RunFilter: Sendable, Hashable {
-    public var conversationId: String?
-    public var actionId: String?
-    public var status: RunStatus?
-
-    public init(conversationId: String? = nil, actionId: String? = nil, status: RunStatus? = nil) {
-        self.conversationId = conversationId
-        self.actionId = actionId
-        self.status = status
-    }
-}
-
 extension Store {
     /// Inserts a run; `StoreError.conflict` when its idempotency key (or, for an offline run, its action and
     /// conversation) is taken already. A running run is leased to `leaseOwner` until `leaseUntil`: past it,

@@ -1,26 +1,10 @@
+import ContactSyncCore
 import Crypto
 import Foundation
 import SQLKit
 
 extension Store {
     // MARK: API keys
-
-    /// SHA-256 of `text`, hex.
-    public static func digest(_ text: String) -> String {
-        hex(SHA256.hash(data: Array(text.utf8)))
-    }
-
-    /// Lower-case hexadecimal digits of `bytes`.
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
 
     public func hasAPIKeys() async throws -> Bool {
         try await database.raw("SELECT COUNT(*) AS n FROM api_keys").first()?.decode(column: "n", as: Int.self) ?? 0 > 0
@@ -29,7 +13,7 @@ extension Store {
     /// Stores the digest of `apiKey` unless it is stored already.
     public func addAPIKey(_ apiKey: String, digest: KeyDigest, now: Date) async throws {
         try await database.raw("""
-            INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: Self.newId("key")), \(bind: digest(apiKey)), \(bind: Store.stamp(now)))
+            INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: Identifier.make("key")), \(bind: digest(apiKey)), \(bind: Store.stamp(now)))
             ON CONFLICT (key_hash) DO NOTHING
             """).run()
     }
@@ -41,7 +25,7 @@ extension Store {
         try await transaction { db in
             try await db.raw("DELETE FROM api_keys WHERE key_hash <> \(bind: stored)").run()
             try await db.raw("""
-                INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: Self.newId("key")), \(bind: stored), \(bind: Store.stamp(now)))
+                INSERT INTO api_keys (id, key_hash, created_at) VALUES (\(bind: Identifier.make("key")), \(bind: stored), \(bind: Store.stamp(now)))
                 ON CONFLICT (key_hash) DO NOTHING
                 """).run()
         }

@@ -1,3 +1,4 @@
+import ContactSyncCore
 import AsyncKit
 import Foundation
 import Logging
@@ -115,25 +116,6 @@ public final class Store: Sendable {
         }
     }
 
-    /// A new identifier such as `acc_3fK9…`: a prefix and 20 random base-62 characters.
-    public static func newId(_ prefix: String) -> String {
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
-        var generator = SystemRandomNumberGenerator()
-        var id = Array((prefix + "_").utf8)
-        let length = id.count + 20
-        id.reserveCapacity(length)
-        // Random bytes, eight per draw; bytes from 248 up are dropped so that each of the 62 letters is equally likely.
-        while id.count < length {
-            var draw = generator.next() as UInt64
-            for _ in 0..<8 where id.count < length {
-                let byte = UInt8(truncatingIfNeeded: draw)
-                draw >>= 8
-                if byte < 248 { id.append(alphabet[Int(byte) % alphabet.count]) }
-            }
-        }
-        return String(decoding: id, as: UTF8.self)
-    }
-
     /// Seconds since 1970, as times are stored.
     static func stamp(_ date: Date) -> Double { date.timeIntervalSince1970 }
     static func date(_ stamp: Double) -> Date { Date(timeIntervalSince1970: stamp) }
@@ -143,17 +125,6 @@ public final class Store: Sendable {
 private final class PoolBox: @unchecked Sendable {
     let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
     init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
-}
-
-/// A page of a list: the items and the cursor of the next page.
-public struct Page<Item: Sendable>: Sendable {
-    public var items: [Item]
-    public var nextCursor: String?
-
-    public init(items: [Item], nextCursor: String?) {
-        self.items = items
-        self.nextCursor = nextCursor
-    }
 }
 
 /// Errors the store reports to its callers.

@@ -17,7 +17,7 @@ import Testing
     static func orphan(_ rt: Runtime, action: String, email: String, key: String? = nil, leaseFor: TimeInterval = 15) async throws -> RunRecord {
         let request = RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": email, "last_name": "Orphan"]), idempotencyKey: key)
         let run = RunRecord(
-            id: Store.newId("run"), actionId: action, conversationId: nil, trigger: .inConversation, status: .running, dryRun: false,
+            id: Identifier.make("run"), actionId: action, conversationId: nil, trigger: .inConversation, status: .running, dryRun: false,
             input: request.input, idempotencyKey: key, requestHash: key == nil ? nil : request.hash, attempts: 1, createdAt: rt.clock.now,
             startedAt: rt.clock.now, accountId: try await rt.store.action(id: action)?.action.accountId)
         try await rt.store.insertRun(run, leaseOwner: "engine_dead", leaseUntil: rt.clock.now.addingTimeInterval(leaseFor))

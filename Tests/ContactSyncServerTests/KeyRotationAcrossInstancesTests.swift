@@ -1,3 +1,4 @@
+import ContactSyncCore
 import ContactSyncStore
 import ContactSyncTestSupport
 import Foundation

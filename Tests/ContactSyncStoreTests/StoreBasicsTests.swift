@@ -15,7 +15,7 @@ struct StoreBasicsTests {
         var seen: Set<String> = []
         var counts: [Character: Int] = [:]
         for _ in 0..<2_000 {
-            let id = Store.newId("run")
+            let id = Identifier.make("run")
             #expect(id.hasPrefix("run_"))
             let body = id.dropFirst(4)
             #expect(body.count == 20)
@@ -31,8 +31,8 @@ struct StoreBasicsTests {
 
     @Test("digests are SHA-256 in lower-case hex")
     func digest() {
-        #expect(Store.digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(Store.digest("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(Digests.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Digests.sha256("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
     @Test("remembering an unchanged value writes nothing; a changed one replaces it", arguments: Backend.available)

@@ -9,13 +9,13 @@ import Testing
 struct StoreTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func account(_ id: String = Store.newId("acc"), crm: CRM = .hubspot) -> AccountRecord {
+    static func account(_ id: String = Identifier.make("acc"), crm: CRM = .hubspot) -> AccountRecord {
         AccountRecord(
             id: id, crm: crm, name: "Acme", status: .connected, baseURL: "http://127.0.0.1:9101", sealedCredentials: Data([1, 2, 3, 250]),
             identity: #"{"accountId":"1"}"#, emulator: true, createdAt: now, updatedAt: now)
     }
 
-    static func action(_ id: String = Store.newId("act"), accountId: String) -> Action {
+    static func action(_ id: String = Identifier.make("act"), accountId: String) -> Action {
         Action(
             id: id, template: "hubspot.upsert_contact", name: "Save", intent: "When details are shared", offlineSync: false,
             accountId: accountId, allowCreate: true, allowUpdateExisting: false,
@@ -115,7 +115,7 @@ struct StoreTests {
             #expect(try await store.action(id: action.id)?.action == action)
             #expect(try await store.actions(ids: [action.id, "act_missing"]).map(\.action.id) == [action.id])
 
-            var agent = Agent(id: Store.newId("agt"), name: "Chat", channel: .text, actionIds: [action.id])
+            var agent = Agent(id: Identifier.make("agt"), name: "Chat", channel: .text, actionIds: [action.id])
             try await store.insertAgent(agent, now: Self.now)
             #expect(try await store.agent(id: agent.id)?.agent == agent)
             #expect(try await store.deleteAction(id: action.id) == false)
@@ -145,10 +145,10 @@ struct StoreTests {
             let stored = try await store.database.raw("SELECT key_hash FROM api_keys").all().map { try $0.decode(column: "key_hash", as: String.self) }
             #expect(stored == [digest("csk_secret")])
             #expect(stored[0].hasPrefix("hmac:"))
-            #expect(stored[0] != Store.digest("csk_secret"))
+            #expect(stored[0] != Digests.sha256("csk_secret"))
 
             // A key stored unkeyed by an earlier version: accepted once, then only in its keyed form.
-            try await store.database.raw("UPDATE api_keys SET key_hash = \(bind: Store.digest("csk_secret"))").run()
+            try await store.database.raw("UPDATE api_keys SET key_hash = \(bind: Digests.sha256("csk_secret"))").run()
             #expect(try await store.isValid(apiKey: "csk_secret", digest: digest))
             let upgraded = try await store.database.raw("SELECT key_hash FROM api_keys").all().map { try $0.decode(column: "key_hash", as: String.self) }
             #expect(upgraded == [digest("csk_secret")])
@@ -156,7 +156,7 @@ struct StoreTests {
             let created = try await store.createAgentKey(agentId: "agt_1", digest: digest, now: Self.now)
             #expect(try await store.agent(forKey: created.secret, digest: digest) == "agt_1")
             #expect(try await store.agent(forKey: created.secret, digest: other) == nil)
-            try await store.database.raw("UPDATE agent_keys SET key_hash = \(bind: Store.digest(created.secret))").run()
+            try await store.database.raw("UPDATE agent_keys SET key_hash = \(bind: Digests.sha256(created.secret))").run()
             #expect(try await store.agent(forKey: created.secret, digest: digest) == "agt_1")
             let agentHashes = try await store.database.raw("SELECT key_hash FROM agent_keys").all().map { try $0.decode(column: "key_hash", as: String.self) }
             #expect(agentHashes == [digest(created.secret)])

@@ -24,7 +24,7 @@ enum PipelineOutcome: Sendable {
 /// The write locks one pipeline pass holds on its customers (one writer per customer): who holds them and
 /// how long they outlive a holder that died. A worker's heartbeat renews them with its lease.
 struct CustomerLock: Sendable {
-    let owner = Store.newId("lock")
+    let owner = Identifier.make("lock")
     let lifetime: TimeInterval
     /// Until when a run waits for its customer's turn in this process (an in-conversation run: its
     /// deadline, measured from the request); nil for a batch, which never waits for one customer.

@@ -1,3 +1,4 @@
+import ContactSyncCore
 import ContactSyncStore
 import Crypto
 import Foundation
@@ -26,7 +27,7 @@ struct ConsoleSessions: Sendable {
         let expiry: Date
         var csrf: String { ConsoleSessions.token(for: cookie) }
         /// How sign-outs name the session (never the cookie itself).
-        var digest: String { Store.digest("session|" + cookie) }
+        var digest: String { Digests.sha256("session|" + cookie) }
     }
 
     /// The `Set-Cookie` of a new session for an admin key that was checked.

@@ -1,18 +1,8 @@
+import ContactSyncCore
 import Crypto
 import Foundation
 
-/// Seals secrets (CRM tokens) with AES-GCM before they are stored.
-public struct SecretBox: Sendable {
-    private let keyBytes: Data
-    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
-    var symmetricKey: SymmetricKey { key }
-
-    /// A box for a 32-byte key.
-    public init(key: Data) throws {
-        guard key.count == 32 else { throw SecretBoxError.badKey }
-        self.keyBytes = key
-    }
-
+extension SecretBox {
     /// The key from `CONTACT_SYNC_SECRET_KEY` (base64, 32 bytes) when given; otherwise the key file in
     /// `directory` (`secret.key`, mode 0600), created on first use.
     public static func load(base64Key: String?, directory: String) throws -> SecretBox {
@@ -31,19 +21,4 @@ public struct SecretBox: Sendable {
         }
         return try SecretBox(key: key)
     }
-
-    public func seal(_ plaintext: Data) throws -> Data {
-        guard let combined = try AES.GCM.seal(plaintext, using: key).combined else { throw SecretBoxError.sealFailed }
-        return combined
-    }
-
-    public func open(_ sealed: Data) throws -> Data {
-        try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key)
-    }
-}
-
-public enum SecretBoxError: Error, Sendable, Equatable {
-    case badKey
-    case sealFailed
-    case cannotWriteKeyFile(String)
 }

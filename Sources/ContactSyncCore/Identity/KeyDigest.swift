@@ -14,13 +14,13 @@ public struct KeyDigest: Sendable {
 
     /// The stored form of `key`: `hmac:` and the hexadecimal HMAC.
     public func callAsFunction(_ key: String) -> String {
-        "hmac:" + Store.hex(HMAC<SHA256>.authenticationCode(for: Array(key.utf8), using: SymmetricKey(data: keyBytes)))
+        "hmac:" + Digests.hex(HMAC<SHA256>.authenticationCode(for: Array(key.utf8), using: SymmetricKey(data: keyBytes)))
     }
 
     /// The unkeyed SHA-256 digest earlier versions stored, looked for once so a stored key keeps working
     /// and is then stored anew in the keyed form.
-    static func legacy(_ key: String) -> String {
-        Store.digest(key)
+    public static func legacy(_ key: String) -> String {
+        Digests.sha256(key)
     }
 }
 
