@@ -1,6 +1,5 @@
 import ContactSyncCore
 import ContactSyncRuntime
-import ContactSyncStore
 import Foundation
 import MCP
 

@@ -34,7 +34,7 @@ public struct OfflineSync: Service {
     private let state = WorkerState()
 
     public init(
-        store: Store, connectors: Connectors, engine: RunEngine, settings: Settings = Settings(), logger: Logger,
+        store: Store, engine: RunEngine, settings: Settings = Settings(), logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store

@@ -121,12 +121,6 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// Who a request comes from: the admin key, or a key scoped to one agent.
-enum Caller: Sendable, Equatable {
-    case admin
-    case agent(String)
-}
-
 /// Requires `Authorization: Bearer <key>` on every `/v1` route. The admin key opens everything; an agent
 /// key only its own agent's MCP endpoint and the conversation routes (which check the conversation is its
 /// agent's); elsewhere it answers 403.

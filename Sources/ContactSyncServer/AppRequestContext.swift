@@ -1,4 +1,5 @@
 import ContactSyncCore
+import ContactSyncRuntime
 import Foundation
 import Hummingbird
 import NIOCore

@@ -1,5 +1,4 @@
 import ContactSyncRuntime
-import ContactSyncStore
 import CoreMetrics
 import Foundation
 import Hummingbird
@@ -38,20 +37,19 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
 /// `GET /metrics` (admin key; Prometheus text format) and `GET /ready` (no key: 200 once the database answers
 /// and is migrated, else 503).
 struct OperationsRoutes {
-    let store: Store
+    let activity: ActivityService
     let registry: PrometheusCollectorRegistry
     let metrics: RunMetrics
-    let now: @Sendable () -> Date
 
     func add(to router: Router<AppRequestContext>, authenticated: RouterGroup<AppRequestContext>) {
         router.get("ready") { _, _ -> Response in
-            let ready = ((try? await store.schemaVersion()) ?? 0) == Store.latestSchemaVersion
+            let ready = await activity.isReady()
             return Response(
                 status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: ready ? #"{"status":"ready"}"# : #"{"status":"unavailable"}"#)))
         }
         authenticated.get("metrics") { _, _ -> Response in
-            if let counts = try? await store.offlineQueueCounts(now: now()) { metrics.offlineQueue(counts) }
+            if let counts = try? await activity.offlineQueue() { metrics.offlineQueue(counts) }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))

@@ -2,23 +2,6 @@ import ContactSyncCore
 import Foundation
 import SQLKit
 
-/// A message of a conversation's transcript.
-public struct StoredMessage: Sendable, Hashable {
-    public var role: String
-    public var text: String
-    public var at: Date
-}
-
-/// How many offline runs wait, and for what.
-public struct OfflineQueueCounts: Sendable, Hashable {
-    /// Pending runs whose time has come.
-    public var due: Int
-    /// Pending runs waiting for their next attempt.
-    public var pending: Int
-    /// Runs waiting for an account to be reconnected.
-    public var waitingForAccount: Int
-}
-
 /// What the console reads: newest-first lists, a transcript, the offline queue.
 extension Store {
     /// The newest runs first, optionally only those created since `since` or of one trigger.

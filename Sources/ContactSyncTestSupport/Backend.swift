@@ -1,3 +1,4 @@
+import ContactSyncCore
 import ContactSyncStore
 import Foundation
 import Logging
@@ -16,19 +17,20 @@ public enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable
     /// SQLite, plus PostgreSQL when available.
     public static var available: [Backend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 
+    /// Where a fresh database lives: a new SQLite file, or a new PostgreSQL schema.
+    public func freshLocation() -> StoreLocation {
+        let name = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        switch self {
+        case .sqlite: return .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-tests/\(name).sqlite").path)
+        case .postgres: return .postgres(url: Self.postgresURL!, schema: name)
+        }
+    }
+
     /// A fresh, migrated store: a new SQLite file, or a new PostgreSQL schema.
     public func freshStore() async throws -> Store {
         var logger = Logger(label: "store-test")
         logger.logLevel = .warning
-        let name = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        let location: StoreLocation
-        switch self {
-        case .sqlite:
-            location = .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-tests/\(name).sqlite").path)
-        case .postgres:
-            location = .postgres(url: Self.postgresURL!, schema: name)
-        }
-        let store = try await Store.open(location, logger: logger)
+        let store = try await Store.open(freshLocation(), logger: logger)
         try await store.migrate()
         return store
     }

@@ -61,24 +61,18 @@ struct ServeCommand: ConfiguredCommand {
         let data = try DatabaseSettings(config)
 
         var configuration = AppConfiguration(database: data.location, dataDirectory: data.dataDir)
+        configuration.services = try config.servicesSettings(data, logger: logger)
         configuration.host = host
         configuration.port = port
-        configuration.textIdleSeconds = try config.required(.textIdleSeconds, config.positive)
         configuration.publicURL = try config.text(.publicURL)
-        configuration.apiKey = try config.text(.apiKey)
-        configuration.secretKey = try config.text(.secretKey)
         configuration.hubspotClient = try config.oauthClient(id: .hubspotClientId, secret: .hubspotClientSecret)
         configuration.salesforceClient = try config.oauthClient(id: .salesforceClientId, secret: .salesforceClientSecret)
-        configuration.announce = { announce($0) }
-        configuration.logger = logger
-        configuration.runsOfflineSync = try !config.isOn(.noOfflineSync)
-        configuration.offline = try config.offlineSettings()
-        configuration.runs = try config.runSettings()
-        configuration.model = try config.modelSettings()
-        configuration.retentionDays = try config.required(.retentionDays, config.positive)
-        if let attempts = try config.positive(.crmMaxAttempts) { configuration.crmRetry.maxAttempts = attempts }
-        configuration.maxMessageCharacters = try config.required(.maxMessageCharacters, config.positive)
-        configuration.databasePoolSize = try config.required(.databasePoolSize, config.positive)
+        configuration.services.textIdleSeconds = try config.required(.textIdleSeconds, config.positive)
+        configuration.services.apiKey = try config.text(.apiKey)
+        configuration.services.announce = { announce($0) }
+        configuration.services.runsOfflineSync = try !config.isOn(.noOfflineSync)
+        configuration.services.retentionDays = try config.required(.retentionDays, config.positive)
+        configuration.services.maxMessageCharacters = try config.required(.maxMessageCharacters, config.positive)
         configuration.connections = try config.connectionLimits()
         let stop = try config.stopSettings()
 
@@ -95,13 +89,13 @@ struct ServeCommand: ConfiguredCommand {
             let hubspot = try await HubSpotEmulator(configuration: hubspotSettings).start(host: "127.0.0.1", port: 0, logger: quiet)
             let salesforce = try await SalesforceEmulator(configuration: salesforceSettings).start(host: "127.0.0.1", port: 0, logger: quiet)
             emulators = [hubspot, salesforce]
-            configuration.emulatorURLs = [.hubspot: hubspot.baseURL, .salesforce: salesforce.baseURL]
+            configuration.services.emulatorURLs = [.hubspot: hubspot.baseURL, .salesforce: salesforce.baseURL]
             announce(
                 "The built-in emulated CRMs are running, for trying and testing: HubSpot at \(hubspot.baseURL), Salesforce at \(salesforce.baseURL)."
                     + " Turn them off with --no-emulators (CONTACT_SYNC_NO_EMULATORS=1).")
         }
         let outbound = OutboundHTTPClient()
-        configuration.httpClient = outbound.client
+        configuration.services.httpClient = outbound.client
         let app = try await build(configuration, outbound, data)
         announce("contact-sync listening on http://\(host):\(port)")
         // Stopped in reverse: the application (and its offline runs), then the outbound client, then the emulators.

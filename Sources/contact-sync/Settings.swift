@@ -1,8 +1,10 @@
 import ArgumentParser
+import ContactSyncCore
 import ContactSyncRuntime
 import ContactSyncServer
 import ContactSyncStore
 import Foundation
+import Logging
 
 /// `--config-file`, which every configurable command takes.
 struct ConfigFileOption: ParsableArguments {
@@ -79,6 +81,19 @@ extension Config {
             guard lease > 0 else { throw ValidationError("\(origin(of: .offlineLeaseSeconds)) must be a positive number.") }
             settings.lease = lease
         }
+        return settings
+    }
+
+    /// The services' settings that `serve` and `worker` both read.
+    func servicesSettings(_ data: DatabaseSettings, logger: Logger) throws -> Services.Settings {
+        var settings = Services.Settings(database: data.location, dataDirectory: data.dataDir)
+        settings.logger = logger
+        settings.secretKey = try text(.secretKey)
+        settings.databasePoolSize = try required(.databasePoolSize, positive)
+        settings.offline = try offlineSettings()
+        settings.runs = try runSettings()
+        settings.model = try modelSettings()
+        if let attempts = try positive(.crmMaxAttempts) { settings.crmRetry.maxAttempts = attempts }
         return settings
     }
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import AsyncHTTPClient
 import ContactSyncCore
 import ContactSyncRuntime
-import ContactSyncStore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -39,25 +38,25 @@ struct WorkerCommand: ConfiguredCommand {
         guard case .postgres = data.location else {
             throw StartFailure(reason: "a worker shares the work of serve on PostgreSQL (--database-url); on SQLite, serve carries out offline runs itself.")
         }
-        var retry = RetryPolicy()
-        if let attempts = try config.positive(.crmMaxAttempts) { retry.maxAttempts = attempts }
-        let (modelSettings, offlineSettings, runSettings, stop) = (try config.modelSettings(), try config.offlineSettings(), try config.runSettings(), try config.stopSettings())
-        let secretKey = try config.text(.secretKey)
-        let store = try await Store.open(data.location, logger: logger, maxConnections: try config.required(.databasePoolSize, config.positive))
-        let secrets: SecretBox
+        let stop = try config.stopSettings()
+        var settings = try config.servicesSettings(data, logger: logger)
+        settings.managesAdminKey = false
+        settings.runsRetention = false
+        settings.runsOfflineSync = true
+        let outbound = OutboundHTTPClient()
+        settings.httpClient = outbound.client
+        let services: Services
         do {
-            try await store.migrate()
-            secrets = try SecretBox.load(base64Key: secretKey, directory: data.dataDir)
+            services = try await Services.open(settings)
         } catch {
-            try? await store.close()
+            try? await outbound.client.shutdown()
             throw data.startFailure(error)
         }
-        let outbound = OutboundHTTPClient()
-        let connectors = Connectors(store: store, secrets: secrets, client: outbound.client, logger: logger, retry: retry)
-        let model = modelSettings.map { ModelExtractor(settings: $0, client: outbound.client, logger: logger) }
-        let engine = RunEngine(store: store, connectors: connectors, logger: logger, settings: runSettings, model: model)
-        let offline = OfflineSync(store: store, connectors: connectors, engine: engine, settings: offlineSettings, logger: logger)
+        let offline = services.offline
         announce("contact-sync worker \(offline.owner) started")
-        try await stop.run([StoreCloser(store: store), outbound, offline], logger: logger)
+        // Stopped in reverse: offline sync finishes or releases its batch, then the outbound client, then the database.
+        var group = services.background
+        group.insert(outbound, at: 1)
+        try await stop.run(group, logger: logger)
     }
 }

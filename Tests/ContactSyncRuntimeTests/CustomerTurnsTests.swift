@@ -102,7 +102,7 @@ struct CustomerTurnsTests {
             // The other run gives the turn back; the queue completes this one.
             engine.pipeline.turns.give([CustomerTurns.Key(accountId: account, email: "held@example.com")])
             rt.clock.advance(next.timeIntervalSince(rt.clock.now) + 0.001)
-            let offline = OfflineSync(store: rt.store, connectors: rt.connectors, engine: engine, logger: Runtime.quiet, now: rt.clock.closure)
+            let offline = OfflineSync(store: rt.store, engine: engine, logger: Runtime.quiet, now: rt.clock.closure)
             try await offline.tick()
             #expect(try await rt.store.run(id: answered.id)?.status == .succeeded)
             #expect(try await rt.contacts(crm, email: "held@example.com").count == 1)

@@ -23,7 +23,7 @@ struct ReconnectTests {
             // A second instance has a connector with the first grant cached.
             let otherConnectors = try rt.secondConnectors()
             let otherEngine = RunEngine(store: rt.store, connectors: otherConnectors, logger: Runtime.quiet, now: rt.clock.closure)
-            let otherWorker = OfflineSync(store: rt.store, connectors: otherConnectors, engine: otherEngine, logger: Runtime.quiet, now: rt.clock.closure)
+            let otherWorker = OfflineSync(store: rt.store, engine: otherEngine, logger: Runtime.quiet, now: rt.clock.closure)
             _ = try await otherConnectors.connector(for: try #require(try await rt.store.account(id: account.id)))
 
             // The grant is revoked at the CRM: the run waits for the account.

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import CRMEmulators
 import ContactSyncCore
-import ContactSyncRuntime
 import ContactSyncStore
 import ContactSyncTestSupport
 import Foundation
@@ -9,6 +8,8 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
+
+@testable import ContactSyncRuntime
 
 /// A clock the tests move by hand.
 final class ManualClock: Sendable {
@@ -38,20 +39,23 @@ struct Runtime: Sendable {
     }
 
     static func start(_ backend: Backend, settings: OfflineSync.Settings = OfflineSync.Settings(), runs: RunEngine.Settings = RunEngine.Settings()) async throws -> Runtime {
-        let store = try await backend.freshStore()
         let clock = ManualClock()
         let hubspot = try await HubSpotEmulator().start(logger: quiet)
         let salesforce = try await SalesforceEmulator().start(logger: quiet)
-        let connectors = Connectors(
-            store: store, secrets: try SecretBox(key: Data(repeating: 1, count: 32)), client: .shared, logger: quiet,
-            retry: RetryPolicy(maxAttempts: 3, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5))))
-        let accounts = AccountService(store: store, connectors: connectors, client: .shared, logger: quiet)
-        let engine = RunEngine(store: store, connectors: connectors, logger: quiet, settings: runs, now: clock.closure)
+        // The services come from the one composition root, as serve's and the worker's do.
+        var options = Services.Settings(
+            database: backend.freshLocation(), dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-tests").path)
+        options.secretKey = Data(repeating: 1, count: 32).base64EncodedString()
+        options.managesAdminKey = false
+        options.logger = quiet
+        options.crmRetry = RetryPolicy(maxAttempts: 3, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5)))
+        options.runs = runs
+        options.offline = settings
+        options.now = clock.closure
+        let services = try await Services.open(options)
         return Runtime(
-            store: store, clock: clock, hubspot: hubspot, salesforce: salesforce, connectors: connectors, accounts: accounts,
-            configuration: ConfigurationService(store: store, accounts: accounts, keyDigest: try SecretBox(key: Data(repeating: 1, count: 32)).keyDigest),
-            conversations: ConversationService(store: store, textIdleSeconds: 600, now: clock.closure), engine: engine,
-            offline: OfflineSync(store: store, connectors: connectors, engine: engine, settings: settings, logger: quiet, now: clock.closure))
+            store: services.store, clock: clock, hubspot: hubspot, salesforce: salesforce, connectors: services.connectors, accounts: services.accounts,
+            configuration: services.configuration, conversations: services.conversations, engine: services.engine, offline: services.offline)
     }
 
     func stop() async {

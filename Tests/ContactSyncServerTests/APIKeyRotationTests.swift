@@ -11,10 +11,10 @@ struct APIKeyRotationTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-keys-\(UUID().uuidString)").path
         let announced = Mutex<[String]>([])
         let sameData: @Sendable (inout AppConfiguration, String?) -> Void = { configuration, key in
-            configuration.database = .sqlite(path: directory + "/contact-sync.sqlite")
-            configuration.dataDirectory = directory
-            configuration.apiKey = key
-            configuration.announce = { line in announced.withLock { $0.append(line) } }
+            configuration.services.database = .sqlite(path: directory + "/contact-sync.sqlite")
+            configuration.services.dataDirectory = directory
+            configuration.services.apiKey = key
+            configuration.services.announce = { line in announced.withLock { $0.append(line) } }
         }
         try await withServer(configure: { sameData(&$0, nil) }) { _ in }
         let generated = try #require(announced.withLock { $0 }.compactMap { $0.components(separatedBy: ": ").last }.first { $0.hasPrefix("csk_") })

@@ -135,7 +135,7 @@ struct AccountRouteTests {
 
     @Test("OAuth needs a configured client unless it targets the emulator; a denial is reported")
     func oauthErrors() async throws {
-        try await withServer(configure: { $0.emulatorURLs = [:] }) { api in
+        try await withServer(configure: { $0.services.emulatorURLs = [:] }) { api in
             let answer = try await api.call(.get, "/v1/oauth/hubspot/authorize?name=x")
             #expect(answer.status == .unprocessableContent)
             #expect(answer.errorCode == "oauth_not_configured")

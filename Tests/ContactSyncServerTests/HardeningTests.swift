@@ -32,7 +32,7 @@ struct HardeningTests {
 
     @Test("messageLimitIsASetting: a smaller limit refuses a message over it")
     func messageLimitIsASetting() async throws {
-        try await withServer(configure: { $0.maxMessageCharacters = 10 }) { api in
+        try await withServer(configure: { $0.services.maxMessageCharacters = 10 }) { api in
             let chat = try await api.conversation(actions: [try await api.action(.salesforce, allowCreate: true, allowUpdateExisting: true)])
             #expect(try await api.call(.post, "/v1/conversations/\(chat)/messages", json: #"{"role":"customer","text":"0123456789"}"#).status == .created)
             #expect(try await api.call(.post, "/v1/conversations/\(chat)/messages", json: #"{"role":"customer","text":"0123456789x"}"#).errorCode == "message_too_long")
@@ -160,8 +160,8 @@ struct HardeningTests {
     func privateFiles() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-modes-\(UUID().uuidString)/data").path
         try await withServer(configure: {
-            $0.database = .sqlite(path: directory + "/contact-sync.sqlite")
-            $0.dataDirectory = directory
+            $0.services.database = .sqlite(path: directory + "/contact-sync.sqlite")
+            $0.services.dataDirectory = directory
         }) { api in
             #expect(try await api.call(.get, "/v1/actions").status == .ok)
             func mode(_ path: String) throws -> Int { try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) & 0o777 }

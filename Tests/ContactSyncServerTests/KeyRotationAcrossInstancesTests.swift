@@ -1,4 +1,5 @@
 import ContactSyncCore
+import ContactSyncRuntime
 import ContactSyncStore
 import ContactSyncTestSupport
 import Foundation
@@ -22,7 +23,7 @@ struct KeyRotationAcrossInstancesTests {
         let store = try await backend.freshStore()
         let digest = try SecretBox(key: Data(repeating: 3, count: 32)).keyDigest
         let clock = Clock()
-        let here = VerifiedKeys(store: store, digest: digest, now: clock.closure)
+        let here = VerifiedKeys(access: AccessService(store: store, keyDigest: digest, now: clock.closure), now: clock.closure)
         try await store.addAPIKey("csk_old", digest: digest, now: Date())
         #expect(await here.caller("csk_old") == .admin)
         // Another instance starts with a new key: the database now knows only that one.

@@ -94,8 +94,8 @@ struct MCPEndpointTests {
     func mcpRepeatAfterRetryableFailureRunsAgain(_ scenario: Scenario) async throws {
         // Without a retry window a run that failed for a temporary cause stays failed: the repeat is what runs it again.
         try await withServer(configure: {
-            $0.crmRetry = RetryPolicy(maxAttempts: 2, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5)))
-            $0.runs.retryWindow = 0
+            $0.services.crmRetry = RetryPolicy(maxAttempts: 2, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5)))
+            $0.services.runs.retryWindow = 0
         }) { api in
             let action = try await api.action(scenario, allowCreate: true, allowUpdateExisting: true)
             let tool = try #require(try await api.call(.get, "/v1/actions/\(action)").string("toolName"))

@@ -61,8 +61,8 @@ struct MetricsTests {
     func waitsRefreshesAndLag() async throws {
         let fast = RetryPolicy(maxAttempts: 3, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5)))
         try await withServer(configure: {
-            $0.crmRetry = fast
-            $0.runs.retryWindow = 0
+            $0.services.crmRetry = fast
+            $0.services.runs.retryWindow = 0
         }) { api in
             // HubSpot answers every call with 429 once the connector is warm: the run's one lookup is tried
             // three times, with two waits in between, and fails.

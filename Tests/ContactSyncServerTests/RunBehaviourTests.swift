@@ -128,8 +128,8 @@ struct RunBehaviourTests {
     func retry() async throws {
         // Without a retry window, a run that failed for a transient cause waits for an operator's retry.
         try await withServer(configure: {
-            $0.crmRetry = RetryPolicy(maxAttempts: 2, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5)))
-            $0.runs.retryWindow = 0
+            $0.services.crmRetry = RetryPolicy(maxAttempts: 2, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5)))
+            $0.services.runs.retryWindow = 0
         }) { api in
             let action = try await api.action(.salesforce, allowCreate: true, allowUpdateExisting: true)
             _ = try await api.run(action, fields: ["email": "warm@example.com", "last_name": "W"])

@@ -142,16 +142,16 @@ func withServer<T: Sendable>(
     let salesforce = try await SalesforceEmulator().start(logger: quiet)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-server-\(UUID().uuidString)").path
     var configuration = AppConfiguration(database: .sqlite(path: directory + "/contact-sync.sqlite"), dataDirectory: directory)
-    configuration.apiKey = apiKey
-    configuration.secretKey = Data((0..<32).map { UInt8($0) }).base64EncodedString()
-    configuration.emulatorURLs = [.hubspot: hubspot.baseURL, .salesforce: salesforce.baseURL]
+    configuration.services.apiKey = apiKey
+    configuration.services.secretKey = Data((0..<32).map { UInt8($0) }).base64EncodedString()
+    configuration.services.emulatorURLs = [.hubspot: hubspot.baseURL, .salesforce: salesforce.baseURL]
     configuration.publicURL = "http://127.0.0.1:8080"
     if let logSink {
-        configuration.logger = logSink.logger
+        configuration.services.logger = logSink.logger
     } else {
         var logger = Logger(label: "contact-sync")
         logger.logLevel = .critical
-        configuration.logger = logger
+        configuration.services.logger = logger
     }
     configure(&configuration)
     let settings = configuration
@@ -159,7 +159,7 @@ func withServer<T: Sendable>(
     do {
         let result = try await app.test(.router) { client in
             try await body(ServerHarness(
-                client: client, database: settings.database, secretKey: settings.secretKey!, hubspotURL: hubspot.baseURL,
+                client: client, database: settings.services.database, secretKey: settings.services.secretKey!, hubspotURL: hubspot.baseURL,
                 salesforceURL: salesforce.baseURL))
         }
         await hubspot.shutdown()

@@ -1,6 +1,5 @@
 import ContactSyncCore
 import ContactSyncRuntime
-import ContactSyncStore
 import Foundation
 import Hummingbird
 
@@ -63,7 +62,7 @@ extension Console {
         let accountNames = try await accountNames()
         var rows: [[String: Any]] = []
         for action in actions {
-            let last = try? await store.recentRuns(RunFilter(actionId: action.id), limit: 1).first
+            let last = try? await activity.recentRuns(RunFilter(actionId: action.id), limit: 1).first
             rows.append([
                 "id": action.id, "name": action.name, "template": Template.named(action.template)?.name ?? action.template,
                 "account": accountNames[action.accountId] ?? action.accountId, "offlineSync": action.offlineSync ? "On" : "Off",

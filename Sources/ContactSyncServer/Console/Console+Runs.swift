@@ -1,6 +1,5 @@
 import ContactSyncCore
 import ContactSyncRuntime
-import ContactSyncStore
 import Foundation
 import Hummingbird
 
@@ -44,14 +43,14 @@ extension Console {
 
     func overview(_ session: ConsoleSessions.Session) async throws -> Response {
         let time = now()
-        let runs = try await store.recentRuns(RunFilter(), since: time.addingTimeInterval(-24 * 3600), limit: 10_000).filter { !$0.dryRun }
+        let runs = try await activity.recentRuns(RunFilter(), since: time.addingTimeInterval(-24 * 3600), limit: 10_000).filter { !$0.dryRun }
         let chart = RunChart(runs: runs, now: time)
         var reasons: [String: Int] = [:]
         for run in runs where run.status == .failed {
             reasons[run.result?.error?.message ?? "Unknown failure", default: 0] += 1
         }
         let failures: [(reason: String, count: Int)] = Array(reasons.map { (reason: $0.key, count: $0.value) }.sorted { ($1.count, $0.reason) < ($0.count, $1.reason) }.prefix(5))
-        let queue = try await store.offlineQueueCounts(now: time)
+        let queue = try await activity.offlineQueue()
         let accounts = try await allAccounts()
         return renderer.page("overview", base(session, "Overview", section: "Overview", extra: [
             "total": runs.count, "chart": chart.context, "legend": RunChart.series.map { ["name": $0.label, "css": $0.css, "count": chart.totals[$0.label] ?? 0] },
@@ -69,11 +68,11 @@ extension Console {
         let status = query.get("status").flatMap(RunStatus.init(rawValue:))
         let trigger = query.get("trigger").flatMap(RunTrigger.init(rawValue:))
         let outcome = query.get("outcome").flatMap(RunOutcome.init(rawValue:))
-        var runs = try await store.recentRuns(RunFilter(actionId: actionId, status: status), trigger: trigger, limit: 500)
+        var runs = try await activity.recentRuns(RunFilter(actionId: actionId, status: status), trigger: trigger, limit: 500)
         if let outcome { runs = runs.filter { $0.result?.outcome == outcome } }
         let actions = try await allActions()
         let names = Self.names(actions)
-        let conversations = try await store.recentConversations(limit: 100)
+        let conversations = try await activity.recentConversations(limit: 100)
         func options(_ values: [String], selected: String?) -> [[String: Any]] {
             values.map { ["value": $0, "label": Self.words($0), "selected": $0 == selected] }
         }
@@ -124,7 +123,7 @@ extension Console {
     // MARK: Conversations
 
     private func conversationsPage(_ session: ConsoleSessions.Session) async throws -> Response {
-        let list = try await store.recentConversations(limit: 200)
+        let list = try await activity.recentConversations(limit: 200)
         return renderer.page("conversations", base(session, "Conversations", section: "Conversations", extra: [
             "conversations": list.map { conversation in
                 [
@@ -138,8 +137,8 @@ extension Console {
 
     private func conversationPage(_ id: String, _ session: ConsoleSessions.Session) async throws -> Response {
         let conversation = try await conversations.conversation(id: id)
-        let messages = try await store.messages(conversationId: id)
-        let runs = try await store.recentRuns(RunFilter(conversationId: id), limit: 200)
+        let messages = try await activity.messages(conversationId: id)
+        let runs = try await activity.recentRuns(RunFilter(conversationId: id), limit: 200)
         let names = Self.names(try await allActions())
         return renderer.page("conversation", base(session, "Conversation \(id)", section: "Conversations", extra: [
             "id": id, "agentId": conversation.agentId, "channel": Self.words(conversation.channel.rawValue), "ends": ends(conversation),

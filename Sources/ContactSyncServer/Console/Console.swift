@@ -1,6 +1,5 @@
 import ContactSyncCore
 import ContactSyncRuntime
-import ContactSyncStore
 import Foundation
 import Hummingbird
 import Logging
@@ -14,7 +13,7 @@ struct Console: Sendable {
     let accounts: AccountService
     let conversations: ConversationService
     let engine: RunEngine
-    let store: Store
+    let activity: ActivityService
     let oauth: OAuthSettings
     let emulatorURLs: [CRM: String]
     let publicURL: String
@@ -123,7 +122,7 @@ struct Console: Sendable {
         guard let cookie = request.cookies[ConsoleSessions.loginCookieName]?.value, ConsoleSessions.constantTimeEqual(form["csrf"] ?? "", cookie) else {
             return await loginPage(request, problem: "The sign-in form expired. Try again.")
         }
-        guard let key = form["apiKey"], (try? await store.isValid(apiKey: key, digest: sessions.keyDigest)) == true else {
+        guard let key = form["apiKey"], (try? await sessions.access.isAdminKey(key)) == true else {
             await failures.failed(address: context.remoteAddress, path: request.uri.path)
             return await loginPage(request, problem: "That API key is not valid.")
         }

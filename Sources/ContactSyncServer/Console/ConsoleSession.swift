@@ -1,5 +1,5 @@
 import ContactSyncCore
-import ContactSyncStore
+import ContactSyncRuntime
 import Crypto
 import Foundation
 import Hummingbird
@@ -14,9 +14,8 @@ struct ConsoleSessions: Sendable {
     static let lifetime: TimeInterval = 12 * 3600
 
     let secrets: SecretBox
-    /// How the admin key a session names is stored.
-    let keyDigest: KeyDigest
-    let store: Store
+    /// Checks the admin key a session names, and remembers sign-outs.
+    let access: AccessService
     /// Cookies get `Secure` when the console is served over https.
     let secure: Bool
     let now: @Sendable () -> Date
@@ -32,7 +31,7 @@ struct ConsoleSessions: Sendable {
 
     /// The `Set-Cookie` of a new session for an admin key that was checked.
     func open(apiKey: String) throws -> String {
-        let payload = "v1|\(Int(now().addingTimeInterval(Self.lifetime).timeIntervalSince1970))|\(keyDigest(apiKey))"
+        let payload = "v1|\(Int(now().addingTimeInterval(Self.lifetime).timeIntervalSince1970))|\(access.keyDigest(apiKey))"
         return setCookie(Self.cookieName, Self.base64URL(try secrets.seal(Data(payload.utf8))), maxAge: Int(Self.lifetime))
     }
 
@@ -43,16 +42,16 @@ struct ConsoleSessions: Sendable {
         else { return nil }
         let parts = payload.split(separator: "|").map(String.init)
         guard parts.count == 3, parts[0] == "v1", let expiry = Int(parts[1]), Double(expiry) > now().timeIntervalSince1970,
-              (try? await store.isValid(apiKeyHash: parts[2])) == true
+              (try? await access.isAdminKey(digest: parts[2])) == true
         else { return nil }
         let session = Session(cookie: cookie, expiry: Date(timeIntervalSince1970: Double(expiry)))
-        guard (try? await store.isSignedOut(sessionDigest: session.digest)) == false else { return nil }
+        guard (try? await access.isSignedOut(sessionDigest: session.digest)) == false else { return nil }
         return session
     }
 
     /// Ends `session` for good: the server refuses its cookie from now on.
     func signOut(_ session: Session) async throws {
-        try await store.recordSignOut(sessionDigest: session.digest, expiresAt: session.expiry, now: now())
+        try await access.signOut(sessionDigest: session.digest, expiresAt: session.expiry)
     }
 
     /// Whether a submitted token is the session's.

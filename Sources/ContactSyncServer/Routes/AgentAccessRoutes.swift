@@ -1,6 +1,5 @@
 import ContactSyncMCP
 import ContactSyncRuntime
-import ContactSyncStore
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,5 +1,4 @@
 import ContactSyncCore
-import ContactSyncStore
 import Foundation
 import Hummingbird
 

@@ -35,10 +35,10 @@ struct BenchEnvironment {
         let key = "bench-\(UUID().uuidString)"
         var configuration = AppConfiguration(database: .sqlite(path: directory + "/contact-sync.sqlite"), dataDirectory: directory)
         configuration.port = 0
-        configuration.apiKey = key
-        configuration.textIdleSeconds = textIdleSeconds
-        configuration.emulatorURLs = [.hubspot: hubspot.baseURL, .salesforce: salesforce.baseURL]
-        configuration.logger = quiet
+        configuration.services.apiKey = key
+        configuration.services.textIdleSeconds = textIdleSeconds
+        configuration.services.emulatorURLs = [.hubspot: hubspot.baseURL, .salesforce: salesforce.baseURL]
+        configuration.services.logger = quiet
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         configuration.onServerRunning = { port in
             continuation.yield(port)

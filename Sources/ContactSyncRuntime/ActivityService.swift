@@ -1,0 +1,40 @@
+import ContactSyncCore
+import ContactSyncStore
+import Foundation
+
+/// What the console and the operations routes read: the newest runs and conversations, a transcript, the
+/// offline queue, and whether the database is ready.
+public struct ActivityService: Sendable {
+    let store: Store
+    let now: @Sendable () -> Date
+
+    public init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.now = now
+    }
+
+    /// The newest runs first, optionally only those created since `since` or of one trigger.
+    public func recentRuns(_ filter: RunFilter, trigger: RunTrigger? = nil, since: Date? = nil, limit: Int) async throws -> [RunRecord] {
+        try await store.recentRuns(filter, trigger: trigger, since: since, limit: limit)
+    }
+
+    /// The newest conversations first.
+    public func recentConversations(limit: Int) async throws -> [Conversation] {
+        try await store.recentConversations(limit: limit)
+    }
+
+    /// A conversation's transcript, oldest message first.
+    public func messages(conversationId: String) async throws -> [StoredMessage] {
+        try await store.messages(conversationId: conversationId)
+    }
+
+    /// The offline queue now.
+    public func offlineQueue() async throws -> OfflineQueueCounts {
+        try await store.offlineQueueCounts(now: now())
+    }
+
+    /// Whether the database answers and carries this version's schema.
+    public func isReady() async -> Bool {
+        ((try? await store.schemaVersion()) ?? 0) == Store.latestSchemaVersion
+    }
+}
