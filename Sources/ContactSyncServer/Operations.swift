@@ -48,11 +48,6 @@ struct OperationsRoutes {
                 status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: ready ? #"{"status":"ready"}"# : #"{"status":"unavailable"}"#)))
         }
-        authenticated.get("metrics") { _, _ -> Response in
-            if let counts = try? await activity.offlineQueue() { metrics.offlineQueue(counts) }
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
-        }
+        authenticated.get("metrics") { _, _ in await MetricsText.response(registry: registry, activity: activity, metrics: metrics) }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import ContactSyncCore
 import ContactSyncRuntime
+import ContactSyncServer
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -9,7 +10,7 @@ import ServiceLifecycle
 /// `contact-sync worker`: carries out offline runs only, no HTTP; any number may run beside `serve` on one
 /// PostgreSQL database.
 struct WorkerCommand: ConfiguredCommand {
-    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Carry out offline runs (no HTTP); run any number beside serve on PostgreSQL.")
+    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Carry out offline runs (no API; metrics on --metrics-port); run any number beside serve on PostgreSQL.")
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var file: ConfigFileOption
@@ -19,6 +20,8 @@ struct WorkerCommand: ConfiguredCommand {
     @Option(name: .customLong("log-level"), help: "trace … critical (env LOG_LEVEL; default info).")
     var logLevel: String?
     @OptionGroup var loops: EventLoopsOption
+    @Option(help: "Address the metrics listen on (env CONTACT_SYNC_HOST).") var host: String?
+    @Option(name: .customLong("metrics-port"), help: "Serve metrics and /health on this port (env CONTACT_SYNC_METRICS_PORT).") var metricsPort: Int?
 
     var flags: Flags {
         var flags = Flags()
@@ -27,6 +30,8 @@ struct WorkerCommand: ConfiguredCommand {
         flags.set(.logFormat, logFormat?.rawValue)
         flags.set(.logLevel, logLevel)
         flags.set(.eventLoops, loops.eventLoops)
+        flags.set(.host, host)
+        flags.set(.metricsPort, metricsPort)
         return flags
     }
 
@@ -45,6 +50,8 @@ struct WorkerCommand: ConfiguredCommand {
         settings.runsOfflineSync = true
         let outbound = OutboundHTTPClient()
         settings.httpClient = outbound.client
+        let metrics = WorkerMetrics()
+        settings.metrics = metrics.factory
         let services: Services
         do {
             services = try await Services.open(settings)
@@ -57,6 +64,11 @@ struct WorkerCommand: ConfiguredCommand {
         // Stopped in reverse: offline sync finishes or releases its batch, then the outbound client, then the database.
         var group = services.background
         group.insert(outbound, at: 1)
+        if let port = try config.wholeNumber(.metricsPort) {
+            let host = try config.required(.host, config.text)
+            group.insert(metrics.application(host: host, port: port, services: services, logger: logger), at: 0)
+            announce("contact-sync worker metrics at http://\(host):\(port)/metrics")
+        }
         try await stop.run(group, logger: logger)
     }
 }

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from support import HELD_WRITES, Server, audit_hubspot, emulator_routes, fresh_database, start, wait_until
+from support import free_port, HELD_WRITES, Server, audit_hubspot, emulator_routes, fresh_database, start, wait_until
 
 
 def held_burst(server, emulators, token, count):
@@ -84,11 +84,16 @@ def test_three_workers_on_one_postgresql_run_every_run_exactly_once(emulators, t
     server = Server(["--database-url", database, "--no-offline-sync"], key="scale-key")
     server.start()
     action, conversations = server.setup_burst(emulators["hubspot"], "test-scaleout", count)
-    workers = [start(["worker", "--database-url", database]) for _ in range(3)]
+    metrics_port = free_port()
+    workers = [start(["worker", "--database-url", database, *(["--metrics-port", str(metrics_port)] if index == 0 else [])]) for index in range(3)]
     try:
         for conversation in conversations:
             server.call("POST", f"/v1/conversations/{conversation}/end")
         wait_until(lambda: server.succeeded(action) == count, 180, "every conversation to be synced by the workers")
+        # A worker exports its metrics; the offline queue is measured when they are scraped.
+        assert requests.get(f"http://127.0.0.1:{metrics_port}/health", timeout=5).status_code == 200
+        exported = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+        assert 'contact_sync_offline_queue_depth{state="due"} 0' in exported, exported[:2000]
         runs = server.runs(action)
         assert len(runs) == count
         again = [(run["attempts"], run["status"], run["outcome"], run["error"], run["startedAt"], run["finishedAt"]) for run in runs if run["attempts"] != 1]

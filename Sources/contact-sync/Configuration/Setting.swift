@@ -45,8 +45,11 @@ extension Setting {
         commands: ["serve", "worker", "migrate", "emulators", "mcp-stdio", "config"],
         help: "A JSON file of settings, keyed as in this table's first column; flags and the environment win over it")
     static let host = Setting(
-        "host", flag: "--host", environment: "CONTACT_SYNC_HOST", default: "127.0.0.1", commands: ["serve", "emulators"],
+        "host", flag: "--host", environment: "CONTACT_SYNC_HOST", default: "127.0.0.1", commands: ["serve", "emulators", "worker"],
         help: "Address to listen on")
+    static let metricsPort = Setting(
+        "worker.metricsPort", flag: "--metrics-port", environment: "CONTACT_SYNC_METRICS_PORT", kind: .wholeNumber, otherwise: "no listener",
+        commands: ["worker"], help: "Serve the worker's metrics (`GET /metrics`, Prometheus text, no key) and `/health` on this port of the host")
     static let port = Setting(
         "port", flag: "--port", environment: "CONTACT_SYNC_PORT", kind: .wholeNumber, default: "8080", commands: ["serve"],
         help: "Port to listen on")
@@ -159,7 +162,7 @@ extension Setting {
 
     /// Every setting, in the order the README lists them.
     static let all: [Setting] = [
-        configFile, host, port, dataDir, databaseURL, databasePoolSize, textIdleSeconds, noEmulators, noOfflineSync, publicURL, retentionDays, logFormat,
+        configFile, host, port, metricsPort, dataDir, databaseURL, databasePoolSize, textIdleSeconds, noEmulators, noOfflineSync, publicURL, retentionDays, logFormat,
         logLevel, eventLoops, maxMessageCharacters, idleTimeoutSeconds, headerTimeoutSeconds, bodyTimeoutSeconds, maxConnections,
         offlineLeaseSeconds, retryWindowSeconds, shutdownGraceSeconds, crmMaxAttempts, apiKey, secretKey, hubspotClientId, hubspotClientSecret,
         salesforceClientId, salesforceClientSecret, modelBaseURL, modelAPIKey, modelName, modelTimeoutSeconds, hubspotPort, salesforcePort,
