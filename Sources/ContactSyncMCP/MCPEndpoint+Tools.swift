@@ -7,7 +7,7 @@ extension MCPEndpoint {
     /// The tool that records conversation details for an agent's offline-sync actions.
     static let detailsTool = "save_conversation_details"
 
-    /// One tool per enabled in-conversation action (API.md §4), plus `save_conversation_details` when the
+    /// One tool per enabled in-conversation action (ARCHITECTURE §7), plus `save_conversation_details` when the
     /// agent has offline-sync actions.
     func tools(agent: Agent) async throws -> [Tool] {
         let callable = try await configuration.agentTools(agent: agent)
@@ -40,7 +40,7 @@ extension MCPEndpoint {
         "description": "The conversation this call belongs to, when the X-Conversation-Id header or the conversationId query parameter does not name it.",
     ])
 
-    /// The Run the call answers with (API.md §2), as `structuredContent`.
+    /// The Run the call answers with (ARCHITECTURE §11), as `structuredContent`.
     static let runSchema: Value = .object([
         "type": "object",
         "required": ["id", "actionId", "status", "trigger"],

@@ -32,14 +32,14 @@ public struct MCPResponse: Sendable {
     public var body: Data?
 }
 
-/// An agent's MCP endpoint (DESIGN §8, API.md §4): Streamable HTTP, stateless, JSON answers. Each request
+/// An agent's MCP endpoint (ARCHITECTURE §7): Streamable HTTP, stateless, JSON answers. Each request
 /// gets its own MCP server and transport, so no state (ids, headers) is ever shared between requests. Its
 /// tools are the agent's in-conversation actions; calls run them as `POST …/runs` does.
 public struct MCPEndpoint: Sendable {
     let configuration: ConfigurationService
     let conversations: ConversationService
     let engine: RunEngine
-    /// The Run in the API's shape (API.md §2), as the REST routes encode it.
+    /// The Run in the API's shape (ARCHITECTURE §11), as the REST routes encode it.
     let runView: @Sendable (RunRecord) -> any Encodable
     /// Hosts and origins requests may name (DNS-rebinding protection).
     let allowedHosts: [String]

@@ -3,7 +3,7 @@ import ContactSyncStore
 import Foundation
 import Logging
 
-/// Fills values and a summary the platform did not supply from the conversation's transcript (DESIGN §10):
+/// Fills values and a summary the platform did not supply from the conversation's transcript (ARCHITECTURE §9):
 /// the rules first, then, for an agent in `model` mode with a model configured, the model for the other
 /// fields and the summary. When the model fails, the rules' values still apply.
 public struct ConversationIntelligence: Sendable {

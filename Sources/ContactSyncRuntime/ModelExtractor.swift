@@ -6,7 +6,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Asks an OpenAI-compatible chat-completions endpoint for the values of agent fields the rules cannot
-/// take, and for a summary (DESIGN §10). The transcript goes as data with emails and phone numbers
+/// take, and for a summary (ARCHITECTURE §9). The transcript goes as data with emails and phone numbers
 /// replaced by placeholders, under a strict JSON schema built from the fields, at temperature 0. Every value
 /// must quote a customer message verbatim or it is dropped; truncated, refused or malformed answers are
 /// discarded; 429 and 5xx are retried honouring `Retry-After`. Token usage is logged, never the prompt.

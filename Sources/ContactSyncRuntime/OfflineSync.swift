@@ -5,7 +5,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Offline sync (DESIGN §2.3): turns ended conversations into offline runs and carries due runs out in
+/// Offline sync (ARCHITECTURE §4): turns ended conversations into offline runs and carries due runs out in
 /// per-account batches through the run pipeline. Due work lives in the database, so it survives restarts
 /// and is shared by every instance on the same PostgreSQL; each claimed run is leased, and a crashed
 /// worker's runs are claimed again when their lease expires. Accounts are carried out independently: a

@@ -2,7 +2,7 @@ import ContactSyncCore
 import ContactSyncStore
 import Foundation
 
-/// The one policy for what becomes of a run the pipeline gave back, whatever started it (DESIGN §2.3), and
+/// The one policy for what becomes of a run the pipeline gave back, whatever started it (ARCHITECTURE §4), and
 /// the one place runs are saved.
 extension RunEngine {
     /// The run as it is to be saved: finished, or `pending` until its next attempt. A run that waited for

@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Executes runs (DESIGN §2.2): Core prepares and decides, the connector acts, the store records.
+/// Executes runs (ARCHITECTURE §3): Core prepares and decides, the connector acts, the store records.
 public struct RunEngine: Sendable {
     /// What to run.
     public struct Request: Sendable, Hashable {

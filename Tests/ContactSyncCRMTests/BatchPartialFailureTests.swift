@@ -4,7 +4,7 @@ import Testing
 
 @testable import ContactSyncCRM
 
-/// Batch partial failures (DESIGN §2.3): finished chunks keep their results; a whole call refused for one
+/// Batch partial failures (ARCHITECTURE §4): finished chunks keep their results; a whole call refused for one
 /// bad input is written again one input at a time.
 @Suite("Batch writes: partial failures")
 struct BatchPartialFailureTests {

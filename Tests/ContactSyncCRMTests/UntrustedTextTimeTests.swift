@@ -1,7 +1,7 @@
 @testable import ContactSyncCRM
 import Testing
 
-/// SOQL literals and percent-encoding are passes over text a customer wrote (DESIGN §6): linear in its length.
+/// SOQL literals and percent-encoding are passes over text a customer wrote (ARCHITECTURE §6): linear in its length.
 @Suite("Escaping untrusted text takes time in proportion to its length")
 struct UntrustedTextTimeTests {
     static func time(_ work: () -> Void) -> Duration { ContinuousClock().measure(work) }

@@ -1,7 +1,7 @@
 import ContactSyncCore
 import Testing
 
-@Suite("Configuration rules (DESIGN §2.1)")
+@Suite("Configuration rules (ARCHITECTURE §2)")
 struct ConfigurationRuleTests {
     let agentFields: Set<String> = Set(AgentField.builtIns.map(\.key)).union(["channel"])
 

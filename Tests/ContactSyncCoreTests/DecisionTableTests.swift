@@ -1,7 +1,7 @@
 import ContactSyncCore
 import Testing
 
-/// One row of DESIGN §2.2 step 4, with the "any" columns spelled out.
+/// One row of ARCHITECTURE §3, step 4, with the "any" columns spelled out.
 struct DecisionRow: Sendable, CustomTestStringConvertible {
     enum Found: Sendable { case none, ours, theirs }
     enum Expect: Sendable, Equatable { case create, updateAll, summaryOnly, skip(SkipReason) }
@@ -44,7 +44,7 @@ struct DecisionRow: Sendable, CustomTestStringConvertible {
     }
 }
 
-@Suite("Decision table (DESIGN §2.2 step 4)")
+@Suite("Decision table (ARCHITECTURE §3, step 4)")
 struct DecisionTableTests {
     @Test("each row decides as the table says", arguments: DecisionRow.table)
     func decisionTableRow(row: DecisionRow) {

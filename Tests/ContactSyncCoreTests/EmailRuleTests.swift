@@ -1,7 +1,7 @@
 import ContactSyncCore
 import Testing
 
-@Suite("Email (DESIGN §2.2 step 2)")
+@Suite("Email (ARCHITECTURE §3, step 2)")
 struct EmailRuleTests {
     @Test("trimmed and lowercased", arguments: [
         ("Jane@Example.COM", "jane@example.com"),

@@ -3,7 +3,7 @@ import Testing
 
 @testable import ContactSyncCore
 
-/// Untrusted text is processed in time linear in its length (DESIGN §6, §10): a customer message at the
+/// Untrusted text is processed in time linear in its length (ARCHITECTURE §6, §9): a customer message at the
 /// length limit, built from a rule's own cues and separators, never stalls extraction.
 @Suite("Conversation intelligence: extraction time stays linear in the text")
 struct ExtractionBoundsTests {

@@ -2,7 +2,7 @@ import ContactSyncCore
 import Foundation
 import Testing
 
-@Suite("Several matches (DESIGN §2.2 step 3)")
+@Suite("Several matches (ARCHITECTURE §3, step 3)")
 struct MatchSelectionTests {
     let old = Date(timeIntervalSince1970: 1_000)
     let new = Date(timeIntervalSince1970: 2_000)

@@ -1,7 +1,7 @@
 import ContactSyncCore
 import Testing
 
-@Suite("Summary rules (DESIGN §2.2 step 5)")
+@Suite("Summary rules (ARCHITECTURE §3, step 5)")
 struct SummaryRuleTests {
     @Test("Salesforce writes the summary into the mapped summary field on create and update")
     func salesforceSummaryField() throws {

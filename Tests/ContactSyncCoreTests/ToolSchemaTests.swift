@@ -1,7 +1,7 @@
 import ContactSyncCore
 import Testing
 
-/// Tool input schemas (DESIGN §8): from the mappings and the account's field metadata.
+/// Tool input schemas (ARCHITECTURE §7): from the mappings and the account's field metadata.
 @Suite("Tool schemas from mappings and field metadata")
 struct ToolSchemaTests {
     static let mappings = [

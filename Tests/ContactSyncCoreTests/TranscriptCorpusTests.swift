@@ -2,7 +2,7 @@ import Testing
 
 @testable import ContactSyncCore
 
-/// Values from transcripts by rules (DESIGN §10): every expected value found, and nothing else.
+/// Values from transcripts by rules (ARCHITECTURE §9): every expected value found, and nothing else.
 @Suite("Conversation intelligence: the rules against a corpus of transcripts")
 struct TranscriptCorpusTests {
     struct Case: CustomTestStringConvertible, Sendable {

@@ -1,7 +1,7 @@
 import ContactSyncCore
 import Testing
 
-@Suite("Values against metadata (DESIGN §2.2 step 6)")
+@Suite("Values against metadata (ARCHITECTURE §3, step 6)")
 struct ValueCheckTests {
     let salesforce = CRMFixture.salesforce
     let existing = [ContactMatch(id: "003A", createdByUs: false)]

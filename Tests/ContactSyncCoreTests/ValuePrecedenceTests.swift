@@ -1,7 +1,7 @@
 import ContactSyncCore
 import Testing
 
-@Suite("Value precedence and blanks (DESIGN §2.2 step 1)")
+@Suite("Value precedence and blanks (ARCHITECTURE §3, step 1)")
 struct ValuePrecedenceTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let name: String

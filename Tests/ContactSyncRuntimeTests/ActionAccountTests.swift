@@ -5,7 +5,7 @@ import ContactSyncTestSupport
 import Foundation
 import Testing
 
-/// A run follows its action's current account (DESIGN §2.3): moving an action to another account takes its
+/// A run follows its action's current account (ARCHITECTURE §4): moving an action to another account takes its
 /// runs not started yet along.
 @Suite("Runs follow their action's account")
 struct ActionAccountTests {

@@ -5,7 +5,7 @@ import ContactSyncTestSupport
 import Foundation
 import Testing
 
-/// Conversation intelligence in runs (DESIGN §10): values the platform left empty come from the transcript,
+/// Conversation intelligence in runs (ARCHITECTURE §9): values the platform left empty come from the transcript,
 /// with where each came from and the customer's words as evidence; platform values always win.
 @Suite("Conversation intelligence: extracted values in runs")
 struct ExtractionTests {

@@ -5,7 +5,7 @@ import ContactSyncTestSupport
 import Foundation
 import Testing
 
-/// Final values arrive with the end, or late, and are never lost (DESIGN §2.3).
+/// Final values arrive with the end, or late, and are never lost (ARCHITECTURE §4).
 @Suite("Late final values: the end's values and follow-up runs")
 struct LateValueTests {
     static let crms: [CRM] = [.hubspot, .salesforce]

@@ -7,7 +7,7 @@ import Testing
 
 @testable import ContactSyncRuntime
 
-/// The rules of one run pipeline (DESIGN §2.2 step 3, §2.3, §3): every trigger goes through it, and
+/// The rules of one run pipeline (ARCHITECTURE §3, step 3; §4; §1): every trigger goes through it, and
 /// nothing is lost or written twice. Each test runs on both CRMs where the rule applies and on both
 /// databases.
 @Suite("One run pipeline: nothing lost, nothing written twice")

@@ -7,7 +7,7 @@ import ContactSyncTestSupport
 import Foundation
 import Testing
 
-/// OAuth reconnect of an existing account (DESIGN §2.3, §2.4).
+/// OAuth reconnect of an existing account (ARCHITECTURE §4, §5).
 @Suite("Reconnecting an account by OAuth")
 struct ReconnectTests {
     @Test("OAuth reconnect of an existing account keeps refresh, marks it connected, resumes its waiting runs, on every instance", arguments: Backend.available, [CRM.hubspot, .salesforce])

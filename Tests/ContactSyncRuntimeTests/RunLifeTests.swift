@@ -7,7 +7,7 @@ import Testing
 
 @testable import ContactSyncRuntime
 
-/// Nothing transient needs an operator (DESIGN §2.3): a run whose process died is taken over and completed
+/// Nothing transient needs an operator (ARCHITECTURE §4): a run whose process died is taken over and completed
 /// once, and an in-conversation run that cannot finish for a transient cause completes in the background.
 /// Both CRMs, both databases.
 @Suite struct RunLifeTests {

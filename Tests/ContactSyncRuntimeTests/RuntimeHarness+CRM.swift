@@ -7,7 +7,7 @@ import NIOHTTP1
 
 /// What the tests read and set at the emulators.
 extension Runtime {
-    /// Sets the emulator's faults (API.md §3).
+    /// Sets the emulator's faults (ARCHITECTURE §10).
     func faults(_ crm: CRM, _ json: String) async throws {
         let (status, _) = try await emulator(crm, .POST, "/_emulator/faults", json: json)
         guard status == 200 else { throw RuntimeTestError.unexpected("faults \(json) answered \(status)") }

@@ -32,7 +32,7 @@ struct ConfigurationRouteTests {
         }
     }
 
-    @Test("actions: create, read, list, replace, delete; the shape of API.md")
+    @Test("actions: create, read, list, replace, delete; the shape of the OpenAPI document")
     func actionLifecycle() async throws {
         try await withServer { api in
             _ = try await api.call(.post, "/v1/fields", json: #"{"key":"channel"}"#)

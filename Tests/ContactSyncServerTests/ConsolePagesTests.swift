@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
-/// Every console page renders for a signed-in operator, with what it is for (DESIGN §9).
+/// Every console page renders for a signed-in operator, with what it is for (ARCHITECTURE §8).
 @Suite("Console: the pages")
 struct ConsolePagesTests {
     typealias Browser = ConsoleSecurityTests.Browser

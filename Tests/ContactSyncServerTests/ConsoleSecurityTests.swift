@@ -6,7 +6,7 @@ import Testing
 
 @testable import ContactSyncServer
 
-/// The console's sign-in, session cookie, CSRF tokens and escaping (DESIGN §9).
+/// The console's sign-in, session cookie, CSRF tokens and escaping (ARCHITECTURE §8).
 @Suite("Console: session cookie, CSRF, escaping")
 struct ConsoleSecurityTests {
     /// A signed-in browser: the session cookie and a CSRF token from a page.

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
-/// An agent's `extraction` settings through the API, and a run's `valueSources` and `evidence` (API.md §2).
+/// An agent's `extraction` settings through the API, and a run's `valueSources` and `evidence` (ARCHITECTURE §11).
 @Suite("Conversation intelligence through the API")
 struct ExtractionRouteTests {
     @Test("agents take extraction settings (defaults: rules, US, summaries); unknown countries are 422; updates keep what is left out")

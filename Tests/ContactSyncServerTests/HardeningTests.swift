@@ -8,7 +8,7 @@ import Testing
 
 @testable import ContactSyncServer
 
-/// No single client can stall, exhaust or reach past its key (DESIGN §6): the message limit, agent keys as a
+/// No single client can stall, exhaust or reach past its key (ARCHITECTURE §6): the message limit, agent keys as a
 /// boundary, client-chosen ids, notices, slowed guessing, files only the operator reads, and errors that
 /// name neither Swift types nor more problems than anyone reads.
 @Suite("Hardening: limits, agent boundaries, ids, guessing, errors")

@@ -9,7 +9,7 @@ import Testing
 @testable import ContactSyncServer
 
 /// A new `CONTACT_SYNC_API_KEY` on one instance revokes the old key on every instance sharing the database
-/// within 10 s (DESIGN §2.3): a verified admin key is trusted only briefly without asking the database.
+/// within 10 s (ARCHITECTURE §4): a verified admin key is trusted only briefly without asking the database.
 @Suite("API keys: rotation reaches every instance")
 struct KeyRotationAcrossInstancesTests {
     final class Clock: Sendable {

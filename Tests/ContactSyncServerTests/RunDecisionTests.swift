@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Testing
 
-/// Every row of DESIGN §2.2 step 4, end to end through the REST API against the emulators.
+/// Every row of ARCHITECTURE §3, step 4, end to end through the REST API against the emulators.
 @Suite("Runs end to end: the decision table")
 struct RunDecisionTests {
     @Test("no contact, create ON: created with every mapped value and the summary field", arguments: Scenario.both)

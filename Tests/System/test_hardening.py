@@ -1,4 +1,4 @@
-"""No single client can freeze the server or exhaust it (DESIGN §6), against a real `serve` on loopback: while
+"""No single client can freeze the server or exhaust it (ARCHITECTURE §6), against a real `serve` on loopback: while
 offline runs extract from messages at the length limit and 300 connections sit idle or trickle their headers
 and bodies, /health and a REST run keep answering; idle connections are closed within the idle timeout;
 resident memory stays bounded; SIGTERM stops it within the grace period. Every loop here is bounded in count

@@ -37,7 +37,7 @@ struct HubSpotProperty: Sendable {
         return .object(object)
     }
 
-    /// The standard and fixed custom contact properties of API.md §3.
+    /// The standard and fixed custom contact properties of ARCHITECTURE §10.
     static let contactDefaults: [HubSpotProperty] = [
         .init(name: "email", label: "Email", type: "string", fieldType: "text", hasUniqueValue: true),
         .init(name: "firstname", label: "First Name", type: "string", fieldType: "text"),

@@ -53,7 +53,7 @@ struct SalesforceField: Sendable {
         ]
     }
 
-    /// The Contact schema: standard fields plus the fixed custom fields of API.md §3.
+    /// The Contact schema: standard fields plus the fixed custom fields of ARCHITECTURE §10.
     static let contact: [SalesforceField] = [
         .init(name: "Id", label: "Contact ID", type: "id", length: 18, createable: false, updateable: false, nillable: false, defaultedOnCreate: true, idLookup: true),
         .init(name: "IsDeleted", label: "Deleted", type: "boolean", createable: false, updateable: false, nillable: false, defaultedOnCreate: true),

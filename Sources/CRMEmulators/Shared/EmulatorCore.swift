@@ -85,7 +85,7 @@ struct FaultMiddleware<CRM: EmulatedCRM>: RouterMiddleware {
 }
 
 extension Router where Context == EmulatorRequestContext {
-    /// The admin routes of API.md §3 shared by both emulators.
+    /// The admin routes of ARCHITECTURE §10 shared by both emulators.
     func addAdminRoutes(_ crm: some EmulatedCRM) {
         get("/_emulator/requests") { _, _ in
             Response.json(.ok, await crm.requests.json)

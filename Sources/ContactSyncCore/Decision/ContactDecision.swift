@@ -1,4 +1,4 @@
-/// What the decision table allows for one run (DESIGN §2.2 step 4), before the summary rules.
+/// What the decision table allows for one run (ARCHITECTURE §3, step 4), before the summary rules.
 public enum ContactDecision: Sendable, Hashable {
     /// Create a contact with every mapped value.
     case create

@@ -27,7 +27,7 @@ public struct ContactMatch: Sendable, Hashable {
     }
 }
 
-/// Choosing among several contacts with the same email (DESIGN §2.2 step 3).
+/// Choosing among several contacts with the same email (ARCHITECTURE §3, step 3).
 public enum MatchSelection {
     /// Prefers a contact contact-sync created, else the oldest by `createdDate` (unknown dates last,
     /// ties by id). With several matches it returns a `multiple_matches` warning listing every id.

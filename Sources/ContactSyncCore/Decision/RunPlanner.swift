@@ -1,5 +1,5 @@
 /// Decides a run after the lookup: the decision table, the summary rules, and each value checked against
-/// the field metadata (DESIGN §2.2 steps 3 to 6). Pure: the same inputs give the same plan, which is how
+/// the field metadata (ARCHITECTURE §3, steps 3 to 6). Pure: the same inputs give the same plan, which is how
 /// batched and single runs are kept identical.
 public struct RunPlanner: Sendable {
     /// HubSpot caps a note body at this many characters.

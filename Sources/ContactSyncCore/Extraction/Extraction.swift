@@ -1,4 +1,4 @@
-/// How an agent fills values and a summary the platform did not supply (DESIGN §10).
+/// How an agent fills values and a summary the platform did not supply (ARCHITECTURE §9).
 public struct ExtractionSettings: Sendable, Hashable, Codable {
     public enum Mode: String, Sendable, Hashable, Codable, CaseIterable {
         /// Nothing is taken from the transcript.

@@ -1,4 +1,4 @@
-/// Takes emails, phone numbers and names from the customer's messages by rules (DESIGN §10). Nothing comes
+/// Takes emails, phone numbers and names from the customer's messages by rules (ARCHITECTURE §9). Nothing comes
 /// from the agent's messages. A later message wins over an earlier one (customers correct themselves); a
 /// message naming two different emails or numbers is ambiguous and gives none.
 ///

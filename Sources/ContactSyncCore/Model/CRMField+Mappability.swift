@@ -6,7 +6,7 @@ public enum NotMappableReason: String, Sendable, Hashable, Codable {
 }
 
 extension CRMField {
-    /// Salesforce types contact-sync can write (DESIGN §2.1).
+    /// Salesforce types contact-sync can write (ARCHITECTURE §2).
     static let salesforceWritableTypes: Set<String> = ["string", "email", "phone", "textarea", "url", "picklist"]
     /// HubSpot `fieldType`s of `type: string` properties that hold text.
     static let hubspotTextFieldTypes: Set<String> = ["text", "textarea", "html", "phonenumber"]
@@ -31,7 +31,7 @@ extension CRMField {
     /// Whether the field may be mapped in an action of `crm`.
     public func isMappable(in crm: CRM) -> Bool { notMappableReason(in: crm) == nil }
 
-    /// How values for this field are checked before they are sent (DESIGN §2.2 step 6).
+    /// How values for this field are checked before they are sent (ARCHITECTURE §3, step 6).
     var valueKind: ValueKind {
         switch type {
         case "email": .email

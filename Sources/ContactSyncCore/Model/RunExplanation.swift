@@ -1,5 +1,5 @@
 /// A run told in words for an operator: what happened, which rule of the decision table applied and why,
-/// and, per mapped CRM field, its value and whether it was written or left out (DESIGN §2.2, §9).
+/// and, per mapped CRM field, its value and whether it was written or left out (ARCHITECTURE §3, §8).
 public struct RunExplanation: Sendable, Hashable {
     /// One mapped CRM field of the run.
     public struct Field: Sendable, Hashable {

@@ -1,4 +1,4 @@
-/// Checks an action before it is saved and lists every problem at once (DESIGN §2.1).
+/// Checks an action before it is saved and lists every problem at once (ARCHITECTURE §2).
 public enum ActionValidator {
     /// The account an action names, as far as validation needs it.
     public struct AccountFacts: Sendable {

@@ -1,4 +1,4 @@
-/// One reason an action cannot be saved (DESIGN §2.1). Codes are part of the API contract.
+/// One reason an action cannot be saved (ARCHITECTURE §2). Codes are part of the API contract.
 public struct ValidationProblem: Sendable, Hashable, Codable {
     public enum Code: String, Sendable, Hashable, Codable {
         case requiredMappingMissing = "required_mapping_missing"

@@ -1,4 +1,4 @@
-/// Checks one value against its field's metadata before it is sent (DESIGN §2.2 step 6).
+/// Checks one value against its field's metadata before it is sent (ARCHITECTURE §3, step 6).
 enum FieldValueCheck {
     /// The value to send (picklists in canonical spelling, email lowercased), or why it is left out.
     static func check(_ value: String, field: CRMField?, named name: String, creating: Bool)

@@ -1,4 +1,4 @@
-/// The values of one run, resolved before the CRM is asked anything (DESIGN §2.2 steps 1 and 2).
+/// The values of one run, resolved before the CRM is asked anything (ARCHITECTURE §3, steps 1 and 2).
 public struct PreparedRun: Sendable, Hashable {
     /// The customer's email, trimmed and lowercased: the lookup key.
     public var email: String

@@ -1,4 +1,4 @@
-/// Where a run's values come from, in order of precedence (DESIGN §2.2 step 1).
+/// Where a run's values come from, in order of precedence (ARCHITECTURE §3, step 1).
 public struct ValueSources: Sendable, Hashable {
     /// Values passed with the run (the agent's tool call).
     public var runInput: [String: String]
@@ -10,7 +10,7 @@ public struct ValueSources: Sendable, Hashable {
     public var runSummary: String?
     /// The conversation's summary.
     public var conversationSummary: String?
-    /// Values taken from the transcript (DESIGN §10): they fill only what the platform left empty.
+    /// Values taken from the transcript (ARCHITECTURE §9): they fill only what the platform left empty.
     public var extracted: [String: String] = [:]
     /// A summary written from the transcript when none was supplied.
     public var extractedSummary: String?

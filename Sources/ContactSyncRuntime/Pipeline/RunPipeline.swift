@@ -31,7 +31,7 @@ struct CustomerLock: Sendable {
     var turnDeadline: ContinuousClock.Instant?
 }
 
-/// The one way runs are carried out, whatever started them (DESIGN §3): prepare (pure) → lookup (batched)
+/// The one way runs are carried out, whatever started them (ARCHITECTURE §1): prepare (pure) → lookup (batched)
 /// → plan (`RunPlanner`, pure) → write (batched) → record. A single run is a batch of one, so single and
 /// batched runs cannot drift apart.
 struct RunPipeline: Sendable {
@@ -180,7 +180,7 @@ struct RunPipeline: Sendable {
         item.entry.conversation?.agentId ?? RememberedFor.everyone
     }
 
-    /// Fills what the platform left empty from the transcript (DESIGN §10): for a run with a conversation
+    /// Fills what the platform left empty from the transcript (ARCHITECTURE §9): for a run with a conversation
     /// whose agent extracts, when a mapped value or the summary is missing. Follow-ups carry only changes,
     /// unless they run in full.
     private func extract(_ items: inout [Item], _ sources: inout [ValueSources]) async throws {

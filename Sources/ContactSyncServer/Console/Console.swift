@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The operator console at `/console` (DESIGN §9, API.md §5): server-rendered pages over the same Runtime
+/// The operator console at `/console` (ARCHITECTURE §8): server-rendered pages over the same Runtime
 /// services as the REST API, signed in with the admin key.
 struct Console: Sendable {
     let renderer: ConsoleRenderer

@@ -4,7 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// How agent platforms reach an agent: its keys and its MCP endpoint (API.md §2, §4).
+/// How agent platforms reach an agent: its keys and its MCP endpoint (ARCHITECTURE §11, §7).
 struct AgentAccessRoutes {
     let configuration: ConfigurationService
     let mcp: MCPEndpoint
