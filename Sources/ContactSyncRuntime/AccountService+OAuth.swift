@@ -51,16 +51,16 @@ extension AccountService {
     {
         if let accountId {
             guard try await account(id: accountId).crm == crm else {
-                throw ServiceError(.unprocessable, "crm_mismatch", "Account \(accountId) is not a \(crm.rawValue) account.")
+                throw ServiceError(.unprocessable, .crmMismatch, "Account \(accountId) is not a \(crm.rawValue) account.")
             }
         }
         let emulatorURL = settings.emulatorURLs[crm]
         if emulator && emulatorURL == nil {
-            throw ServiceError(.unprocessable, "emulator_unavailable", "The built-in emulators are not running (--no-emulators).")
+            throw ServiceError(.unprocessable, .emulatorUnavailable, "The built-in emulators are not running (--no-emulators).")
         }
         guard let client = settings.client(crm, emulator: emulator) else {
             throw ServiceError(
-                .unprocessable, "oauth_not_configured",
+                .unprocessable, .oauthNotConfigured,
                 "Set \(crm == .hubspot ? "HUBSPOT" : "SALESFORCE")_CLIENT_ID and _CLIENT_SECRET to connect \(crm.rawValue) with OAuth.")
         }
         let state = Identifier.make("st")
@@ -73,7 +73,7 @@ extension AccountService {
                 state: state, crm: crm.rawValue, name: name, codeVerifier: verifier, loginURL: login, emulator: emulator, createdAt: Date(),
                 accountId: accountId, bindingDigest: Digests.sha256(binding)))
         } catch {
-            throw ServiceError(.unavailable, "storage_failed", "The authorization could not be started.")
+            throw ServiceError(.unavailable, .storageFailed, "The authorization could not be started.")
         }
         let challenge = PKCE.challenge(for: verifier)
         let url = switch crm {
@@ -99,13 +99,13 @@ extension AccountService {
             Date().timeIntervalSince(pending.createdAt) < Self.authorizationLifetime
         else {
             throw ServiceError(
-                .badRequest, "invalid_state", "The authorization is unknown, used, expired or was started in another browser; start again.")
+                .badRequest, .invalidState, "The authorization is unknown, used, expired or was started in another browser; start again.")
         }
         guard let client = settings.client(crm, emulator: pending.emulator) else {
-            throw ServiceError(.unprocessable, "oauth_not_configured", "OAuth is not configured for \(crm.rawValue).")
+            throw ServiceError(.unprocessable, .oauthNotConfigured, "OAuth is not configured for \(crm.rawValue).")
         }
         if pending.emulator && settings.emulatorURLs[crm] == nil {
-            throw ServiceError(.unprocessable, "emulator_unavailable", "The built-in emulators are not running (--no-emulators); start again.")
+            throw ServiceError(.unprocessable, .emulatorUnavailable, "The built-in emulators are not running (--no-emulators); start again.")
         }
         let exchange = OAuthExchange(client: self.client, logger: logger)
         let credentials: CRMCredentials
@@ -125,7 +125,7 @@ extension AccountService {
                 baseURL = credentials.instanceURL
             }
         } catch {
-            throw ServiceError(.unprocessable, "account_verification_failed", "The \(crm.rawValue) authorization failed: \(error.message)")
+            throw ServiceError(.unprocessable, .accountVerificationFailed, "The \(crm.rawValue) authorization failed: \(error.message)")
         }
         if let accountId = pending.accountId {
             return (try await reconnect(accountId: accountId, crm: crm, credentials: credentials, baseURL: baseURL).account, true)

@@ -92,14 +92,14 @@ public struct AccountService: Sendable {
             credentials.refreshToken = previous.refreshToken
         }
         guard crm == existing.crm else {
-            throw ServiceError(.unprocessable, "crm_mismatch", "The account is a \(existing.crm.rawValue) account.")
+            throw ServiceError(.unprocessable, .crmMismatch, "The account is a \(existing.crm.rawValue) account.")
         }
         let probe = connectors.probe(crm: crm, credentials: credentials, baseURL: baseURL)
         let identity: AccountIdentity
         do {
             identity = try await probe.verify(log: nil)
         } catch {
-            throw ServiceError(.unprocessable, "account_verification_failed", "The \(crm.rawValue) account could not be verified: \(error.message)")
+            throw ServiceError(.unprocessable, .accountVerificationFailed, "The \(crm.rawValue) account could not be verified: \(error.message)")
         }
         // Credentials for another portal or org would write this account's runs somewhere else.
         if let stored = existing.identity.flatMap({ try? JSONDecoder().decode(AccountIdentity.self, from: Data($0.utf8)) }),
@@ -107,7 +107,7 @@ public struct AccountService: Sendable {
         {
             let kind = crm == .hubspot ? "HubSpot portal" : "Salesforce org"
             throw ServiceError(
-                .unprocessable, "account_mismatch",
+                .unprocessable, .accountMismatch,
                 "These credentials are for \(kind) \(identity.accountId), not this account's \(kind) \(stored.accountId); nothing was changed.")
         }
         do {
@@ -119,7 +119,7 @@ public struct AccountService: Sendable {
         } catch let error as ServiceError {
             throw error
         } catch {
-            throw ServiceError(.unavailable, "storage_failed", "The account could not be stored.")
+            throw ServiceError(.unavailable, .storageFailed, "The account could not be stored.")
         }
     }
 
@@ -131,7 +131,7 @@ public struct AccountService: Sendable {
             identity = try await probe.verify(log: nil)
         } catch {
             logger.info("account verification failed", metadata: ["crm": "\(crm.rawValue)", "code": "\(error.code)"])
-            throw ServiceError(.unprocessable, "account_verification_failed", "The \(crm.rawValue) account could not be verified: \(error.message)")
+            throw ServiceError(.unprocessable, .accountVerificationFailed, "The \(crm.rawValue) account could not be verified: \(error.message)")
         }
         let now = Date()
         do {
@@ -143,7 +143,7 @@ public struct AccountService: Sendable {
             logger.info("account connected", metadata: ["account": "\(record.id)", "crm": "\(crm.rawValue)"])
             return record
         } catch {
-            throw ServiceError(.unavailable, "storage_failed", "The account could not be stored.")
+            throw ServiceError(.unavailable, .storageFailed, "The account could not be stored.")
         }
     }
 
@@ -159,9 +159,9 @@ public struct AccountService: Sendable {
             return try await connectors.connector(for: account).contactFields(log: nil)
         } catch let error as CRMError {
             if error.code == .reconnectRequired { await connectors.markReconnectRequired(accountId: account.id) }
-            throw ServiceError(.unavailable, "crm_unavailable", "The CRM could not list its fields: \(error.message)")
+            throw ServiceError(.unavailable, .crmUnavailable, "The CRM could not list its fields: \(error.message)")
         } catch {
-            throw ServiceError(.unavailable, "crm_unavailable", "The account's credentials could not be opened.")
+            throw ServiceError(.unavailable, .crmUnavailable, "The account's credentials could not be opened.")
         }
     }
 
@@ -171,7 +171,7 @@ public struct AccountService: Sendable {
         let existing = try await account(id: accountId)
         let connector = try? connectors.connector(for: existing)
         guard (try? await store.deleteAccount(id: accountId)) == true else {
-            throw ServiceError(.conflict, "account_in_use", "Actions use this account; delete or move them first.")
+            throw ServiceError(.conflict, .accountInUse, "Actions use this account; delete or move them first.")
         }
         connectors.forget(accountId: accountId)
         do {
@@ -188,9 +188,9 @@ extension AccountService {
         do {
             return try await store.accounts(limit: limit, cursor: cursor)
         } catch StoreError.invalidCursor {
-            throw ServiceError(.badRequest, "invalid_request", "The cursor is not valid.")
+            throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
         } catch {
-            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
         }
     }
 }

@@ -21,9 +21,9 @@ public struct ConfigurationService: Sendable {
         } catch let error as ServiceError {
             throw error
         } catch StoreError.invalidCursor {
-            throw ServiceError(.badRequest, "invalid_request", "The cursor is not valid.")
+            throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
         } catch {
-            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
         }
     }
 
@@ -35,26 +35,26 @@ public struct ConfigurationService: Sendable {
 
     public func createAgentField(key: String, label: String?, contactAttribute: Bool) async throws(ServiceError) -> AgentField {
         guard AgentField.isValidKey(key) else {
-            throw ServiceError(.unprocessable, "invalid_field_key", "A field key is a lowercase letter followed by up to 63 lowercase letters, digits or underscores.")
+            throw ServiceError(.unprocessable, .invalidFieldKey, "A field key is a lowercase letter followed by up to 63 lowercase letters, digits or underscores.")
         }
         let field = AgentField(key: key, label: (label?.isBlank ?? true) ? key : label!.trimmed, builtIn: false, contactAttribute: contactAttribute)
         do {
             try await store.insertAgentField(field, now: Date())
         } catch StoreError.conflict {
-            throw ServiceError(.conflict, "field_exists", "An agent field '\(key)' exists already.")
+            throw ServiceError(.conflict, .fieldExists, "An agent field '\(key)' exists already.")
         } catch {
-            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
         }
         return field
     }
 
     public func deleteAgentField(key: String) async throws(ServiceError) {
         if AgentField.builtIns.contains(where: { $0.key == key }) {
-            throw ServiceError(.conflict, "field_built_in", "Built-in agent fields cannot be deleted.")
+            throw ServiceError(.conflict, .fieldBuiltIn, "Built-in agent fields cannot be deleted.")
         }
         switch try await attempt({ try await store.deleteAgentField(key: key) }) {
         case nil: throw .notFound("Agent field \(key)")
-        case false?: throw ServiceError(.conflict, "field_in_use", "Actions map this field; remove those mappings first.")
+        case false?: throw ServiceError(.conflict, .fieldInUse, "Actions map this field; remove those mappings first.")
         case true?: return
         }
     }
@@ -73,7 +73,7 @@ public struct ConfigurationService: Sendable {
         let problems = ActionValidator.problems(for: action, account: facts, agentFields: agentFields)
         guard problems.isEmpty else {
             throw ServiceError(
-                .unprocessable, "invalid_action", problems.map(\.message).joined(separator: " "),
+                .unprocessable, .invalidAction, problems.map(\.message).joined(separator: " "),
                 details: problems.map {
                     ServiceError.Detail(code: $0.code.rawValue, message: $0.message, crmField: $0.crmField, agentField: $0.agentField, reason: $0.reason?.rawValue)
                 })
@@ -114,11 +114,11 @@ public struct ConfigurationService: Sendable {
 
     private static func check(toolName: String, taken: Set<String>) throws(ServiceError) {
         guard Action.isValidToolName(toolName) else {
-            throw ServiceError(.unprocessable, "invalid_action", "toolName must match ^[a-z0-9_]{1,64}$.",
+            throw ServiceError(.unprocessable, .invalidAction, "toolName must match ^[a-z0-9_]{1,64}$.",
                 details: [.init(code: "invalid_tool_name", message: "toolName must match ^[a-z0-9_]{1,64}$.")])
         }
         guard !taken.contains(toolName) else {
-            throw ServiceError(.conflict, "tool_name_taken", "Another action is called '\(toolName)' by agents.")
+            throw ServiceError(.conflict, .toolNameTaken, "Another action is called '\(toolName)' by agents.")
         }
     }
 
@@ -127,9 +127,9 @@ public struct ConfigurationService: Sendable {
         do {
             try await body()
         } catch StoreError.conflict {
-            throw ServiceError(.conflict, "tool_name_taken", "Another action has this tool name.")
+            throw ServiceError(.conflict, .toolNameTaken, "Another action has this tool name.")
         } catch {
-            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
         }
     }
 
@@ -145,7 +145,7 @@ public struct ConfigurationService: Sendable {
     public func deleteAction(id: String) async throws(ServiceError) {
         switch try await attempt({ try await store.deleteAction(id: id) }) {
         case nil: throw .notFound("Action \(id)")
-        case false?: throw ServiceError(.conflict, "action_in_use", "Agents have this action; remove it from them first.")
+        case false?: throw ServiceError(.conflict, .actionInUse, "Agents have this action; remove it from them first.")
         case true?: return
         }
     }
@@ -168,7 +168,7 @@ public struct ConfigurationService: Sendable {
                 message: "extraction.defaultCountry must be one of \(PhoneNumbers.countries.keys.sorted().joined(separator: ", "))."))
         }
         guard details.isEmpty else {
-            throw ServiceError(.unprocessable, "invalid_agent", details.compactMap(\.message).joined(separator: " "), details: details)
+            throw ServiceError(.unprocessable, .invalidAgent, details.compactMap(\.message).joined(separator: " "), details: details)
         }
     }
 

@@ -32,18 +32,18 @@ public struct ConversationService: Sendable {
         } catch let error as ServiceError {
             throw error
         } catch {
-            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
         }
     }
 
     public func start(id: String?, agentId: String) async throws(ServiceError) -> Conversation {
         let id = id ?? Identifier.make("conv")
         guard !id.isBlank, id.count <= 200 else {
-            throw ServiceError(.badRequest, "invalid_request", "A conversation id has 1 to 200 characters.")
+            throw ServiceError(.badRequest, .invalidRequest, "A conversation id has 1 to 200 characters.")
         }
         guard ClientIdentifier.isPrintable(id) else { throw .invalidId("A conversation id") }
         guard let agent = try await attempt({ try await store.agent(id: agentId) })?.agent else {
-            throw ServiceError(.unprocessable, "agent_not_found", "No agent has id '\(agentId)'.")
+            throw ServiceError(.unprocessable, .agentNotFound, "No agent has id '\(agentId)'.")
         }
         let start = now()
         let conversation = Conversation(
@@ -52,9 +52,9 @@ public struct ConversationService: Sendable {
         do {
             try await store.insertConversation(conversation)
         } catch StoreError.conflict {
-            throw ServiceError(.conflict, "conversation_exists", "A conversation '\(id)' exists already.")
+            throw ServiceError(.conflict, .conversationExists, "A conversation '\(id)' exists already.")
         } catch {
-            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
         }
         return conversation
     }
@@ -67,24 +67,24 @@ public struct ConversationService: Sendable {
     /// Adds a message; a text conversation then ends `textIdle` after its latest message.
     public func addMessage(conversationId: String, role: String, text: String, at: Date?) async throws(ServiceError) -> Conversation {
         guard ["customer", "agent"].contains(role) else {
-            throw ServiceError(.badRequest, "invalid_request", "role must be customer or agent.")
+            throw ServiceError(.badRequest, .invalidRequest, "role must be customer or agent.")
         }
         // Counting stops just past the limit: a long message costs no more than a short one to refuse.
         guard text.utf8.count <= maxMessageCharacters || text.prefix(maxMessageCharacters + 1).count <= maxMessageCharacters else {
             throw ServiceError(
-                .tooLarge, "message_too_long", "A message may have at most \(maxMessageCharacters) characters; nothing was stored.")
+                .tooLarge, .messageTooLong, "A message may have at most \(maxMessageCharacters) characters; nothing was stored.")
         }
         let received = now()
         let at = at ?? received
         guard at.timeIntervalSince(received) <= Self.maxClockSkew else {
-            throw ServiceError(.unprocessable, "invalid_message_time", "A message's time may be at most 5 minutes in the future.")
+            throw ServiceError(.unprocessable, .invalidMessageTime, "A message's time may be at most 5 minutes in the future.")
         }
         let textIdle = self.textIdle
         let updated = try await attempt {
             try await store.updateConversation(id: conversationId, now: received) { current in
                 // Dispatched on any instance means ended, whatever this instance's clock says.
                 guard !current.hasEnded(at: received), current.dispatchedAt == nil else {
-                    throw ServiceError(.conflict, "conversation_ended", "The conversation has ended.")
+                    throw ServiceError(.conflict, .conversationEnded, "The conversation has ended.")
                 }
                 var next = current
                 let latest = max(current.lastMessageAt ?? at, at)
@@ -127,7 +127,7 @@ public struct ConversationService: Sendable {
         let unknown = keys.filter { !known.contains($0) }.sorted()
         guard unknown.isEmpty else {
             throw ServiceError(
-                .unprocessable, "unknown_agent_field", "No agent field is named \(unknown.map { "'\($0)'" }.joined(separator: ", ")).",
+                .unprocessable, .unknownAgentField, "No agent field is named \(unknown.map { "'\($0)'" }.joined(separator: ", ")).",
                 details: unknown.map { .init(code: "unknown_agent_field", agentField: $0) })
         }
         return fields

@@ -80,7 +80,7 @@ public struct RunEngine: Sendable {
     }
 
     private func attempt<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {
-        do { return try await body() } catch { throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.") }
+        do { return try await body() } catch { throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.") }
     }
 
     /// How often a wait on another instance's work looks again.
@@ -98,12 +98,12 @@ public struct RunEngine: Sendable {
             action = stored.action
         }
         guard let template = Template.named(action.template) else {
-            throw ServiceError(.unprocessable, "invalid_action", "The action's template '\(action.template)' is unknown.")
+            throw ServiceError(.unprocessable, .invalidAction, "The action's template '\(action.template)' is unknown.")
         }
         var conversation: Conversation?
         if let id = request.conversationId {
             conversation = try await attempt { try await store.conversation(id: id) }
-            guard conversation != nil else { throw ServiceError(.notFound, "conversation_not_found", "Conversation \(id) was not found.") }
+            guard conversation != nil else { throw ServiceError(.notFound, .conversationNotFound, "Conversation \(id) was not found.") }
         }
         let start = now()
         let run = RunRecord(
@@ -117,9 +117,9 @@ public struct RunEngine: Sendable {
         } catch StoreError.conflict {
             let entry = { (first: RunRecord) in PipelineRun(run: first, action: action, template: template, conversation: conversation) }
             if let existing = try await previous(request, carryOn: entry) { return existing }
-            throw ServiceError(.conflict, "conflict", "A run for this request exists already.")
+            throw ServiceError(.conflict, .conflict, "A run for this request exists already.")
         } catch {
-            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
         }
         return try await carryOut(PipelineRun(run: run, action: action, template: template, conversation: conversation))
     }
@@ -139,7 +139,7 @@ public struct RunEngine: Sendable {
         while true {
             guard let existing = try await attempt({ try await store.run(actionId: request.actionId, idempotencyKey: key) }) else { return nil }
             guard existing.requestHash == request.hash else {
-                throw ServiceError(.unprocessable, "idempotency_key_mismatch", "This Idempotency-Key was used with a different request.")
+                throw ServiceError(.unprocessable, .idempotencyKeyMismatch, "This Idempotency-Key was used with a different request.")
             }
             guard existing.status == .running else { return existing }
             let time = now()
@@ -160,15 +160,15 @@ public struct RunEngine: Sendable {
     public func retry(runId: String) async throws(ServiceError) -> RunRecord {
         guard let current = try await attempt({ try await store.run(id: runId) }) else { throw .notFound("Run \(runId)") }
         guard current.status == .failed || current.status == .waitingForAccount else {
-            throw ServiceError(.conflict, "not_retryable", "Only failed runs can be retried; this one is \(current.status.rawValue).")
+            throw ServiceError(.conflict, .notRetryable, "Only failed runs can be retried; this one is \(current.status.rawValue).")
         }
         guard let stored = try await attempt({ try await store.action(id: current.actionId) }), let template = Template.named(stored.action.template) else {
-            throw ServiceError(.conflict, "not_retryable", "The run's action no longer exists.")
+            throw ServiceError(.conflict, .notRetryable, "The run's action no longer exists.")
         }
         let conversation = try await attempt { try await current.conversationId.asyncMap { try await store.conversation(id: $0) } } ?? nil
         let time = now()
         guard let claimed = try await attempt({ try await store.claimRetry(runId: runId, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) else {
-            throw ServiceError(.conflict, "not_retryable", "The run is being retried already.")
+            throw ServiceError(.conflict, .notRetryable, "The run is being retried already.")
         }
         // The attempt starts from what the run already wrote: a record id is never lost to a later failure.
         var attempt = claimed
@@ -221,9 +221,9 @@ public struct RunEngine: Sendable {
         do {
             return try await store.runs(filter, limit: limit, cursor: cursor)
         } catch StoreError.invalidCursor {
-            throw ServiceError(.badRequest, "invalid_request", "The cursor is not valid.")
+            throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
         } catch {
-            throw ServiceError(.unavailable, "storage_failed", "The database could not be reached.")
+            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
         }
     }
 }

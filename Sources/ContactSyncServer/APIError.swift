@@ -7,7 +7,7 @@ import NIOCore
 /// An API error answer: `{"error":{"code","message","details":[…]}}`.
 struct APIError: Error, HTTPResponseError {
     let status: HTTPResponse.Status
-    let code: String
+    let code: ServiceError.Code
     let message: String
     var details: [ServiceError.Detail] = []
 
@@ -38,14 +38,14 @@ struct APIError: Error, HTTPResponseError {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(Body(error: .init(
-            code: code, message: text, details: Array(details.prefix(Self.maxDetails)), omittedDetails: omitted == 0 ? nil : omitted)))
+            code: code.rawValue, message: text, details: Array(details.prefix(Self.maxDetails)), omittedDetails: omitted == 0 ? nil : omitted)))
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func invalidRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "invalid_request", message: message) }
-    static func notFound(_ message: String = "Not found.") -> APIError { APIError(status: .notFound, code: "not_found", message: message) }
+    static func invalidRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: .invalidRequest, message: message) }
+    static func notFound(_ message: String = "Not found.") -> APIError { APIError(status: .notFound, code: .notFound, message: message) }
 
-    init(status: HTTPResponse.Status, code: String, message: String, details: [ServiceError.Detail] = []) {
+    init(status: HTTPResponse.Status, code: ServiceError.Code, message: String, details: [ServiceError.Detail] = []) {
         self.status = status
         self.code = code
         self.message = message
@@ -53,15 +53,7 @@ struct APIError: Error, HTTPResponseError {
     }
 
     init(_ error: ServiceError) {
-        let status: HTTPResponse.Status = switch error.kind {
-        case .badRequest: .badRequest
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .unprocessable: .unprocessableContent
-        case .unavailable: .serviceUnavailable
-        case .tooLarge: .contentTooLarge
-        }
-        self.init(status: status, code: error.code, message: error.message, details: error.details)
+        self.init(status: error.kind.status, code: error.code, message: error.message, details: error.details)
     }
 }
 
@@ -77,20 +69,20 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as ServiceError {
             return try APIError(error).response(from: request, context: context)
         } catch is NIOTooManyBytesError {
-            return try APIError(status: .contentTooLarge, code: "payload_too_large", message: "The request body is over the limit.")
+            return try APIError(status: .contentTooLarge, code: .payloadTooLarge, message: "The request body is over the limit.")
                 .response(from: request, context: context)
         } catch let error as DecodingError {
             return try APIError.invalidRequest(Self.describe(error)).response(from: request, context: context)
         } catch let error as HTTPError {
             let mapped: APIError = switch error.status {
-            case .contentTooLarge: APIError(status: .contentTooLarge, code: "payload_too_large", message: "The request body is over the limit.")
+            case .contentTooLarge: APIError(status: .contentTooLarge, code: .payloadTooLarge, message: "The request body is over the limit.")
             case .notFound: .notFound("No such route.")
-            case .methodNotAllowed: APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "Method not allowed.")
-            case .unauthorized: APIError(status: .unauthorized, code: "unauthorized", message: "A valid API key is required.")
+            case .methodNotAllowed: APIError(status: .methodNotAllowed, code: .methodNotAllowed, message: "Method not allowed.")
+            case .unauthorized: APIError(status: .unauthorized, code: .unauthorized, message: "A valid API key is required.")
             default:
                 error.status.code < 500
-                    ? APIError(status: error.status, code: "invalid_request", message: error.body ?? "The request is not valid.")
-                    : APIError(status: .internalServerError, code: "internal_error", message: "Something went wrong.")
+                    ? APIError(status: error.status, code: .invalidRequest, message: error.body ?? "The request is not valid.")
+                    : APIError(status: .internalServerError, code: .internalError, message: "Something went wrong.")
             }
             return try mapped.response(from: request, context: context)
         } catch where ClientFault.isClientFault(error) {
@@ -99,7 +91,7 @@ struct ErrorMiddleware: RouterMiddleware {
             return try APIError.invalidRequest("The request could not be read.").response(from: request, context: context)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(type(of: error))", "path": "\(request.uri.path)"])
-            return try APIError(status: .internalServerError, code: "internal_error", message: "Something went wrong.").response(from: request, context: context)
+            return try APIError(status: .internalServerError, code: .internalError, message: "Something went wrong.").response(from: request, context: context)
         }
     }
 
@@ -136,12 +128,12 @@ struct APIKeyMiddleware: RouterMiddleware {
             let caller = await authenticate(key)
         else {
             await failures.failed(address: context.remoteAddress, path: request.uri.path)
-            throw APIError(status: .unauthorized, code: "unauthorized", message: "A valid API key is required (Authorization: Bearer <key>).")
+            throw APIError(status: .unauthorized, code: .unauthorized, message: "A valid API key is required (Authorization: Bearer <key>).")
         }
         if case .agent(let agentId) = caller {
             let path = request.uri.path
             guard path == "/v1/agents/\(agentId)/mcp" || path == "/v1/conversations" || path.hasPrefix("/v1/conversations/") else {
-                throw APIError(status: .forbidden, code: "forbidden", message: "An agent key opens only its agent's MCP endpoint and conversations.")
+                throw APIError(status: .forbidden, code: .forbidden, message: "An agent key opens only its agent's MCP endpoint and conversations.")
             }
         }
         var context = context
@@ -156,5 +148,19 @@ enum ClientFault {
         if error is CancellationError || error is ChannelError || error is IOError { return true }
         let name = String(reflecting: type(of: error))
         return name.hasPrefix("NIOHTTP1.") || name.hasPrefix("NIOCore.") || name.hasPrefix("NIOPosix.")
+    }
+}
+
+extension ServiceError.Kind {
+    /// The HTTP status of a refusal of this kind: the one mapping the API and the console answer with.
+    var status: HTTPResponse.Status {
+        switch self {
+        case .badRequest: .badRequest
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .unprocessable: .unprocessableContent
+        case .unavailable: .serviceUnavailable
+        case .tooLarge: .contentTooLarge
+        }
     }
 }

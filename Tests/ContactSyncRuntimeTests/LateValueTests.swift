@@ -236,7 +236,7 @@ struct LateValueTests {
                 _ = try await rt.conversations.addMessage(conversationId: chat, role: "customer", text: "from the future", at: rt.clock.now.addingTimeInterval(301))
                 Issue.record("a message 301 s ahead was accepted")
             } catch let error as ServiceError {
-                #expect(error.code == "invalid_message_time")
+                #expect(error.code == .invalidMessageTime)
             }
             let accepted = try await rt.conversations.addMessage(conversationId: chat, role: "customer", text: "slightly ahead", at: rt.clock.now.addingTimeInterval(299))
             #expect(accepted.messageCount == 1)

@@ -95,7 +95,7 @@ struct PipelineRuleTests {
             let carriedOut = results.compactMap { try? $0.get() }
             #expect(carriedOut.count == 1)
             #expect(carriedOut.first?.status == .succeeded)
-            #expect(results.compactMap { if case .failure(let error) = $0 { error.code } else { nil } } == ["not_retryable"])
+            #expect(results.compactMap { result -> ServiceError.Code? in if case .failure(let error) = result { error.code } else { nil } } == [.notRetryable])
             #expect(try await rt.store.run(id: failed.id)?.attempts == 2)
             #expect(try await rt.contacts(crm, email: "retry@example.com").count == 1)
         }

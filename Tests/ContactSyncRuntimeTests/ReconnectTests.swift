@@ -69,7 +69,7 @@ struct ReconnectTests {
                 _ = try await rt.accounts.reconnect(accountId: account, .emulator(crm: crm, name: nil, baseURL: other.baseURL))
                 Issue.record("a reconnect to another portal or org was accepted")
             } catch let error as ServiceError {
-                #expect(error.code == "account_mismatch")
+                #expect(error.code == .accountMismatch)
                 #expect(error.kind == .unprocessable)
             }
             let after = try #require(try await rt.store.account(id: account))
@@ -93,7 +93,7 @@ struct ReconnectTests {
                 _ = try await rt.accounts.finishAuthorization(crm: .hubspot, code: code, state: state, binding: authorization.binding, settings: restarted)
                 Issue.record("the authorization finished without an emulator")
             } catch let error as ServiceError {
-                #expect(error.code == "emulator_unavailable")
+                #expect(error.code == .emulatorUnavailable)
             }
         }
     }

@@ -14,7 +14,7 @@ extension Console {
         post(group, "accounts/emulator") { form, _, _, session in
             let crm = try Self.crm(form)
             guard let url = emulatorURLs[crm] else {
-                throw ServiceError(.unprocessable, "emulator_unavailable", "The built-in emulators are not running (--no-emulators).")
+                throw ServiceError(.unprocessable, .emulatorUnavailable, "The built-in emulators are not running (--no-emulators).")
             }
             let account = try await accounts.connect(.emulator(crm: crm, name: form["name"], baseURL: url))
             return AccountNotice.connected.redirect(account: account.id)
@@ -22,7 +22,7 @@ extension Console {
         post(group, "accounts/token") { form, _, _, _ in
             let crm = try Self.crm(form)
             let name = form["name"] ?? "\(Self.crmName(crm)) account"
-            guard let token = form["accessToken"] else { throw ServiceError(.unprocessable, "invalid_request", "Paste the access token.") }
+            guard let token = form["accessToken"] else { throw ServiceError(.unprocessable, .invalidRequest, "Paste the access token.") }
             let connection: AccountService.Connection = switch crm {
             case .hubspot: .hubspotToken(name: name, accessToken: token, baseURL: nil)
             case .salesforce:
@@ -78,7 +78,7 @@ extension Console {
     }
 
     static func crm(_ form: FormBody) throws(ServiceError) -> CRM {
-        guard let crm = form["crm"].flatMap(CRM.init(rawValue:)) else { throw ServiceError(.unprocessable, "invalid_request", "Choose HubSpot or Salesforce.") }
+        guard let crm = form["crm"].flatMap(CRM.init(rawValue:)) else { throw ServiceError(.unprocessable, .invalidRequest, "Choose HubSpot or Salesforce.") }
         return crm
     }
 }

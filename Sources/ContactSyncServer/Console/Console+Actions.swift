@@ -9,7 +9,7 @@ extension Console {
         get(group, "actions") { _, _, session in try await library(session) }
         get(group, "actions/new") { request, _, session in
             guard let template = request.uri.queryParameters.get("template").flatMap(Template.named) else {
-                throw ServiceError(.badRequest, "invalid_request", "Choose a template from the Action Library.")
+                throw ServiceError(.badRequest, .invalidRequest, "Choose a template from the Action Library.")
             }
             let accounts = try await accountsOf(template.crm)
             let draft = ActionDraft(template: template, accountId: accounts.first?.id ?? "")
@@ -35,7 +35,7 @@ extension Console {
                     let field = try await configuration.createAgentField(key: key, label: form["newFieldLabel"], contactAttribute: form.isOn("newFieldContactAttribute"))
                     notice = "Agent field \(field.key) created."
                 } catch let error as ServiceError {
-                    problems = error.details.isEmpty ? [.init(code: error.code, message: error.message)] : error.details
+                    problems = error.details.isEmpty ? [.init(code: error.code.rawValue, message: error.message)] : error.details
                 }
             default: break
             }
@@ -51,7 +51,7 @@ extension Console {
                 }
                 return ConsoleRenderer.redirect("/console/actions/\(saved.action.id)?saved=1")
             } catch let error as ServiceError where error.kind == .unprocessable || error.kind == .conflict {
-                let problems = error.details.isEmpty ? [.init(code: error.code, message: error.message)] : error.details
+                let problems = error.details.isEmpty ? [.init(code: error.code.rawValue, message: error.message)] : error.details
                 return try await configure(session, draft, problems: problems)
             }
         }
@@ -186,7 +186,7 @@ struct ActionDraft: Sendable {
 
     init(form: FormBody) throws(ServiceError) {
         guard let template = form["template"].flatMap(Template.named) else {
-            throw ServiceError(.badRequest, "invalid_request", "The form names no template.")
+            throw ServiceError(.badRequest, .invalidRequest, "The form names no template.")
         }
         self.template = template
         id = form["id"]

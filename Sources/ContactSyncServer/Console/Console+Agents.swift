@@ -11,7 +11,7 @@ extension Console {
             guard let channel = form["channel"].flatMap(AgentChannel.init(rawValue:)),
                   let mode = form["extraction"].flatMap(ExtractionSettings.Mode.init(rawValue:))
             else {
-                throw ServiceError(.unprocessable, "invalid_request", "Choose the agent's channel and how it extracts values.")
+                throw ServiceError(.unprocessable, .invalidRequest, "Choose the agent's channel and how it extracts values.")
             }
             let extraction = ExtractionSettings(mode: mode, defaultCountry: form["defaultCountry"] ?? "US", generateSummary: form.isOn("generateSummary"))
             _ = try await configuration.createAgent(name: form["name"] ?? "", channel: channel, actionIds: form.all("actionIds"), extraction: extraction)

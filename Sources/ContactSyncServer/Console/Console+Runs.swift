@@ -30,7 +30,7 @@ extension Console {
         }
         post(group, "preview") { form, _, _, _ in
             guard let actionId = form["actionId"], let conversationId = form["conversationId"] else {
-                throw ServiceError(.unprocessable, "invalid_request", "Choose an action and a conversation to preview.")
+                throw ServiceError(.unprocessable, .invalidRequest, "Choose an action and a conversation to preview.")
             }
             let run = try await engine.run(RunEngine.Request(actionId: actionId, conversationId: conversationId, input: RunInput(), dryRun: true))
             return ConsoleRenderer.redirect("/console/runs/\(run.id)")

@@ -78,15 +78,8 @@ struct Console: Sendable {
         do {
             return try await body()
         } catch let error as ServiceError {
-            let status: HTTPResponse.Status = switch error.kind {
-            case .notFound: .notFound
-            case .conflict: .conflict
-            case .badRequest: .badRequest
-            case .unprocessable: .unprocessableContent
-            case .unavailable: .serviceUnavailable
-            case .tooLarge: .contentTooLarge
-            }
-            return renderer.page("problem", base(session, "Problem", extra: ["heading": "That did not work", "message": error.message]), status: status)
+            return renderer.page(
+                "problem", base(session, "Problem", extra: ["heading": "That did not work", "message": error.message]), status: error.kind.status)
         } catch {
             logger.log(level: ClientFault.isClientFault(error) ? .debug : .error, "console page failed", metadata: ["error": "\(type(of: error))"])
             return renderer.page("problem", base(session, "Problem", extra: [

@@ -50,7 +50,7 @@ struct AccountRoutes {
         root.get("oauth/{crm}/callback") { request, context in
             let crm = try crm(context)
             if let denied = request.uri.queryParameters.get("error") {
-                throw APIError(status: .badRequest, code: "authorization_denied", message: "The CRM did not authorize: \(denied).")
+                throw APIError(status: .badRequest, code: .authorizationDenied, message: "The CRM did not authorize: \(denied).")
             }
             guard let code = request.uri.queryParameters.get("code"), let state = request.uri.queryParameters.get("state") else {
                 throw APIError.invalidRequest("code and state are required.")
@@ -72,7 +72,7 @@ struct AccountRoutes {
     private func connection(_ body: AccountBody, named: Bool = false) throws -> AccountService.Connection {
         if body.emulator == true {
             guard let url = emulatorURLs[body.crm] else {
-                throw APIError(status: .unprocessableContent, code: "emulator_unavailable", message: "The built-in emulators are not running (--no-emulators).")
+                throw APIError(status: .unprocessableContent, code: .emulatorUnavailable, message: "The built-in emulators are not running (--no-emulators).")
             }
             return .emulator(crm: body.crm, name: body.name?.trimmed, baseURL: url)
         }

@@ -94,7 +94,7 @@ struct ConversationRoutes {
     /// An agent key starts conversations for its own agent only.
     private func allow(_ context: AppRequestContext, agentId: String) throws {
         if case .agent(let own)? = context.caller, own != agentId {
-            throw APIError(status: .forbidden, code: "forbidden", message: "This agent key does not open that agent's conversations.")
+            throw APIError(status: .forbidden, code: .forbidden, message: "This agent key does not open that agent's conversations.")
         }
     }
 
