@@ -142,11 +142,11 @@ public struct OfflineSync: Service {
             outcomes += results.map(engine.schedule)
         } catch {
             logger.error("offline batch could not be read", metadata: ["account": "\(accountId)", "error": "\(type(of: error))"])
-            outcomes = runs.map { RunEngine.due($0, at: now().addingTimeInterval(engine.settings.retryBackoff.delay(after: $0.attempts).seconds)) }
+            outcomes = runs.map { RetrySchedule.due($0, at: now().addingTimeInterval(engine.settings.retryBackoff.delay(after: $0.attempts).seconds)) }
         }
         heartbeat.cancel()
         // A batch cut short by a stop is due again at once, on this instance's restart or another's.
-        if Task.isCancelled { outcomes = outcomes.map { $0.status == .pending ? RunEngine.due($0, at: now()) : $0 } }
+        if Task.isCancelled { outcomes = outcomes.map { $0.status == .pending ? RetrySchedule.due($0, at: now()) : $0 } }
         do {
             try await engine.save(outcomes, owner: owner)
         } catch {

@@ -26,10 +26,7 @@ public struct RunEngine: Sendable {
         }
 
         /// Identifies the request behind an idempotency key.
-        var hash: String {
-            let fields = input.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{1}")
-            return Digests.sha256([actionId, conversationId ?? "", fields, input.summary ?? "\u{2}", String(dryRun)].joined(separator: "\u{0}"))
-        }
+        var hash: String { Idempotency.requestDigest(actionId: actionId, conversationId: conversationId, input: input, dryRun: dryRun) }
     }
 
     let store: Store

@@ -65,18 +65,9 @@ extension RunPipeline {
 }
 
 extension RunFailure {
-    /// A CRM error as a run records it, the CRM's own code kept. Transient failures, per-record ones
-    /// included (Salesforce's `UNABLE_TO_LOCK_ROW`), are retryable; rejections and bad settings are not.
+    /// A CRM error as a run records it, the CRM's own code kept (`FailureClassification`).
     init(_ error: CRMError) {
-        let code: String = switch error.code {
-        case .crmRejected, .contactExists: error.isRetryable ? "crm_unavailable" : "crm_rejected"
-        case .reconnectRequired: "reconnect_required"
-        case .dailyLimitExceeded: "daily_limit_exceeded"
-        case .notFound: "crm_not_found"
-        case .misconfigured: "account_misconfigured"
-        default: "crm_unavailable"
-        }
-        self.init(code: code, message: error.message, crmCode: error.crmCode, retryable: code != "crm_rejected" && code != "account_misconfigured")
+        self = FailureClassification.failure(crmError: error.code.rawValue, temporary: error.isRetryable, message: error.message, crmCode: error.crmCode)
     }
 }
 

@@ -242,14 +242,14 @@ struct RunPipeline: Sendable {
                 items[index].done = .deferred(item.run, until: (first.nextAttemptAt ?? now()).addingTimeInterval(1))
                 continue
             }
-            guard let chosen = first?.result?.crmRecordId else {
+            switch FollowUpScope.of(
+                item.run.input, chosenContact: first?.result?.crmRecordId, mappings: item.entry.action.mappings, emailField: item.entry.template.emailField)
+            {
+            case .full:
                 items[index].runsInFull = true
-                continue
-            }
-            let input = item.run.input
-            items[index].target = chosen
-            items[index].mappings = item.entry.action.mappings.filter { mapping in
-                mapping.crmField == item.entry.template.emailField || input.fields[mapping.agentField] != nil || (mapping.isSummary && input.summary != nil)
+            case .changes(let contactId, let mappings):
+                items[index].target = contactId
+                items[index].mappings = mappings
             }
         }
     }
