@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "contact-sync", targets: ["contact-sync"]),
+        .executable(name: "contact-sync-bench", targets: ["contact-sync-bench"]),
         .library(name: "ContactSyncCore", targets: ["ContactSyncCore"]),
         .library(name: "CRMEmulators", targets: ["CRMEmulators"]),
     ],
@@ -121,6 +122,21 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The benchmarks: a program of their own, out of the product binary.
+        .executableTarget(
+            name: "contact-sync-bench",
+            dependencies: [
+                "ContactSyncCore", "ContactSyncStore", "ContactSyncServer", "CRMEmulators",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "ContactSyncCoreTests", dependencies: ["ContactSyncCore"]),

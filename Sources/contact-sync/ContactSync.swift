@@ -9,14 +9,14 @@ struct ContactSync: AsyncParsableCommand {
         commandName: "contact-sync",
         abstract: "Keeps CRM contacts in HubSpot and Salesforce up to date from AI agent conversations.",
         subcommands: [
-            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, EmulatorsCommand.self, BenchCommand.self, MCPStdioCommand.self, ConfigCommand.self,
+            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, EmulatorsCommand.self, MCPStdioCommand.self, ConfigCommand.self,
         ]
     )
 
     /// The long-running commands, whose work is network I/O: their tasks run on the event loops that do it,
     /// so a request's work does not hop between Swift's thread pool and NIO's threads. The others keep
     /// Swift's pool (the MCP stdio bridge blocks a thread reading its input).
-    static let servingCommands: Set<String> = ["serve", "worker", "emulators", "bench"]
+    static let servingCommands: Set<String> = ["serve", "worker", "emulators"]
 
     static func main() async {
         do {

@@ -1,16 +1,40 @@
 import ArgumentParser
 import ContactSyncCore
 import Foundation
+import NIOCore
 import NIOHTTP1
+import NIOPosix
 
-/// `contact-sync bench`: measures contact-sync against its emulators.
+/// `contact-sync-bench`: measures contact-sync against its emulators. It is a program of its own, beside the
+/// `contact-sync` binary whose `serve` and `emulators` it starts as processes for the per-core figures.
+@main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure latency, burst throughput and idle memory against the emulators.",
+        commandName: "contact-sync-bench", abstract: "Measure latency, burst throughput and idle memory against the emulators.",
         subcommands: [LatencyBench.self, BurstBench.self, IdleBench.self])
+
+    static func main() async {
+        // Like serve, the load generator runs its tasks on the event loops that do its network I/O.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
-/// `contact-sync bench latency`: in-conversation runs through the REST API.
+/// Prints a line to standard output at once.
+func announce(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// `contact-sync-bench latency`: in-conversation runs through the REST API.
 struct LatencyBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "latency", abstract: "In-conversation runs through the REST API, per CRM and path.")
 

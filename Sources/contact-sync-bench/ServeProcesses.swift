@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// `contact-sync serve` and `contact-sync emulators` as processes of their own, so that the serving
+/// `contact-sync serve` and `contact-sync emulators` (the binary beside this one) as processes of their own, so that the serving
 /// process's CPU time per run can be read from /proc while this process generates the load.
 struct ServeProcesses {
     /// The load generator's client: a connection per concurrent client, answers read as they come.
@@ -17,7 +17,8 @@ struct ServeProcesses {
 
     /// `serveEventLoops` nil leaves serve one event loop per core.
     static func start(clients: Int, serveEventLoops: Int?) async throws -> ServeProcesses {
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        // The product binary, built beside this one.
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("contact-sync")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-bench-\(UUID().uuidString)").path
         let (hubspotPort, salesforcePort, servePort) = (try freePort(), try freePort(), try freePort())
         let emulators = try launch(executable, ["emulators", "--hubspot-port", "\(hubspotPort)", "--salesforce-port", "\(salesforcePort)", "--unlimited"], environment: [:])
