@@ -18,6 +18,22 @@ public struct ActivityService: Sendable {
         try await store.recentRuns(filter, trigger: trigger, since: since, limit: limit)
     }
 
+    /// The last day's runs by hour, status and outcome.
+    public func lastDay() async throws -> [RunCount] {
+        let time = now()
+        return try await store.runCounts(since: time.addingTimeInterval(-24 * 3600), now: time)
+    }
+
+    /// The commonest reasons of the last day's failures.
+    public func lastDayFailures(limit: Int) async throws -> [FailureCount] {
+        try await store.failureCounts(since: now().addingTimeInterval(-24 * 3600), limit: limit)
+    }
+
+    /// The newest run of each of these actions.
+    public func lastRuns(actionIds: [String]) async throws -> [String: RunRecord] {
+        try await store.lastRuns(actionIds: actionIds)
+    }
+
     /// The newest conversations first.
     public func recentConversations(limit: Int) async throws -> [Conversation] {
         try await store.recentConversations(limit: limit)

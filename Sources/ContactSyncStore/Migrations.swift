@@ -143,6 +143,11 @@ enum Migrations {
                 "DROP INDEX runs_queue",
                 "CREATE INDEX runs_due ON runs (status, next_attempt_at)",
             ]),
+            (12, [
+                // The console's read models: the last run of each action, and the last day's runs.
+                "CREATE INDEX runs_action_seq ON runs (action_id, seq)",
+                "CREATE INDEX runs_created ON runs (created_at)",
+            ]),
         ]
     }
 }

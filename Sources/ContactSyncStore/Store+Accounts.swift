@@ -23,11 +23,6 @@ extension Store {
         try await page("accounts", limit: limit, cursor: cursor, decode: Self.account)
     }
 
-    /// Every account, for warming connectors.
-    public func allAccounts() async throws -> [AccountRecord] {
-        try await database.raw("SELECT * FROM accounts ORDER BY seq").all().map(Self.account)
-    }
-
     public func updateAccountCredentials(id: String, sealed: Data, status: AccountStatus, now: Date) async throws {
         defer { configurationCache?.forget() }
         try await database.raw("""

@@ -42,4 +42,50 @@ extension Store {
                 at: Store.date(try row.decode(column: "at", as: Double.self)))
         }
     }
+
+    /// A field of a run's result (stored as JSON text), as SQL.
+    private func resultField(_ path: [String]) -> String {
+        switch dialect {
+        case .sqlite: "json_extract(result, '$.\(path.joined(separator: "."))')"
+        case .postgres: "(result::json #>> '{\(path.joined(separator: ","))}')"
+        }
+    }
+
+    /// Runs created since `since` (dry runs left out), counted by whole hours before `now`, status and
+    /// outcome: one query, however many runs there are.
+    public func runCounts(since: Date, now: Date) async throws -> [RunCount] {
+        // Whole hours, rounded down (PostgreSQL's cast would round to the nearest).
+        let (open, close) = dialect == .postgres ? ("CAST(FLOOR((", ") / 3600) AS INTEGER)") : ("CAST((", ") / 3600 AS INTEGER)")
+        let rows = try await database.raw(SQLQueryString("SELECT " + open) + "\(bind: Store.stamp(now))" + " - created_at"
+            + SQLQueryString(close + " AS hours_ago, status, " + resultField(["outcome"]) + " AS outcome, COUNT(*) AS n")
+            + " FROM runs WHERE created_at >= " + "\(bind: Store.stamp(since))" + " AND dry_run = " + "\(bind: false)"
+            + " GROUP BY 1, 2, 3").all()
+        return try rows.compactMap { row in
+            guard let status = RunStatus(rawValue: try row.decode(column: "status", as: String.self)) else { return nil }
+            return RunCount(
+                hoursAgo: try row.decode(column: "hours_ago", as: Int.self), status: status,
+                outcome: try row.decode(column: "outcome", as: String?.self).flatMap(RunOutcome.init(rawValue:)),
+                count: try row.decode(column: "n", as: Int.self))
+        }
+    }
+
+    /// The commonest reasons runs created since `since` failed for (dry runs left out), most first.
+    public func failureCounts(since: Date, limit: Int) async throws -> [FailureCount] {
+        let reason = resultField(["error", "message"])
+        let rows = try await database.raw(SQLQueryString("SELECT " + reason + " AS reason, COUNT(*) AS n")
+            + " FROM runs WHERE created_at >= " + "\(bind: Store.stamp(since))" + " AND dry_run = " + "\(bind: false)" + " AND status = 'failed'"
+            + " GROUP BY 1 ORDER BY n DESC, reason LIMIT " + "\(bind: limit)").all()
+        return try rows.map { row in
+            FailureCount(reason: try row.decode(column: "reason", as: String?.self) ?? "Unknown failure", count: try row.decode(column: "n", as: Int.self))
+        }
+    }
+
+    /// The newest run of each of these actions: one query.
+    public func lastRuns(actionIds: [String]) async throws -> [String: RunRecord] {
+        guard !actionIds.isEmpty else { return [:] }
+        let runs = try await database.raw("""
+            SELECT * FROM runs WHERE seq IN (SELECT MAX(seq) FROM runs WHERE action_id IN (\(binds: actionIds)) GROUP BY action_id)
+            """).all().map(Self.run)
+        return Dictionary(runs.map { ($0.actionId, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 }

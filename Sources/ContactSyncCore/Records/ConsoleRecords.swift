@@ -28,3 +28,30 @@ public struct OfflineQueueCounts: Sendable, Hashable {
         self.waitingForAccount = waitingForAccount
     }
 }
+
+/// How many runs of one hour ended one way: what the console's chart is drawn from.
+public struct RunCount: Sendable, Hashable {
+    /// Whole hours between the run's creation and now.
+    public var hoursAgo: Int
+    public var status: RunStatus
+    public var outcome: RunOutcome?
+    public var count: Int
+
+    public init(hoursAgo: Int, status: RunStatus, outcome: RunOutcome?, count: Int) {
+        self.hoursAgo = hoursAgo
+        self.status = status
+        self.outcome = outcome
+        self.count = count
+    }
+}
+
+/// A reason runs failed for, and how many did.
+public struct FailureCount: Sendable, Hashable {
+    public var reason: String
+    public var count: Int
+
+    public init(reason: String, count: Int) {
+        self.reason = reason
+        self.count = count
+    }
+}

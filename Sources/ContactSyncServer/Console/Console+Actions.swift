@@ -60,9 +60,10 @@ extension Console {
     private func library(_ session: ConsoleSessions.Session) async throws -> Response {
         let actions = try await allActions()
         let accountNames = try await accountNames()
+        let lastRuns = try await activity.lastRuns(actionIds: actions.map(\.id))
         var rows: [[String: Any]] = []
         for action in actions {
-            let last = try? await activity.recentRuns(RunFilter(actionId: action.id), limit: 1).first
+            let last = lastRuns[action.id]
             rows.append([
                 "id": action.id, "name": action.name, "template": Template.named(action.template)?.name ?? action.template,
                 "account": accountNames[action.accountId] ?? action.accountId, "offlineSync": action.offlineSync ? "On" : "Off",

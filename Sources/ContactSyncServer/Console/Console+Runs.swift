@@ -42,18 +42,15 @@ extension Console {
     // MARK: Overview
 
     func overview(_ session: ConsoleSessions.Session) async throws -> Response {
-        let time = now()
-        let runs = try await activity.recentRuns(RunFilter(), since: time.addingTimeInterval(-24 * 3600), limit: 10_000).filter { !$0.dryRun }
-        let chart = RunChart(runs: runs, now: time)
-        var reasons: [String: Int] = [:]
-        for run in runs where run.status == .failed {
-            reasons[run.result?.error?.message ?? "Unknown failure", default: 0] += 1
-        }
-        let failures: [(reason: String, count: Int)] = Array(reasons.map { (reason: $0.key, count: $0.value) }.sorted { ($1.count, $0.reason) < ($0.count, $1.reason) }.prefix(5))
+        // Read models: the day's runs counted by hour, status and outcome, and the commonest failures, each
+        // one query however many runs there were.
+        let counts = try await activity.lastDay()
+        let chart = RunChart(counts: counts)
+        let failures = try await activity.lastDayFailures(limit: 5)
         let queue = try await activity.offlineQueue()
         let accounts = try await allAccounts()
         return renderer.page("overview", base(session, "Overview", section: "Overview", extra: [
-            "total": runs.count, "chart": chart.context, "legend": RunChart.series.map { ["name": $0.label, "css": $0.css, "count": chart.totals[$0.label] ?? 0] },
+            "total": counts.reduce(0) { $0 + $1.count }, "chart": chart.context, "legend": RunChart.series.map { ["name": $0.label, "css": $0.css, "count": chart.totals[$0.label] ?? 0] },
             "failures": failures.map { ["reason": $0.reason, "count": $0.count] }, "noFailures": failures.isEmpty,
             "due": queue.due, "pending": queue.pending, "waiting": queue.waitingForAccount,
             "accounts": accounts.map { ["name": $0.name, "crm": Self.crmName($0.crm), "healthy": $0.status == .connected] },
@@ -161,29 +158,28 @@ struct RunChart {
     struct Series {
         let label: String
         let css: String
-        let matches: @Sendable (RunRecord) -> Bool
+        let matches: @Sendable (RunStatus, RunOutcome?) -> Bool
     }
 
     static let series: [Series] = [
-        Series(label: "Created", css: "created") { $0.result?.outcome == .created },
-        Series(label: "Updated", css: "updated") { $0.result?.outcome == .updated },
-        Series(label: "Summary only", css: "summary") { $0.result?.outcome == .summaryOnly },
-        Series(label: "Skipped", css: "skipped") { $0.status != .failed && $0.result?.outcome == .skipped },
-        Series(label: "Failed", css: "failed") { $0.status == .failed },
+        Series(label: "Created", css: "created") { _, outcome in outcome == .created },
+        Series(label: "Updated", css: "updated") { _, outcome in outcome == .updated },
+        Series(label: "Summary only", css: "summary") { _, outcome in outcome == .summaryOnly },
+        Series(label: "Skipped", css: "skipped") { status, outcome in status != .failed && outcome == .skipped },
+        Series(label: "Failed", css: "failed") { status, _ in status == .failed },
     ]
 
     let context: [String: Any]
     let totals: [String: Int]
 
-    init(runs: [RunRecord], now: Date) {
+    init(counts: [RunCount]) {
         let width = 24 * 30, height = 160
         var buckets = Array(repeating: [String: Int](), count: 24)
         var totals: [String: Int] = [:]
-        for run in runs {
-            let hoursAgo = Int(now.timeIntervalSince(run.createdAt) / 3600)
-            guard (0..<24).contains(hoursAgo), let series = Self.series.first(where: { $0.matches(run) }) else { continue }
-            buckets[23 - hoursAgo][series.label, default: 0] += 1
-            totals[series.label, default: 0] += 1
+        for count in counts {
+            guard (0..<24).contains(count.hoursAgo), let series = Self.series.first(where: { $0.matches(count.status, count.outcome) }) else { continue }
+            buckets[23 - count.hoursAgo][series.label, default: 0] += count.count
+            totals[series.label, default: 0] += count.count
         }
         let peak = max(1, buckets.map { $0.values.reduce(0, +) }.max() ?? 1)
         var bars: [[String: Any]] = []
