@@ -113,9 +113,8 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// Requires `Authorization: Bearer <key>` on every `/v1` route. The admin key opens everything; an agent
-/// key only its own agent's MCP endpoint and the conversation routes (which check the conversation is its
-/// agent's); elsewhere it answers 403.
+/// Requires `Authorization: Bearer <key>` on every `/v1` route and names the caller; what each caller may
+/// reach is the route groups' business (`CallerScope`).
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let authenticate: @Sendable (String) async -> Caller?
@@ -130,14 +129,32 @@ struct APIKeyMiddleware: RouterMiddleware {
             await failures.failed(address: context.remoteAddress, path: request.uri.path)
             throw APIError(status: .unauthorized, code: .unauthorized, message: "A valid API key is required (Authorization: Bearer <key>).")
         }
-        if case .agent(let agentId) = caller {
-            let path = request.uri.path
-            guard path == "/v1/agents/\(agentId)/mcp" || path == "/v1/conversations" || path.hasPrefix("/v1/conversations/") else {
+        var context = context
+        context.caller = caller
+        return try await next(request, context)
+    }
+}
+
+/// Who may reach a group of routes: the admin key opens everything; an agent key only its own agent's MCP
+/// endpoint and the conversation routes (which check that the conversation is its agent's). Elsewhere an
+/// agent key answers 403.
+enum CallerScope: RouterMiddleware {
+    typealias Context = AppRequestContext
+    /// Configuration, accounts, runs, metrics: the admin key only.
+    case admin
+    /// An agent's own routes (`/v1/agents/{id}/…`): the admin key, or that agent's key.
+    case ownAgent
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if case .agent(let agentId)? = context.caller {
+            let allowed = switch self {
+            case .admin: false
+            case .ownAgent: context.parameters.get("id") == agentId
+            }
+            guard allowed else {
                 throw APIError(status: .forbidden, code: .forbidden, message: "An agent key opens only its agent's MCP endpoint and conversations.")
             }
         }
-        var context = context
-        context.caller = caller
         return try await next(request, context)
     }
 }

@@ -49,17 +49,20 @@ private func buildApplication(
     let keys = VerifiedKeys(access: services.access, now: now)
     let failures = FailedAuthentications(logger: logger)
     let authentication = APIKeyMiddleware(authenticate: { await keys.caller($0) }, failures: failures)
+    // Every /v1 route needs a key; what an agent key reaches is each group's scope.
     let v1 = router.group("v1").add(middleware: authentication)
+    let admin = v1.group().add(middleware: CallerScope.admin)
     OperationsRoutes(activity: services.activity, registry: registry, metrics: services.metrics)
-        .add(to: router, authenticated: router.group().add(middleware: authentication))
-    AccountRoutes(accounts: services.accounts, oauth: oauth, emulatorURLs: emulatorURLs).add(to: v1, root: router)
-    ConfigurationRoutes(configuration: services.configuration).add(to: v1)
+        .add(to: router, authenticated: router.group().add(middleware: authentication).add(middleware: CallerScope.admin))
+    AccountRoutes(accounts: services.accounts, oauth: oauth, emulatorURLs: emulatorURLs).add(to: admin, root: router)
+    ConfigurationRoutes(configuration: services.configuration).add(to: admin)
     let offline = services.offline
-    ConversationRoutes(conversations: services.conversations, engine: services.engine, now: now, conversationEnded: { offline.wake() }).add(to: v1)
+    ConversationRoutes(conversations: services.conversations, engine: services.engine, now: now, conversationEnded: { offline.wake() })
+        .add(conversations: v1, runs: admin)
     let mcp = MCPEndpoint(
         configuration: services.configuration, conversations: services.conversations, engine: services.engine, publicURL: configuration.resolvedPublicURL,
         runView: { RunView(run: $0) }, logger: logger)
-    AgentAccessRoutes(configuration: services.configuration, mcp: mcp).add(to: v1)
+    AgentAccessRoutes(configuration: services.configuration, mcp: mcp).add(to: admin, mcp: v1.group().add(middleware: CallerScope.ownAgent))
     Console(
         renderer: try await ConsoleRenderer.load(),
         sessions: ConsoleSessions(secrets: services.secrets, access: services.access, secure: oauth.isSecure, now: now),

@@ -78,6 +78,34 @@ struct HardeningTests {
         }
     }
 
+    @Test("agentKeyReachesOnlyItsOwn: an agent key opens its agent's MCP endpoint and conversations; every admin route and other agents' endpoints answer 403")
+    func agentKeyReachesOnlyItsOwn() async throws {
+        try await withServer { api in
+            let action = try await api.action(.hubspot, allowCreate: true, allowUpdateExisting: true)
+            let mine = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"Mine","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
+            let theirs = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"Theirs","channel":"text"}"#).string("id"))
+            let key = try #require(try await api.call(.post, "/v1/agents/\(mine)/keys").string("key"))
+            let refused: [(HTTPRequest.Method, String)] = [
+                (.get, "/v1/actions"), (.get, "/v1/accounts"), (.get, "/v1/fields"), (.get, "/v1/agents/\(mine)"), (.get, "/v1/templates"),
+                (.post, "/v1/agents/\(mine)/keys"), (.get, "/v1/agents/\(mine)/keys"), (.post, "/v1/actions/\(action)/runs"), (.get, "/v1/runs"),
+                (.get, "/metrics"), (.post, "/v1/agents/\(theirs)/mcp"),
+            ]
+            for (method, path) in refused {
+                let answer = try await api.call(method, path, json: method == .post ? "{}" : nil, key: key)
+                #expect(answer.status == .forbidden, "\(method) \(path) answered \(answer.status)")
+                #expect(answer.errorCode == "forbidden")
+            }
+            #expect(try await api.call(.post, "/v1/conversations", json: #"{"id":"mine-chat","agentId":"\#(mine)"}"#, key: key).status == .created)
+            #expect(try await api.call(.get, "/v1/conversations/mine-chat", key: key).status == .ok)
+            let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
+            let own = try await api.call(.post, "/v1/agents/\(mine)/mcp", json: initialize, key: key, headers: [.accept: "application/json, text/event-stream"])
+            #expect(own.status == .ok, "\(own.body)")
+            // The admin key still opens everything.
+            #expect(try await api.call(.get, "/v1/runs").status == .ok)
+            #expect(try await api.call(.post, "/v1/agents/\(theirs)/mcp", json: initialize, headers: [.accept: "application/json, text/event-stream"]).status == .ok)
+        }
+    }
+
     @Test("agentKeyCannotEnumerateConversations: another agent's conversation answers an agent key exactly as a missing one does")
     func agentKeyCannotEnumerateConversations() async throws {
         try await withServer { api in

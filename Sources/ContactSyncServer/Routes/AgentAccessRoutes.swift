@@ -9,7 +9,8 @@ struct AgentAccessRoutes {
     let configuration: ConfigurationService
     let mcp: MCPEndpoint
 
-    func add(to v1: RouterGroup<AppRequestContext>) {
+    /// Key routes go to `v1` (the admin key's); the MCP endpoint to `mcp` (the agent's own key reaches it too).
+    func add(to v1: RouterGroup<AppRequestContext>, mcp: RouterGroup<AppRequestContext>) {
         v1.post("agents/{id}/keys") { _, context in
             let created = try await configuration.createAgentKey(agentId: try context.parameter("id"))
             // The one answer that shows the key: no cache may keep it.
@@ -27,7 +28,7 @@ struct AgentAccessRoutes {
             return Response(status: .noContent)
         }
         for method in [HTTPRequest.Method.post, .get, .delete] {
-            v1.on("agents/{id}/mcp", method: method) { request, context in try await endpoint(request, context) }
+            mcp.on("agents/{id}/mcp", method: method) { request, context in try await endpoint(request, context) }
         }
     }
 

@@ -15,7 +15,9 @@ struct ConversationRoutes {
     /// Lets offline sync start at once.
     let conversationEnded: @Sendable () -> Void
 
-    func add(to v1: RouterGroup<AppRequestContext>) {
+    /// Conversation routes go to `conversations` (agent keys reach them for their own agent's
+    /// conversations); run routes to `runs` (the admin key's).
+    func add(conversations v1: RouterGroup<AppRequestContext>, runs: RouterGroup<AppRequestContext>) {
         v1.post("conversations") { request, context in
             let body = try await request.decodeJSON(as: ConversationBody.self, context: context)
             try allow(context, agentId: body.agentId)
@@ -55,7 +57,7 @@ struct ConversationRoutes {
             return ConversationView(conversation: ended, now: now())
         }
 
-        v1.post("actions/{id}/runs") { request, context in
+        runs.post("actions/{id}/runs") { request, context in
             let actionId = try context.parameter("id")
             var copy = request
             let buffer = try await copy.collectBody(upTo: context.maxUploadSize)
@@ -68,7 +70,7 @@ struct ConversationRoutes {
                 dryRun: body.dryRun ?? false, idempotencyKey: key))
             return RunView(run: run)
         }
-        v1.get("runs") { request, _ in
+        runs.get("runs") { request, _ in
             let (limit, cursor) = try request.pagination()
             var filter = RunFilter()
             // Hummingbird decodes query parameters already: decoding again would turn `%25` into something else.
@@ -81,8 +83,8 @@ struct ConversationRoutes {
             let page = try await engine.runs(filter, limit: limit, cursor: cursor)
             return ListView(items: page.items.map(RunView.init), nextCursor: page.nextCursor)
         }
-        v1.get("runs/{id}") { _, context in RunView(run: try await engine.run(id: try context.parameter("id"))) }
-        v1.post("runs/{id}/retry") { _, context in RunView(run: try await engine.retry(runId: try context.parameter("id"))) }
+        runs.get("runs/{id}") { _, context in RunView(run: try await engine.run(id: try context.parameter("id"))) }
+        runs.post("runs/{id}/retry") { _, context in RunView(run: try await engine.retry(runId: try context.parameter("id"))) }
     }
 
     /// An agent key may touch only its own agent's conversations; another agent's answers exactly as a
