@@ -12,13 +12,13 @@ public enum Caller: Sendable, Equatable {
 /// sharing the database), agent keys, and console sessions that were signed out. Keys are stored only as
 /// keyed digests.
 public struct AccessService: Sendable {
-    let store: Store
+    let keys: AccessRepository
     /// How keys and sessions are digested under this installation's secret.
     public let keyDigest: KeyDigest
     let now: @Sendable () -> Date
 
-    public init(store: Store, keyDigest: KeyDigest, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.store = store
+    public init(keys: AccessRepository, keyDigest: KeyDigest, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.keys = keys
         self.keyDigest = keyDigest
         self.now = now
     }
@@ -27,37 +27,37 @@ public struct AccessService: Sendable {
     /// key. Returns a generated key, to be shown once.
     public func ensureAdminKey(_ configured: String?) async throws -> String? {
         if let key = configured, !key.isEmpty {
-            try await store.replaceAPIKeys(with: key, digest: keyDigest, now: now())
+            try await keys.replaceAPIKeys(with: key, digest: keyDigest, now: now())
             return nil
         }
-        guard try await !store.hasAPIKeys() else { return nil }
+        guard try await !keys.hasAPIKeys() else { return nil }
         let key = Identifier.make("csk")
-        try await store.addAPIKey(key, digest: keyDigest, now: now())
+        try await keys.addAPIKey(key, digest: keyDigest, now: now())
         return key
     }
 
     /// Whether `key` is the admin key.
     public func isAdminKey(_ key: String) async throws -> Bool {
-        try await store.isValid(apiKey: key, digest: keyDigest)
+        try await keys.isValid(apiKey: key, digest: keyDigest)
     }
 
     /// Whether a stored digest still names the admin key (a console session names its key so).
     public func isAdminKey(digest: String) async throws -> Bool {
-        try await store.isValid(apiKeyHash: digest)
+        try await keys.isValid(apiKeyHash: digest)
     }
 
     /// The agent an agent key belongs to.
     public func agent(forKey key: String) async throws -> String? {
-        try await store.agent(forKey: key, digest: keyDigest)
+        try await keys.agent(forKey: key, digest: keyDigest)
     }
 
     /// Remembers that a console session was signed out, until it would have expired.
     public func signOut(sessionDigest: String, expiresAt: Date) async throws {
-        try await store.recordSignOut(sessionDigest: sessionDigest, expiresAt: expiresAt, now: now())
+        try await keys.recordSignOut(sessionDigest: sessionDigest, expiresAt: expiresAt, now: now())
     }
 
     public func isSignedOut(sessionDigest: String) async throws -> Bool {
-        try await store.isSignedOut(sessionDigest: sessionDigest)
+        try await keys.isSignedOut(sessionDigest: sessionDigest)
     }
 }
 

@@ -69,7 +69,7 @@ extension AccountService {
         let login: String? = crm == .salesforce
             ? (emulator ? emulatorURL : (loginURL ?? (sandbox ? "https://test.salesforce.com" : "https://login.salesforce.com"))) : nil
         do {
-            try await store.insertOAuthState(Store.OAuthState(
+            try await access.insertOAuthState(AccessRepository.OAuthState(
                 state: state, crm: crm.rawValue, name: name, codeVerifier: verifier, loginURL: login, emulator: emulator, createdAt: Date(),
                 accountId: accountId, bindingDigest: Digests.sha256(binding)))
         } catch {
@@ -95,7 +95,7 @@ extension AccountService {
     public func finishAuthorization(crm: CRM, code: String, state: String, binding: String?, settings: OAuthSettings)
         async throws(ServiceError) -> (account: AccountRecord, reconnected: Bool)
     {
-        guard let binding, let pending = try? await store.takeOAuthState(state, bindingDigest: Digests.sha256(binding)), pending.crm == crm.rawValue,
+        guard let binding, let pending = try? await access.takeOAuthState(state, bindingDigest: Digests.sha256(binding)), pending.crm == crm.rawValue,
             Date().timeIntervalSince(pending.createdAt) < Self.authorizationLifetime
         else {
             throw ServiceError(

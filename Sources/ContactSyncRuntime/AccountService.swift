@@ -27,11 +27,14 @@ public struct AccountService: Sendable {
     }
 
     let store: Store
+    /// Keys, sign-outs and pending authorizations.
+    let access: AccessRepository
     let connectors: Connectors
     let client: HTTPClient
     let logger: Logger
 
     public init(store: Store, connectors: Connectors, client: HTTPClient, logger: Logger) {
+        self.access = AccessRepository(store)
         self.store = store
         self.connectors = connectors
         self.client = client

@@ -5,11 +5,14 @@ import Foundation
 /// What an operator configures: agent fields, actions (validated against the account's live fields), agents.
 public struct ConfigurationService: Sendable {
     let store: Store
+    /// Keys, sign-outs and pending authorizations.
+    let access: AccessRepository
     let accounts: AccountService
     /// How agent keys are stored.
     let keyDigest: KeyDigest
 
     public init(store: Store, accounts: AccountService, keyDigest: KeyDigest) {
+        self.access = AccessRepository(store)
         self.keyDigest = keyDigest
         self.store = store
         self.accounts = accounts
@@ -210,16 +213,16 @@ public struct ConfigurationService: Sendable {
     /// A new key for the agent (its MCP endpoint and conversations only); the key is shown once.
     public func createAgentKey(agentId: String) async throws(ServiceError) -> (key: AgentKey, secret: String) {
         _ = try await agent(id: agentId)
-        return try await attempt { try await store.createAgentKey(agentId: agentId, digest: keyDigest, now: Date()) }
+        return try await attempt { try await access.createAgentKey(agentId: agentId, digest: keyDigest, now: Date()) }
     }
 
     public func agentKeys(agentId: String) async throws(ServiceError) -> [AgentKey] {
         _ = try await agent(id: agentId)
-        return try await attempt { try await store.agentKeys(agentId: agentId) }
+        return try await attempt { try await access.agentKeys(agentId: agentId) }
     }
 
     public func deleteAgentKey(agentId: String, keyId: String) async throws(ServiceError) {
-        guard try await attempt({ try await store.deleteAgentKey(agentId: agentId, keyId: keyId) }) else { throw .notFound("Key \(keyId)") }
+        guard try await attempt({ try await access.deleteAgentKey(agentId: agentId, keyId: keyId) }) else { throw .notFound("Key \(keyId)") }
     }
 
     /// The tool definitions of the agent's enabled in-conversation actions.

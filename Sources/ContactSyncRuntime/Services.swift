@@ -91,7 +91,7 @@ public struct Services: Sendable {
         let (logger, now) = (settings.logger, settings.now)
         self.store = store
         self.secrets = secrets
-        access = AccessService(store: store, keyDigest: secrets.keyDigest, now: now)
+        access = AccessService(keys: AccessRepository(store), keyDigest: secrets.keyDigest, now: now)
         if settings.managesAdminKey, let generated = try await access.ensureAdminKey(settings.apiKey) {
             settings.announce("Generated an API key (shown once, stored hashed): \(generated)")
         }

@@ -23,11 +23,11 @@ struct KeyRotationAcrossInstancesTests {
         let store = try await backend.freshStore()
         let digest = try SecretBox(key: Data(repeating: 3, count: 32)).keyDigest
         let clock = Clock()
-        let here = VerifiedKeys(access: AccessService(store: store, keyDigest: digest, now: clock.closure), now: clock.closure)
-        try await store.addAPIKey("csk_old", digest: digest, now: Date())
+        let here = VerifiedKeys(access: AccessService(keys: AccessRepository(store), keyDigest: digest, now: clock.closure), now: clock.closure)
+        try await AccessRepository(store).addAPIKey("csk_old", digest: digest, now: Date())
         #expect(await here.caller("csk_old") == .admin)
         // Another instance starts with a new key: the database now knows only that one.
-        try await store.replaceAPIKeys(with: "csk_new", digest: digest, now: Date())
+        try await AccessRepository(store).replaceAPIKeys(with: "csk_new", digest: digest, now: Date())
         clock.advance(10)
         #expect(await here.caller("csk_old") == nil)
         #expect(await here.caller("csk_new") == .admin)

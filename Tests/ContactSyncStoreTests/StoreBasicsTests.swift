@@ -54,16 +54,16 @@ struct StoreBasicsTests {
     func signOuts(backend: Backend) async throws {
         try await withStore(backend) { store in
             let now = Date(timeIntervalSince1970: 1_800_000_000)
-            try await store.recordSignOut(sessionDigest: "short", expiresAt: now.addingTimeInterval(60), now: now)
-            try await store.recordSignOut(sessionDigest: "long", expiresAt: now.addingTimeInterval(3_600), now: now)
-            try await store.recordSignOut(sessionDigest: "long", expiresAt: now.addingTimeInterval(3_600), now: now)
-            #expect(try await store.isSignedOut(sessionDigest: "short"))
-            #expect(try await store.isSignedOut(sessionDigest: "long"))
-            #expect(try await store.isSignedOut(sessionDigest: "never") == false)
+            try await AccessRepository(store).recordSignOut(sessionDigest: "short", expiresAt: now.addingTimeInterval(60), now: now)
+            try await AccessRepository(store).recordSignOut(sessionDigest: "long", expiresAt: now.addingTimeInterval(3_600), now: now)
+            try await AccessRepository(store).recordSignOut(sessionDigest: "long", expiresAt: now.addingTimeInterval(3_600), now: now)
+            #expect(try await AccessRepository(store).isSignedOut(sessionDigest: "short"))
+            #expect(try await AccessRepository(store).isSignedOut(sessionDigest: "long"))
+            #expect(try await AccessRepository(store).isSignedOut(sessionDigest: "never") == false)
             // Two minutes on, the first would have expired anyway: the next sign-out forgets it.
-            try await store.recordSignOut(sessionDigest: "later", expiresAt: now.addingTimeInterval(7_200), now: now.addingTimeInterval(120))
-            #expect(try await store.isSignedOut(sessionDigest: "short") == false)
-            #expect(try await store.isSignedOut(sessionDigest: "long"))
+            try await AccessRepository(store).recordSignOut(sessionDigest: "later", expiresAt: now.addingTimeInterval(7_200), now: now.addingTimeInterval(120))
+            #expect(try await AccessRepository(store).isSignedOut(sessionDigest: "short") == false)
+            #expect(try await AccessRepository(store).isSignedOut(sessionDigest: "long"))
         }
     }
 
@@ -243,13 +243,13 @@ struct FinishingWritesTests {
         let save = Task {
             try await store.finishing {
                 try await Task.sleep(for: .milliseconds(300))
-                try await store.recordSignOut(sessionDigest: "saved-while-closing", expiresAt: now.addingTimeInterval(60), now: now)
+                try await AccessRepository(store).recordSignOut(sessionDigest: "saved-while-closing", expiresAt: now.addingTimeInterval(60), now: now)
             }
         }
         let batch = Task {
             try await store.keepingOpen {
                 try await Task.sleep(for: .milliseconds(300))
-                try await store.recordSignOut(sessionDigest: "batch-while-closing", expiresAt: now.addingTimeInterval(60), now: now)
+                try await AccessRepository(store).recordSignOut(sessionDigest: "batch-while-closing", expiresAt: now.addingTimeInterval(60), now: now)
             }
         }
         try await Task.sleep(for: .milliseconds(50))

@@ -135,13 +135,13 @@ struct StoreTests {
         try await withStore(backend) { store in
             let digest = try SecretBox(key: Data(repeating: 7, count: 32)).keyDigest
             let other = try SecretBox(key: Data(repeating: 8, count: 32)).keyDigest
-            #expect(try await store.hasAPIKeys() == false)
-            try await store.addAPIKey("csk_secret", digest: digest, now: Self.now)
-            try await store.addAPIKey("csk_secret", digest: digest, now: Self.now)
-            #expect(try await store.isValid(apiKey: "csk_secret", digest: digest))
-            #expect(try await store.isValid(apiKey: "csk_other", digest: digest) == false)
+            #expect(try await AccessRepository(store).hasAPIKeys() == false)
+            try await AccessRepository(store).addAPIKey("csk_secret", digest: digest, now: Self.now)
+            try await AccessRepository(store).addAPIKey("csk_secret", digest: digest, now: Self.now)
+            #expect(try await AccessRepository(store).isValid(apiKey: "csk_secret", digest: digest))
+            #expect(try await AccessRepository(store).isValid(apiKey: "csk_other", digest: digest) == false)
             // Without the secret the stored digest cannot be recomputed from a guess.
-            #expect(try await store.isValid(apiKey: "csk_secret", digest: other) == false)
+            #expect(try await AccessRepository(store).isValid(apiKey: "csk_secret", digest: other) == false)
             let stored = try await store.database.raw("SELECT key_hash FROM api_keys").all().map { try $0.decode(column: "key_hash", as: String.self) }
             #expect(stored == [digest("csk_secret")])
             #expect(stored[0].hasPrefix("hmac:"))
@@ -149,15 +149,15 @@ struct StoreTests {
 
             // A key stored unkeyed by an earlier version: accepted once, then only in its keyed form.
             try await store.database.raw("UPDATE api_keys SET key_hash = \(bind: Digests.sha256("csk_secret"))").run()
-            #expect(try await store.isValid(apiKey: "csk_secret", digest: digest))
+            #expect(try await AccessRepository(store).isValid(apiKey: "csk_secret", digest: digest))
             let upgraded = try await store.database.raw("SELECT key_hash FROM api_keys").all().map { try $0.decode(column: "key_hash", as: String.self) }
             #expect(upgraded == [digest("csk_secret")])
 
-            let created = try await store.createAgentKey(agentId: "agt_1", digest: digest, now: Self.now)
-            #expect(try await store.agent(forKey: created.secret, digest: digest) == "agt_1")
-            #expect(try await store.agent(forKey: created.secret, digest: other) == nil)
+            let created = try await AccessRepository(store).createAgentKey(agentId: "agt_1", digest: digest, now: Self.now)
+            #expect(try await AccessRepository(store).agent(forKey: created.secret, digest: digest) == "agt_1")
+            #expect(try await AccessRepository(store).agent(forKey: created.secret, digest: other) == nil)
             try await store.database.raw("UPDATE agent_keys SET key_hash = \(bind: Digests.sha256(created.secret))").run()
-            #expect(try await store.agent(forKey: created.secret, digest: digest) == "agt_1")
+            #expect(try await AccessRepository(store).agent(forKey: created.secret, digest: digest) == "agt_1")
             let agentHashes = try await store.database.raw("SELECT key_hash FROM agent_keys").all().map { try $0.decode(column: "key_hash", as: String.self) }
             #expect(agentHashes == [digest(created.secret)])
         }
@@ -166,12 +166,12 @@ struct StoreTests {
     @Test("OAuth states work once, and only with the binding of the browser that started them", arguments: Backend.available)
     func oauthStates(backend: Backend) async throws {
         try await withStore(backend) { store in
-            let state = Store.OAuthState(
+            let state = AccessRepository.OAuthState(
                 state: "s1", crm: "hubspot", name: "Acme", codeVerifier: "v", loginURL: nil, emulator: true, createdAt: Self.now, bindingDigest: "b1")
-            try await store.insertOAuthState(state)
-            #expect(try await store.takeOAuthState("s1", bindingDigest: "other") == nil)
-            #expect(try await store.takeOAuthState("s1", bindingDigest: "b1") == state)
-            #expect(try await store.takeOAuthState("s1", bindingDigest: "b1") == nil)
+            try await AccessRepository(store).insertOAuthState(state)
+            #expect(try await AccessRepository(store).takeOAuthState("s1", bindingDigest: "other") == nil)
+            #expect(try await AccessRepository(store).takeOAuthState("s1", bindingDigest: "b1") == state)
+            #expect(try await AccessRepository(store).takeOAuthState("s1", bindingDigest: "b1") == nil)
         }
     }
 
@@ -185,7 +185,7 @@ struct StoreTests {
                     throw Boom()
                 }
             }
-            let anyKeys = try await store.hasAPIKeys()
+            let anyKeys = try await AccessRepository(store).hasAPIKeys()
             #expect(anyKeys == false)
         }
     }
