@@ -114,7 +114,7 @@ public struct AccountService: Sendable {
                 "These credentials are for \(kind) \(identity.accountId), not this account's \(kind) \(stored.accountId); nothing was changed.")
         }
         do {
-            try await store.updateAccountCredentials(id: accountId, sealed: try connectors.seal(credentials), status: .connected, now: Date())
+            try await AccountRepository(store).updateAccountCredentials(id: accountId, sealed: try connectors.seal(credentials), status: .connected, now: Date())
             connectors.forget(accountId: accountId)
             let resumed = try await store.resumeWaitingRuns(accountId: accountId, now: Date())
             logger.info("account reconnected", metadata: ["account": "\(accountId)", "resumedRuns": "\(resumed)"])
@@ -142,7 +142,7 @@ public struct AccountService: Sendable {
                 id: Identifier.make("acc"), crm: crm, name: name, status: .connected, baseURL: baseURL,
                 sealedCredentials: try connectors.seal(credentials),
                 identity: String(decoding: try JSONEncoder().encode(identity), as: UTF8.self), emulator: emulator, createdAt: now, updatedAt: now)
-            try await store.insertAccount(record)
+            try await AccountRepository(store).insertAccount(record)
             logger.info("account connected", metadata: ["account": "\(record.id)", "crm": "\(crm.rawValue)"])
             return record
         } catch {
@@ -151,7 +151,7 @@ public struct AccountService: Sendable {
     }
 
     public func account(id: String) async throws(ServiceError) -> AccountRecord {
-        guard let account = try? await store.account(id: id) else { throw .notFound("Account \(id)") }
+        guard let account = try? await AccountRepository(store).account(id: id) else { throw .notFound("Account \(id)") }
         return account
     }
 
@@ -173,7 +173,7 @@ public struct AccountService: Sendable {
     public func delete(accountId: String) async throws(ServiceError) {
         let existing = try await account(id: accountId)
         let connector = try? connectors.connector(for: existing)
-        guard (try? await store.deleteAccount(id: accountId)) == true else {
+        guard (try? await AccountRepository(store).deleteAccount(id: accountId)) == true else {
             throw ServiceError(.conflict, .accountInUse, "Actions use this account; delete or move them first.")
         }
         connectors.forget(accountId: accountId)
@@ -189,7 +189,7 @@ extension AccountService {
     /// A page of accounts.
     public func page(limit: Int, cursor: String?) async throws(ServiceError) -> Page<AccountRecord> {
         do {
-            return try await store.accounts(limit: limit, cursor: cursor)
+            return try await AccountRepository(store).accounts(limit: limit, cursor: cursor)
         } catch StoreError.invalidCursor {
             throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
         } catch {

@@ -36,12 +36,12 @@ public struct ActivityService: Sendable {
 
     /// The newest conversations first.
     public func recentConversations(limit: Int) async throws -> [Conversation] {
-        try await store.recentConversations(limit: limit)
+        try await ConversationRepository(store).recentConversations(limit: limit)
     }
 
     /// A conversation's transcript, oldest message first.
     public func messages(conversationId: String) async throws -> [StoredMessage] {
-        try await store.messages(conversationId: conversationId)
+        try await ConversationRepository(store).messages(conversationId: conversationId)
     }
 
     /// The offline queue now.

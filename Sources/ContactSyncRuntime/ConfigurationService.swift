@@ -67,7 +67,7 @@ public struct ConfigurationService: Sendable {
     /// Checks `action` against its template, its account's live fields and the agent fields; every
     /// problem is listed.
     func validate(_ action: Action) async throws(ServiceError) {
-        let account = try? await store.account(id: action.accountId)
+        let account = try? await AccountRepository(store).account(id: action.accountId)
         var facts: ActionValidator.AccountFacts?
         if let account {
             facts = .init(crm: account.crm, fields: try await accounts.fields(accountId: account.id))

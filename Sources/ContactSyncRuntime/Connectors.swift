@@ -86,7 +86,7 @@ public final class Connectors: Sendable {
     /// connector was built (a reconnect is not undone by a failure seen with the old ones).
     public func markReconnectRequired(accountId: String) async {
         do {
-            try await store.updateAccountStatus(id: accountId, status: .reconnectRequired, now: Date(), ifCredentials: cache.withLock { $0[accountId]?.sealed })
+            try await AccountRepository(store).updateAccountStatus(id: accountId, status: .reconnectRequired, now: Date(), ifCredentials: cache.withLock { $0[accountId]?.sealed })
             logger.warning("account needs reconnecting", metadata: ["account": "\(accountId)"])
         } catch {
             logger.error("could not mark account", metadata: ["account": "\(accountId)", "error": "\(error)"])
@@ -99,7 +99,7 @@ public final class Connectors: Sendable {
             guard let accountId else { return }
             do {
                 let sealed = try secrets.seal(try JSONEncoder().encode(renewed))
-                try await store.updateAccountCredentials(id: accountId, sealed: sealed, status: .connected, now: Date())
+                try await AccountRepository(store).updateAccountCredentials(id: accountId, sealed: sealed, status: .connected, now: Date())
                 self.renewed(accountId: accountId, sealed: sealed)
                 logger.info("account credentials renewed", metadata: ["account": "\(accountId)"])
             } catch {

@@ -24,7 +24,7 @@ public struct ConversationIntelligence: Sendable {
         guard settings.mode != .off, usesModel ? (!wanted.isEmpty || needsSummary) : !wanted.isDisjoint(with: RuleExtractor.fields) else {
             return Extraction()
         }
-        let messages = try await store.messages(conversationId: conversation.id).map { TranscriptMessage(role: $0.role, text: $0.text) }
+        let messages = try await ConversationRepository(store).messages(conversationId: conversation.id).map { TranscriptMessage(role: $0.role, text: $0.text) }
         guard messages.contains(where: \.isCustomer) else { return Extraction() }
         let country = settings.defaultCountry
         var extraction = try await UntrustedText.process { isCancelled in

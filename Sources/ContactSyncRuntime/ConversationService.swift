@@ -50,7 +50,7 @@ public struct ConversationService: Sendable {
             id: id, agentId: agent.id, channel: agent.channel, startedAt: start,
             endsAt: agent.channel == .text ? start.addingTimeInterval(textIdle) : nil)
         do {
-            try await store.insertConversation(conversation)
+            try await ConversationRepository(store).insertConversation(conversation)
         } catch StoreError.conflict {
             throw ServiceError(.conflict, .conversationExists, "A conversation '\(id)' exists already.")
         } catch {
@@ -60,7 +60,7 @@ public struct ConversationService: Sendable {
     }
 
     public func conversation(id: String) async throws(ServiceError) -> Conversation {
-        guard let found = try await attempt({ try await store.conversation(id: id) }) else { throw .notFound("Conversation \(id)") }
+        guard let found = try await attempt({ try await ConversationRepository(store).conversation(id: id) }) else { throw .notFound("Conversation \(id)") }
         return found
     }
 
@@ -81,7 +81,7 @@ public struct ConversationService: Sendable {
         }
         let textIdle = self.textIdle
         let updated = try await attempt {
-            try await store.updateConversation(id: conversationId, now: received) { current in
+            try await ConversationRepository(store).updateConversation(id: conversationId, now: received) { current in
                 // Dispatched on any instance means ended, whatever this instance's clock says.
                 guard !current.hasEnded(at: received), current.dispatchedAt == nil else {
                     throw ServiceError(.conflict, .conversationEnded, "The conversation has ended.")
@@ -95,7 +95,7 @@ public struct ConversationService: Sendable {
             }
         }
         guard let updated else { throw .notFound("Conversation \(conversationId)") }
-        try await attempt { try await store.insertMessage(conversationId: conversationId, role: role, text: text, at: at) }
+        try await attempt { try await ConversationRepository(store).insertMessage(conversationId: conversationId, role: role, text: text, at: at) }
         return updated
     }
 
@@ -109,7 +109,7 @@ public struct ConversationService: Sendable {
     ) async throws(ServiceError) -> Conversation {
         let fields = try await knownFields(changes.keys)
         let updated = try await attempt {
-            try await store.updateConversation(id: conversationId, now: now()) { current in
+            try await ConversationRepository(store).updateConversation(id: conversationId, now: now()) { current in
                 var next = current
                 Self.apply(changes, to: &next)
                 return next
@@ -156,7 +156,7 @@ public struct ConversationService: Sendable {
 
     public func setSummary(conversationId: String, text: String?) async throws(ServiceError) -> Conversation {
         let updated = try await attempt {
-            try await store.updateConversation(id: conversationId, now: now()) { current in
+            try await ConversationRepository(store).updateConversation(id: conversationId, now: now()) { current in
                 var next = current
                 next.summary = text
                 return next
@@ -175,7 +175,7 @@ public struct ConversationService: Sendable {
         let fields = attributes.isEmpty ? [] : try await knownFields(attributes.keys)
         let at = now()
         let updated = try await attempt {
-            try await store.updateConversation(id: conversationId, now: at) { current in
+            try await ConversationRepository(store).updateConversation(id: conversationId, now: at) { current in
                 var next = current
                 Self.apply(attributes, to: &next)
                 if let summary { next.summary = summary }

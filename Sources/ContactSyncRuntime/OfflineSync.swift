@@ -91,9 +91,9 @@ public struct OfflineSync: Service {
     /// accounts that have no batch under way here, marking those accounts busy.
     private func claimDue() async throws -> [String: [RunRecord]] {
         let time = now()
-        if try await store.hasEndedConversations(now: time) {
+        if try await ConversationRepository(store).hasEndedConversations(now: time) {
             let targets = try await store.offlineTargets()
-            while try await store.dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {}
+            while try await ConversationRepository(store).dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {}
         }
         let excluded = state.busy.withLock { Array($0) }
         let claimed = try await store.claimDueRuns(
@@ -118,7 +118,7 @@ public struct OfflineSync: Service {
         var outcomes: [RunRecord] = []
         do {
             let actions = Dictionary(uniqueKeysWithValues: try await store.actions(ids: Array(Set(runs.map(\.actionId)))).map { ($0.action.id, $0.action) })
-            let conversations = try await store.conversations(ids: runs.compactMap(\.conversationId))
+            let conversations = try await ConversationRepository(store).conversations(ids: runs.compactMap(\.conversationId))
             var entries: [PipelineRun] = []
             for run in runs {
                 guard let action = actions[run.actionId], let template = Template.named(action.template) else {

@@ -99,7 +99,7 @@ public struct RunEngine: Sendable {
         }
         var conversation: Conversation?
         if let id = request.conversationId {
-            conversation = try await attempt { try await store.conversation(id: id) }
+            conversation = try await attempt { try await ConversationRepository(store).conversation(id: id) }
             guard conversation != nil else { throw ServiceError(.notFound, .conversationNotFound, "Conversation \(id) was not found.") }
         }
         let start = now()
@@ -162,7 +162,7 @@ public struct RunEngine: Sendable {
         guard let stored = try await attempt({ try await store.action(id: current.actionId) }), let template = Template.named(stored.action.template) else {
             throw ServiceError(.conflict, .notRetryable, "The run's action no longer exists.")
         }
-        let conversation = try await attempt { try await current.conversationId.asyncMap { try await store.conversation(id: $0) } } ?? nil
+        let conversation = try await attempt { try await current.conversationId.asyncMap { try await ConversationRepository(store).conversation(id: $0) } } ?? nil
         let time = now()
         guard let claimed = try await attempt({ try await store.claimRetry(runId: runId, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) else {
             throw ServiceError(.conflict, .notRetryable, "The run is being retried already.")

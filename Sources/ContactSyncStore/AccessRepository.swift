@@ -5,16 +5,10 @@ import SQLKit
 
 /// Access to contact-sync as stored: the admin API key, agent keys, console sign-outs and pending OAuth
 /// authorizations. Keys are stored only as keyed digests.
-public struct AccessRepository: Sendable {
+public struct AccessRepository: Repository {
     let store: Store
 
     public init(_ store: Store) { self.store = store }
-
-    var database: any SQLDatabase { store.database }
-
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await store.transaction(body)
-    }
 }
 
 /// A key scoped to one agent (its MCP endpoint and its conversations); only its hash is stored.

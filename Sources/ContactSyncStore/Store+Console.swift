@@ -29,20 +29,6 @@ extension Store {
         return OfflineQueueCounts(due: try count("due"), pending: try count("later"), waitingForAccount: try count("waiting"))
     }
 
-    /// The newest conversations first.
-    public func recentConversations(limit: Int) async throws -> [Conversation] {
-        try await database.raw("SELECT * FROM conversations ORDER BY seq DESC LIMIT \(bind: limit)").all().map(Self.conversation)
-    }
-
-    /// A conversation's transcript, oldest message first.
-    public func messages(conversationId: String) async throws -> [StoredMessage] {
-        try await database.raw("SELECT role, body, at FROM messages WHERE conversation_id = \(bind: conversationId) ORDER BY seq").all().map { row in
-            StoredMessage(
-                role: try row.decode(column: "role", as: String.self), text: try row.decode(column: "body", as: String.self),
-                at: Store.date(try row.decode(column: "at", as: Double.self)))
-        }
-    }
-
     /// A field of a run's result (stored as JSON text), as SQL.
     private func resultField(_ path: [String]) -> String {
         switch dialect {

@@ -14,41 +14,6 @@ public struct OfflineTarget: Sendable, Hashable {
 }
 
 extension Store {
-    /// Turns conversations whose end has come into pending offline runs, one per offline action of their
-    /// agent, and marks them dispatched; all in one transaction. On PostgreSQL, concurrent dispatchers
-    /// skip each other's rows; the unique index keeps each action and conversation to one run regardless.
-    /// Returns how many conversations were dispatched.
-    public func dispatchEndedConversations(now: Date, limit: Int, targets: [String: [OfflineTarget]]) async throws -> Int {
-        let skipLocked = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-        return try await transaction { db in
-            let rows = try await db.raw(
-                SQLQueryString("SELECT id, agent_id FROM conversations WHERE dispatched_at IS NULL AND ends_at <= ") + "\(bind: Store.stamp(now))"
-                    + " ORDER BY ends_at LIMIT " + "\(bind: limit)" + SQLQueryString(skipLocked)
-            ).all()
-            guard !rows.isEmpty else { return 0 }
-            var ids: [String] = []
-            for row in rows {
-                let id = try row.decode(column: "id", as: String.self)
-                ids.append(id)
-                for target in targets[try row.decode(column: "agent_id", as: String.self)] ?? [] {
-                    try await db.raw("""
-                        INSERT INTO runs (id, action_id, conversation_id, trigger_kind, status, dry_run, input, attempts, created_at, account_id, next_attempt_at)
-                        VALUES (\(bind: Identifier.make("run")), \(bind: target.actionId), \(bind: id), 'offline', 'pending', \(bind: false), '{"fields":{}}', 0,
-                          \(bind: Store.stamp(now)), \(bind: target.accountId), \(bind: Store.stamp(now)))
-                        ON CONFLICT DO NOTHING
-                        """).run()
-                }
-            }
-            try await db.raw("UPDATE conversations SET dispatched_at = \(bind: Store.stamp(now)) WHERE id IN (\(binds: ids))").run()
-            return ids.count
-        }
-    }
-
-    /// Whether any conversation's end has come and it is not dispatched yet (one indexed probe).
-    public func hasEndedConversations(now: Date) async throws -> Bool {
-        try await database.raw("SELECT id FROM conversations WHERE dispatched_at IS NULL AND ends_at <= \(bind: Store.stamp(now)) LIMIT 1").first() != nil
-    }
-
     /// Claims up to `limit` runs that are due, whatever started them: pending and past their next attempt,
     /// or running with an expired lease (their process died), leasing them to `owner` until `leaseUntil`.
     /// Runs of `excludingAccounts` (accounts with a batch under way here) are left for later.
@@ -107,17 +72,4 @@ extension Store {
         return targets
     }
 
-    /// Inserts many open conversations at once (for load tests and benchmarks).
-    public func insertConversations(_ conversations: [Conversation]) async throws {
-        try await transaction { db in
-            for chunk in stride(from: 0, to: conversations.count, by: 200).map({ conversations[$0..<min($0 + 200, conversations.count)] }) {
-                var query = SQLQueryString("INSERT INTO conversations (id, agent_id, channel, started_at, last_message_at, ends_at, ended_at, attributes, summary, message_count) VALUES ")
-                for (index, conversation) in chunk.enumerated() {
-                    if index > 0 { query = query + ", " }
-                    query = query + "(\(bind: conversation.id), \(bind: conversation.agentId), \(bind: conversation.channel.rawValue), \(bind: Store.stamp(conversation.startedAt)), \(bind: conversation.lastMessageAt.map(Store.stamp)), \(bind: conversation.endsAt.map(Store.stamp)), \(bind: conversation.endedAt.map(Store.stamp)), \(bind: Store.encode(conversation.attributes)), \(bind: conversation.summary), \(bind: conversation.messageCount))"
-                }
-                try await db.raw(query).run()
-            }
-        }
-    }
 }

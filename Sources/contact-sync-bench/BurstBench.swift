@@ -53,7 +53,7 @@ struct BurstBench: AsyncParsableCommand {
                 attributes: ["email": "caller\(index)@burst.example", "first_name": "Caller", "last_name": "No. \(index)"],
                 summary: "Caller \(index) asked about pricing and wants a demo next week."))
             if batch.count == 5_000 || index == conversations - 1 {
-                try await store.insertConversations(batch)
+                try await ConversationRepository(store).insertConversations(batch)
                 batch.removeAll(keepingCapacity: true)
             }
         }

@@ -38,7 +38,7 @@ struct IdleBench: AsyncParsableCommand {
                     id: "open-\(index)", agentId: agent, channel: .text, startedAt: now, lastMessageAt: now, endsAt: now.addingTimeInterval(86_400),
                     attributes: ["email": "visitor\(index)@idle.example"], messageCount: 1)
             }
-            try await store.insertConversations(chunk)
+            try await ConversationRepository(store).insertConversations(chunk)
         }
         try await store.close()
         // Let offline sync look for due work a few times while everything waits.

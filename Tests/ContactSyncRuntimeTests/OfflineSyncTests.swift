@@ -104,7 +104,7 @@ struct OfflineSyncTests {
             let call = try await rt.conversation(agent: agent, attributes: ["email": "lease@example.com"], summary: "S")
             _ = try await rt.conversations.end(conversationId: call)
             // Another worker dispatches and claims, then dies without finishing.
-            _ = try await rt.store.dispatchEndedConversations(now: rt.clock.now, limit: 10, targets: try await rt.store.offlineTargets())
+            _ = try await ConversationRepository(rt.store).dispatchEndedConversations(now: rt.clock.now, limit: 10, targets: try await rt.store.offlineTargets())
             let claimed = try await rt.store.claimDueRuns(owner: "dead-worker", now: rt.clock.now, leaseUntil: rt.clock.now.addingTimeInterval(120), limit: 10)
             #expect(claimed.count == 1)
             try await rt.offline.tick()
@@ -131,11 +131,11 @@ struct OfflineSyncTests {
             let action = try await rt.action(.salesforce, account: account, offline: true)
             let agent = try await rt.agent(.voice, actions: [action])
             let call = try await rt.conversation(agent: agent, attributes: ["email": "wait@example.com", "last_name": "W"])
-            try await rt.store.updateAccountStatus(id: account, status: .reconnectRequired, now: rt.clock.now)
+            try await AccountRepository(rt.store).updateAccountStatus(id: account, status: .reconnectRequired, now: rt.clock.now)
             _ = try await rt.conversations.end(conversationId: call)
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).map(\.status) == [.waitingForAccount])
-            try await rt.store.updateAccountStatus(id: account, status: .connected, now: rt.clock.now)
+            try await AccountRepository(rt.store).updateAccountStatus(id: account, status: .connected, now: rt.clock.now)
             #expect(try await rt.store.resumeWaitingRuns(accountId: account, now: rt.clock.now) == 1)
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).map(\.status) == [.succeeded])
@@ -153,7 +153,7 @@ struct OfflineSyncTests {
             _ = try await rt.conversations.end(conversationId: call)
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).map(\.status) == [.waitingForAccount])
-            #expect(try await rt.store.account(id: account)?.status == .reconnectRequired)
+            #expect(try await AccountRepository(rt.store).account(id: account)?.status == .reconnectRequired)
             await #expect(throws: ServiceError.self) {
                 _ = try await rt.accounts.reconnect(accountId: account, .hubspotToken(name: "", accessToken: "not-valid", baseURL: rt.url(.hubspot)))
             }

@@ -314,7 +314,7 @@ struct PipelineRuleTests {
             try await rt.store.database.raw("UPDATE runs SET created_at = \(bind: Date().timeIntervalSince1970 - 60) WHERE id = \(bind: first.id)").run()
             // Meanwhile the connected user creates the customer by hand, with the account's own credentials.
             try await rt.faults(crm, "{}")
-            let token = try await rt.connectors.credentials(of: try #require(try await rt.store.account(id: account))).accessToken
+            let token = try await rt.connectors.credentials(of: try #require(try await AccountRepository(rt.store).account(id: account))).accessToken
             let handMade = try await rt.contact(crm, email: email, firstName: "Typed", token: token)
             rt.clock.advance(try #require(first.nextAttemptAt).timeIntervalSince(rt.clock.now) + 0.001)
             try await rt.offline.tick()
@@ -342,7 +342,7 @@ struct PipelineRuleTests {
             // As if that attempt had sent its create a minute ago (by the CRM's clock) and the answer was lost.
             try await rt.store.database.raw("UPDATE runs SET create_sent_at = \(bind: Date().timeIntervalSince1970 - 60) WHERE id = \(bind: first.id)").run()
             try await rt.faults(crm, "{}")
-            let token = try await rt.connectors.credentials(of: try #require(try await rt.store.account(id: account))).accessToken
+            let token = try await rt.connectors.credentials(of: try #require(try await AccountRepository(rt.store).account(id: account))).accessToken
             let lost = try await rt.contact(crm, email: email, firstName: "Agent", token: token)
             rt.clock.advance(try #require(first.nextAttemptAt).timeIntervalSince(rt.clock.now) + 0.001)
             try await rt.offline.tick()

@@ -111,7 +111,7 @@ extension ServerHarness {
         guard let key = Data(base64Encoded: secretKey) else { throw HarnessError.unexpected("the secret key is not base64") }
         let box = try SecretBox(key: key)
         var tokens: [String] = []
-        for account in try await store.accounts(limit: 500, cursor: nil).items {
+        for account in try await AccountRepository(store).accounts(limit: 500, cursor: nil).items {
             let credentials = try JSONSerialization.jsonObject(with: try box.open(account.sealedCredentials)) as? [String: Any]
             for key in ["accessToken", "refreshToken", "clientSecret"] {
                 if let token = credentials?[key] as? String { tokens.append(token) }

@@ -161,22 +161,22 @@ struct StoreBasicsTests {
     func readsAfterWrites(backend: Backend) async throws {
         try await withStore(backend) { store in
             let account = StoreTests.account()
-            try await store.insertAccount(account)
+            try await AccountRepository(store).insertAccount(account)
             var action = StoreTests.action(accountId: account.id)
             try await store.insertAction(action, now: StoreTests.now)
             #expect(try await store.action(id: action.id)?.action.allowUpdateExisting == false)
-            #expect(try await store.account(id: account.id)?.status == .connected)
+            #expect(try await AccountRepository(store).account(id: account.id)?.status == .connected)
             action.allowUpdateExisting = true
             action.mappings.append(FieldMapping(crmField: "firstname", agentField: "first_name"))
             try await store.updateAction(action, now: StoreTests.now)
             let read = try #require(try await store.action(id: action.id)?.action)
             #expect(read.allowUpdateExisting && read.mappings.count == 3)
-            try await store.updateAccountStatus(id: account.id, status: .reconnectRequired, now: StoreTests.now)
-            #expect(try await store.account(id: account.id)?.status == .reconnectRequired)
+            try await AccountRepository(store).updateAccountStatus(id: account.id, status: .reconnectRequired, now: StoreTests.now)
+            #expect(try await AccountRepository(store).account(id: account.id)?.status == .reconnectRequired)
             #expect(try await store.deleteAction(id: action.id) == true)
             #expect(try await store.action(id: action.id) == nil)
-            #expect(try await store.deleteAccount(id: account.id) == true)
-            #expect(try await store.account(id: account.id) == nil)
+            #expect(try await AccountRepository(store).deleteAccount(id: account.id) == true)
+            #expect(try await AccountRepository(store).account(id: account.id) == nil)
         }
     }
 

@@ -40,27 +40,27 @@ struct StoreTests {
             var ids: [String] = []
             for _ in 0..<5 {
                 let account = Self.account()
-                try await store.insertAccount(account)
+                try await AccountRepository(store).insertAccount(account)
                 ids.append(account.id)
             }
-            let read = try #require(try await store.account(id: ids[0]))
+            let read = try #require(try await AccountRepository(store).account(id: ids[0]))
             #expect(read == Self.account(ids[0]))
-            let first = try await store.accounts(limit: 2, cursor: nil)
+            let first = try await AccountRepository(store).accounts(limit: 2, cursor: nil)
             #expect(first.items.map(\.id) == Array(ids[0..<2]))
-            let second = try await store.accounts(limit: 2, cursor: first.nextCursor)
+            let second = try await AccountRepository(store).accounts(limit: 2, cursor: first.nextCursor)
             #expect(second.items.map(\.id) == Array(ids[2..<4]))
-            let last = try await store.accounts(limit: 2, cursor: second.nextCursor)
+            let last = try await AccountRepository(store).accounts(limit: 2, cursor: second.nextCursor)
             #expect(last.items.map(\.id) == [ids[4]])
             #expect(last.nextCursor == nil)
-            await #expect(throws: StoreError.invalidCursor) { _ = try await store.accounts(limit: 2, cursor: "x") }
+            await #expect(throws: StoreError.invalidCursor) { _ = try await AccountRepository(store).accounts(limit: 2, cursor: "x") }
 
-            try await store.updateAccountCredentials(id: ids[0], sealed: Data([9]), status: .reconnectRequired, now: Self.now)
-            let updated = try #require(try await store.account(id: ids[0]))
+            try await AccountRepository(store).updateAccountCredentials(id: ids[0], sealed: Data([9]), status: .reconnectRequired, now: Self.now)
+            let updated = try #require(try await AccountRepository(store).account(id: ids[0]))
             #expect(updated.sealedCredentials == Data([9]))
             #expect(updated.status == .reconnectRequired)
-            try await store.updateAccountStatus(id: ids[0], status: .connected, now: Self.now)
-            #expect(try await store.account(id: ids[0])?.status == .connected)
-            #expect(try await store.account(id: "acc_missing") == nil)
+            try await AccountRepository(store).updateAccountStatus(id: ids[0], status: .connected, now: Self.now)
+            #expect(try await AccountRepository(store).account(id: ids[0])?.status == .connected)
+            #expect(try await AccountRepository(store).account(id: "acc_missing") == nil)
         }
     }
 
@@ -68,13 +68,13 @@ struct StoreTests {
     func accountInUse(backend: Backend) async throws {
         try await withStore(backend) { store in
             let account = Self.account()
-            try await store.insertAccount(account)
+            try await AccountRepository(store).insertAccount(account)
             let action = Self.action(accountId: account.id)
             try await store.insertAction(action, now: Self.now)
-            #expect(try await store.deleteAccount(id: account.id) == false)
+            #expect(try await AccountRepository(store).deleteAccount(id: account.id) == false)
             #expect(try await store.deleteAction(id: action.id) == true)
-            #expect(try await store.deleteAccount(id: account.id) == true)
-            #expect(try await store.account(id: account.id) == nil)
+            #expect(try await AccountRepository(store).deleteAccount(id: account.id) == true)
+            #expect(try await AccountRepository(store).account(id: account.id) == nil)
         }
     }
 
@@ -90,7 +90,7 @@ struct StoreTests {
             }
             await #expect(throws: StoreError.conflict("email")) { try await store.insertAgentField(AgentField(key: "email", label: "E"), now: Self.now) }
             let account = Self.account()
-            try await store.insertAccount(account)
+            try await AccountRepository(store).insertAccount(account)
             let action = Self.action(accountId: account.id)
             try await store.insertAction(action, now: Self.now)
             #expect(try await store.deleteAgentField(key: "company_size") == false)
@@ -104,7 +104,7 @@ struct StoreTests {
     func actionsAndAgents(backend: Backend) async throws {
         try await withStore(backend) { store in
             let account = Self.account()
-            try await store.insertAccount(account)
+            try await AccountRepository(store).insertAccount(account)
             var action = Self.action(accountId: account.id)
             try await store.insertAction(action, now: Self.now)
             #expect(try await store.action(id: action.id)?.action == action)

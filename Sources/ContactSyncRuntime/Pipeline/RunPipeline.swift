@@ -95,7 +95,7 @@ struct RunPipeline: Sendable {
         let owner = lock.owner
         var locked: [String] = []
         do {
-            guard let account = try await store.account(id: accountId) else {
+            guard let account = try await AccountRepository(store).account(id: accountId) else {
                 fail(&items, RunFailure(code: "account_not_found", message: "The action's account no longer exists.", crmCode: nil, retryable: false))
                 return items.map { finalize($0, log: log, batchSize: runs.count) }
             }

@@ -2,7 +2,14 @@ import ContactSyncCore
 import Foundation
 import SQLKit
 
-extension Store {
+/// Connected CRM accounts, their sealed credentials and status.
+public struct AccountRepository: Repository {
+    let store: Store
+
+    public init(_ store: Store) { self.store = store }
+}
+
+extension AccountRepository {
     public func insertAccount(_ account: AccountRecord) async throws {
         defer { configurationCache?.forget() }
         try await database.raw("""
@@ -14,7 +21,7 @@ extension Store {
     }
 
     public func account(id: String) async throws -> AccountRecord? {
-        let read = { try await self.database.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account) }
+        let read = { try await database.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account) }
         guard let configurationCache else { return try await read() }
         return try await configurationCache.account(id, read: read)
     }
