@@ -116,7 +116,7 @@ public struct AccountService: Sendable {
         do {
             try await AccountRepository(store).updateAccountCredentials(id: accountId, sealed: try connectors.seal(credentials), status: .connected, now: Date())
             connectors.forget(accountId: accountId)
-            let resumed = try await store.resumeWaitingRuns(accountId: accountId, now: Date())
+            let resumed = try await RunRepository(store).resumeWaitingRuns(accountId: accountId, now: Date())
             logger.info("account reconnected", metadata: ["account": "\(accountId)", "resumedRuns": "\(resumed)"])
             return (try await account(id: accountId), resumed)
         } catch let error as ServiceError {

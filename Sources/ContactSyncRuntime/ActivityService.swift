@@ -15,23 +15,23 @@ public struct ActivityService: Sendable {
 
     /// The newest runs first, optionally only those created since `since` or of one trigger.
     public func recentRuns(_ filter: RunFilter, trigger: RunTrigger? = nil, since: Date? = nil, limit: Int) async throws -> [RunRecord] {
-        try await store.recentRuns(filter, trigger: trigger, since: since, limit: limit)
+        try await RunRepository(store).recentRuns(filter, trigger: trigger, since: since, limit: limit)
     }
 
     /// The last day's runs by hour, status and outcome.
     public func lastDay() async throws -> [RunCount] {
         let time = now()
-        return try await store.runCounts(since: time.addingTimeInterval(-24 * 3600), now: time)
+        return try await RunRepository(store).runCounts(since: time.addingTimeInterval(-24 * 3600), now: time)
     }
 
     /// The commonest reasons of the last day's failures.
     public func lastDayFailures(limit: Int) async throws -> [FailureCount] {
-        try await store.failureCounts(since: now().addingTimeInterval(-24 * 3600), limit: limit)
+        try await RunRepository(store).failureCounts(since: now().addingTimeInterval(-24 * 3600), limit: limit)
     }
 
     /// The newest run of each of these actions.
     public func lastRuns(actionIds: [String]) async throws -> [String: RunRecord] {
-        try await store.lastRuns(actionIds: actionIds)
+        try await RunRepository(store).lastRuns(actionIds: actionIds)
     }
 
     /// The newest conversations first.
@@ -46,7 +46,7 @@ public struct ActivityService: Sendable {
 
     /// The offline queue now.
     public func offlineQueue() async throws -> OfflineQueueCounts {
-        try await store.offlineQueueCounts(now: now())
+        try await RunRepository(store).offlineQueueCounts(now: now())
     }
 
     /// Whether the database answers and carries this version's schema.

@@ -42,7 +42,7 @@ public struct ConversationService: Sendable {
             throw ServiceError(.badRequest, .invalidRequest, "A conversation id has 1 to 200 characters.")
         }
         guard ClientIdentifier.isPrintable(id) else { throw .invalidId("A conversation id") }
-        guard let agent = try await attempt({ try await store.agent(id: agentId) })?.agent else {
+        guard let agent = try await attempt({ try await ConfigurationRepository(store).agent(id: agentId) })?.agent else {
             throw ServiceError(.unprocessable, .agentNotFound, "No agent has id '\(agentId)'.")
         }
         let start = now()
@@ -122,7 +122,7 @@ public struct ConversationService: Sendable {
 
     /// The agent fields, when every key names one; `unknown_agent_field` otherwise.
     private func knownFields(_ keys: some Collection<String>) async throws(ServiceError) -> [AgentField] {
-        let fields = try await attempt { try await store.agentFields() }
+        let fields = try await attempt { try await ConfigurationRepository(store).agentFields() }
         let known = Set(fields.map(\.key))
         let unknown = keys.filter { !known.contains($0) }.sorted()
         guard unknown.isEmpty else {
@@ -150,7 +150,7 @@ public struct ConversationService: Sendable {
             conversation.attributes[field.key].flatMap { $0.isBlank ? nil : (field.key, $0.trimmed) }
         }
         if !remembered.isEmpty {
-            try await attempt { try await store.rememberContactAttributes(email: email, scope: scope, Dictionary(uniqueKeysWithValues: remembered), now: now()) }
+            try await attempt { try await ContactRepository(store).rememberContactAttributes(email: email, scope: scope, Dictionary(uniqueKeysWithValues: remembered), now: now()) }
         }
     }
 

@@ -92,11 +92,11 @@ public struct OfflineSync: Service {
     private func claimDue() async throws -> [String: [RunRecord]] {
         let time = now()
         if try await ConversationRepository(store).hasEndedConversations(now: time) {
-            let targets = try await store.offlineTargets()
+            let targets = try await ConfigurationRepository(store).offlineTargets()
             while try await ConversationRepository(store).dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {}
         }
         let excluded = state.busy.withLock { Array($0) }
-        let claimed = try await store.claimDueRuns(
+        let claimed = try await RunRepository(store).claimDueRuns(
             owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.lease), limit: settings.claimLimit, excludingAccounts: excluded)
         var byAccount: [String: [RunRecord]] = [:]
         for run in claimed { byAccount[run.accountId ?? "", default: []].append(run) }
@@ -112,12 +112,12 @@ public struct OfflineSync: Service {
         let heartbeat = Heartbeat.start(every: .milliseconds(Int(settings.lease * 1000 / 3))) { [store, owner, settings, now] in
             let ids = runs.map(\.id)
             let until = now().addingTimeInterval(settings.lease)
-            if let extended = try? await store.extendLeases(ids: ids, owner: owner, until: until), extended == ids.count { fence.extend(to: until) }
-            try? await store.extendCustomerLocks(owner: lock.owner, until: until)
+            if let extended = try? await RunRepository(store).extendLeases(ids: ids, owner: owner, until: until), extended == ids.count { fence.extend(to: until) }
+            try? await CustomerLockRepository(store).extendCustomerLocks(owner: lock.owner, until: until)
         }
         var outcomes: [RunRecord] = []
         do {
-            let actions = Dictionary(uniqueKeysWithValues: try await store.actions(ids: Array(Set(runs.map(\.actionId)))).map { ($0.action.id, $0.action) })
+            let actions = Dictionary(uniqueKeysWithValues: try await ConfigurationRepository(store).actions(ids: Array(Set(runs.map(\.actionId)))).map { ($0.action.id, $0.action) })
             let conversations = try await ConversationRepository(store).conversations(ids: runs.compactMap(\.conversationId))
             var entries: [PipelineRun] = []
             for run in runs {

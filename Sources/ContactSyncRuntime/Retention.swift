@@ -20,7 +20,7 @@ public struct Retention: Service {
     /// One purge now.
     @discardableResult
     public func purge() async throws -> (messages: Int, runInputs: Int) {
-        let purged = try await store.purge(before: now().addingTimeInterval(-Double(days) * 86_400))
+        let purged = try await RetentionRepository(store).purge(before: now().addingTimeInterval(-Double(days) * 86_400))
         if purged.messages + purged.runInputs > 0 {
             logger.info("purged old data", metadata: ["messages": "\(purged.messages)", "run_inputs": "\(purged.runInputs)", "retention_days": "\(days)"])
         }

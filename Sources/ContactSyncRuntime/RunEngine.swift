@@ -91,7 +91,7 @@ public struct RunEngine: Sendable {
         if let known, known.id == request.actionId {
             action = known
         } else {
-            guard let stored = try await attempt({ try await store.action(id: request.actionId) }) else { throw .notFound("Action \(request.actionId)") }
+            guard let stored = try await attempt({ try await ConfigurationRepository(store).action(id: request.actionId) }) else { throw .notFound("Action \(request.actionId)") }
             action = stored.action
         }
         guard let template = Template.named(action.template) else {
@@ -110,7 +110,7 @@ public struct RunEngine: Sendable {
             accountId: action.accountId)
         do {
             // A key used before conflicts on its unique index; that run is the answer.
-            try await store.insertRun(run, leaseOwner: owner, leaseUntil: start.addingTimeInterval(settings.runLease))
+            try await RunRepository(store).insertRun(run, leaseOwner: owner, leaseUntil: start.addingTimeInterval(settings.runLease))
         } catch StoreError.conflict {
             let entry = { (first: RunRecord) in PipelineRun(run: first, action: action, template: template, conversation: conversation) }
             if let existing = try await previous(request, carryOn: entry) { return existing }
@@ -123,7 +123,7 @@ public struct RunEngine: Sendable {
 
     /// The run an action's idempotency key was used for, if any.
     public func run(actionId: String, idempotencyKey: String) async throws(ServiceError) -> RunRecord? {
-        try await attempt { try await store.run(actionId: actionId, idempotencyKey: idempotencyKey) }
+        try await attempt { try await RunRepository(store).run(actionId: actionId, idempotencyKey: idempotencyKey) }
     }
 
     /// The run an idempotency key was used for, when the request is the same: once it has finished or is
@@ -134,13 +134,13 @@ public struct RunEngine: Sendable {
         let deadline = ContinuousClock.now + settings.idempotentWait
         var looks = 0
         while true {
-            guard let existing = try await attempt({ try await store.run(actionId: request.actionId, idempotencyKey: key) }) else { return nil }
+            guard let existing = try await attempt({ try await RunRepository(store).run(actionId: request.actionId, idempotencyKey: key) }) else { return nil }
             guard existing.requestHash == request.hash else {
                 throw ServiceError(.unprocessable, .idempotencyKeyMismatch, "This Idempotency-Key was used with a different request.")
             }
             guard existing.status == .running else { return existing }
             let time = now()
-            if let taken = try await attempt({ try await store.takeOver(runId: existing.id, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) {
+            if let taken = try await attempt({ try await RunRepository(store).takeOver(runId: existing.id, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) {
                 logger.warning("run taken over from a process that died", metadata: ["run_id": "\(taken.id)"])
                 return try await carryOut(entry(taken))
             }
@@ -155,16 +155,16 @@ public struct RunEngine: Sendable {
     /// Runs a failed run again with its original input. Of concurrent retries of one run, one carries
     /// it out; the others answer `not_retryable`.
     public func retry(runId: String) async throws(ServiceError) -> RunRecord {
-        guard let current = try await attempt({ try await store.run(id: runId) }) else { throw .notFound("Run \(runId)") }
+        guard let current = try await attempt({ try await RunRepository(store).run(id: runId) }) else { throw .notFound("Run \(runId)") }
         guard current.status == .failed || current.status == .waitingForAccount else {
             throw ServiceError(.conflict, .notRetryable, "Only failed runs can be retried; this one is \(current.status.rawValue).")
         }
-        guard let stored = try await attempt({ try await store.action(id: current.actionId) }), let template = Template.named(stored.action.template) else {
+        guard let stored = try await attempt({ try await ConfigurationRepository(store).action(id: current.actionId) }), let template = Template.named(stored.action.template) else {
             throw ServiceError(.conflict, .notRetryable, "The run's action no longer exists.")
         }
         let conversation = try await attempt { try await current.conversationId.asyncMap { try await ConversationRepository(store).conversation(id: $0) } } ?? nil
         let time = now()
-        guard let claimed = try await attempt({ try await store.claimRetry(runId: runId, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) else {
+        guard let claimed = try await attempt({ try await RunRepository(store).claimRetry(runId: runId, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) else {
             throw ServiceError(.conflict, .notRetryable, "The run is being retried already.")
         }
         // The attempt starts from what the run already wrote: a record id is never lost to a later failure.
@@ -184,8 +184,8 @@ public struct RunEngine: Sendable {
         let beat = min(settings.runLease, settings.lockLifetime) / 3
         let heartbeat = Heartbeat.start(every: .milliseconds(Int(beat * 1000))) { [store, now, owner, settings, id = entry.run.id] in
             let until = now().addingTimeInterval(settings.runLease)
-            if let held = try? await store.extendLeases(ids: [id], owner: owner, until: until), held == 1 { fence.extend(to: until) }
-            try? await store.extendCustomerLocks(owner: lock.owner, until: now().addingTimeInterval(settings.lockLifetime))
+            if let held = try? await RunRepository(store).extendLeases(ids: [id], owner: owner, until: until), held == 1 { fence.extend(to: until) }
+            try? await CustomerLockRepository(store).extendCustomerLocks(owner: lock.owner, until: now().addingTimeInterval(settings.lockLifetime))
         }
         defer { heartbeat.cancel() }
         var outcome: PipelineOutcome
@@ -204,19 +204,19 @@ public struct RunEngine: Sendable {
         let saved = try await attempt { try await save([run], owner: owner) }
         guard saved.contains(run.id) else {
             // The lease passed to another instance, which carries the run on: answer it as it stands.
-            return try await attempt { try await store.run(id: run.id) } ?? run
+            return try await attempt { try await RunRepository(store).run(id: run.id) } ?? run
         }
         return run
     }
 
     public func run(id: String) async throws(ServiceError) -> RunRecord {
-        guard let run = try await attempt({ try await store.run(id: id) }) else { throw .notFound("Run \(id)") }
+        guard let run = try await attempt({ try await RunRepository(store).run(id: id) }) else { throw .notFound("Run \(id)") }
         return run
     }
 
     public func runs(_ filter: RunFilter, limit: Int, cursor: String?) async throws(ServiceError) -> Page<RunRecord> {
         do {
-            return try await store.runs(filter, limit: limit, cursor: cursor)
+            return try await RunRepository(store).runs(filter, limit: limit, cursor: cursor)
         } catch StoreError.invalidCursor {
             throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
         } catch {

@@ -19,11 +19,6 @@ extension Store {
 
     // MARK: Contact attributes
 
-    /// Remembers values for a customer (by normalised email) in a scope; later values replace earlier ones.
-    public func rememberContactAttributes(email: String, scope: String, _ values: [String: String], now: Date) async throws {
-        try await rememberContactAttributes([RememberedFor(email: email, scope: scope): values], now: now)
-    }
-
     // MARK: Helpers
 
     static func encode(_ value: some Encodable) -> String {

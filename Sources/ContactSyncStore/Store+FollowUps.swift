@@ -42,33 +42,4 @@ extension Store {
         }
     }
 
-    /// The follow-ups among `ids` that an earlier follow-up of the same action and conversation, not finished
-    /// yet, must go before (follow-ups apply in order).
-    public func followUpsBehindEarlier(_ ids: [String]) async throws -> Set<String> {
-        guard !ids.isEmpty else { return [] }
-        let rows = try await database.raw("""
-            SELECT later.id AS id FROM runs later
-            WHERE later.id IN (\(binds: ids)) AND EXISTS (
-              SELECT 1 FROM runs earlier
-              WHERE earlier.action_id = later.action_id AND earlier.conversation_id = later.conversation_id
-                AND earlier.trigger_kind = 'follow_up' AND earlier.seq < later.seq AND earlier.status IN ('pending', 'running'))
-            """).all()
-        return Set(try rows.map { try $0.decode(column: "id", as: String.self) })
-    }
-
-    /// The offline runs of these actions and conversations (the runs a follow-up follows).
-    public func offlineRuns(_ keys: [ActionConversation]) async throws -> [ActionConversation: RunRecord] {
-        guard !keys.isEmpty else { return [:] }
-        let wanted = Set(keys)
-        var result: [ActionConversation: RunRecord] = [:]
-        let rows = try await database.raw(
-            "SELECT * FROM runs WHERE trigger_kind = 'offline' AND conversation_id IN (\(binds: Array(Set(keys.map(\.conversationId)))))"
-        ).all()
-        for row in rows {
-            let run = try Store.run(row)
-            let key = ActionConversation(actionId: run.actionId, conversationId: run.conversationId ?? "")
-            if wanted.contains(key) { result[key] = run }
-        }
-        return result
-    }
 }

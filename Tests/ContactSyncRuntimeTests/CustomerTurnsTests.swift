@@ -104,7 +104,7 @@ struct CustomerTurnsTests {
             rt.clock.advance(next.timeIntervalSince(rt.clock.now) + 0.001)
             let offline = OfflineSync(store: rt.store, engine: engine, logger: Runtime.quiet, now: rt.clock.closure)
             try await offline.tick()
-            #expect(try await rt.store.run(id: answered.id)?.status == .succeeded)
+            #expect(try await RunRepository(rt.store).run(id: answered.id)?.status == .succeeded)
             #expect(try await rt.contacts(crm, email: "held@example.com").count == 1)
         }
     }
@@ -125,7 +125,7 @@ struct CustomerTurnsTests {
             try await Task.sleep(for: .milliseconds(300))
             rt.clock.advance(5)
             try await Task.sleep(for: .milliseconds(250))
-            let stolen = try await rt.store.acquireCustomerLocks(
+            let stolen = try await CustomerLockRepository(rt.store).acquireCustomerLocks(
                 accountId: account, emails: ["slow@example.com"], owner: "another-instance", until: rt.clock.now.addingTimeInterval(60), now: rt.clock.now)
             #expect(stolen.isEmpty)
             let finished = try await run.value

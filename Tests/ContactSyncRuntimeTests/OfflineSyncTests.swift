@@ -104,8 +104,8 @@ struct OfflineSyncTests {
             let call = try await rt.conversation(agent: agent, attributes: ["email": "lease@example.com"], summary: "S")
             _ = try await rt.conversations.end(conversationId: call)
             // Another worker dispatches and claims, then dies without finishing.
-            _ = try await ConversationRepository(rt.store).dispatchEndedConversations(now: rt.clock.now, limit: 10, targets: try await rt.store.offlineTargets())
-            let claimed = try await rt.store.claimDueRuns(owner: "dead-worker", now: rt.clock.now, leaseUntil: rt.clock.now.addingTimeInterval(120), limit: 10)
+            _ = try await ConversationRepository(rt.store).dispatchEndedConversations(now: rt.clock.now, limit: 10, targets: try await ConfigurationRepository(rt.store).offlineTargets())
+            let claimed = try await RunRepository(rt.store).claimDueRuns(owner: "dead-worker", now: rt.clock.now, leaseUntil: rt.clock.now.addingTimeInterval(120), limit: 10)
             #expect(claimed.count == 1)
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).first?.status == .running)
@@ -117,7 +117,7 @@ struct OfflineSyncTests {
             // The dead worker's late report changes nothing.
             var late = claimed[0]
             late.status = .failed
-            #expect(try await rt.store.finishRuns([late], owner: "dead-worker").isEmpty)
+            #expect(try await RunRepository(rt.store).finishRuns([late], owner: "dead-worker").isEmpty)
             #expect(try await rt.runs(conversation: call).map(\.status) == [.succeeded])
             let (_, contacts) = try await rt.emulator(.hubspot, .GET, "/crm/v3/objects/contacts")
             #expect((contacts["results"] as? [Any])?.count == 1)
@@ -136,7 +136,7 @@ struct OfflineSyncTests {
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).map(\.status) == [.waitingForAccount])
             try await AccountRepository(rt.store).updateAccountStatus(id: account, status: .connected, now: rt.clock.now)
-            #expect(try await rt.store.resumeWaitingRuns(accountId: account, now: rt.clock.now) == 1)
+            #expect(try await RunRepository(rt.store).resumeWaitingRuns(accountId: account, now: rt.clock.now) == 1)
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).map(\.status) == [.succeeded])
         }

@@ -96,7 +96,7 @@ struct PipelineRuleTests {
             #expect(carriedOut.count == 1)
             #expect(carriedOut.first?.status == .succeeded)
             #expect(results.compactMap { result -> ServiceError.Code? in if case .failure(let error) = result { error.code } else { nil } } == [.notRetryable])
-            #expect(try await rt.store.run(id: failed.id)?.attempts == 2)
+            #expect(try await RunRepository(rt.store).run(id: failed.id)?.attempts == 2)
             #expect(try await rt.contacts(crm, email: "retry@example.com").count == 1)
         }
     }
@@ -324,7 +324,7 @@ struct PipelineRuleTests {
             // Not ours, and updates are off: the name typed by hand stays; only the summary is written.
             #expect(try await rt.contactField(crm, id: handMade, field: crm == .hubspot ? "firstname" : "FirstName") == "Typed")
             #expect(try await rt.contacts(crm, email: email) == [handMade])
-            #expect(try await rt.store.createdRecords(accountId: account, among: [handMade]).isEmpty)
+            #expect(try await RunRepository(rt.store).createdRecords(accountId: account, among: [handMade]).isEmpty)
         }
     }
 
@@ -350,7 +350,7 @@ struct PipelineRuleTests {
             #expect(run.status == .succeeded)
             #expect(run.result?.crmRecordId == lost)
             #expect(try await rt.contacts(crm, email: email) == [lost])
-            #expect(try await rt.store.createdRecords(accountId: account, among: [lost]) == [lost])
+            #expect(try await RunRepository(rt.store).createdRecords(accountId: account, among: [lost]) == [lost])
         }
     }
 

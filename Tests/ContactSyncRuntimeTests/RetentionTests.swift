@@ -25,10 +25,10 @@ struct RetentionTests {
             #expect(purged.runInputs == 1)
             #expect(try await ConversationRepository(rt.store).messages(conversationId: old).isEmpty)
             #expect(try await ConversationRepository(rt.store).messages(conversationId: recent).map(\.text) == ["new words"])
-            let keptOld = try #require(try await rt.store.run(id: oldRun.id))
+            let keptOld = try #require(try await RunRepository(rt.store).run(id: oldRun.id))
             #expect(keptOld.input == RunInput())
             #expect(keptOld.result?.outcome == .created)
-            #expect(try await rt.store.run(id: newRun.id)?.input.fields["email"] == "new@example.com")
+            #expect(try await RunRepository(rt.store).run(id: newRun.id)?.input.fields["email"] == "new@example.com")
         }
     }
 
@@ -46,13 +46,13 @@ struct RetentionTests {
                 try await rt.store.database.raw("UPDATE runs SET status = \(bind: status.rawValue) WHERE id = \(bind: run.id)").run()
                 let purged = try await retention.purge()
                 #expect(purged.messages == 0 && purged.runInputs == 0, "\(status)")
-                #expect(try await rt.store.run(id: run.id)?.input.fields["email"] == "kept@example.com")
+                #expect(try await RunRepository(rt.store).run(id: run.id)?.input.fields["email"] == "kept@example.com")
                 #expect(try await ConversationRepository(rt.store).messages(conversationId: chat).count == 1)
             }
             try await rt.store.database.raw("UPDATE runs SET status = 'succeeded' WHERE id = \(bind: run.id)").run()
             let purged = try await retention.purge()
             #expect(purged.messages == 1 && purged.runInputs == 1)
-            #expect(try await rt.store.run(id: run.id)?.input == RunInput())
+            #expect(try await RunRepository(rt.store).run(id: run.id)?.input == RunInput())
         }
     }
 }

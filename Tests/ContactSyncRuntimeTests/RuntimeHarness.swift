@@ -95,7 +95,7 @@ struct Runtime: Sendable {
     }
 
     func runs(conversation: String) async throws -> [RunRecord] {
-        try await store.runs(RunFilter(conversationId: conversation), limit: 100, cursor: nil).items
+        try await RunRepository(store).runs(RunFilter(conversationId: conversation), limit: 100, cursor: nil).items
     }
 
     /// Sends a request to an emulator with another integration's token.

@@ -16,11 +16,11 @@ import Testing
         var run = RunRecord(
             id: Identifier.make("run"), actionId: actionId, conversationId: nil, trigger: .inConversation, status: .running, dryRun: dryRun,
             input: RunInput(), attempts: 1, createdAt: created, startedAt: created)
-        try await store.insertRun(run, leaseOwner: "engine_test", leaseUntil: created.addingTimeInterval(15))
+        try await RunRepository(store).insertRun(run, leaseOwner: "engine_test", leaseUntil: created.addingTimeInterval(15))
         run.status = status
         run.result = result
         run.finishedAt = created
-        #expect(try await store.finishRuns([run], owner: "engine_test") == [run.id])
+        #expect(try await RunRepository(store).finishRuns([run], owner: "engine_test") == [run.id])
         return run
     }
 
@@ -38,7 +38,7 @@ import Testing
             _ = try await Self.finished(store, actionId: "act_b", hoursAgo: 5.9, status: .failed, result: Self.failure("The CRM is down."))
             _ = try await Self.finished(store, actionId: "act_b", hoursAgo: 3, status: .succeeded, result: Self.created, dryRun: true)
             _ = try await Self.finished(store, actionId: "act_b", hoursAgo: 30, status: .succeeded, result: Self.created)
-            let counts = Set(try await store.runCounts(since: Self.now.addingTimeInterval(-24 * 3600), now: Self.now))
+            let counts = Set(try await RunRepository(store).runCounts(since: Self.now.addingTimeInterval(-24 * 3600), now: Self.now))
             #expect(counts == [
                 RunCount(hoursAgo: 0, status: .succeeded, outcome: .created, count: 2),
                 RunCount(hoursAgo: 1, status: .succeeded, outcome: .skipped, count: 1),
@@ -54,7 +54,7 @@ import Testing
                 for _ in 0..<times { _ = try await Self.finished(store, actionId: "act_a", hoursAgo: 1, status: .failed, result: Self.failure(message)) }
             }
             _ = try await Self.finished(store, actionId: "act_a", hoursAgo: 1, status: .succeeded, result: Self.created)
-            let reasons = try await store.failureCounts(since: Self.now.addingTimeInterval(-24 * 3600), limit: 3)
+            let reasons = try await RunRepository(store).failureCounts(since: Self.now.addingTimeInterval(-24 * 3600), limit: 3)
             #expect(reasons == [
                 FailureCount(reason: "The CRM is down.", count: 3), FailureCount(reason: "Timed out.", count: 2), FailureCount(reason: "A bad value.", count: 1),
             ])
@@ -67,7 +67,7 @@ import Testing
             _ = try await Self.finished(store, actionId: "act_a", hoursAgo: 3, status: .succeeded, result: Self.created)
             let newestA = try await Self.finished(store, actionId: "act_a", hoursAgo: 1, status: .failed, result: Self.failure("Down."))
             let onlyB = try await Self.finished(store, actionId: "act_b", hoursAgo: 2, status: .succeeded, result: Self.created)
-            let last = try await store.lastRuns(actionIds: ["act_a", "act_b", "act_c"])
+            let last = try await RunRepository(store).lastRuns(actionIds: ["act_a", "act_b", "act_c"])
             #expect(last.mapValues(\.id) == ["act_a": newestA.id, "act_b": onlyB.id])
         }
     }

@@ -39,9 +39,9 @@ struct StoreBasicsTests {
     func rememberedAttributes(backend: Backend) async throws {
         try await withStore(backend) { store in
             let first = Date(timeIntervalSince1970: 1_800_000_000)
-            try await store.rememberContactAttributes(["jane@example.com": ["first_name": "Jane", "city": "Oslo"]], now: first)
-            try await store.rememberContactAttributes(["jane@example.com": ["first_name": "Jane", "city": "Bergen"]], now: first.addingTimeInterval(60))
-            #expect(try await store.contactAttributes(emails: ["jane@example.com"]) == ["jane@example.com": ["first_name": "Jane", "city": "Bergen"]])
+            try await ContactRepository(store).rememberContactAttributes(["jane@example.com": ["first_name": "Jane", "city": "Oslo"]], now: first)
+            try await ContactRepository(store).rememberContactAttributes(["jane@example.com": ["first_name": "Jane", "city": "Bergen"]], now: first.addingTimeInterval(60))
+            #expect(try await ContactRepository(store).contactAttributes(emails: ["jane@example.com"]) == ["jane@example.com": ["first_name": "Jane", "city": "Bergen"]])
             let stamps = try await store.database.raw("SELECT field_key, updated_at FROM contact_attributes ORDER BY field_key").all().map {
                 (try $0.decode(column: "field_key", as: String.self), try $0.decode(column: "updated_at", as: Double.self))
             }
@@ -163,18 +163,18 @@ struct StoreBasicsTests {
             let account = StoreTests.account()
             try await AccountRepository(store).insertAccount(account)
             var action = StoreTests.action(accountId: account.id)
-            try await store.insertAction(action, now: StoreTests.now)
-            #expect(try await store.action(id: action.id)?.action.allowUpdateExisting == false)
+            try await ConfigurationRepository(store).insertAction(action, now: StoreTests.now)
+            #expect(try await ConfigurationRepository(store).action(id: action.id)?.action.allowUpdateExisting == false)
             #expect(try await AccountRepository(store).account(id: account.id)?.status == .connected)
             action.allowUpdateExisting = true
             action.mappings.append(FieldMapping(crmField: "firstname", agentField: "first_name"))
-            try await store.updateAction(action, now: StoreTests.now)
-            let read = try #require(try await store.action(id: action.id)?.action)
+            try await ConfigurationRepository(store).updateAction(action, now: StoreTests.now)
+            let read = try #require(try await ConfigurationRepository(store).action(id: action.id)?.action)
             #expect(read.allowUpdateExisting && read.mappings.count == 3)
             try await AccountRepository(store).updateAccountStatus(id: account.id, status: .reconnectRequired, now: StoreTests.now)
             #expect(try await AccountRepository(store).account(id: account.id)?.status == .reconnectRequired)
-            #expect(try await store.deleteAction(id: action.id) == true)
-            #expect(try await store.action(id: action.id) == nil)
+            #expect(try await ConfigurationRepository(store).deleteAction(id: action.id) == true)
+            #expect(try await ConfigurationRepository(store).action(id: action.id) == nil)
             #expect(try await AccountRepository(store).deleteAccount(id: account.id) == true)
             #expect(try await AccountRepository(store).account(id: account.id) == nil)
         }

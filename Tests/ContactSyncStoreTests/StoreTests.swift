@@ -70,9 +70,9 @@ struct StoreTests {
             let account = Self.account()
             try await AccountRepository(store).insertAccount(account)
             let action = Self.action(accountId: account.id)
-            try await store.insertAction(action, now: Self.now)
+            try await ConfigurationRepository(store).insertAction(action, now: Self.now)
             #expect(try await AccountRepository(store).deleteAccount(id: account.id) == false)
-            #expect(try await store.deleteAction(id: action.id) == true)
+            #expect(try await ConfigurationRepository(store).deleteAction(id: action.id) == true)
             #expect(try await AccountRepository(store).deleteAccount(id: account.id) == true)
             #expect(try await AccountRepository(store).account(id: account.id) == nil)
         }
@@ -81,22 +81,22 @@ struct StoreTests {
     @Test("agent fields: built-ins first, conflicts, in-use fields kept", arguments: Backend.available)
     func agentFields(backend: Backend) async throws {
         try await withStore(backend) { store in
-            try await store.insertAgentField(AgentField(key: "company_size", label: "Company size", contactAttribute: true), now: Self.now)
-            let fields = try await store.agentFields()
+            try await ConfigurationRepository(store).insertAgentField(AgentField(key: "company_size", label: "Company size", contactAttribute: true), now: Self.now)
+            let fields = try await ConfigurationRepository(store).agentFields()
             #expect(fields.prefix(6).map(\.key) == AgentField.builtIns.map(\.key))
             #expect(fields.last == AgentField(key: "company_size", label: "Company size", builtIn: false, contactAttribute: true))
             await #expect(throws: StoreError.conflict("company_size")) {
-                try await store.insertAgentField(AgentField(key: "company_size", label: "Again"), now: Self.now)
+                try await ConfigurationRepository(store).insertAgentField(AgentField(key: "company_size", label: "Again"), now: Self.now)
             }
-            await #expect(throws: StoreError.conflict("email")) { try await store.insertAgentField(AgentField(key: "email", label: "E"), now: Self.now) }
+            await #expect(throws: StoreError.conflict("email")) { try await ConfigurationRepository(store).insertAgentField(AgentField(key: "email", label: "E"), now: Self.now) }
             let account = Self.account()
             try await AccountRepository(store).insertAccount(account)
             let action = Self.action(accountId: account.id)
-            try await store.insertAction(action, now: Self.now)
-            #expect(try await store.deleteAgentField(key: "company_size") == false)
-            _ = try await store.deleteAction(id: action.id)
-            #expect(try await store.deleteAgentField(key: "company_size") == true)
-            #expect(try await store.deleteAgentField(key: "company_size") == nil)
+            try await ConfigurationRepository(store).insertAction(action, now: Self.now)
+            #expect(try await ConfigurationRepository(store).deleteAgentField(key: "company_size") == false)
+            _ = try await ConfigurationRepository(store).deleteAction(id: action.id)
+            #expect(try await ConfigurationRepository(store).deleteAgentField(key: "company_size") == true)
+            #expect(try await ConfigurationRepository(store).deleteAgentField(key: "company_size") == nil)
         }
     }
 
@@ -106,27 +106,27 @@ struct StoreTests {
             let account = Self.account()
             try await AccountRepository(store).insertAccount(account)
             var action = Self.action(accountId: account.id)
-            try await store.insertAction(action, now: Self.now)
-            #expect(try await store.action(id: action.id)?.action == action)
+            try await ConfigurationRepository(store).insertAction(action, now: Self.now)
+            #expect(try await ConfigurationRepository(store).action(id: action.id)?.action == action)
             action.name = "Renamed"
             action.offlineSync = true
             action.mappings.removeLast()
-            try await store.updateAction(action, now: Self.now)
-            #expect(try await store.action(id: action.id)?.action == action)
-            #expect(try await store.actions(ids: [action.id, "act_missing"]).map(\.action.id) == [action.id])
+            try await ConfigurationRepository(store).updateAction(action, now: Self.now)
+            #expect(try await ConfigurationRepository(store).action(id: action.id)?.action == action)
+            #expect(try await ConfigurationRepository(store).actions(ids: [action.id, "act_missing"]).map(\.action.id) == [action.id])
 
             var agent = Agent(id: Identifier.make("agt"), name: "Chat", channel: .text, actionIds: [action.id])
-            try await store.insertAgent(agent, now: Self.now)
-            #expect(try await store.agent(id: agent.id)?.agent == agent)
-            #expect(try await store.deleteAction(id: action.id) == false)
+            try await ConfigurationRepository(store).insertAgent(agent, now: Self.now)
+            #expect(try await ConfigurationRepository(store).agent(id: agent.id)?.agent == agent)
+            #expect(try await ConfigurationRepository(store).deleteAction(id: action.id) == false)
             agent.channel = .voice
             agent.actionIds = []
-            try await store.updateAgent(agent, now: Self.now)
-            #expect(try await store.agent(id: agent.id)?.agent == agent)
-            #expect(try await store.agents(limit: 10, cursor: nil).items.count == 1)
-            #expect(try await store.deleteAction(id: action.id) == true)
-            #expect(try await store.deleteAgent(id: agent.id) == true)
-            #expect(try await store.deleteAgent(id: agent.id) == false)
+            try await ConfigurationRepository(store).updateAgent(agent, now: Self.now)
+            #expect(try await ConfigurationRepository(store).agent(id: agent.id)?.agent == agent)
+            #expect(try await ConfigurationRepository(store).agents(limit: 10, cursor: nil).items.count == 1)
+            #expect(try await ConfigurationRepository(store).deleteAction(id: action.id) == true)
+            #expect(try await ConfigurationRepository(store).deleteAgent(id: agent.id) == true)
+            #expect(try await ConfigurationRepository(store).deleteAgent(id: agent.id) == false)
         }
     }
 

@@ -2,14 +2,21 @@ import ContactSyncCore
 import Foundation
 import SQLKit
 
-extension Store {
+/// Retention: purges old messages and the inputs of finished runs.
+public struct RetentionRepository: Repository {
+    let store: Store
+
+    public init(_ store: Store) { self.store = store }
+}
+
+extension RetentionRepository {
     /// Data retention: deletes messages older than `cutoff` and empties the inputs (values the agent sent) of
     /// runs created before it. Runs keep what they did. A run not finished yet (pending, running, waiting for
     /// its account) keeps its input, and its conversation its messages: it still needs them. Returns how many
     /// messages and run inputs went.
     public func purge(before cutoff: Date) async throws -> (messages: Int, runInputs: Int) {
         let stamp = Store.stamp(cutoff)
-        let empty = Self.encode(RunInput())
+        let empty = Store.encode(RunInput())
         let unfinished = [RunStatus.pending, .running, .waitingForAccount].map(\.rawValue)
         let finished: SQLQueryString = "status NOT IN (\(binds: unfinished))"
         let kept: SQLQueryString = "conversation_id NOT IN (SELECT conversation_id FROM runs WHERE conversation_id IS NOT NULL AND status IN (\(binds: unfinished)))"

@@ -1,0 +1,174 @@
+import ContactSyncCore
+import Foundation
+import SQLKit
+
+/// The configuration: agent fields, actions (with their tool names) and agents, and which actions run offline for each agent.
+public struct ConfigurationRepository: Repository {
+    let store: Store
+
+    public init(_ store: Store) { self.store = store }
+}
+
+extension ConfigurationRepository {
+    /// Built-in fields first, then custom ones in creation order.
+    public func agentFields() async throws -> [AgentField] {
+        let custom = try await database.raw("SELECT * FROM agent_fields ORDER BY seq").all().map { row in
+            AgentField(
+                key: try row.decode(column: "field_key", as: String.self), label: try row.decode(column: "label", as: String.self),
+                builtIn: false, contactAttribute: try row.decode(column: "contact_attribute", as: Bool.self))
+        }
+        return AgentField.builtIns + custom
+    }
+
+    /// Adds a custom field; `StoreError.conflict` when the key exists.
+    public func insertAgentField(_ field: AgentField, now: Date) async throws {
+        guard !AgentField.builtIns.contains(where: { $0.key == field.key }) else { throw StoreError.conflict(field.key) }
+        try await transaction { db in
+            let existing = try await db.raw("SELECT field_key FROM agent_fields WHERE field_key = \(bind: field.key)").first()
+            guard existing == nil else { throw StoreError.conflict(field.key) }
+            try await db.raw("""
+                INSERT INTO agent_fields (field_key, label, contact_attribute, created_at)
+                VALUES (\(bind: field.key), \(bind: field.label), \(bind: field.contactAttribute), \(bind: Store.stamp(now)))
+                """).run()
+        }
+    }
+
+    /// Deletes a custom field unless an action maps it. Returns false when one does; nil when no such field.
+    public func deleteAgentField(key: String) async throws -> Bool? {
+        try await transaction { db in
+            guard try await db.raw("SELECT field_key FROM agent_fields WHERE field_key = \(bind: key)").first() != nil else { return nil }
+            let actions = try await db.raw("SELECT mappings FROM actions").all()
+            for row in actions {
+                let mappings = try Store.decodeMappings(try row.decode(column: "mappings", as: String.self))
+                if mappings.contains(where: { $0.agentField == key }) { return false }
+            }
+            try await db.raw("DELETE FROM agent_fields WHERE field_key = \(bind: key)").run()
+            return true
+        }
+    }
+
+    /// Inserts an action; `StoreError.conflict` when its tool name is taken.
+    public func insertAction(_ action: Action, now: Date) async throws {
+        defer { configurationCache?.forget() }
+        do {
+            try await database.raw("""
+                INSERT INTO actions (id, template, name, intent, offline_sync, account_id, allow_create, allow_update_existing, enabled,
+                  mappings, created_at, updated_at, tool_name)
+                VALUES (\(bind: action.id), \(bind: action.template), \(bind: action.name), \(bind: action.intent), \(bind: action.offlineSync),
+                  \(bind: action.accountId), \(bind: action.allowCreate), \(bind: action.allowUpdateExisting), \(bind: action.enabled),
+                  \(bind: Store.encodeMappings(action.mappings)), \(bind: Store.stamp(now)), \(bind: Store.stamp(now)), \(bind: action.toolName))
+                """).run()
+        } catch where Store.isUniqueViolation(error) {
+            throw StoreError.conflict(action.toolName)
+        }
+    }
+
+    /// Every action's tool name.
+    public func toolNames() async throws -> Set<String> {
+        Set(try await database.raw("SELECT tool_name FROM actions WHERE tool_name IS NOT NULL").all().map { try $0.decode(column: "tool_name", as: String.self) })
+    }
+
+    /// Updates an action; `StoreError.conflict` when its tool name is taken. Its runs not started yet (pending,
+    /// retrying, waiting for an account) follow it to its account, due at once: nothing is left waiting on
+    /// an account the action no longer uses.
+    public func updateAction(_ action: Action, now: Date) async throws {
+        defer { configurationCache?.forget() }
+        do {
+            try await transaction { db in
+                try await db.raw("""
+                    UPDATE actions SET template = \(bind: action.template), name = \(bind: action.name), intent = \(bind: action.intent),
+                      offline_sync = \(bind: action.offlineSync), account_id = \(bind: action.accountId), allow_create = \(bind: action.allowCreate),
+                      allow_update_existing = \(bind: action.allowUpdateExisting), enabled = \(bind: action.enabled),
+                      mappings = \(bind: Store.encodeMappings(action.mappings)), updated_at = \(bind: Store.stamp(now)), tool_name = \(bind: action.toolName)
+                    WHERE id = \(bind: action.id)
+                    """).run()
+                try await db.raw("""
+                    UPDATE runs SET account_id = \(bind: action.accountId), status = 'pending', next_attempt_at = \(bind: Store.stamp(now)),
+                      retry_window_from = CASE WHEN status = 'waiting_for_account' THEN NULL ELSE retry_window_from END
+                    WHERE action_id = \(bind: action.id) AND status IN ('pending', 'waiting_for_account')
+                      AND (account_id IS NULL OR account_id <> \(bind: action.accountId))
+                    """).run()
+            }
+        } catch where Store.isUniqueViolation(error) {
+            throw StoreError.conflict(action.toolName)
+        }
+    }
+
+    public func action(id: String) async throws -> StoredAction? {
+        let read = { try await self.database.raw("SELECT * FROM actions WHERE id = \(bind: id)").first().map(Store.action) }
+        guard let configurationCache else { return try await read() }
+        return try await configurationCache.action(id, read: read)
+    }
+
+    public func actions(limit: Int, cursor: String?) async throws -> Page<StoredAction> {
+        try await page("actions", limit: limit, cursor: cursor, decode: Store.action)
+    }
+
+    public func actions(ids: [String]) async throws -> [StoredAction] {
+        guard !ids.isEmpty else { return [] }
+        let found = try await database.raw("SELECT * FROM actions WHERE id IN (\(binds: ids))").all().map(Store.action)
+        return ids.compactMap { id in found.first { $0.action.id == id } }
+    }
+
+    /// Deletes an action unless an agent has it. Returns false when one does; nil when no such action.
+    public func deleteAction(id: String) async throws -> Bool? {
+        defer { configurationCache?.forget() }
+        return try await transaction { db in
+            guard try await db.raw("SELECT id FROM actions WHERE id = \(bind: id)").first() != nil else { return nil }
+            for row in try await db.raw("SELECT action_ids FROM agents").all() {
+                let ids = try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "action_ids", as: String.self).utf8))
+                if ids.contains(id) { return false }
+            }
+            try await db.raw("DELETE FROM actions WHERE id = \(bind: id)").run()
+            return true
+        }
+    }
+
+    public func insertAgent(_ agent: Agent, now: Date) async throws {
+        try await database.raw("""
+            INSERT INTO agents (id, name, channel, action_ids, extraction, created_at, updated_at)
+            VALUES (\(bind: agent.id), \(bind: agent.name), \(bind: agent.channel.rawValue), \(bind: Store.encodeIds(agent.actionIds)),
+              \(bind: Store.encode(agent.extraction)), \(bind: Store.stamp(now)), \(bind: Store.stamp(now)))
+            """).run()
+    }
+
+    public func updateAgent(_ agent: Agent, now: Date) async throws {
+        try await database.raw("""
+            UPDATE agents SET name = \(bind: agent.name), channel = \(bind: agent.channel.rawValue),
+              action_ids = \(bind: Store.encodeIds(agent.actionIds)), extraction = \(bind: Store.encode(agent.extraction)),
+              updated_at = \(bind: Store.stamp(now))
+            WHERE id = \(bind: agent.id)
+            """).run()
+    }
+
+    public func agent(id: String) async throws -> StoredAgent? {
+        try await database.raw("SELECT * FROM agents WHERE id = \(bind: id)").first().map(Store.agent)
+    }
+
+    public func agents(limit: Int, cursor: String?) async throws -> Page<StoredAgent> {
+        try await page("agents", limit: limit, cursor: cursor, decode: Store.agent)
+    }
+
+    public func deleteAgent(id: String) async throws -> Bool {
+        guard try await agent(id: id) != nil else { return false }
+        try await transaction { db in
+            try await db.raw("DELETE FROM agent_keys WHERE agent_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM agents WHERE id = \(bind: id)").run()
+        }
+        return true
+    }
+
+    /// Offline targets by agent: each agent's enabled offline-sync actions.
+    public func offlineTargets() async throws -> [String: [OfflineTarget]] {
+        let actions = try await database.raw("SELECT id, account_id FROM actions WHERE offline_sync = \(bind: true) AND enabled = \(bind: true)").all()
+        var accounts: [String: String] = [:]
+        for row in actions { accounts[try row.decode(column: "id", as: String.self)] = try row.decode(column: "account_id", as: String.self) }
+        var targets: [String: [OfflineTarget]] = [:]
+        for row in try await database.raw("SELECT id, action_ids FROM agents").all() {
+            let ids = try Store.decode([String].self, try row.decode(column: "action_ids", as: String.self))
+            let offline = ids.compactMap { id in accounts[id].map { OfflineTarget(actionId: id, accountId: $0) } }
+            targets[try row.decode(column: "id", as: String.self)] = offline
+        }
+        return targets
+    }
+}

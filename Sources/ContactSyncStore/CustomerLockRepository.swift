@@ -1,0 +1,49 @@
+import ContactSyncCore
+import Foundation
+import SQLKit
+
+/// One writer per customer across instances: the customers' write locks, taken, renewed and released by their holder.
+public struct CustomerLockRepository: Repository {
+    let store: Store
+
+    public init(_ store: Store) { self.store = store }
+}
+
+extension CustomerLockRepository {
+    /// Takes the write lock on each customer (account and email) that is free or whose holder's lock has
+    /// expired, for `owner` until `until`. Returns the emails now held by `owner`. Shared by every
+    /// instance on the same database.
+    public func acquireCustomerLocks(accountId: String, emails: [String], owner: String, until: Date, now: Date) async throws -> Set<String> {
+        let distinct = Array(Set(emails)).sorted()
+        guard !distinct.isEmpty else { return [] }
+        if let localLocks = store.localLocks { return localLocks.acquire(accountId: accountId, emails: distinct, owner: owner, until: until, now: now) }
+        var query = SQLQueryString("INSERT INTO customer_locks (account_id, email, owner, locked_until) VALUES ")
+        for (index, email) in distinct.enumerated() {
+            if index > 0 { query = query + ", " }
+            query = query + "(\(bind: accountId), \(bind: email), \(bind: owner), \(bind: Store.stamp(until)))"
+        }
+        query = query + """
+             ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until
+             WHERE customer_locks.locked_until < \(bind: Store.stamp(now)) OR customer_locks.owner = excluded.owner
+             RETURNING email
+            """
+        return Set(try await database.raw(query).all().map { try $0.decode(column: "email", as: String.self) })
+    }
+
+    /// Keeps a holder's customer locks for longer (its heartbeat).
+    public func extendCustomerLocks(owner: String, until: Date) async throws {
+        if let localLocks = store.localLocks { return localLocks.extend(owner: owner, until: until) }
+        try await database.raw("UPDATE customer_locks SET locked_until = \(bind: Store.stamp(until)) WHERE owner = \(bind: owner)").run()
+    }
+
+    /// Gives customers' write locks back, to the end even when the calling task is cancelled.
+    public func releaseCustomerLocks(accountId: String, emails: [String], owner: String) async throws {
+        guard !emails.isEmpty else { return }
+        if let localLocks = store.localLocks { return localLocks.release(accountId: accountId, emails: emails, owner: owner) }
+        try await Task { [database] in
+            try await database.raw(
+                "DELETE FROM customer_locks WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"
+            ).run()
+        }.value
+    }
+}
