@@ -190,7 +190,7 @@ extension AccountService {
     public func page(limit: Int, cursor: String?) async throws(ServiceError) -> Page<AccountRecord> {
         do {
             return try await AccountRepository(store).accounts(limit: limit, cursor: cursor)
-        } catch StoreError.invalidCursor {
+        } catch RepositoryError.invalidCursor {
             throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
         } catch {
             throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")

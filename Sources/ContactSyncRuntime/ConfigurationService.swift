@@ -23,7 +23,7 @@ public struct ConfigurationService: Sendable {
             return try await body()
         } catch let error as ServiceError {
             throw error
-        } catch StoreError.invalidCursor {
+        } catch RepositoryError.invalidCursor {
             throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
         } catch {
             throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
@@ -43,7 +43,7 @@ public struct ConfigurationService: Sendable {
         let field = AgentField(key: key, label: (label?.isBlank ?? true) ? key : label!.trimmed, builtIn: false, contactAttribute: contactAttribute)
         do {
             try await ConfigurationRepository(store).insertAgentField(field, now: Date())
-        } catch StoreError.conflict {
+        } catch RepositoryError.conflict {
             throw ServiceError(.conflict, .fieldExists, "An agent field '\(key)' exists already.")
         } catch {
             throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
@@ -129,7 +129,7 @@ public struct ConfigurationService: Sendable {
     private func save(_ body: () async throws -> Void) async throws(ServiceError) {
         do {
             try await body()
-        } catch StoreError.conflict {
+        } catch RepositoryError.conflict {
             throw ServiceError(.conflict, .toolNameTaken, "Another action has this tool name.")
         } catch {
             throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")

@@ -51,7 +51,7 @@ public struct ConversationService: Sendable {
             endsAt: agent.channel == .text ? start.addingTimeInterval(textIdle) : nil)
         do {
             try await ConversationRepository(store).insertConversation(conversation)
-        } catch StoreError.conflict {
+        } catch RepositoryError.conflict {
             throw ServiceError(.conflict, .conversationExists, "A conversation '\(id)' exists already.")
         } catch {
             throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")

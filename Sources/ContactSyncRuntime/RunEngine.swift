@@ -111,7 +111,7 @@ public struct RunEngine: Sendable {
         do {
             // A key used before conflicts on its unique index; that run is the answer.
             try await RunRepository(store).insertRun(run, leaseOwner: owner, leaseUntil: start.addingTimeInterval(settings.runLease))
-        } catch StoreError.conflict {
+        } catch RepositoryError.conflict {
             let entry = { (first: RunRecord) in PipelineRun(run: first, action: action, template: template, conversation: conversation) }
             if let existing = try await previous(request, carryOn: entry) { return existing }
             throw ServiceError(.conflict, .conflict, "A run for this request exists already.")
@@ -217,7 +217,7 @@ public struct RunEngine: Sendable {
     public func runs(_ filter: RunFilter, limit: Int, cursor: String?) async throws(ServiceError) -> Page<RunRecord> {
         do {
             return try await RunRepository(store).runs(filter, limit: limit, cursor: cursor)
-        } catch StoreError.invalidCursor {
+        } catch RepositoryError.invalidCursor {
             throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
         } catch {
             throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")

@@ -20,12 +20,12 @@ extension ConfigurationRepository {
         return AgentField.builtIns + custom
     }
 
-    /// Adds a custom field; `StoreError.conflict` when the key exists.
+    /// Adds a custom field; `RepositoryError.conflict` when the key exists.
     public func insertAgentField(_ field: AgentField, now: Date) async throws {
-        guard !AgentField.builtIns.contains(where: { $0.key == field.key }) else { throw StoreError.conflict(field.key) }
+        guard !AgentField.builtIns.contains(where: { $0.key == field.key }) else { throw RepositoryError.conflict(field.key) }
         try await transaction { db in
             let existing = try await db.raw("SELECT field_key FROM agent_fields WHERE field_key = \(bind: field.key)").first()
-            guard existing == nil else { throw StoreError.conflict(field.key) }
+            guard existing == nil else { throw RepositoryError.conflict(field.key) }
             try await db.raw("""
                 INSERT INTO agent_fields (field_key, label, contact_attribute, created_at)
                 VALUES (\(bind: field.key), \(bind: field.label), \(bind: field.contactAttribute), \(bind: Store.stamp(now)))
@@ -47,7 +47,7 @@ extension ConfigurationRepository {
         }
     }
 
-    /// Inserts an action; `StoreError.conflict` when its tool name is taken.
+    /// Inserts an action; `RepositoryError.conflict` when its tool name is taken.
     public func insertAction(_ action: Action, now: Date) async throws {
         defer { configurationCache?.forget() }
         do {
@@ -59,7 +59,7 @@ extension ConfigurationRepository {
                   \(bind: Store.encodeMappings(action.mappings)), \(bind: Store.stamp(now)), \(bind: Store.stamp(now)), \(bind: action.toolName))
                 """).run()
         } catch where Store.isUniqueViolation(error) {
-            throw StoreError.conflict(action.toolName)
+            throw RepositoryError.conflict(action.toolName)
         }
     }
 
@@ -68,7 +68,7 @@ extension ConfigurationRepository {
         Set(try await database.raw("SELECT tool_name FROM actions WHERE tool_name IS NOT NULL").all().map { try $0.decode(column: "tool_name", as: String.self) })
     }
 
-    /// Updates an action; `StoreError.conflict` when its tool name is taken. Its runs not started yet (pending,
+    /// Updates an action; `RepositoryError.conflict` when its tool name is taken. Its runs not started yet (pending,
     /// retrying, waiting for an account) follow it to its account, due at once: nothing is left waiting on
     /// an account the action no longer uses.
     public func updateAction(_ action: Action, now: Date) async throws {
@@ -90,7 +90,7 @@ extension ConfigurationRepository {
                     """).run()
             }
         } catch where Store.isUniqueViolation(error) {
-            throw StoreError.conflict(action.toolName)
+            throw RepositoryError.conflict(action.toolName)
         }
     }
 

@@ -20,7 +20,7 @@ extension ConversationRepository {
                   \(bind: Store.encode(conversation.attributes)), \(bind: conversation.summary), \(bind: conversation.messageCount))
                 """).run()
         } catch where Store.isUniqueViolation(error) {
-            throw StoreError.conflict(conversation.id)
+            throw RepositoryError.conflict(conversation.id)
         }
     }
 

@@ -10,7 +10,7 @@ public struct RunRepository: Repository {
 }
 
 extension RunRepository {
-    /// Inserts a run; `StoreError.conflict` when its idempotency key (or, for an offline run, its action and
+    /// Inserts a run; `RepositoryError.conflict` when its idempotency key (or, for an offline run, its action and
     /// conversation) is taken already. A running run is leased to `leaseOwner` until `leaseUntil`: past it,
     /// its process is presumed dead and any worker takes it over (`claimDueRuns`).
     public func insertRun(_ run: RunRecord, leaseOwner: String? = nil, leaseUntil: Date? = nil) async throws {
@@ -25,7 +25,7 @@ extension RunRepository {
                   \(bind: leaseOwner), \(bind: leaseUntil.map(Store.stamp)))
                 """).run()
         } catch where Store.isUniqueViolation(error) {
-            throw StoreError.conflict(run.idempotencyKey ?? run.id)
+            throw RepositoryError.conflict(run.idempotencyKey ?? run.id)
         }
     }
 
@@ -80,7 +80,7 @@ extension RunRepository {
     public func runs(_ filter: RunFilter, limit: Int, cursor: String?) async throws -> Page<RunRecord> {
         var after = 0
         if let cursor {
-            guard let value = Int(cursor), value >= 0 else { throw StoreError.invalidCursor }
+            guard let value = Int(cursor), value >= 0 else { throw RepositoryError.invalidCursor }
             after = value
         }
         var query = SQLQueryString("SELECT * FROM runs WHERE seq > ") + "\(bind: after)"

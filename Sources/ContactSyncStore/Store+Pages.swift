@@ -8,7 +8,7 @@ extension Store {
     ) async throws -> Page<Item> {
         let after: Int
         if let cursor {
-            guard let value = Int(cursor), value >= 0 else { throw StoreError.invalidCursor }
+            guard let value = Int(cursor), value >= 0 else { throw RepositoryError.invalidCursor }
             after = value
         } else {
             after = 0

@@ -117,11 +117,3 @@ private final class PoolBox: @unchecked Sendable {
     let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
     init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
 }
-
-/// Errors the store reports to its callers.
-public enum StoreError: Error, Sendable, Equatable {
-    /// A row with this key exists already.
-    case conflict(String)
-    /// The cursor cannot be read.
-    case invalidCursor
-}

@@ -262,6 +262,6 @@ struct HardeningTests {
         #expect(ClientFault.isClientFault(ChannelError.eof))
         #expect(ClientFault.isClientFault(CancellationError()))
         #expect(ClientFault.isClientFault(IOError(errnoCode: ECONNRESET, reason: "read")))
-        #expect(!ClientFault.isClientFault(StoreError.conflict("x")))
+        #expect(!ClientFault.isClientFault(RepositoryError.conflict("x")))
     }
 }

@@ -52,7 +52,7 @@ struct StoreTests {
             let last = try await AccountRepository(store).accounts(limit: 2, cursor: second.nextCursor)
             #expect(last.items.map(\.id) == [ids[4]])
             #expect(last.nextCursor == nil)
-            await #expect(throws: StoreError.invalidCursor) { _ = try await AccountRepository(store).accounts(limit: 2, cursor: "x") }
+            await #expect(throws: RepositoryError.invalidCursor) { _ = try await AccountRepository(store).accounts(limit: 2, cursor: "x") }
 
             try await AccountRepository(store).updateAccountCredentials(id: ids[0], sealed: Data([9]), status: .reconnectRequired, now: Self.now)
             let updated = try #require(try await AccountRepository(store).account(id: ids[0]))
@@ -85,10 +85,10 @@ struct StoreTests {
             let fields = try await ConfigurationRepository(store).agentFields()
             #expect(fields.prefix(6).map(\.key) == AgentField.builtIns.map(\.key))
             #expect(fields.last == AgentField(key: "company_size", label: "Company size", builtIn: false, contactAttribute: true))
-            await #expect(throws: StoreError.conflict("company_size")) {
+            await #expect(throws: RepositoryError.conflict("company_size")) {
                 try await ConfigurationRepository(store).insertAgentField(AgentField(key: "company_size", label: "Again"), now: Self.now)
             }
-            await #expect(throws: StoreError.conflict("email")) { try await ConfigurationRepository(store).insertAgentField(AgentField(key: "email", label: "E"), now: Self.now) }
+            await #expect(throws: RepositoryError.conflict("email")) { try await ConfigurationRepository(store).insertAgentField(AgentField(key: "email", label: "E"), now: Self.now) }
             let account = Self.account()
             try await AccountRepository(store).insertAccount(account)
             let action = Self.action(accountId: account.id)
