@@ -43,8 +43,25 @@ public struct AccountService: Sendable {
 
     /// Verifies the credentials with the CRM and stores the account (credentials sealed).
     public func connect(_ connection: Connection) async throws(ServiceError) -> AccountRecord {
+        try Self.check(connection)
         let (crm, name, credentials, baseURL, emulator) = Self.credentials(for: connection)
         return try await store(crm: crm, name: name, credentials: credentials, baseURL: baseURL, emulator: emulator)
+    }
+
+    /// Refuses credentials no CRM issues before any call is made: tokens, client ids and secrets are sent in
+    /// headers and forms, so they hold visible ASCII only (a line break or a control character would fail
+    /// every call, and must not be tried again and again as if the CRM were unreachable).
+    static func check(_ connection: Connection) throws(ServiceError) {
+        let secrets: [(String, String?)] = switch connection {
+        case .hubspotToken(_, let token, _): [("accessToken", token)]
+        case .salesforceSession(_, _, let token, let refresh, let clientId, let secret, _):
+            [("accessToken", token), ("refreshToken", refresh), ("clientId", clientId), ("clientSecret", secret)]
+        case .emulator: []
+        }
+        for case let (field, value?) in secrets where !value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
+            throw ServiceError(
+                .unprocessable, .accountVerificationFailed, "\(field) may hold visible ASCII characters only (no spaces, line breaks or control characters).")
+        }
     }
 
     /// What a connection request amounts to: the CRM, a name, credentials, the base URL, and whether it is
@@ -81,6 +98,7 @@ public struct AccountService: Sendable {
     /// Connects an existing account again with new credentials (after its grant was revoked or expired):
     /// verifies them, stores them sealed, marks the account connected, and makes its waiting runs due.
     public func reconnect(accountId: String, _ connection: Connection) async throws(ServiceError) -> (account: AccountRecord, resumedRuns: Int) {
+        try Self.check(connection)
         let (crm, _, credentials, baseURL, _) = Self.credentials(for: connection)
         return try await reconnect(accountId: accountId, crm: crm, credentials: credentials, baseURL: baseURL)
     }

@@ -38,6 +38,39 @@ struct AccountRouteTests {
         }
     }
 
+    /// How many CRM requests the HubSpot emulator has answered.
+    static func requestCount(_ api: ServerHarness) async throws -> Int {
+        let (_, body) = try await api.emulator(api.hubspotURL, .GET, "/_emulator/requests")
+        return (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["total"] as? Int ?? -1
+    }
+
+    @Test("a token no CRM issues (a line break, a control character, a space) is refused at once, on connect and on reconnect, without calling the CRM")
+    func malformedTokensRefusedAtOnce() async throws {
+        try await withServer { api in
+            let account = try #require(try await api.call(
+                .post, "/v1/accounts", json: #"{"crm":"hubspot","name":"Acme","accessToken":"test-acme","baseURL":"\#(api.hubspotURL)"}"#).string("id"))
+            let before = try await Self.requestCount(api)
+            let clock = ContinuousClock()
+            let started = clock.now
+            for token in [#"a\nb"#, #"a\u0000b"#, "a b", #"caf\u00e9"#] {
+                let connect = try await api.call(
+                    .post, "/v1/accounts", json: #"{"crm":"hubspot","name":"Acme","accessToken":"\#(token)","baseURL":"\#(api.hubspotURL)"}"#)
+                #expect(connect.status == .unprocessableContent, "\(token)")
+                #expect(connect.errorCode == "account_verification_failed")
+                let reconnect = try await api.call(
+                    .post, "/v1/accounts/\(account)/reconnect", json: #"{"crm":"hubspot","accessToken":"\#(token)","baseURL":"\#(api.hubspotURL)"}"#)
+                #expect(reconnect.status == .unprocessableContent, "\(token)")
+                #expect(reconnect.errorCode == "account_verification_failed")
+            }
+            let session = try await api.call(
+                .post, "/v1/accounts",
+                json: #"{"crm":"salesforce","name":"A","instanceURL":"\#(api.salesforceURL)","accessToken":"test-ok","clientSecret":"s\necret"}"#)
+            #expect(session.errorCode == "account_verification_failed")
+            #expect(try await Self.requestCount(api) == before, "the CRM was called")
+            #expect(clock.now - started < .seconds(5))
+        }
+    }
+
     @Test("accounts list with limit and cursor; unknown ids are 404")
     func listAndPaging() async throws {
         try await withServer { api in
