@@ -1,12 +1,22 @@
-/// Renews what a worker holds (run leases, customer locks) every `period` while it works, until cancelled.
-/// The sleep is the renewal's rhythm, not a wait for a condition.
+import ContactSyncStore
+import Foundation
+
+/// Renews what a worker holds while it works, until cancelled: the leases of its runs (the fence moves on
+/// only while every one of them is still held) and its customer locks. The sleep is the renewal's rhythm,
+/// not a wait for a condition.
 enum Heartbeat {
-    static func start(every period: Duration, _ beat: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
-        Task {
+    static func renewing(
+        runs ids: [String], owner: String, lockOwner: String, lease: TimeInterval, lockLifetime: TimeInterval, fence: LeaseFence, store: Store,
+        now: @escaping @Sendable () -> Date
+    ) -> Task<Void, Never> {
+        let period = Duration.milliseconds(Int(min(lease, lockLifetime) * 1000 / 3))
+        return Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: period)
                 if Task.isCancelled { break }
-                await beat()
+                let until = now().addingTimeInterval(lease)
+                if let held = try? await RunRepository(store).extendLeases(ids: ids, owner: owner, until: until), held == ids.count { fence.extend(to: until) }
+                try? await CustomerLockRepository(store).extendCustomerLocks(owner: lockOwner, until: now().addingTimeInterval(lockLifetime))
             }
         }
     }

@@ -109,12 +109,9 @@ public struct OfflineSync: Service {
     private func carryOut(_ runs: [RunRecord], accountId: String) async {
         let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.lease), margin: settings.lease / 3)
         let lock = CustomerLock(lifetime: settings.lease)
-        let heartbeat = Heartbeat.start(every: .milliseconds(Int(settings.lease * 1000 / 3))) { [store, owner, settings, now] in
-            let ids = runs.map(\.id)
-            let until = now().addingTimeInterval(settings.lease)
-            if let extended = try? await RunRepository(store).extendLeases(ids: ids, owner: owner, until: until), extended == ids.count { fence.extend(to: until) }
-            try? await CustomerLockRepository(store).extendCustomerLocks(owner: lock.owner, until: until)
-        }
+        let heartbeat = Heartbeat.renewing(
+            runs: runs.map(\.id), owner: owner, lockOwner: lock.owner, lease: settings.lease, lockLifetime: settings.lease, fence: fence, store: store,
+            now: now)
         var outcomes: [RunRecord] = []
         do {
             let actions = Dictionary(uniqueKeysWithValues: try await ConfigurationRepository(store).actions(ids: Array(Set(runs.map(\.actionId)))).map { ($0.action.id, $0.action) })
@@ -179,9 +176,4 @@ final class LeaseFence: Sendable {
     func extend(to date: Date) { validUntil.withLock { $0 = max($0, date) } }
 
     func allows(at now: Date) -> Bool { validUntil.withLock { $0.timeIntervalSince(now) > margin } }
-}
-
-extension Duration {
-    /// In seconds, as a time interval.
-    var seconds: TimeInterval { RunPipeline.milliseconds(self) / 1000 }
 }

@@ -181,12 +181,9 @@ public struct RunEngine: Sendable {
         let deadline = ContinuousClock.now + settings.customerWait
         let lock = CustomerLock(lifetime: settings.lockLifetime, turnDeadline: deadline)
         let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.runLease), margin: settings.runLease / 3)
-        let beat = min(settings.runLease, settings.lockLifetime) / 3
-        let heartbeat = Heartbeat.start(every: .milliseconds(Int(beat * 1000))) { [store, now, owner, settings, id = entry.run.id] in
-            let until = now().addingTimeInterval(settings.runLease)
-            if let held = try? await RunRepository(store).extendLeases(ids: [id], owner: owner, until: until), held == 1 { fence.extend(to: until) }
-            try? await CustomerLockRepository(store).extendCustomerLocks(owner: lock.owner, until: now().addingTimeInterval(settings.lockLifetime))
-        }
+        let heartbeat = Heartbeat.renewing(
+            runs: [entry.run.id], owner: owner, lockOwner: lock.owner, lease: settings.runLease, lockLifetime: settings.lockLifetime, fence: fence,
+            store: store, now: now)
         defer { heartbeat.cancel() }
         var outcome: PipelineOutcome
         var looks = 0

@@ -88,11 +88,11 @@ import Testing
         }
     }
 
-    @Test("a run whose account must be reconnected is not left to the background: it fails, for the operator", arguments: Backend.available)
-    func reconnectIsNotTransient(backend: Backend) async throws {
+    @Test("a run whose account must be reconnected is not left to the background: it fails, for the operator", arguments: Backend.available, crms)
+    func reconnectIsNotTransient(backend: Backend, crm: CRM) async throws {
         try await withRuntime(backend) { rt in
-            let account = try await rt.account(.hubspot)
-            let action = try await rt.action(.hubspot, account: account, offline: false)
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: false)
             await rt.connectors.markReconnectRequired(accountId: account)
             let answered = try await rt.engine.run(RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": "r@example.com"])))
             #expect(answered.status == .failed)

@@ -37,3 +37,11 @@ public struct RetryPolicy: Sendable, Hashable {
         return backoff.delay(after: attempt)
     }
 }
+
+extension Duration {
+    /// In seconds, as a time interval.
+    public var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -37,8 +37,7 @@ public struct RetrySchedule: Sendable, Hashable {
         let windowFrom = run.retryWindowFrom ?? now
         run.retryWindowFrom = windowFrom
         guard now.timeIntervalSince(windowFrom) < window else { return run }
-        let (seconds, attoseconds) = backoff.delay(after: max(run.attempts, 1)).components
-        return Self.due(run, at: now.addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18))
+        return Self.due(run, at: now.addingTimeInterval(backoff.delay(after: max(run.attempts, 1)).seconds))
     }
 
     /// `run`, pending until `date`.
