@@ -10,6 +10,8 @@ public struct AppRequestContext: RequestContext {
     public var maxBodyBytes = 1 << 20
     /// Who the request comes from, once its key was checked.
     var caller: Caller?
+    /// The operator's console session, once ``ConsoleAuthenticator`` checked its cookie.
+    var consoleSession: ConsoleSessions.Session?
     /// The connection the request came on.
     private let channel: any Channel
 

@@ -33,8 +33,12 @@ struct ConsolePagesTests {
             #expect(accounts.contains("Token HubSpot must be reconnected."))
             #expect(accounts.contains("Runs of Banner action wait until it is."))
             #expect(accounts.contains("Reconnect Token HubSpot"))
-            #expect(try await page(api, browser, "/console").contains("Reconnect required"))
-            #expect(try await page(api, browser, "/console/actions").contains("Banner action"))
+            let overview = try await page(api, browser, "/console")
+            #expect(overview.contains("Reconnect required"))
+            #expect(overview.contains("<title>1 failed, 0 h ago</title>"), "the chart has a bar for the failed run")
+            let library = try await page(api, browser, "/console/actions")
+            #expect(library.contains("Banner action"))
+            #expect(library.contains("href=\"/console/runs/\(runId)\""), "the library links the action's last run")
             #expect(try await page(api, browser, "/console/actions/\(action)").contains("Edit action intent"))
             #expect(try await page(api, browser, "/console/agents").contains("/v1/agents/\(agent)/mcp"))
             #expect(try await page(api, browser, "/console/agent-fields").contains("last_name"))
@@ -44,6 +48,10 @@ struct ConsolePagesTests {
             let run = try await page(api, browser, "/console/runs/\(runId)")
             #expect(run.contains("The run failed"))
             #expect(run.contains(">Retry</button>"))
+            #expect(run.contains("Code reconnect_required"), "the run page names the error's code")
+            let created = try await ConsoleSecurityTests.send(
+                api, .post, "/console/agents/\(agent)/keys", cookie: browser.cookie, form: ConsoleSecurityTests.form(["csrf": browser.csrf])).body
+            #expect(created.contains("New agent key (shown once): <code>csa_"), "a new agent key is shown once, on its agent")
         }
     }
 }

@@ -59,22 +59,34 @@ extension Console {
         let list = try await allAccounts()
         let named = accountId.flatMap { id in list.first { $0.id == id } }
         let actions = try await allActions()
-        let rows: [[String: Any]] = list.map { account in
+        let rows: [AccountsPage.Account] = list.map { account in
             let using = actions.filter { $0.accountId == account.id }.map(\.name)
-            return [
-                "id": account.id, "name": account.name, "crm": Self.crmName(account.crm), "emulator": account.emulator,
-                "healthy": account.status == .connected, "status": account.status == .connected ? "Connected" : "Reconnect required",
-                "usedBy": using.isEmpty ? "No actions" : using.joined(separator: ", "), "since": Self.time(account.createdAt),
-            ]
+            return .init(
+                id: account.id, name: account.name, crm: Self.crmName(account.crm), emulator: account.emulator,
+                healthy: account.status == .connected, status: account.status == .connected ? "Connected" : "Reconnect required",
+                usedBy: using.isEmpty ? "No actions" : using.joined(separator: ", "), since: Self.time(account.createdAt))
         }
-        let broken: [[String: Any]] = list.filter { $0.status == .reconnectRequired }.map { account in
+        let broken: [AccountsPage.Broken] = list.filter { $0.status == .reconnectRequired }.map { account in
             let using = actions.filter { $0.accountId == account.id }.map(\.name)
-            return ["id": account.id, "name": account.name, "actions": using.isEmpty ? "its actions" : using.joined(separator: ", ")]
+            return .init(id: account.id, name: account.name, actions: using.isEmpty ? "its actions" : using.joined(separator: ", "))
         }
-        return renderer.page("accounts", base(session, "Accounts", section: "Accounts", extra: [
-            "accounts": rows, "broken": broken, "notice": notice.map { $0.text(account: named?.name) } as Any, "emulators": !emulatorURLs.isEmpty,
-            "oauthHubSpot": oauth.client(.hubspot, emulator: false) != nil, "oauthSalesforce": oauth.client(.salesforce, emulator: false) != nil,
-        ]))
+        return renderer.page("accounts", page(session, "Accounts", section: "Accounts", AccountsPage(
+            accounts: rows, broken: broken, notice: notice.map { $0.text(account: named?.name) }, emulators: !emulatorURLs.isEmpty,
+            oauthHubSpot: oauth.client(.hubspot, emulator: false) != nil, oauthSalesforce: oauth.client(.salesforce, emulator: false) != nil)))
+    }
+
+    struct AccountsPage {
+        struct Account {
+            let id: String, name: String, crm: String
+            let emulator: Bool, healthy: Bool
+            let status: String, usedBy: String, since: String
+        }
+        /// An account that needs reconnecting, and the actions waiting on it.
+        struct Broken { let id: String, name: String, actions: String }
+        let accounts: [Account]
+        let broken: [Broken]
+        let notice: String?
+        let emulators: Bool, oauthHubSpot: Bool, oauthSalesforce: Bool
     }
 
     static func crm(_ form: FormBody) throws(ServiceError) -> CRM {

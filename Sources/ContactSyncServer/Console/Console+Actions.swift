@@ -61,19 +61,27 @@ extension Console {
         let actions = try await allActions()
         let accountNames = try await accountNames()
         let lastRuns = try await activity.lastRuns(actionIds: actions.map(\.id))
-        var rows: [[String: Any]] = []
-        for action in actions {
+        let rows: [LibraryPage.Action] = actions.map { action in
             let last = lastRuns[action.id]
-            rows.append([
-                "id": action.id, "name": action.name, "template": Template.named(action.template)?.name ?? action.template,
-                "account": accountNames[action.accountId] ?? action.accountId, "offlineSync": action.offlineSync ? "On" : "Off",
-                "enabled": action.enabled ? "Enabled" : "Disabled", "toolName": action.toolName,
-                "lastRun": last.map { ($0.result?.outcome?.rawValue ?? $0.status.rawValue) + " · " + Self.time($0.createdAt) } ?? "No runs yet",
-                "lastRunId": last?.id as Any,
-            ])
+            return .init(
+                id: action.id, name: action.name, template: Template.named(action.template)?.name ?? action.template,
+                account: accountNames[action.accountId] ?? action.accountId, offlineSync: action.offlineSync ? "On" : "Off",
+                enabled: action.enabled ? "Enabled" : "Disabled", toolName: action.toolName,
+                lastRun: last.map { ($0.result?.outcome?.rawValue ?? $0.status.rawValue) + " · " + Self.time($0.createdAt) } ?? "No runs yet",
+                lastRunId: last?.id)
         }
-        let templates = Template.all.map { ["id": $0.id, "name": $0.name, "crm": Self.crmName($0.crm)] }
-        return renderer.page("library", base(session, "Action Library", section: "Action Library", extra: ["templates": templates, "actions": rows]))
+        let templates = Template.all.map { LibraryPage.Template(id: $0.id, name: $0.name, crm: Self.crmName($0.crm)) }
+        return renderer.page("library", page(session, "Action Library", section: "Action Library", LibraryPage(templates: templates, actions: rows)))
+    }
+
+    struct LibraryPage {
+        struct Template { let id: String, name: String, crm: String }
+        struct Action {
+            let id: String, name: String, template: String, account: String, offlineSync: String, enabled: String, toolName: String, lastRun: String
+            let lastRunId: String?
+        }
+        let templates: [Template]
+        let actions: [Action]
     }
 
     private func accountsOf(_ crm: CRM) async throws -> [AccountRecord] {
@@ -95,45 +103,80 @@ extension Console {
         let rowProblems = Dictionary(grouping: problems.filter { $0.crmField != nil }, by: { $0.crmField ?? "" })
         let placed = Set(draft.rows.map(\.crmField))
         let general = problems.filter { $0.crmField == nil || !placed.contains($0.crmField ?? "") }
-        let rows: [[String: Any]] = draft.rows.enumerated().map { index, row in
-            [
-                "number": index + 1,
-                "crmOptions": fields.map { field -> [String: Any] in
+        let rows: [ConfigurePage.Row] = draft.rows.enumerated().map { index, row in
+            .init(
+                number: index + 1,
+                crmOptions: fields.map { field in
                     let reason = field.notMappableReason(in: template.crm)
-                    return [
-                        "value": field.name, "label": "\(field.label) (\(field.name))", "selected": field.name == row.crmField,
-                        "disabled": reason != nil, "reason": reason.map { " — " + Self.words($0.rawValue) } ?? "",
-                    ]
-                } + (fields.contains { $0.name == row.crmField } || row.crmField.isEmpty ? [] : [["value": row.crmField, "label": row.crmField, "selected": true, "disabled": false, "reason": ""]]),
-                "agentOptions": agentFields.map { ["value": $0.key, "label": "\($0.label) (\($0.key))", "selected": $0.key == row.agentField] },
-                "defaultValue": row.defaultValue,
-                "problems": row.crmField.isEmpty
-                    ? (row.agentField.isEmpty ? [] : [["message": "No CRM field is chosen, so this row is not saved."]])
-                    : (rowProblems[row.crmField] ?? []).map { ["message": $0.message ?? $0.code] },
-            ]
+                    return .init(
+                        value: field.name, label: "\(field.label) (\(field.name))", selected: field.name == row.crmField,
+                        disabled: reason != nil, reason: reason.map { " — " + Self.words($0.rawValue) } ?? "")
+                } + (fields.contains { $0.name == row.crmField } || row.crmField.isEmpty ? [] : [.init(value: row.crmField, label: row.crmField, selected: true)]),
+                agentOptions: agentFields.map { .init(value: $0.key, label: "\($0.label) (\($0.key))", selected: $0.key == row.agentField) },
+                defaultValue: row.defaultValue,
+                problems: row.crmField.isEmpty
+                    ? (row.agentField.isEmpty ? [] : [.init(message: "No CRM field is chosen, so this row is not saved.")])
+                    : (rowProblems[row.crmField] ?? []).map { .init(message: $0.message ?? $0.code) })
         }
-        let fieldList: [[String: Any]] = fields.map { field in
+        let fieldList: [ConfigurePage.Field] = fields.map { field in
             let reason = field.notMappableReason(in: template.crm)
-            return [
-                "name": field.name, "label": field.label, "type": field.fieldType.map { "\(field.type) · \($0)" } ?? field.type,
-                "length": field.length.map(String.init) ?? "—", "required": field.requiredOnCreate || template.requiredMappings.contains(field.name),
-                "mappable": reason == nil, "reason": reason.map { Self.words($0.rawValue) } ?? "",
-            ]
+            return .init(
+                name: field.name, label: field.label, type: field.fieldType.map { "\(field.type) · \($0)" } ?? field.type,
+                length: field.length.map(String.init) ?? "—", required: field.requiredOnCreate || template.requiredMappings.contains(field.name),
+                mappable: reason == nil, reason: reason.map { Self.words($0.rawValue) } ?? "")
         }
-        let context = base(session, draft.id == nil ? "New action" : draft.name, section: "Action Library", extra: [
-            "id": draft.id as Any, "toolName": draft.toolName, "templateId": template.id, "templateName": template.name,
-            "crm": Self.crmName(template.crm), "name": draft.name, "intent": draft.intent,
-            "intentReadOnly": draft.id != nil && !draft.intentEditable, "intentEditable": draft.id == nil || draft.intentEditable,
-            "offlineSync": draft.offlineSync, "allowCreate": draft.allowCreate, "allowUpdateExisting": draft.allowUpdateExisting,
-            "enabled": draft.enabled,
-            "accounts": accounts.map { ["id": $0.id, "name": $0.name + ($0.status == .connected ? "" : " (reconnect required)"), "selected": $0.id == draft.accountId] },
-            "noAccounts": accounts.isEmpty, "rows": rows, "fields": fieldList, "requiredFields": template.requiredMappings.joined(separator: " and "),
-            "summaryAdvice": template.crm == .salesforce
+        let model = ConfigurePage(
+            id: draft.id, toolName: draft.toolName, templateId: template.id, templateName: template.name,
+            crm: Self.crmName(template.crm), name: draft.name, intent: draft.intent,
+            intentReadOnly: draft.id != nil && !draft.intentEditable, intentEditable: draft.id == nil || draft.intentEditable,
+            offlineSync: draft.offlineSync, allowCreate: draft.allowCreate, allowUpdateExisting: draft.allowUpdateExisting,
+            enabled: draft.enabled,
+            accounts: accounts.map {
+                .init(id: $0.id, name: $0.name + ($0.status == .connected ? "" : " (reconnect required)"), selected: $0.id == draft.accountId)
+            },
+            noAccounts: accounts.isEmpty, rows: rows, fields: fieldList, requiredFields: template.requiredMappings.joined(separator: " and "),
+            summaryAdvice: template.crm == .salesforce
                 ? "Map a long text area (such as Description) to summary: Salesforce recommends a long text area for it."
                 : "Map a multi-line text property to summary to keep it on the contact; HubSpot also gets the summary as a note on the contact.",
-            "notice": notice as Any, "problems": general.map { ["message": $0.message ?? $0.code] }, "hasProblems": !problems.isEmpty,
-        ])
-        return renderer.page("configure", context)
+            notice: notice, problems: general.map { .init(message: $0.message ?? $0.code) }, hasProblems: !problems.isEmpty)
+        return renderer.page("configure", page(session, draft.id == nil ? "New action" : draft.name, section: "Action Library", model))
+    }
+
+    /// The configuration page: the draft's settings, its mapping rows and the account's fields.
+    struct ConfigurePage {
+        struct FieldOption {
+            let value: String, label: String
+            let selected: Bool
+            var disabled = false
+            var reason = ""
+        }
+        struct Row {
+            let number: Int
+            let crmOptions: [FieldOption]
+            let agentOptions: [ConsoleModel.Option]
+            let defaultValue: String
+            let problems: [ConsoleModel.Message]
+        }
+        struct Field {
+            let name: String, label: String, type: String, length: String
+            let required: Bool, mappable: Bool
+            let reason: String
+        }
+        struct Account {
+            let id: String, name: String
+            let selected: Bool
+        }
+        let id: String?
+        let toolName: String, templateId: String, templateName: String, crm: String, name: String, intent: String
+        let intentReadOnly: Bool, intentEditable: Bool, offlineSync: Bool, allowCreate: Bool, allowUpdateExisting: Bool, enabled: Bool
+        let accounts: [Account]
+        let noAccounts: Bool
+        let rows: [Row]
+        let fields: [Field]
+        let requiredFields: String, summaryAdvice: String
+        let notice: String?
+        let problems: [ConsoleModel.Message]
+        let hasProblems: Bool
     }
 
     /// `not_updateable` → "Not updateable".

@@ -46,25 +46,40 @@ extension Console {
         let names = Self.names(actions)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var rows: [[String: Any]] = []
+        var rows: [AgentsPage.Agent] = []
         for agent in agents {
             let tools = (try? await configuration.tools(agentId: agent.id)) ?? []
             let keys = try await configuration.agentKeys(agentId: agent.id)
-            var row: [String: Any] = [
-                "id": agent.id, "name": agent.name, "channel": agent.channel == .voice ? "Voice" : "Text",
-                "actions": agent.actionIds.map { names[$0] ?? $0 }.joined(separator: ", "),
-                "mcpURL": publicURL + "/v1/agents/\(agent.id)/mcp",
-                "extraction": Self.describe(agent.extraction),
-                "tools": String(decoding: (try? encoder.encode(tools)) ?? Data("[]".utf8), as: UTF8.self),
-                "keys": keys.map { ["id": $0.id, "agentId": agent.id, "createdAt": Self.time($0.createdAt)] },
-            ]
-            if let newKey, newKey.agentId == agent.id { row["newKey"] = newKey.secret }
-            rows.append(row)
+            rows.append(AgentsPage.Agent(
+                id: agent.id, name: agent.name, channel: agent.channel == .voice ? "Voice" : "Text",
+                actions: agent.actionIds.map { names[$0] ?? $0 }.joined(separator: ", "),
+                mcpURL: publicURL + "/v1/agents/\(agent.id)/mcp",
+                extraction: Self.describe(agent.extraction),
+                tools: String(decoding: (try? encoder.encode(tools)) ?? Data("[]".utf8), as: UTF8.self),
+                keys: keys.map { .init(id: $0.id, agentId: agent.id, createdAt: Self.time($0.createdAt)) },
+                newKey: newKey.flatMap { $0.agentId == agent.id ? $0.secret : nil }))
         }
-        return renderer.page("agents", base(session, "Agents", section: "Agents", extra: [
-            "agents": rows, "actionChoices": actions.map { ["id": $0.id, "name": $0.name] },
-            "countries": PhoneNumbers.countries.keys.sorted().map { ["code": $0, "selected": $0 == "US"] },
-        ]))
+        return renderer.page("agents", page(session, "Agents", section: "Agents", AgentsPage(
+            agents: rows, actionChoices: actions.map { .init(id: $0.id, name: $0.name) },
+            countries: PhoneNumbers.countries.keys.sorted().map { .init(code: $0, selected: $0 == "US") })))
+    }
+
+    struct AgentsPage {
+        struct Key { let id: String, agentId: String, createdAt: String }
+        struct Agent {
+            let id: String, name: String, channel: String, actions: String, mcpURL: String, extraction: String, tools: String
+            let keys: [Key]
+            /// A key just created for this agent, shown once.
+            let newKey: String?
+        }
+        struct Choice { let id: String, name: String }
+        struct Country {
+            let code: String
+            let selected: Bool
+        }
+        let agents: [Agent]
+        let actionChoices: [Choice]
+        let countries: [Country]
     }
 
     /// "Rules; phones in US; summary generated".
@@ -78,9 +93,17 @@ extension Console {
 
     private func agentFieldsPage(_ session: ConsoleSessions.Session, problem: String?) async throws -> Response {
         let fields = try await configuration.agentFields()
-        return renderer.page("agent_fields", base(session, "Agent fields", section: "Agent fields", extra: [
-            "fields": fields.map { ["key": $0.key, "label": $0.label, "builtIn": $0.builtIn, "contactAttribute": $0.contactAttribute] },
-            "problem": problem as Any,
-        ]))
+        return renderer.page("agent_fields", page(session, "Agent fields", section: "Agent fields", AgentFieldsPage(
+            fields: fields.map { .init(key: $0.key, label: $0.label, builtIn: $0.builtIn, contactAttribute: $0.contactAttribute) },
+            problem: problem)))
+    }
+
+    struct AgentFieldsPage {
+        struct Field {
+            let key: String, label: String
+            let builtIn: Bool, contactAttribute: Bool
+        }
+        let fields: [Field]
+        let problem: String?
     }
 }

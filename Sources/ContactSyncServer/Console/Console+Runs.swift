@@ -23,10 +23,10 @@ extension Console {
                     refused.append("\(id): \(error.message)")
                 }
             }
-            return renderer.page("problem", base(session, "Retried", section: "Runs", extra: [
-                "heading": "Retried \(retried) run\(retried == 1 ? "" : "s")", "message": refused.isEmpty ? "Every selected run was retried." : "Not retried: " + refused.joined(separator: "; "),
-                "back": "/console/runs",
-            ]))
+            return renderer.page("problem", page(session, "Retried", section: "Runs", ConsoleModel.Problem(
+                heading: "Retried \(retried) run\(retried == 1 ? "" : "s")",
+                message: refused.isEmpty ? "Every selected run was retried." : "Not retried: " + refused.joined(separator: "; "),
+                back: "/console/runs")))
         }
         post(group, "preview") { form, _, _, _ in
             guard let actionId = form["actionId"], let conversationId = form["conversationId"] else {
@@ -49,12 +49,25 @@ extension Console {
         let failures = try await activity.lastDayFailures(limit: 5)
         let queue = try await activity.offlineQueue()
         let accounts = try await allAccounts()
-        return renderer.page("overview", base(session, "Overview", section: "Overview", extra: [
-            "total": counts.reduce(0) { $0 + $1.count }, "chart": chart.context, "legend": RunChart.series.map { ["name": $0.label, "css": $0.css, "count": chart.totals[$0.label] ?? 0] },
-            "failures": failures.map { ["reason": $0.reason, "count": $0.count] }, "noFailures": failures.isEmpty,
-            "due": queue.due, "pending": queue.pending, "waiting": queue.waitingForAccount,
-            "accounts": accounts.map { ["name": $0.name, "crm": Self.crmName($0.crm), "healthy": $0.status == .connected] },
-        ]))
+        return renderer.page("overview", page(session, "Overview", section: "Overview", OverviewPage(
+            total: counts.reduce(0) { $0 + $1.count }, chart: chart,
+            legend: RunChart.series.map { .init(name: $0.label, css: $0.css, count: chart.totals[$0.label] ?? 0) },
+            failures: failures.map { .init(reason: $0.reason, count: $0.count) }, noFailures: failures.isEmpty,
+            due: queue.due, pending: queue.pending, waiting: queue.waitingForAccount,
+            accounts: accounts.map { .init(name: $0.name, crm: Self.crmName($0.crm), healthy: $0.status == .connected) })))
+    }
+
+    struct OverviewPage {
+        struct Series { let name: String, css: String, count: Int }
+        struct Failure { let reason: String, count: Int }
+        struct Account { let name: String, crm: String, healthy: Bool }
+        let total: Int
+        let chart: RunChart
+        let legend: [Series]
+        let failures: [Failure]
+        let noFailures: Bool
+        let due: Int, pending: Int, waiting: Int
+        let accounts: [Account]
     }
 
     // MARK: Runs
@@ -70,26 +83,37 @@ extension Console {
         let actions = try await allActions()
         let names = Self.names(actions)
         let conversations = try await activity.recentConversations(limit: 100)
-        func options(_ values: [String], selected: String?) -> [[String: Any]] {
-            values.map { ["value": $0, "label": Self.words($0), "selected": $0 == selected] }
+        func options(_ values: [String], selected: String?) -> [ConsoleModel.Option] {
+            values.map { .init(value: $0, label: Self.words($0), selected: $0 == selected) }
         }
-        return renderer.page("runs", base(session, "Runs", section: "Runs", extra: [
-            "runs": runs.map { run in
-                [
-                    "id": run.id, "outcome": Self.words(run.result?.outcome?.rawValue ?? run.status.rawValue), "status": run.status.rawValue,
-                    "failed": run.status == .failed, "action": names[run.actionId] ?? run.actionId, "conversation": run.conversationId ?? "—",
-                    "trigger": Self.words(run.trigger.rawValue), "time": Self.time(run.createdAt), "dryRun": run.dryRun,
-                ] as [String: Any]
+        return renderer.page("runs", page(session, "Runs", section: "Runs", RunsPage(
+            runs: runs.map { run in
+                .init(
+                    id: run.id, outcome: Self.words(run.result?.outcome?.rawValue ?? run.status.rawValue), status: run.status.rawValue,
+                    failed: run.status == .failed, action: names[run.actionId] ?? run.actionId, conversation: run.conversationId ?? "—",
+                    trigger: Self.words(run.trigger.rawValue), time: Self.time(run.createdAt), dryRun: run.dryRun)
             },
-            "empty": runs.isEmpty,
-            "actionOptions": actions.map { ["value": $0.id, "label": $0.name, "selected": $0.id == actionId] },
-            "statusOptions": options(["pending", "running", "succeeded", "failed", "waiting_for_account"], selected: status?.rawValue),
-            "outcomeOptions": options(RunOutcome.allCases.map(\.rawValue), selected: outcome?.rawValue),
-            "triggerOptions": options(["in_conversation", "offline", "follow_up"], selected: trigger?.rawValue),
-            "previewActions": actions.map { ["value": $0.id, "label": $0.name] },
-            "previewConversations": conversations.map { ["value": $0.id, "label": "\($0.id) · \(Self.time($0.startedAt))"] },
-            "canPreview": !actions.isEmpty && !conversations.isEmpty,
-        ]))
+            empty: runs.isEmpty,
+            actionOptions: actions.map { .init(value: $0.id, label: $0.name, selected: $0.id == actionId) },
+            statusOptions: options(["pending", "running", "succeeded", "failed", "waiting_for_account"], selected: status?.rawValue),
+            outcomeOptions: options(RunOutcome.allCases.map(\.rawValue), selected: outcome?.rawValue),
+            triggerOptions: options(["in_conversation", "offline", "follow_up"], selected: trigger?.rawValue),
+            previewActions: actions.map { .init(value: $0.id, label: $0.name) },
+            previewConversations: conversations.map { .init(value: $0.id, label: "\($0.id) · \(Self.time($0.startedAt))") },
+            canPreview: !actions.isEmpty && !conversations.isEmpty)))
+    }
+
+    struct RunsPage {
+        struct Row {
+            let id: String, outcome: String, status: String
+            let failed: Bool
+            let action: String, conversation: String, trigger: String, time: String
+            let dryRun: Bool
+        }
+        let runs: [Row]
+        let empty: Bool
+        let actionOptions, statusOptions, outcomeOptions, triggerOptions, previewActions, previewConversations: [ConsoleModel.Option]
+        let canPreview: Bool
     }
 
     private func runPage(_ id: String, _ session: ConsoleSessions.Session) async throws -> Response {
@@ -98,38 +122,69 @@ extension Console {
         let crm = Template.named(action.template)?.crm ?? .hubspot
         let explanation = RunExplanation(run: run, action: action, crm: crm)
         let result = run.result
-        return renderer.page("run", base(session, "Run \(run.id)", section: "Runs", extra: [
-            "id": run.id, "headline": explanation.headline, "decision": explanation.decision, "dryRun": run.dryRun,
-            "action": action.name, "actionId": action.id, "crm": Self.crmName(crm), "conversation": run.conversationId as Any,
-            "trigger": Self.words(run.trigger.rawValue), "status": Self.words(run.status.rawValue), "failed": run.status == .failed,
-            "fields": explanation.fields.map { field in
-                [
-                    "crmField": field.crmField, "agentField": field.agentField, "value": field.value ?? "—", "written": field.written, "why": field.why ?? "",
-                    "source": field.source.map(Self.words) ?? "—", "evidence": field.evidence as Any,
-                ] as [String: Any]
+        return renderer.page("run", page(session, "Run \(run.id)", section: "Runs", RunPage(
+            id: run.id, headline: explanation.headline, decision: explanation.decision, dryRun: run.dryRun,
+            action: action.name, actionId: action.id, crm: Self.crmName(crm), conversation: run.conversationId,
+            trigger: Self.words(run.trigger.rawValue), status: Self.words(run.status.rawValue), failed: run.status == .failed,
+            fields: explanation.fields.map { field in
+                .init(
+                    crmField: field.crmField, agentField: field.agentField, value: field.value ?? "—", written: field.written, why: field.why ?? "",
+                    source: field.source.map(Self.words) ?? "—", evidence: field.evidence)
             },
-            "recordURL": result?.crmRecordURL as Any, "recordId": result?.crmRecordId as Any, "noteId": result?.noteId as Any,
-            "warnings": (result?.warnings ?? []).map { ["message": $0.message, "code": $0.code] },
-            "error": result?.error.map { ["message": $0.message, "code": $0.code, "crmCode": $0.crmCode ?? "—", "retryable": $0.retryable ? "yes" : "no"] } as Any,
-            "crmCalls": result?.crmCalls ?? 0, "roundTrips": result?.roundTrips ?? 0, "crmWaitMs": String(format: "%.1f", result?.crmWaitMs ?? 0),
-            "attempts": run.attempts, "created": Self.time(run.createdAt), "started": Self.time(run.startedAt), "finished": Self.time(run.finishedAt),
-            "duration": run.startedAt.flatMap { start in run.finishedAt.map { String(format: "%.0f ms", $0.timeIntervalSince(start) * 1000) } } ?? "—",
-        ]))
+            recordURL: result?.crmRecordURL, recordId: result?.crmRecordId, noteId: result?.noteId,
+            warnings: (result?.warnings ?? []).map { .init(message: $0.message, code: $0.code) },
+            error: result?.error.map { .init(message: $0.message, code: $0.code, crmCode: $0.crmCode ?? "—", retryable: $0.retryable ? "yes" : "no") },
+            crmCalls: result?.crmCalls ?? 0, roundTrips: result?.roundTrips ?? 0, crmWaitMs: String(format: "%.1f", result?.crmWaitMs ?? 0),
+            attempts: run.attempts, created: Self.time(run.createdAt), started: Self.time(run.startedAt), finished: Self.time(run.finishedAt),
+            duration: run.startedAt.flatMap { start in run.finishedAt.map { String(format: "%.0f ms", $0.timeIntervalSince(start) * 1000) } } ?? "—")))
+    }
+
+    struct RunPage {
+        struct Field {
+            let crmField: String, agentField: String, value: String
+            let written: Bool
+            let why: String, source: String
+            let evidence: String?
+        }
+        struct Warning { let message: String, code: String }
+        struct Failure { let message: String, code: String, crmCode: String, retryable: String }
+        let id: String, headline: String, decision: String
+        let dryRun: Bool
+        let action: String, actionId: String, crm: String
+        let conversation: String?
+        let trigger: String, status: String
+        let failed: Bool
+        let fields: [Field]
+        let recordURL: String?, recordId: String?, noteId: String?
+        let warnings: [Warning]
+        let error: Failure?
+        let crmCalls: Int, roundTrips: Int
+        let crmWaitMs: String
+        let attempts: Int
+        let created: String, started: String, finished: String, duration: String
     }
 
     // MARK: Conversations
 
     private func conversationsPage(_ session: ConsoleSessions.Session) async throws -> Response {
         let list = try await activity.recentConversations(limit: 200)
-        return renderer.page("conversations", base(session, "Conversations", section: "Conversations", extra: [
-            "conversations": list.map { conversation in
-                [
-                    "id": conversation.id, "agentId": conversation.agentId, "channel": Self.words(conversation.channel.rawValue),
-                    "started": Self.time(conversation.startedAt), "messages": conversation.messageCount, "ends": ends(conversation),
-                ] as [String: Any]
+        return renderer.page("conversations", page(session, "Conversations", section: "Conversations", ConversationsPage(
+            conversations: list.map { conversation in
+                .init(
+                    id: conversation.id, agentId: conversation.agentId, channel: Self.words(conversation.channel.rawValue),
+                    started: Self.time(conversation.startedAt), messages: conversation.messageCount, ends: ends(conversation))
             },
-            "empty": list.isEmpty,
-        ]))
+            empty: list.isEmpty)))
+    }
+
+    struct ConversationsPage {
+        struct Row {
+            let id: String, agentId: String, channel: String, started: String
+            let messages: Int
+            let ends: String
+        }
+        let conversations: [Row]
+        let empty: Bool
     }
 
     private func conversationPage(_ id: String, _ session: ConsoleSessions.Session) async throws -> Response {
@@ -137,13 +192,29 @@ extension Console {
         let messages = try await activity.messages(conversationId: id)
         let runs = try await activity.recentRuns(RunFilter(conversationId: id), limit: 200)
         let names = Self.names(try await allActions())
-        return renderer.page("conversation", base(session, "Conversation \(id)", section: "Conversations", extra: [
-            "id": id, "agentId": conversation.agentId, "channel": Self.words(conversation.channel.rawValue), "ends": ends(conversation),
-            "messages": messages.map { ["role": Self.words($0.role), "customer": $0.role != "agent", "text": $0.text, "at": Self.time($0.at)] as [String: Any] },
-            "values": conversation.attributes.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value] },
-            "summary": conversation.summary as Any,
-            "runs": runs.map { ["id": $0.id, "action": names[$0.actionId] ?? $0.actionId, "outcome": Self.words($0.result?.outcome?.rawValue ?? $0.status.rawValue), "time": Self.time($0.createdAt)] },
-        ]))
+        return renderer.page("conversation", page(session, "Conversation \(id)", section: "Conversations", ConversationPage(
+            id: id, agentId: conversation.agentId, channel: Self.words(conversation.channel.rawValue), ends: ends(conversation),
+            messages: messages.map { .init(role: Self.words($0.role), customer: $0.role != "agent", text: $0.text, at: Self.time($0.at)) },
+            values: conversation.attributes.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: $0.value) },
+            summary: conversation.summary,
+            runs: runs.map {
+                .init(id: $0.id, action: names[$0.actionId] ?? $0.actionId, outcome: Self.words($0.result?.outcome?.rawValue ?? $0.status.rawValue), time: Self.time($0.createdAt))
+            })))
+    }
+
+    struct ConversationPage {
+        struct Message {
+            let role: String
+            let customer: Bool
+            let text: String, at: String
+        }
+        struct Value { let key: String, value: String }
+        struct Run { let id: String, action: String, outcome: String, time: String }
+        let id: String, agentId: String, channel: String, ends: String
+        let messages: [Message]
+        let values: [Value]
+        let summary: String?
+        let runs: [Run]
     }
 
     private func ends(_ conversation: Conversation) -> String {
@@ -169,11 +240,19 @@ struct RunChart {
         Series(label: "Failed", css: "failed") { status, _ in status == .failed },
     ]
 
-    let context: [String: Any]
+    /// One bar of one outcome in one hour.
+    struct Bar {
+        let x: Int, y: Int, height: Int
+        let css: String, title: String
+    }
+
+    let width = 24 * 30
+    let height = 160
+    let bars: [Bar]
+    let peak: Int
     let totals: [String: Int]
 
     init(counts: [RunCount]) {
-        let width = 24 * 30, height = 160
         var buckets = Array(repeating: [String: Int](), count: 24)
         var totals: [String: Int] = [:]
         for count in counts {
@@ -182,20 +261,19 @@ struct RunChart {
             totals[series.label, default: 0] += count.count
         }
         let peak = max(1, buckets.map { $0.values.reduce(0, +) }.max() ?? 1)
-        var bars: [[String: Any]] = []
+        var bars: [Bar] = []
         for (hour, bucket) in buckets.enumerated() {
             var y = height
             for series in Self.series {
                 guard let count = bucket[series.label], count > 0 else { continue }
                 let barHeight = max(2, count * (height - 10) / peak)
                 y -= barHeight
-                bars.append([
-                    "x": hour * 30 + 4, "y": y, "height": barHeight, "css": series.css,
-                    "title": "\(count) \(series.label.lowercased()), \(23 - hour) h ago",
-                ])
+                bars.append(Bar(
+                    x: hour * 30 + 4, y: y, height: barHeight, css: series.css, title: "\(count) \(series.label.lowercased()), \(23 - hour) h ago"))
             }
         }
         self.totals = totals
-        self.context = ["width": width, "height": height, "bars": bars, "peak": peak]
+        self.bars = bars
+        self.peak = peak
     }
 }

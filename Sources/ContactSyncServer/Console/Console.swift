@@ -36,66 +36,50 @@ struct Console: Sendable {
         group.get("assets/htmx.min.js") { _, _ in renderer.asset(renderer.script, type: "text/javascript; charset=utf-8") }
         group.get("login") { request, _ in await loginPage(request, problem: nil) }
         group.post("login") { request, context in try await login(request, context) }
-        post(group, "logout") { _, _, _, session in
+        // Every other page and form: a signed-in operator only, and a page that says why when it fails.
+        let guarded = group.group()
+            .add(middleware: ConsoleAuthenticator(sessions: sessions) { session in
+                renderer.page("problem", page(session, "Refused", ConsoleModel.Problem(
+                    heading: "This form has expired", message: "The form's security token did not match. Reload the page and try again.")),
+                    status: .forbidden)
+            })
+            .add(middleware: ConsoleProblems(page: { session, problem, status in renderer.page("problem", page(session, "Problem", problem), status: status) }, logger: logger))
+        post(guarded, "logout") { _, _, _, session in
             try await sessions.signOut(session)
             return ConsoleRenderer.redirect("/console/login", cookies: [sessions.expire(ConsoleSessions.cookieName)])
         }
-        get(group, "") { _, _, session in try await overview(session) }
-        addActions(group)
-        addAccounts(group)
-        addAgents(group)
-        addRuns(group)
+        get(guarded, "") { _, _, session in try await overview(session) }
+        addActions(guarded)
+        addAccounts(guarded)
+        addAgents(guarded)
+        addRuns(guarded)
     }
 
     // MARK: Guarded pages and forms
 
-    /// A page for a signed-in operator; others are sent to sign in.
+    /// A page behind ``ConsoleAuthenticator``, handed the operator's session.
     func get(_ group: RouterGroup<AppRequestContext>, _ path: RouterPath, _ handler: @escaping Page) {
-        group.get(path) { request, context in
-            guard let session = await sessions.session(request) else { return ConsoleRenderer.redirect("/console/login") }
-            return await answer(session) { try await handler(request, context, session) }
-        }
+        group.get(path) { request, context in try await handler(request, context, try context.signedIn) }
     }
 
-    /// A form post of a signed-in operator with the session's CSRF token; anything else is refused.
+    /// A form post behind ``ConsoleAuthenticator`` (which checked its CSRF token), handed the form and the session.
     func post(_ group: RouterGroup<AppRequestContext>, _ path: RouterPath, _ handler: @escaping Form) {
         group.post(path) { request, context in
-            guard let session = await sessions.session(request) else { return ConsoleRenderer.redirect("/console/login") }
             var copy = request
-            let buffer = try await copy.collectBody(upTo: context.maxUploadSize)
-            let form = FormBody(String(buffer: buffer))
-            guard ConsoleSessions.verify(form["csrf"], session: session) else {
-                return renderer.page("problem", base(session, "Refused", extra: [
-                    "heading": "This form has expired", "message": "The form's security token did not match. Reload the page and try again.",
-                ]), status: .forbidden)
-            }
-            return await answer(session) { try await handler(form, request, context, session) }
+            let form = FormBody(String(buffer: try await copy.collectBody(upTo: context.maxUploadSize)))
+            return try await handler(form, request, context, try context.signedIn)
         }
     }
 
-    /// Turns a service's refusal into a page that says why.
-    private func answer(_ session: ConsoleSessions.Session, _ body: () async throws -> Response) async -> Response {
-        do {
-            return try await body()
-        } catch let error as ServiceError {
-            return renderer.page(
-                "problem", base(session, "Problem", extra: ["heading": "That did not work", "message": error.message]), status: error.kind.status)
-        } catch {
-            logger.log(level: ClientFault.isClientFault(error) ? .debug : .error, "console page failed", metadata: ["error": "\(type(of: error))"])
-            return renderer.page("problem", base(session, "Problem", extra: [
-                "heading": "Something went wrong", "message": "The page could not be shown. Try again.",
-            ]), status: .internalServerError)
-        }
+    /// A signed-in page: `content` in the frame with the navigation (`section` marked), the CSRF token and the title.
+    func page<Content>(_ session: ConsoleSessions.Session, _ title: String, section: String = "", _ content: Content) -> ConsolePage<Content> {
+        let nav = Self.sections.map { ConsoleFrame.Link(href: $0.path, label: $0.label, current: $0.label == section) }
+        return ConsolePage(frame: ConsoleFrame(title: title, signedIn: true, csrf: session.csrf, nav: nav), content: content)
     }
 
-    /// What every signed-in page shows: navigation, the CSRF token, the title.
-    func base(_ session: ConsoleSessions.Session, _ title: String, section: String = "", extra: [String: Any] = [:]) -> [String: Any] {
-        var context: [String: Any] = [
-            "title": title, "signedIn": true, "csrf": session.csrf,
-            "nav": Self.sections.map { ["href": $0.path, "label": $0.label, "current": $0.label == section] },
-        ]
-        context.merge(extra) { _, new in new }
-        return context
+    /// The sign-in page's model.
+    struct LoginPage {
+        let problem: String?
     }
 
     // MARK: Sign-in
@@ -103,8 +87,9 @@ struct Console: Sendable {
     private func loginPage(_ request: Request, problem: String?) async -> Response {
         if await sessions.session(request) != nil { return ConsoleRenderer.redirect("/console") }
         let login = sessions.loginToken()
+        let frame = ConsoleFrame(title: "Sign in", signedIn: false, csrf: login.token, nav: [])
         return renderer.page(
-            "login", ["title": "Sign in", "csrf": login.token, "problem": problem as Any], status: problem == nil ? .ok : .unauthorized,
+            "login", ConsolePage(frame: frame, content: LoginPage(problem: problem)), status: problem == nil ? .ok : .unauthorized,
             cookies: [login.setCookie])
     }
 

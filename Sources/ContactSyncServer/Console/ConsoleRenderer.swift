@@ -29,26 +29,14 @@ struct ConsoleRenderer: Sendable {
         HTTPField.Name("X-Frame-Options")!: "DENY",
     ]
 
-    /// A page rendered with `template`; `context` is plain dictionaries, arrays and strings.
-    func page(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
-        let html = library.render(Self.present(context) ?? [:], withTemplate: template) ?? "<!doctype html><title>Missing page</title><p>The page template \(template) is missing.</p>"
+    /// `page` rendered with `template`.
+    func page<Content>(_ template: String, _ page: ConsolePage<Content>, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+        let html = library.render(page, withTemplate: template) ?? "<!doctype html><title>Missing page</title><p>The page template \(template) is missing.</p>"
         var headers = Self.securityHeaders
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
         for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
-    }
-
-    /// The context as templates see it: absent optionals are left out (so `{{#name}}` is false for them),
-    /// present ones unwrapped, throughout nested dictionaries and arrays.
-    static func present(_ value: Any) -> Any? {
-        let mirror = Mirror(reflecting: value)
-        if mirror.displayStyle == .optional {
-            return mirror.children.first.flatMap { present($0.value) }
-        }
-        if let dictionary = value as? [String: Any] { return dictionary.compactMapValues(present) }
-        if let array = value as? [Any] { return array.compactMap(present) }
-        return value
     }
 
     /// A 303 to `location` (after a form, or to the sign-in page).
@@ -69,4 +57,6 @@ struct ConsoleRenderer: Sendable {
 
 enum ConsoleError: Error {
     case missingResources
+    /// A guarded route was reached without ``ConsoleAuthenticator`` (a wiring mistake, answered as a 500).
+    case notSignedIn
 }
