@@ -60,7 +60,7 @@ struct SalesforceConnectorTests {
             #expect(error?.crmCode == code)
             #expect(error?.isRetryable == false)
         }
-        #expect(try await harness.count("POST /services/data/{version}/sobjects/{object}") == 4)
+        #expect(try await harness.count("POST /services/data/{version}/composite/sobjects") == 4, "one collection call each, never retried")
         await harness.stop()
     }
 

@@ -11,19 +11,6 @@ extension HubSpotConnector {
         return ContactMatch(id: object.id, createdDate: created, createdByIntegration: ours)
     }
 
-    public func lookup(email: String, log: CRMCallLog?) async throws(CRMError) -> [ContactMatch] {
-        let appId = try await identity(log: log).appId
-        do throws(CRMError) {
-            let object = try await call(
-                .GET, "/crm/v3/objects/contacts/\(URLEncoding.component(email))", route: "GET /crm/v3/objects/contacts/{id}",
-                query: [("idProperty", "email"), ("properties", Self.provenanceProperties.joined(separator: ","))], log: log
-            ).decode(HubSpotWire.Object.self)
-            return [match(object, appId: appId)]
-        } catch where error.code == .notFound {
-            return []
-        }
-    }
-
     public func lookup(emails: [String], log: CRMCallLog?) async throws(CRMError) -> [String: [ContactMatch]] {
         let appId = try await identity(log: log).appId
         var found: [String: [ContactMatch]] = Dictionary(uniqueKeysWithValues: Set(emails).map { ($0, []) })
@@ -46,29 +33,6 @@ extension HubSpotConnector {
             query: [("properties", Self.provenanceProperties.joined(separator: ","))], log: log
         ).decode(HubSpotWire.Object.self)
         return match(object, appId: appId)
-    }
-
-    /// Creates a contact. After an attempt that may have gone through unseen (timeout, dropped
-    /// connection), a 409 on the retry names the contact that attempt created.
-    public func createContact(_ properties: [String: String], log: CRMCallLog?) async throws(CRMError) -> String {
-        var uncertain = false
-        return try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
-            do throws(CRMError) {
-                let body = JSONBody.encode(ObjectInput(properties: properties, associations: []))
-                return try await call(.POST, "/crm/v3/objects/contacts", route: "POST /crm/v3/objects/contacts", body: body, retrying: false, log: log)
-                    .decode(HubSpotWire.Object.self).id
-            } catch where error.code == .contactExists && uncertain && error.existingId != nil {
-                return error.existingId!
-            } catch {
-                uncertain = uncertain || error.isAmbiguous
-                throw error
-            }
-        }
-    }
-
-    public func updateContact(id: String, _ properties: [String: String], log: CRMCallLog?) async throws(CRMError) {
-        let body = JSONBody.encode(ObjectInput(properties: properties, associations: nil))
-        _ = try await call(.PATCH, "/crm/v3/objects/contacts/\(URLEncoding.component(id))", route: "PATCH /crm/v3/objects/contacts/{id}", body: body, log: log)
     }
 
     /// Batch create with one trace id per input, so one bad input fails alone (207).

@@ -13,12 +13,6 @@ extension SalesforceConnector {
         try await call(.GET, "/query", route: "GET /query", query: [("q", soql)], log: log).decode(SalesforceWire.QueryResult.self).records
     }
 
-    public func lookup(email: String, log: CRMCallLog?) async throws(CRMError) -> [ContactMatch] {
-        let userId = try await identity(log: log).userId
-        let soql = "SELECT \(Self.lookupFields) FROM Contact WHERE Email = \(SOQLLiteral.quote(email)) ORDER BY CreatedDate ASC LIMIT 200"
-        return try await query(soql, log: log).map { match($0, userId: userId) }
-    }
-
     /// Looks many emails up with `IN` queries, each kept under the URL limit.
     public func lookup(emails: [String], log: CRMCallLog?) async throws(CRMError) -> [String: [ContactMatch]] {
         let userId = try await identity(log: log).userId
@@ -63,33 +57,6 @@ extension SalesforceConnector {
             query: [("fields", "Id,Email,CreatedDate,CreatedById")], log: log
         ).decode(SalesforceWire.ContactRow.self)
         return match(row, userId: userId)
-    }
-
-    /// Creates a contact. After an attempt that may have gone through unseen, the contact it created is
-    /// looked for (same email, created by this integration since the attempt) before trying again.
-    public func createContact(_ properties: [String: String], log: CRMCallLog?) async throws(CRMError) -> String {
-        let started = now().addingTimeInterval(-5)
-        var uncertain = false
-        return try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
-            if uncertain, let email = properties["Email"], let earlier = try await createdSince(started, emails: [email], log: log)[email.lowercased()] {
-                return earlier
-            }
-            do throws(CRMError) {
-                let body = JSONBody.encode(SObjectBody(fields: properties))
-                let result = try await call(.POST, "/sobjects/Contact", route: "POST /sobjects/Contact", body: body, retrying: false, log: log)
-                    .decode(SalesforceWire.SaveResult.self)
-                guard let id = result.id else { throw CRMError(.invalidResponse, "Salesforce returned no id for the new contact.") }
-                return id
-            } catch {
-                uncertain = uncertain || error.isAmbiguous
-                throw error
-            }
-        }
-    }
-
-    public func updateContact(id: String, _ properties: [String: String], log: CRMCallLog?) async throws(CRMError) {
-        let body = JSONBody.encode(SObjectBody(fields: properties))
-        _ = try await call(.PATCH, "/sobjects/Contact/\(URLEncoding.component(id))", route: "PATCH /sobjects/Contact/{id}", body: body, log: log)
     }
 
     /// Creates up to 200 contacts per sObject Collections call, each succeeding or failing alone.

@@ -44,15 +44,10 @@ public protocol CRMConnector: Sendable {
     func verify(log: CRMCallLog?) async throws(CRMError) -> AccountIdentity
     /// The contact fields with their metadata (cached for a short while).
     func contactFields(log: CRMCallLog?) async throws(CRMError) -> [CRMField]
-    /// Contacts whose email is `email` (already normalised), with provenance.
-    func lookup(email: String, log: CRMCallLog?) async throws(CRMError) -> [ContactMatch]
     /// Contacts for many emails at once, keyed by normalised email (missing emails map to no matches).
     func lookup(emails: [String], log: CRMCallLog?) async throws(CRMError) -> [String: [ContactMatch]]
     /// The contact with this id, with provenance.
     func contact(id: String, log: CRMCallLog?) async throws(CRMError) -> ContactMatch
-    /// Creates a contact and returns its id. A contact already holding the email gives `contact_exists`.
-    func createContact(_ properties: [String: String], log: CRMCallLog?) async throws(CRMError) -> String
-    func updateContact(id: String, _ properties: [String: String], log: CRMCallLog?) async throws(CRMError)
     /// Creates many contacts in batches; one result per input, in order.
     func createContacts(_ inputs: [[String: String]], log: CRMCallLog?) async throws(CRMError) -> [RecordResult]
     /// Updates many contacts in batches; one result per input, in order (the id on success).
