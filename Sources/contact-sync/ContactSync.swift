@@ -23,7 +23,7 @@ struct ContactSync: AsyncParsableCommand {
             var command = try parseAsRoot()
             if CommandLine.arguments.count > 1, servingCommands.contains(CommandLine.arguments[1]) {
                 // The number of loops is fixed when the group starts, before the command runs.
-                if let configured = command as? any ConfiguredCommand, let loops = try await Config.load(flags: configured.flags).eventLoops() {
+                if let configured = command as? any ConfiguredCommand, let loops = try await configured.config().eventLoops() {
                     NIOSingletons.groupLoopCountSuggestion = loops
                 }
                 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()

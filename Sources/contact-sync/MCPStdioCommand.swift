@@ -7,20 +7,14 @@ import NIOHTTP1
 /// `contact-sync mcp-stdio`: serves MCP over standard input and output for desktop hosts that only speak
 /// stdio, forwarding each message to the agent's MCP endpoint with the agent key from
 /// `CONTACT_SYNC_AGENT_KEY`.
-struct MCPStdioCommand: AsyncParsableCommand {
+struct MCPStdioCommand: ConfiguredCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mcp-stdio", abstract: "Bridge an MCP host speaking stdio to an agent's MCP endpoint.")
+        commandName: "mcp-stdio", abstract: "Bridge an MCP host speaking stdio to an agent's MCP endpoint.", discussion: SettingFlags.help(for: "mcp-stdio"))
 
-    @Option(help: "Where contact-sync serves, e.g. http://127.0.0.1:8080 (env CONTACT_SYNC_URL).") var url: String?
-    @Option(help: "The agent whose tools to serve, agt_… (env CONTACT_SYNC_AGENT_ID).") var agent: String?
-    @OptionGroup var file: ConfigFileOption
+    @OptionGroup var settings: SettingFlags
 
     func run() async throws {
-        var flags = Flags()
-        flags.set(.serviceURL, url)
-        flags.set(.agent, agent)
-        flags.set(.configFile, file.configFile)
-        let config = try await Config.load(flags: flags)
+        let config = try await config()
         let url = try config.required(.serviceURL, config.text)
         let agent = try config.required(.agent, config.text)
         guard let key = try config.text(.agentKey) else {

@@ -6,26 +6,6 @@ import ContactSyncStore
 import Foundation
 import Logging
 
-/// `--config-file`, which every configurable command takes.
-struct ConfigFileOption: ParsableArguments {
-    @Option(name: .customLong("config-file"), help: "A JSON file of settings (env CONTACT_SYNC_CONFIG_FILE); flags and the environment win over it.")
-    var configFile: String?
-}
-
-/// Flags shared by commands that open the database; each has an environment twin.
-struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "Directory for the SQLite file and the key file (env CONTACT_SYNC_DATA_DIR).")
-    var dataDir: String?
-
-    @Option(name: .customLong("database-url"), help: "PostgreSQL URL instead of SQLite (env CONTACT_SYNC_DATABASE_URL).")
-    var databaseURL: String?
-
-    func record(into flags: inout Flags) {
-        flags.set(.dataDir, dataDir)
-        flags.set(.databaseURL, databaseURL)
-    }
-}
-
 /// Where the data lives: the data directory (SQLite file, key file) and the database.
 struct DatabaseSettings {
     let dataDir: String
@@ -95,6 +75,26 @@ extension Config {
         settings.model = try modelSettings()
         if let attempts = try positive(.crmMaxAttempts) { settings.crmRetry.maxAttempts = attempts }
         return settings
+    }
+
+    /// What `serve` runs with: how it listens and answers, and its services (which also take requests,
+    /// keep the admin key and purge old data).
+    func applicationSettings(_ data: DatabaseSettings, logger: Logger) throws -> AppConfiguration {
+        var configuration = AppConfiguration(database: data.location, dataDirectory: data.dataDir)
+        configuration.host = try required(.host, text)
+        configuration.port = try required(.port, wholeNumber)
+        configuration.publicURL = try text(.publicURL)
+        configuration.hubspotClient = try oauthClient(id: .hubspotClientId, secret: .hubspotClientSecret)
+        configuration.salesforceClient = try oauthClient(id: .salesforceClientId, secret: .salesforceClientSecret)
+        configuration.connections = try connectionLimits()
+        var services = try servicesSettings(data, logger: logger)
+        services.textIdleSeconds = try required(.textIdleSeconds, positive)
+        services.apiKey = try text(.apiKey)
+        services.runsOfflineSync = try !isOn(.noOfflineSync)
+        services.retentionDays = try required(.retentionDays, positive)
+        services.maxMessageCharacters = try required(.maxMessageCharacters, positive)
+        configuration.services = services
+        return configuration
     }
 
     /// How runs are tried again: the retry window of runs that failed for a transient cause.

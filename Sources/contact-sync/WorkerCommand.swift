@@ -10,33 +10,14 @@ import ServiceLifecycle
 /// `contact-sync worker`: carries out offline runs only, no HTTP; any number may run beside `serve` on one
 /// PostgreSQL database.
 struct WorkerCommand: ConfiguredCommand {
-    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Carry out offline runs (no API; metrics on --metrics-port); run any number beside serve on PostgreSQL.")
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Carry out offline runs (no API; metrics on --metrics-port); run any number beside serve on PostgreSQL.",
+        discussion: SettingFlags.help(for: "worker"))
 
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var file: ConfigFileOption
-
-    @Option(name: .customLong("log-format"), help: "text or json (env CONTACT_SYNC_LOG_FORMAT).")
-    var logFormat: LogFormat?
-    @Option(name: .customLong("log-level"), help: "trace … critical (env LOG_LEVEL; default info).")
-    var logLevel: String?
-    @OptionGroup var loops: EventLoopsOption
-    @Option(help: "Address the metrics listen on (env CONTACT_SYNC_HOST).") var host: String?
-    @Option(name: .customLong("metrics-port"), help: "Serve metrics and /health on this port (env CONTACT_SYNC_METRICS_PORT).") var metricsPort: Int?
-
-    var flags: Flags {
-        var flags = Flags()
-        database.record(into: &flags)
-        flags.set(.configFile, file.configFile)
-        flags.set(.logFormat, logFormat?.rawValue)
-        flags.set(.logLevel, logLevel)
-        flags.set(.eventLoops, loops.eventLoops)
-        flags.set(.host, host)
-        flags.set(.metricsPort, metricsPort)
-        return flags
-    }
+    @OptionGroup var settings: SettingFlags
 
     func run() async throws {
-        let config = try await Config.load(flags: flags)
+        let config = try await config()
         let logger = try LogFormat.logger(label: "contact-sync.worker", config: config)
         let data = try DatabaseSettings(config)
         // On SQLite one process owns the file: customer locks and kept configuration live in its memory.

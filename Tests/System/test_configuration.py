@@ -39,6 +39,21 @@ def test_the_readme_configuration_table_is_the_one_the_reader_uses():
         assert f"`{variable}`" in section.group(1)
 
 
+def test_each_command_takes_the_flags_the_table_gives_it_and_no_others():
+    table = config("--markdown").stdout
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]
+    for command in ["serve", "worker", "migrate", "emulators", "mcp-stdio", "config"]:
+        documented = {row[1].strip("`") for row in rows if row[1] and command in [c.strip() for c in row[4].split(",")]}
+        shown = subprocess.run([BIN, command, "--help"], capture_output=True, text=True, timeout=60).stdout
+        listed = set(re.findall(r"^(--[a-z-]+)(?: <[a-z]+>)?:", shown, re.M))
+        assert listed == documented, (command, listed ^ documented)
+    for wrong, message in [(["--bogus", "1"], "Unknown option '--bogus'"), (["--hubspot-port", "1"], "Unknown option '--hubspot-port'"),
+                           (["--port"], "Missing value for '--port'"), (["--port=eighty"], "--port must be a whole number"),
+                           (["--no-emulators=yes"], "--no-emulators is a switch and takes no value")]:
+        refused = subprocess.run([BIN, "serve", *wrong], capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0 and message in refused.stderr, (wrong, refused.stderr)
+
+
 def test_flags_win_over_the_environment_which_wins_over_the_file_which_wins_over_defaults(tmp_path):
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"port": 9000, "host": "0.0.0.0", "textIdleSeconds": 42, "llm": {"timeoutSeconds": 12}}))

@@ -65,19 +65,19 @@ struct Config: Sendable {
     }
 
     func text(_ setting: Setting) throws -> String? {
-        try read(setting, "text") { try reader.requiredString(forKey: $0, isSecret: setting.isSecret) }
+        try read(setting) { try reader.requiredString(forKey: $0, isSecret: setting.isSecret) }
     }
 
     func wholeNumber(_ setting: Setting) throws -> Int? {
-        try read(setting, "a whole number") { try reader.requiredInt(forKey: $0, isSecret: setting.isSecret) }
+        try read(setting) { try reader.requiredInt(forKey: $0, isSecret: setting.isSecret) }
     }
 
     func seconds(_ setting: Setting) throws -> Double? {
-        try read(setting, "a number of seconds") { try reader.requiredDouble(forKey: $0, isSecret: setting.isSecret) }
+        try read(setting) { try reader.requiredDouble(forKey: $0, isSecret: setting.isSecret) }
     }
 
     func isOn(_ setting: Setting) throws -> Bool {
-        try read(setting, "true or false (1 or 0)") { try reader.requiredBool(forKey: $0, isSecret: setting.isSecret) } ?? false
+        try read(setting) { try reader.requiredBool(forKey: $0, isSecret: setting.isSecret) } ?? false
     }
 
     /// The value as it may be shown: secrets redacted, `-` when unset.
@@ -106,12 +106,12 @@ struct Config: Sendable {
         }
     }
 
-    private func read<T>(_ setting: Setting, _ kind: String, _ get: (ConfigKey) throws -> T) throws -> T? {
+    private func read<T>(_ setting: Setting, _ get: (ConfigKey) throws -> T) throws -> T? {
         guard source(of: setting) != nil else { return nil }
         do {
             return try get(ConfigKey(setting.key))
         } catch {
-            throw ValidationError("\(origin(of: setting)) must be \(kind).")
+            throw ValidationError("\(origin(of: setting)) must be \(setting.kind.described).")
         }
     }
 }
@@ -123,6 +123,16 @@ extension Setting.Kind {
         case .wholeNumber: .int
         case .seconds: .double
         case .onOff: .bool
+        }
+    }
+
+    /// What a value of this kind must be, for errors.
+    var described: String {
+        switch self {
+        case .text: "text"
+        case .wholeNumber: "a whole number"
+        case .seconds: "a number of seconds"
+        case .onOff: "true or false (1 or 0)"
         }
     }
 
@@ -144,10 +154,16 @@ struct Flags: Sendable {
 
     init() {}
 
-    mutating func set(_ setting: Setting, _ value: String?) { put(setting, value.map { .string($0) }) }
-    mutating func set(_ setting: Setting, _ value: Int?) { put(setting, value.map { .int($0) }) }
     /// A switch counts only when given (`--no-emulators`); absent, the environment may still turn it on.
     mutating func set(_ setting: Setting, on: Bool) { put(setting, on ? .bool(true) : nil) }
+
+    /// A flag's value as written on the command line, read as the setting's kind.
+    mutating func set(_ setting: Setting, text: String) throws {
+        guard let content = setting.kind.content(text) else {
+            throw ValidationError("\(setting.flag ?? setting.key) must be \(setting.kind.described).")
+        }
+        put(setting, content)
+    }
 
     func text(_ setting: Setting) -> String? {
         guard case .string(let text) = values[AbsoluteConfigKey(ConfigKey(setting.key))]?.content else { return nil }

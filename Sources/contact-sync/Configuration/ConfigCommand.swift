@@ -2,11 +2,12 @@ import ArgumentParser
 
 /// `contact-sync config`: the settings as the commands would read them (flags aside), secrets redacted,
 /// with where each came from; `--markdown` prints the README's configuration table from `Setting.all`.
-struct ConfigCommand: AsyncParsableCommand {
+struct ConfigCommand: ConfiguredCommand {
     static let configuration = CommandConfiguration(
-        commandName: "config", abstract: "Show the settings from the environment and the config file, secrets redacted.")
+        commandName: "config", abstract: "Show the settings from the environment and the config file, secrets redacted.",
+        discussion: SettingFlags.help(for: "config"))
 
-    @OptionGroup var file: ConfigFileOption
+    @OptionGroup var settings: SettingFlags
     @Flag(help: "Print the table of every setting in Markdown, as the README lists them.") var markdown = false
 
     func run() async throws {
@@ -14,9 +15,7 @@ struct ConfigCommand: AsyncParsableCommand {
             announce(Self.table())
             return
         }
-        var flags = Flags()
-        flags.set(.configFile, file.configFile)
-        let config = try await Config.load(flags: flags)
+        let config = try await config()
         let width = Setting.all.map(\.key.count).max() ?? 0
         for setting in Setting.all {
             let source = config.source(of: setting).map { "(\($0.rawValue))" } ?? ""

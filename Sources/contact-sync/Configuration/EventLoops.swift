@@ -1,15 +1,22 @@
 import ArgumentParser
 
-/// A command configured through `Config`, from the flags its command line gave.
+/// A command configured through `Config`, its flags read from its command line through the catalogue.
 protocol ConfiguredCommand: AsyncParsableCommand {
-    /// What the command line gave, the first layer of the configuration.
-    var flags: Flags { get }
+    /// The command line's flags, each a setting of the catalogue.
+    var settings: SettingFlags { get }
 }
 
-/// `--event-loops`, which the long-running commands take.
-struct EventLoopsOption: ParsableArguments {
-    @Option(name: .customLong("event-loops"), help: "Event loop threads (env CONTACT_SYNC_EVENT_LOOPS; default one per core).")
-    var eventLoops: Int?
+extension ConfiguredCommand {
+    static var commandName: String { configuration.commandName ?? "" }
+
+    /// What the command line gave, the first layer of the configuration.
+    func flags() throws -> Flags { try settings.flags(for: Self.commandName) }
+
+    /// The command's configuration: its flags, the environment, the config file, the defaults.
+    func config() async throws -> Config { try await Config.load(flags: flags()) }
+
+    /// An unknown flag, or one of another command, stops the command before it starts.
+    func validate() throws { _ = try flags() }
 }
 
 extension Config {
