@@ -26,16 +26,16 @@ public struct AccountService: Sendable {
         case emulator(crm: CRM, name: String?, baseURL: String)
     }
 
-    let store: Store
+    let repositories: Repositories
     /// Keys, sign-outs and pending authorizations.
     let access: AccessRepository
     let connectors: Connectors
     let client: HTTPClient
     let logger: Logger
 
-    public init(store: Store, connectors: Connectors, client: HTTPClient, logger: Logger) {
-        self.access = AccessRepository(store)
-        self.store = store
+    public init(repositories: Repositories, connectors: Connectors, client: HTTPClient, logger: Logger) {
+        self.access = repositories.access
+        self.repositories = repositories
         self.connectors = connectors
         self.client = client
         self.logger = logger
@@ -132,9 +132,9 @@ public struct AccountService: Sendable {
                 "These credentials are for \(kind) \(identity.accountId), not this account's \(kind) \(stored.accountId); nothing was changed.")
         }
         do {
-            try await AccountRepository(store).updateAccountCredentials(id: accountId, sealed: try connectors.seal(credentials), status: .connected, now: Date())
+            try await repositories.accounts.updateAccountCredentials(id: accountId, sealed: try connectors.seal(credentials), status: .connected, now: Date())
             connectors.forget(accountId: accountId)
-            let resumed = try await RunRepository(store).resumeWaitingRuns(accountId: accountId, now: Date())
+            let resumed = try await repositories.runs.resumeWaitingRuns(accountId: accountId, now: Date())
             logger.info("account reconnected", metadata: ["account": "\(accountId)", "resumedRuns": "\(resumed)"])
             return (try await account(id: accountId), resumed)
         } catch let error as ServiceError {
@@ -160,7 +160,7 @@ public struct AccountService: Sendable {
                 id: Identifier.make("acc"), crm: crm, name: name, status: .connected, baseURL: baseURL,
                 sealedCredentials: try connectors.seal(credentials),
                 identity: String(decoding: try JSONEncoder().encode(identity), as: UTF8.self), emulator: emulator, createdAt: now, updatedAt: now)
-            try await AccountRepository(store).insertAccount(record)
+            try await repositories.accounts.insertAccount(record)
             logger.info("account connected", metadata: ["account": "\(record.id)", "crm": "\(crm.rawValue)"])
             return record
         } catch {
@@ -169,7 +169,7 @@ public struct AccountService: Sendable {
     }
 
     public func account(id: String) async throws(ServiceError) -> AccountRecord {
-        guard let account = try? await AccountRepository(store).account(id: id) else { throw .notFound("Account \(id)") }
+        guard let account = try? await repositories.accounts.account(id: id) else { throw .notFound("Account \(id)") }
         return account
     }
 
@@ -191,7 +191,7 @@ public struct AccountService: Sendable {
     public func delete(accountId: String) async throws(ServiceError) {
         let existing = try await account(id: accountId)
         let connector = try? connectors.connector(for: existing)
-        guard (try? await AccountRepository(store).deleteAccount(id: accountId)) == true else {
+        guard (try? await repositories.accounts.deleteAccount(id: accountId)) == true else {
             throw ServiceError(.conflict, .accountInUse, "Actions use this account; delete or move them first.")
         }
         connectors.forget(accountId: accountId)
@@ -207,7 +207,7 @@ extension AccountService {
     /// A page of accounts.
     public func page(limit: Int, cursor: String?) async throws(ServiceError) -> Page<AccountRecord> {
         do {
-            return try await AccountRepository(store).accounts(limit: limit, cursor: cursor)
+            return try await repositories.accounts.accounts(limit: limit, cursor: cursor)
         } catch RepositoryError.invalidCursor {
             throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
         } catch {

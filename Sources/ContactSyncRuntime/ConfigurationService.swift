@@ -4,17 +4,17 @@ import Foundation
 
 /// What an operator configures: agent fields, actions (validated against the account's live fields), agents.
 public struct ConfigurationService: Sendable {
-    let store: Store
+    let repositories: Repositories
     /// Keys, sign-outs and pending authorizations.
     let access: AccessRepository
     let accounts: AccountService
     /// How agent keys are stored.
     let keyDigest: KeyDigest
 
-    public init(store: Store, accounts: AccountService, keyDigest: KeyDigest) {
-        self.access = AccessRepository(store)
+    public init(repositories: Repositories, accounts: AccountService, keyDigest: KeyDigest) {
+        self.access = repositories.access
         self.keyDigest = keyDigest
-        self.store = store
+        self.repositories = repositories
         self.accounts = accounts
     }
 
@@ -33,7 +33,7 @@ public struct ConfigurationService: Sendable {
     // MARK: Agent fields
 
     public func agentFields() async throws(ServiceError) -> [AgentField] {
-        try await attempt { try await ConfigurationRepository(store).agentFields() }
+        try await attempt { try await repositories.configuration.agentFields() }
     }
 
     public func createAgentField(key: String, label: String?, contactAttribute: Bool) async throws(ServiceError) -> AgentField {
@@ -42,7 +42,7 @@ public struct ConfigurationService: Sendable {
         }
         let field = AgentField(key: key, label: (label?.isBlank ?? true) ? key : label!.trimmed, builtIn: false, contactAttribute: contactAttribute)
         do {
-            try await ConfigurationRepository(store).insertAgentField(field, now: Date())
+            try await repositories.configuration.insertAgentField(field, now: Date())
         } catch RepositoryError.conflict {
             throw ServiceError(.conflict, .fieldExists, "An agent field '\(key)' exists already.")
         } catch {
@@ -55,7 +55,7 @@ public struct ConfigurationService: Sendable {
         if AgentField.builtIns.contains(where: { $0.key == key }) {
             throw ServiceError(.conflict, .fieldBuiltIn, "Built-in agent fields cannot be deleted.")
         }
-        switch try await attempt({ try await ConfigurationRepository(store).deleteAgentField(key: key) }) {
+        switch try await attempt({ try await repositories.configuration.deleteAgentField(key: key) }) {
         case nil: throw .notFound("Agent field \(key)")
         case false?: throw ServiceError(.conflict, .fieldInUse, "Actions map this field; remove those mappings first.")
         case true?: return
@@ -67,7 +67,7 @@ public struct ConfigurationService: Sendable {
     /// Checks `action` against its template, its account's live fields and the agent fields; every
     /// problem is listed.
     func validate(_ action: Action) async throws(ServiceError) {
-        let account = try? await AccountRepository(store).account(id: action.accountId)
+        let account = try? await repositories.accounts.account(id: action.accountId)
         var facts: ActionValidator.AccountFacts?
         if let account {
             facts = .init(crm: account.crm, fields: try await accounts.fields(accountId: account.id))
@@ -88,14 +88,14 @@ public struct ConfigurationService: Sendable {
         var action = draft
         action.id = Identifier.make("act")
         try await validate(action)
-        let taken = try await attempt { try await ConfigurationRepository(store).toolNames() }
+        let taken = try await attempt { try await repositories.configuration.toolNames() }
         if action.toolName.isEmpty {
             action.toolName = Action.uniqueToolName(for: action.name, taken: taken)
         } else {
             try Self.check(toolName: action.toolName, taken: taken)
         }
         let now = Date()
-        try await save { try await ConfigurationRepository(store).insertAction(action, now: now) }
+        try await save { try await repositories.configuration.insertAction(action, now: now) }
         return StoredAction(action: action, createdAt: now)
     }
 
@@ -109,9 +109,9 @@ public struct ConfigurationService: Sendable {
         if action.toolName.isEmpty || action.toolName == existing.action.toolName {
             action.toolName = existing.action.toolName
         } else {
-            try Self.check(toolName: action.toolName, taken: try await attempt { try await ConfigurationRepository(store).toolNames() })
+            try Self.check(toolName: action.toolName, taken: try await attempt { try await repositories.configuration.toolNames() })
         }
-        try await save { try await ConfigurationRepository(store).updateAction(action, now: Date()) }
+        try await save { try await repositories.configuration.updateAction(action, now: Date()) }
         return StoredAction(action: action, createdAt: existing.createdAt)
     }
 
@@ -137,16 +137,16 @@ public struct ConfigurationService: Sendable {
     }
 
     public func action(id: String) async throws(ServiceError) -> StoredAction {
-        guard let found = try await attempt({ try await ConfigurationRepository(store).action(id: id) }) else { throw .notFound("Action \(id)") }
+        guard let found = try await attempt({ try await repositories.configuration.action(id: id) }) else { throw .notFound("Action \(id)") }
         return found
     }
 
     public func actions(limit: Int, cursor: String?) async throws(ServiceError) -> Page<StoredAction> {
-        try await attempt { try await ConfigurationRepository(store).actions(limit: limit, cursor: cursor) }
+        try await attempt { try await repositories.configuration.actions(limit: limit, cursor: cursor) }
     }
 
     public func deleteAction(id: String) async throws(ServiceError) {
-        switch try await attempt({ try await ConfigurationRepository(store).deleteAction(id: id) }) {
+        switch try await attempt({ try await repositories.configuration.deleteAction(id: id) }) {
         case nil: throw .notFound("Action \(id)")
         case false?: throw ServiceError(.conflict, .actionInUse, "Agents have this action; remove it from them first.")
         case true?: return
@@ -158,7 +158,7 @@ public struct ConfigurationService: Sendable {
     private func checkAgent(_ agent: Agent) async throws(ServiceError) {
         var details: [ServiceError.Detail] = []
         if agent.name.isBlank { details.append(.init(code: "name_required", message: "The agent needs a name.")) }
-        let known = Set(try await attempt { try await ConfigurationRepository(store).actions(ids: agent.actionIds) }.map(\.action.id))
+        let known = Set(try await attempt { try await repositories.configuration.actions(ids: agent.actionIds) }.map(\.action.id))
         for id in agent.actionIds where !known.contains(id) {
             details.append(.init(code: "unknown_action", message: "No action has id '\(id)'.", actionId: id))
         }
@@ -181,7 +181,7 @@ public struct ConfigurationService: Sendable {
         let agent = Agent(id: Identifier.make("agt"), name: name.trimmed, channel: channel, actionIds: actionIds, extraction: extraction)
         try await checkAgent(agent)
         let now = Date()
-        try await attempt { try await ConfigurationRepository(store).insertAgent(agent, now: now) }
+        try await attempt { try await repositories.configuration.insertAgent(agent, now: now) }
         return StoredAgent(agent: agent, createdAt: now)
     }
 
@@ -192,21 +192,21 @@ public struct ConfigurationService: Sendable {
         let existing = try await agent(id: id)
         let agent = Agent(id: id, name: name.trimmed, channel: channel, actionIds: actionIds, extraction: extraction ?? existing.agent.extraction)
         try await checkAgent(agent)
-        try await attempt { try await ConfigurationRepository(store).updateAgent(agent, now: Date()) }
+        try await attempt { try await repositories.configuration.updateAgent(agent, now: Date()) }
         return StoredAgent(agent: agent, createdAt: existing.createdAt)
     }
 
     public func agent(id: String) async throws(ServiceError) -> StoredAgent {
-        guard let found = try await attempt({ try await ConfigurationRepository(store).agent(id: id) }) else { throw .notFound("Agent \(id)") }
+        guard let found = try await attempt({ try await repositories.configuration.agent(id: id) }) else { throw .notFound("Agent \(id)") }
         return found
     }
 
     public func agents(limit: Int, cursor: String?) async throws(ServiceError) -> Page<StoredAgent> {
-        try await attempt { try await ConfigurationRepository(store).agents(limit: limit, cursor: cursor) }
+        try await attempt { try await repositories.configuration.agents(limit: limit, cursor: cursor) }
     }
 
     public func deleteAgent(id: String) async throws(ServiceError) {
-        guard try await attempt({ try await ConfigurationRepository(store).deleteAgent(id: id) }) else { throw .notFound("Agent \(id)") }
+        guard try await attempt({ try await repositories.configuration.deleteAgent(id: id) }) else { throw .notFound("Agent \(id)") }
     }
 
     /// Tool definitions for the agent's enabled in-conversation actions.
@@ -235,7 +235,7 @@ public struct ConfigurationService: Sendable {
     /// and whether it has offline-sync actions. Checking a call's arguments needs neither the metadata nor
     /// the agent fields' labels.
     public func agentTools(agent: Agent, metadata withMetadata: Bool = true) async throws(ServiceError) -> AgentTools {
-        let actions = try await attempt { try await ConfigurationRepository(store).actions(ids: agent.actionIds) }.map(\.action)
+        let actions = try await attempt { try await repositories.configuration.actions(ids: agent.actionIds) }.map(\.action)
         let agentFields = withMetadata ? try await agentFields() : []
         var metadata: [String: [CRMField]] = [:]
         var tools: [AgentTools.Callable] = []

@@ -9,7 +9,7 @@ import Synchronization
 /// Builds and keeps one connector per account, opening its sealed credentials, persisting renewed ones
 /// (sealed again), and marking the account `reconnect_required` when its grant is gone.
 public final class Connectors: Sendable {
-    private let store: Store
+    private let repositories: Repositories
     private let secrets: SecretBox
     private let client: HTTPClient
     private let logger: Logger
@@ -25,14 +25,14 @@ public final class Connectors: Sendable {
     private let timeout: Duration
 
     public init(
-        store: Store, secrets: SecretBox, client: HTTPClient, logger: Logger, emulatorURLs: [CRM: String] = [:],
+        repositories: Repositories, secrets: SecretBox, client: HTTPClient, logger: Logger, emulatorURLs: [CRM: String] = [:],
         retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30), metrics: RunMetrics = .none
     ) {
         self.metrics = metrics
         self.retry = retry
         self.timeout = timeout
         self.emulatorURLs = emulatorURLs
-        self.store = store
+        self.repositories = repositories
         self.secrets = secrets
         self.client = client
         self.logger = logger
@@ -86,7 +86,7 @@ public final class Connectors: Sendable {
     /// connector was built (a reconnect is not undone by a failure seen with the old ones).
     public func markReconnectRequired(accountId: String) async {
         do {
-            try await AccountRepository(store).updateAccountStatus(id: accountId, status: .reconnectRequired, now: Date(), ifCredentials: cache.withLock { $0[accountId]?.sealed })
+            try await repositories.accounts.updateAccountStatus(id: accountId, status: .reconnectRequired, now: Date(), ifCredentials: cache.withLock { $0[accountId]?.sealed })
             logger.warning("account needs reconnecting", metadata: ["account": "\(accountId)"])
         } catch {
             logger.error("could not mark account", metadata: ["account": "\(accountId)", "error": "\(error)"])
@@ -95,11 +95,11 @@ public final class Connectors: Sendable {
     }
 
     private func makeConnector(crm: CRM, credentials: CRMCredentials, baseURL: String?, accountId: String?) -> any CRMConnector {
-        let persist: @Sendable (CRMCredentials) async -> Void = { [store, secrets, logger] renewed in
+        let persist: @Sendable (CRMCredentials) async -> Void = { [repositories, secrets, logger] renewed in
             guard let accountId else { return }
             do {
                 let sealed = try secrets.seal(try JSONEncoder().encode(renewed))
-                try await AccountRepository(store).updateAccountCredentials(id: accountId, sealed: sealed, status: .connected, now: Date())
+                try await repositories.accounts.updateAccountCredentials(id: accountId, sealed: sealed, status: .connected, now: Date())
                 self.renewed(accountId: accountId, sealed: sealed)
                 logger.info("account credentials renewed", metadata: ["account": "\(accountId)"])
             } catch {

@@ -7,12 +7,12 @@ import Logging
 /// the rules first, then, for an agent in `model` mode with a model configured, the model for the other
 /// fields and the summary. When the model fails, the rules' values still apply.
 public struct ConversationIntelligence: Sendable {
-    let store: Store
+    let repositories: Repositories
     let model: ModelExtractor?
     let logger: Logger
 
-    public init(store: Store, model: ModelExtractor?, logger: Logger) {
-        self.store = store
+    public init(repositories: Repositories, model: ModelExtractor?, logger: Logger) {
+        self.repositories = repositories
         self.model = model
         self.logger = logger
     }
@@ -24,7 +24,7 @@ public struct ConversationIntelligence: Sendable {
         guard settings.mode != .off, usesModel ? (!wanted.isEmpty || needsSummary) : !wanted.isDisjoint(with: RuleExtractor.fields) else {
             return Extraction()
         }
-        let messages = try await ConversationRepository(store).messages(conversationId: conversation.id).map { TranscriptMessage(role: $0.role, text: $0.text) }
+        let messages = try await repositories.conversations.messages(conversationId: conversation.id).map { TranscriptMessage(role: $0.role, text: $0.text) }
         guard messages.contains(where: \.isCustomer) else { return Extraction() }
         let country = settings.defaultCountry
         var extraction = try await UntrustedText.process { isCancelled in

@@ -4,7 +4,7 @@ import Foundation
 
 /// Conversations: start, messages (which push a text conversation's end), attributes, summary, end.
 public struct ConversationService: Sendable {
-    let store: Store
+    let repositories: Repositories
     /// How long after its last message a text conversation ends.
     let textIdle: TimeInterval
     /// How far in the future a message's own time may lie (clocks differ a little).
@@ -17,10 +17,10 @@ public struct ConversationService: Sendable {
     public static let defaultMaxMessageCharacters = 32_000
 
     public init(
-        store: Store, textIdleSeconds: Int, maxMessageCharacters: Int = ConversationService.defaultMaxMessageCharacters,
+        repositories: Repositories, textIdleSeconds: Int, maxMessageCharacters: Int = ConversationService.defaultMaxMessageCharacters,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.store = store
+        self.repositories = repositories
         self.textIdle = TimeInterval(textIdleSeconds)
         self.maxMessageCharacters = maxMessageCharacters
         self.now = now
@@ -42,7 +42,7 @@ public struct ConversationService: Sendable {
             throw ServiceError(.badRequest, .invalidRequest, "A conversation id has 1 to 200 characters.")
         }
         guard ClientIdentifier.isPrintable(id) else { throw .invalidId("A conversation id") }
-        guard let agent = try await attempt({ try await ConfigurationRepository(store).agent(id: agentId) })?.agent else {
+        guard let agent = try await attempt({ try await repositories.configuration.agent(id: agentId) })?.agent else {
             throw ServiceError(.unprocessable, .agentNotFound, "No agent has id '\(agentId)'.")
         }
         let start = now()
@@ -50,7 +50,7 @@ public struct ConversationService: Sendable {
             id: id, agentId: agent.id, channel: agent.channel, startedAt: start,
             endsAt: agent.channel == .text ? start.addingTimeInterval(textIdle) : nil)
         do {
-            try await ConversationRepository(store).insertConversation(conversation)
+            try await repositories.conversations.insertConversation(conversation)
         } catch RepositoryError.conflict {
             throw ServiceError(.conflict, .conversationExists, "A conversation '\(id)' exists already.")
         } catch {
@@ -60,7 +60,7 @@ public struct ConversationService: Sendable {
     }
 
     public func conversation(id: String) async throws(ServiceError) -> Conversation {
-        guard let found = try await attempt({ try await ConversationRepository(store).conversation(id: id) }) else { throw .notFound("Conversation \(id)") }
+        guard let found = try await attempt({ try await repositories.conversations.conversation(id: id) }) else { throw .notFound("Conversation \(id)") }
         return found
     }
 
@@ -81,7 +81,7 @@ public struct ConversationService: Sendable {
         }
         let textIdle = self.textIdle
         let updated = try await attempt {
-            try await ConversationRepository(store).updateConversation(id: conversationId, now: received) { current in
+            try await repositories.conversations.updateConversation(id: conversationId, now: received) { current in
                 // Dispatched on any instance means ended, whatever this instance's clock says.
                 guard !current.hasEnded(at: received), current.dispatchedAt == nil else {
                     throw ServiceError(.conflict, .conversationEnded, "The conversation has ended.")
@@ -95,7 +95,7 @@ public struct ConversationService: Sendable {
             }
         }
         guard let updated else { throw .notFound("Conversation \(conversationId)") }
-        try await attempt { try await ConversationRepository(store).insertMessage(conversationId: conversationId, role: role, text: text, at: at) }
+        try await attempt { try await repositories.conversations.insertMessage(conversationId: conversationId, role: role, text: text, at: at) }
         return updated
     }
 
@@ -109,7 +109,7 @@ public struct ConversationService: Sendable {
     ) async throws(ServiceError) -> Conversation {
         let fields = try await knownFields(changes.keys)
         let updated = try await attempt {
-            try await ConversationRepository(store).updateConversation(id: conversationId, now: now()) { current in
+            try await repositories.conversations.updateConversation(id: conversationId, now: now()) { current in
                 var next = current
                 Self.apply(changes, to: &next)
                 return next
@@ -122,7 +122,7 @@ public struct ConversationService: Sendable {
 
     /// The agent fields, when every key names one; `unknown_agent_field` otherwise.
     private func knownFields(_ keys: some Collection<String>) async throws(ServiceError) -> [AgentField] {
-        let fields = try await attempt { try await ConfigurationRepository(store).agentFields() }
+        let fields = try await attempt { try await repositories.configuration.agentFields() }
         let known = Set(fields.map(\.key))
         let unknown = keys.filter { !known.contains($0) }.sorted()
         guard unknown.isEmpty else {
@@ -150,13 +150,13 @@ public struct ConversationService: Sendable {
             conversation.attributes[field.key].flatMap { $0.isBlank ? nil : (field.key, $0.trimmed) }
         }
         if !remembered.isEmpty {
-            try await attempt { try await ContactRepository(store).rememberContactAttributes(email: email, scope: scope, Dictionary(uniqueKeysWithValues: remembered), now: now()) }
+            try await attempt { try await repositories.contacts.rememberContactAttributes(email: email, scope: scope, Dictionary(uniqueKeysWithValues: remembered), now: now()) }
         }
     }
 
     public func setSummary(conversationId: String, text: String?) async throws(ServiceError) -> Conversation {
         let updated = try await attempt {
-            try await ConversationRepository(store).updateConversation(id: conversationId, now: now()) { current in
+            try await repositories.conversations.updateConversation(id: conversationId, now: now()) { current in
                 var next = current
                 next.summary = text
                 return next
@@ -175,7 +175,7 @@ public struct ConversationService: Sendable {
         let fields = attributes.isEmpty ? [] : try await knownFields(attributes.keys)
         let at = now()
         let updated = try await attempt {
-            try await ConversationRepository(store).updateConversation(id: conversationId, now: at) { current in
+            try await repositories.conversations.updateConversation(id: conversationId, now: at) { current in
                 var next = current
                 Self.apply(attributes, to: &next)
                 if let summary { next.summary = summary }

@@ -23,7 +23,7 @@ public struct OfflineSync: Service {
         public init() {}
     }
 
-    let store: Store
+    let repositories: Repositories
     let engine: RunEngine
     let settings: Settings
     let logger: Logger
@@ -34,10 +34,10 @@ public struct OfflineSync: Service {
     private let state = WorkerState()
 
     public init(
-        store: Store, engine: RunEngine, settings: Settings = Settings(), logger: Logger,
+        repositories: Repositories, engine: RunEngine, settings: Settings = Settings(), logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.store = store
+        self.repositories = repositories
         self.settings = settings
         self.logger = logger
         self.now = now
@@ -56,7 +56,7 @@ public struct OfflineSync: Service {
                     for (accountId, runs) in try await claimDue() {
                         started += 1
                         group.addTask {
-                            await store.keepingOpen { await carryOut(runs, accountId: accountId) }
+                            await repositories.store.keepingOpen { await carryOut(runs, accountId: accountId) }
                             state.busy.withLock { _ = $0.remove(accountId) }
                             signal.fire()
                         }
@@ -78,7 +78,7 @@ public struct OfflineSync: Service {
         return await withTaskGroup(of: Int.self) { group in
             for (accountId, runs) in claimed {
                 group.addTask {
-                    await store.keepingOpen { await carryOut(runs, accountId: accountId) }
+                    await repositories.store.keepingOpen { await carryOut(runs, accountId: accountId) }
                     state.busy.withLock { _ = $0.remove(accountId) }
                     return runs.count
                 }
@@ -91,12 +91,12 @@ public struct OfflineSync: Service {
     /// accounts that have no batch under way here, marking those accounts busy.
     private func claimDue() async throws -> [String: [RunRecord]] {
         let time = now()
-        if try await ConversationRepository(store).hasEndedConversations(now: time) {
-            let targets = try await ConfigurationRepository(store).offlineTargets()
-            while try await ConversationRepository(store).dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {}
+        if try await repositories.conversations.hasEndedConversations(now: time) {
+            let targets = try await repositories.configuration.offlineTargets()
+            while try await repositories.conversations.dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {}
         }
         let excluded = state.busy.withLock { Array($0) }
-        let claimed = try await RunRepository(store).claimDueRuns(
+        let claimed = try await repositories.runs.claimDueRuns(
             owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.lease), limit: settings.claimLimit, excludingAccounts: excluded)
         var byAccount: [String: [RunRecord]] = [:]
         for run in claimed { byAccount[run.accountId ?? "", default: []].append(run) }
@@ -110,12 +110,12 @@ public struct OfflineSync: Service {
         let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.lease), margin: settings.lease / 3)
         let lock = CustomerLock(lifetime: settings.lease)
         let heartbeat = Heartbeat.renewing(
-            runs: runs.map(\.id), owner: owner, lockOwner: lock.owner, lease: settings.lease, lockLifetime: settings.lease, fence: fence, store: store,
+            runs: runs.map(\.id), owner: owner, lockOwner: lock.owner, lease: settings.lease, lockLifetime: settings.lease, fence: fence, repositories: repositories,
             now: now)
         var outcomes: [RunRecord] = []
         do {
-            let actions = Dictionary(uniqueKeysWithValues: try await ConfigurationRepository(store).actions(ids: Array(Set(runs.map(\.actionId)))).map { ($0.action.id, $0.action) })
-            let conversations = try await ConversationRepository(store).conversations(ids: runs.compactMap(\.conversationId))
+            let actions = Dictionary(uniqueKeysWithValues: try await repositories.configuration.actions(ids: Array(Set(runs.map(\.actionId)))).map { ($0.action.id, $0.action) })
+            let conversations = try await repositories.conversations.conversations(ids: runs.compactMap(\.conversationId))
             var entries: [PipelineRun] = []
             for run in runs {
                 guard let action = actions[run.actionId], let template = Template.named(action.template) else {

@@ -5,13 +5,13 @@ import ServiceLifecycle
 
 /// Purges conversation messages and run inputs older than the retention period, at start and then hourly.
 public struct Retention: Service {
-    let store: Store
+    let repositories: Repositories
     let days: Int
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(store: Store, days: Int, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.store = store
+    public init(repositories: Repositories, days: Int, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.repositories = repositories
         self.days = days
         self.logger = logger
         self.now = now
@@ -20,7 +20,7 @@ public struct Retention: Service {
     /// One purge now.
     @discardableResult
     public func purge() async throws -> (messages: Int, runInputs: Int) {
-        let purged = try await RetentionRepository(store).purge(before: now().addingTimeInterval(-Double(days) * 86_400))
+        let purged = try await repositories.retention.purge(before: now().addingTimeInterval(-Double(days) * 86_400))
         if purged.messages + purged.runInputs > 0 {
             logger.info("purged old data", metadata: ["messages": "\(purged.messages)", "run_inputs": "\(purged.runInputs)", "retention_days": "\(days)"])
         }

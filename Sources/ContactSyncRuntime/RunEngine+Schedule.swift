@@ -20,7 +20,7 @@ extension RunEngine {
     /// caller is cancelled, and wakes the requests waiting on them. Returns the ids saved.
     @discardableResult
     func save(_ runs: [RunRecord], owner: String) async throws -> Set<String> {
-        let saved = try await store.finishing { [store] in try await RunRepository(store).finishRuns(runs, owner: owner) }
+        let saved = try await repositories.store.finishing { [repositories] in try await repositories.runs.finishRuns(runs, owner: owner) }
         completions.saved(saved)
         return saved
     }

@@ -29,7 +29,7 @@ public struct RunEngine: Sendable {
         var hash: String { Idempotency.requestDigest(actionId: actionId, conversationId: conversationId, input: input, dryRun: dryRun) }
     }
 
-    let store: Store
+    let repositories: Repositories
     let connectors: Connectors
     let logger: Logger
     let now: @Sendable () -> Date
@@ -63,16 +63,16 @@ public struct RunEngine: Sendable {
 
     /// `model` answers for agents in `model` extraction mode; without it their runs use the rules alone.
     public init(
-        store: Store, connectors: Connectors, logger: Logger, settings: Settings = Settings(), model: ModelExtractor? = nil,
+        repositories: Repositories, connectors: Connectors, logger: Logger, settings: Settings = Settings(), model: ModelExtractor? = nil,
         metrics: RunMetrics = .none, now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.store = store
+        self.repositories = repositories
         self.connectors = connectors
         self.logger = logger
         self.now = now
         self.settings = settings
         self.pipeline = RunPipeline(
-            store: store, connectors: connectors, logger: logger, now: now, intelligence: ConversationIntelligence(store: store, model: model, logger: logger),
+            repositories: repositories, connectors: connectors, logger: logger, now: now, intelligence: ConversationIntelligence(repositories: repositories, model: model, logger: logger),
             metrics: metrics)
     }
 
@@ -91,7 +91,7 @@ public struct RunEngine: Sendable {
         if let known, known.id == request.actionId {
             action = known
         } else {
-            guard let stored = try await attempt({ try await ConfigurationRepository(store).action(id: request.actionId) }) else { throw .notFound("Action \(request.actionId)") }
+            guard let stored = try await attempt({ try await repositories.configuration.action(id: request.actionId) }) else { throw .notFound("Action \(request.actionId)") }
             action = stored.action
         }
         guard let template = Template.named(action.template) else {
@@ -99,7 +99,7 @@ public struct RunEngine: Sendable {
         }
         var conversation: Conversation?
         if let id = request.conversationId {
-            conversation = try await attempt { try await ConversationRepository(store).conversation(id: id) }
+            conversation = try await attempt { try await repositories.conversations.conversation(id: id) }
             guard conversation != nil else { throw ServiceError(.notFound, .conversationNotFound, "Conversation \(id) was not found.") }
         }
         let start = now()
@@ -110,7 +110,7 @@ public struct RunEngine: Sendable {
             accountId: action.accountId)
         do {
             // A key used before conflicts on its unique index; that run is the answer.
-            try await RunRepository(store).insertRun(run, leaseOwner: owner, leaseUntil: start.addingTimeInterval(settings.runLease))
+            try await repositories.runs.insertRun(run, leaseOwner: owner, leaseUntil: start.addingTimeInterval(settings.runLease))
         } catch RepositoryError.conflict {
             let entry = { (first: RunRecord) in PipelineRun(run: first, action: action, template: template, conversation: conversation) }
             if let existing = try await previous(request, carryOn: entry) { return existing }
@@ -123,7 +123,7 @@ public struct RunEngine: Sendable {
 
     /// The run an action's idempotency key was used for, if any.
     public func run(actionId: String, idempotencyKey: String) async throws(ServiceError) -> RunRecord? {
-        try await attempt { try await RunRepository(store).run(actionId: actionId, idempotencyKey: idempotencyKey) }
+        try await attempt { try await repositories.runs.run(actionId: actionId, idempotencyKey: idempotencyKey) }
     }
 
     /// The run an idempotency key was used for, when the request is the same: once it has finished or is
@@ -134,13 +134,13 @@ public struct RunEngine: Sendable {
         let deadline = ContinuousClock.now + settings.idempotentWait
         var looks = 0
         while true {
-            guard let existing = try await attempt({ try await RunRepository(store).run(actionId: request.actionId, idempotencyKey: key) }) else { return nil }
+            guard let existing = try await attempt({ try await repositories.runs.run(actionId: request.actionId, idempotencyKey: key) }) else { return nil }
             guard existing.requestHash == request.hash else {
                 throw ServiceError(.unprocessable, .idempotencyKeyMismatch, "This Idempotency-Key was used with a different request.")
             }
             guard existing.status == .running else { return existing }
             let time = now()
-            if let taken = try await attempt({ try await RunRepository(store).takeOver(runId: existing.id, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) {
+            if let taken = try await attempt({ try await repositories.runs.takeOver(runId: existing.id, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) {
                 logger.warning("run taken over from a process that died", metadata: ["run_id": "\(taken.id)"])
                 return try await carryOut(entry(taken))
             }
@@ -155,16 +155,16 @@ public struct RunEngine: Sendable {
     /// Runs a failed run again with its original input. Of concurrent retries of one run, one carries
     /// it out; the others answer `not_retryable`.
     public func retry(runId: String) async throws(ServiceError) -> RunRecord {
-        guard let current = try await attempt({ try await RunRepository(store).run(id: runId) }) else { throw .notFound("Run \(runId)") }
+        guard let current = try await attempt({ try await repositories.runs.run(id: runId) }) else { throw .notFound("Run \(runId)") }
         guard current.status == .failed || current.status == .waitingForAccount else {
             throw ServiceError(.conflict, .notRetryable, "Only failed runs can be retried; this one is \(current.status.rawValue).")
         }
-        guard let stored = try await attempt({ try await ConfigurationRepository(store).action(id: current.actionId) }), let template = Template.named(stored.action.template) else {
+        guard let stored = try await attempt({ try await repositories.configuration.action(id: current.actionId) }), let template = Template.named(stored.action.template) else {
             throw ServiceError(.conflict, .notRetryable, "The run's action no longer exists.")
         }
-        let conversation = try await attempt { try await current.conversationId.asyncMap { try await ConversationRepository(store).conversation(id: $0) } } ?? nil
+        let conversation = try await attempt { try await current.conversationId.asyncMap { try await repositories.conversations.conversation(id: $0) } } ?? nil
         let time = now()
-        guard let claimed = try await attempt({ try await RunRepository(store).claimRetry(runId: runId, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) else {
+        guard let claimed = try await attempt({ try await repositories.runs.claimRetry(runId: runId, owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.runLease)) }) else {
             throw ServiceError(.conflict, .notRetryable, "The run is being retried already.")
         }
         // The attempt starts from what the run already wrote: a record id is never lost to a later failure.
@@ -183,7 +183,7 @@ public struct RunEngine: Sendable {
         let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.runLease), margin: settings.runLease / 3)
         let heartbeat = Heartbeat.renewing(
             runs: [entry.run.id], owner: owner, lockOwner: lock.owner, lease: settings.runLease, lockLifetime: settings.lockLifetime, fence: fence,
-            store: store, now: now)
+            repositories: repositories, now: now)
         defer { heartbeat.cancel() }
         var outcome: PipelineOutcome
         var looks = 0
@@ -201,19 +201,19 @@ public struct RunEngine: Sendable {
         let saved = try await attempt { try await save([run], owner: owner) }
         guard saved.contains(run.id) else {
             // The lease passed to another instance, which carries the run on: answer it as it stands.
-            return try await attempt { try await RunRepository(store).run(id: run.id) } ?? run
+            return try await attempt { try await repositories.runs.run(id: run.id) } ?? run
         }
         return run
     }
 
     public func run(id: String) async throws(ServiceError) -> RunRecord {
-        guard let run = try await attempt({ try await RunRepository(store).run(id: id) }) else { throw .notFound("Run \(id)") }
+        guard let run = try await attempt({ try await repositories.runs.run(id: id) }) else { throw .notFound("Run \(id)") }
         return run
     }
 
     public func runs(_ filter: RunFilter, limit: Int, cursor: String?) async throws(ServiceError) -> Page<RunRecord> {
         do {
-            return try await RunRepository(store).runs(filter, limit: limit, cursor: cursor)
+            return try await repositories.runs.runs(filter, limit: limit, cursor: cursor)
         } catch RepositoryError.invalidCursor {
             throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
         } catch {

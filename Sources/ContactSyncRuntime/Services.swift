@@ -58,7 +58,8 @@ public struct Services: Sendable {
         }
     }
 
-    let store: Store
+    /// Every repository over the database, with the SQLite cache and in-memory locks chosen for it.
+    public let repositories: Repositories
     public let secrets: SecretBox
     public let access: AccessService
     public let connectors: Connectors
@@ -89,33 +90,34 @@ public struct Services: Sendable {
 
     private init(store: Store, secrets: SecretBox, settings: Settings) async throws {
         let (logger, now) = (settings.logger, settings.now)
-        self.store = store
+        let repositories = Repositories(store)
+        self.repositories = repositories
         self.secrets = secrets
-        access = AccessService(keys: AccessRepository(store), keyDigest: secrets.keyDigest, now: now)
+        access = AccessService(keys: repositories.access, keyDigest: secrets.keyDigest, now: now)
         if settings.managesAdminKey, let generated = try await access.ensureAdminKey(settings.apiKey) {
             settings.announce("Generated an API key (shown once, stored hashed): \(generated)")
         }
         metrics = RunMetrics(factory: settings.metrics)
         connectors = Connectors(
-            store: store, secrets: secrets, client: settings.httpClient, logger: logger, emulatorURLs: settings.emulatorURLs, retry: settings.crmRetry,
+            repositories: repositories, secrets: secrets, client: settings.httpClient, logger: logger, emulatorURLs: settings.emulatorURLs, retry: settings.crmRetry,
             metrics: metrics)
-        accounts = AccountService(store: store, connectors: connectors, client: settings.httpClient, logger: logger)
-        configuration = ConfigurationService(store: store, accounts: accounts, keyDigest: secrets.keyDigest)
+        accounts = AccountService(repositories: repositories, connectors: connectors, client: settings.httpClient, logger: logger)
+        configuration = ConfigurationService(repositories: repositories, accounts: accounts, keyDigest: secrets.keyDigest)
         conversations = ConversationService(
-            store: store, textIdleSeconds: settings.textIdleSeconds, maxMessageCharacters: settings.maxMessageCharacters, now: now)
+            repositories: repositories, textIdleSeconds: settings.textIdleSeconds, maxMessageCharacters: settings.maxMessageCharacters, now: now)
         engine = RunEngine(
-            store: store, connectors: connectors, logger: logger, settings: settings.runs,
+            repositories: repositories, connectors: connectors, logger: logger, settings: settings.runs,
             model: settings.model.map { ModelExtractor(settings: $0, client: settings.httpClient, logger: logger) }, metrics: metrics, now: now)
-        offline = OfflineSync(store: store, engine: engine, settings: settings.offline, logger: logger, now: now)
-        activity = ActivityService(store: store, now: now)
+        offline = OfflineSync(repositories: repositories, engine: engine, settings: settings.offline, logger: logger, now: now)
+        activity = ActivityService(repositories: repositories, now: now)
         var background: [any Service] = [StoreCloser(store: store)]
-        if settings.runsRetention { background.append(Retention(store: store, days: settings.retentionDays, logger: logger, now: now)) }
+        if settings.runsRetention { background.append(Retention(repositories: repositories, days: settings.retentionDays, logger: logger, now: now)) }
         if settings.runsOfflineSync { background.append(offline) }
         self.background = background
     }
 
     /// Closes the database, for callers that do not run the background services.
     public func close() async throws {
-        try await store.close()
+        try await repositories.store.close()
     }
 }

@@ -5,13 +5,21 @@ import SQLKit
 /// Connected CRM accounts, their sealed credentials and status.
 public struct AccountRepository: Repository {
     let store: Store
+    /// Where actions and accounts are kept between reads, when one process owns the database (see ``Repositories``).
+    let cache: ConfigurationCache?
 
-    public init(_ store: Store) { self.store = store }
+    /// Over `store`, reading every action and account from it; ``Repositories`` gives the cached ones.
+    public init(_ store: Store) { self.init(store, cache: nil) }
+
+    init(_ store: Store, cache: ConfigurationCache?) {
+        self.store = store
+        self.cache = cache
+    }
 }
 
 extension AccountRepository {
     public func insertAccount(_ account: AccountRecord) async throws {
-        defer { configurationCache?.forget() }
+        defer { cache?.forget() }
         try await database.raw("""
             INSERT INTO accounts (id, crm, name, status, base_url, credentials, identity, emulator, created_at, updated_at)
             VALUES (\(bind: account.id), \(bind: account.crm.rawValue), \(bind: account.name), \(bind: account.status.rawValue),
@@ -22,8 +30,8 @@ extension AccountRepository {
 
     public func account(id: String) async throws -> AccountRecord? {
         let read = { try await database.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account) }
-        guard let configurationCache else { return try await read() }
-        return try await configurationCache.account(id, read: read)
+        guard let cache else { return try await read() }
+        return try await cache.account(id, read: read)
     }
 
     public func accounts(limit: Int, cursor: String?) async throws -> Page<AccountRecord> {
@@ -31,7 +39,7 @@ extension AccountRepository {
     }
 
     public func updateAccountCredentials(id: String, sealed: Data, status: AccountStatus, now: Date) async throws {
-        defer { configurationCache?.forget() }
+        defer { cache?.forget() }
         try await database.raw("""
             UPDATE accounts SET credentials = \(bind: sealed.base64EncodedString()), status = \(bind: status.rawValue), updated_at = \(bind: Store.stamp(now))
             WHERE id = \(bind: id)
@@ -41,7 +49,7 @@ extension AccountRepository {
     /// Sets an account's status; with `ifCredentials`, only while it still holds those credentials (so a
     /// failure seen with old credentials never undoes a reconnect made meanwhile, on any instance).
     public func updateAccountStatus(id: String, status: AccountStatus, now: Date, ifCredentials sealed: Data? = nil) async throws {
-        defer { configurationCache?.forget() }
+        defer { cache?.forget() }
         var query = SQLQueryString("UPDATE accounts SET status = ") + "\(bind: status.rawValue), updated_at = \(bind: Store.stamp(now)) WHERE id = \(bind: id)"
         if let sealed { query = query + " AND credentials = " + "\(bind: sealed.base64EncodedString())" }
         try await database.raw(query).run()
@@ -49,7 +57,7 @@ extension AccountRepository {
 
     /// Deletes the account unless an action uses it; returns false when one does.
     public func deleteAccount(id: String) async throws -> Bool {
-        defer { configurationCache?.forget() }
+        defer { cache?.forget() }
         return try await transaction { db in
             let users = try await db.raw("SELECT COUNT(*) AS n FROM actions WHERE account_id = \(bind: id)").first()?.decode(column: "n", as: Int.self) ?? 0
             guard users == 0 else { return false }

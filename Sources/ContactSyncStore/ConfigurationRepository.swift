@@ -5,8 +5,16 @@ import SQLKit
 /// The configuration: agent fields, actions (with their tool names) and agents, and which actions run offline for each agent.
 public struct ConfigurationRepository: Repository {
     let store: Store
+    /// Where actions and accounts are kept between reads, when one process owns the database (see ``Repositories``).
+    let cache: ConfigurationCache?
 
-    public init(_ store: Store) { self.store = store }
+    /// Over `store`, reading every action and account from it; ``Repositories`` gives the cached ones.
+    public init(_ store: Store) { self.init(store, cache: nil) }
+
+    init(_ store: Store, cache: ConfigurationCache?) {
+        self.store = store
+        self.cache = cache
+    }
 }
 
 extension ConfigurationRepository {
@@ -49,7 +57,7 @@ extension ConfigurationRepository {
 
     /// Inserts an action; `RepositoryError.conflict` when its tool name is taken.
     public func insertAction(_ action: Action, now: Date) async throws {
-        defer { configurationCache?.forget() }
+        defer { cache?.forget() }
         do {
             try await database.raw("""
                 INSERT INTO actions (id, template, name, intent, offline_sync, account_id, allow_create, allow_update_existing, enabled,
@@ -72,7 +80,7 @@ extension ConfigurationRepository {
     /// retrying, waiting for an account) follow it to its account, due at once: nothing is left waiting on
     /// an account the action no longer uses.
     public func updateAction(_ action: Action, now: Date) async throws {
-        defer { configurationCache?.forget() }
+        defer { cache?.forget() }
         do {
             try await transaction { db in
                 try await db.raw("""
@@ -96,8 +104,8 @@ extension ConfigurationRepository {
 
     public func action(id: String) async throws -> StoredAction? {
         let read = { try await self.database.raw("SELECT * FROM actions WHERE id = \(bind: id)").first().map(Store.action) }
-        guard let configurationCache else { return try await read() }
-        return try await configurationCache.action(id, read: read)
+        guard let cache else { return try await read() }
+        return try await cache.action(id, read: read)
     }
 
     public func actions(limit: Int, cursor: String?) async throws -> Page<StoredAction> {
@@ -112,7 +120,7 @@ extension ConfigurationRepository {
 
     /// Deletes an action unless an agent has it. Returns false when one does; nil when no such action.
     public func deleteAction(id: String) async throws -> Bool? {
-        defer { configurationCache?.forget() }
+        defer { cache?.forget() }
         return try await transaction { db in
             guard try await db.raw("SELECT id FROM actions WHERE id = \(bind: id)").first() != nil else { return nil }
             for row in try await db.raw("SELECT action_ids FROM agents").all() {

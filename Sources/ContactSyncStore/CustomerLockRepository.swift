@@ -2,8 +2,20 @@ import ContactSyncCore
 import Foundation
 import SQLKit
 
-/// One writer per customer across instances: the customers' write locks, taken, renewed and released by their holder.
-public struct CustomerLockRepository: Repository {
+/// One writer per customer: the customers' write locks (account and email), taken, renewed and released by
+/// their holder. A lock that is free, or whose holder let it expire, is taken; a holder may take its own again.
+public protocol CustomerLocks: Sendable {
+    /// Takes the lock on each customer that is free or expired for `owner` until `until`; returns the emails
+    /// now held by `owner`.
+    func acquireCustomerLocks(accountId: String, emails: [String], owner: String, until: Date, now: Date) async throws -> Set<String>
+    /// Keeps a holder's locks for longer (its heartbeat).
+    func extendCustomerLocks(owner: String, until: Date) async throws
+    /// Gives customers' locks back, to the end even when the calling task is cancelled.
+    func releaseCustomerLocks(accountId: String, emails: [String], owner: String) async throws
+}
+
+/// The customer locks in the `customer_locks` table, shared by every instance on the database.
+public struct CustomerLockRepository: Repository, CustomerLocks {
     let store: Store
 
     public init(_ store: Store) { self.store = store }
@@ -16,7 +28,6 @@ extension CustomerLockRepository {
     public func acquireCustomerLocks(accountId: String, emails: [String], owner: String, until: Date, now: Date) async throws -> Set<String> {
         let distinct = Array(Set(emails)).sorted()
         guard !distinct.isEmpty else { return [] }
-        if let localLocks = store.localLocks { return localLocks.acquire(accountId: accountId, emails: distinct, owner: owner, until: until, now: now) }
         var query = SQLQueryString("INSERT INTO customer_locks (account_id, email, owner, locked_until) VALUES ")
         for (index, email) in distinct.enumerated() {
             if index > 0 { query = query + ", " }
@@ -32,14 +43,12 @@ extension CustomerLockRepository {
 
     /// Keeps a holder's customer locks for longer (its heartbeat).
     public func extendCustomerLocks(owner: String, until: Date) async throws {
-        if let localLocks = store.localLocks { return localLocks.extend(owner: owner, until: until) }
         try await database.raw("UPDATE customer_locks SET locked_until = \(bind: Store.stamp(until)) WHERE owner = \(bind: owner)").run()
     }
 
     /// Gives customers' write locks back, to the end even when the calling task is cancelled.
     public func releaseCustomerLocks(accountId: String, emails: [String], owner: String) async throws {
         guard !emails.isEmpty else { return }
-        if let localLocks = store.localLocks { return localLocks.release(accountId: accountId, emails: emails, owner: owner) }
         try await Task { [database] in
             try await database.raw(
                 "DELETE FROM customer_locks WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"

@@ -3,8 +3,8 @@ import Foundation
 import Synchronization
 
 /// Customer write locks held in memory, for a database only one process uses (SQLite): the same rules as
-/// the `customer_locks` table (free or expired locks are taken; a holder may take its own again).
-final class LocalCustomerLocks: Sendable {
+/// the `customer_locks` table, no statement needed.
+final class LocalCustomerLocks: CustomerLocks {
     private struct Key: Hashable {
         let accountId: String
         let email: String
@@ -12,10 +12,10 @@ final class LocalCustomerLocks: Sendable {
 
     private let held = Mutex<[Key: (owner: String, until: Date)]>([:])
 
-    func acquire(accountId: String, emails: [String], owner: String, until: Date, now: Date) -> Set<String> {
+    func acquireCustomerLocks(accountId: String, emails: [String], owner: String, until: Date, now: Date) -> Set<String> {
         held.withLock { locks in
             var taken: Set<String> = []
-            for email in emails {
+            for email in Set(emails) {
                 let key = Key(accountId: accountId, email: email)
                 if let current = locks[key], current.owner != owner, current.until >= now { continue }
                 locks[key] = (owner, until)
@@ -25,13 +25,13 @@ final class LocalCustomerLocks: Sendable {
         }
     }
 
-    func extend(owner: String, until: Date) {
+    func extendCustomerLocks(owner: String, until: Date) {
         held.withLock { locks in
             for (key, lock) in locks where lock.owner == owner { locks[key] = (owner, until) }
         }
     }
 
-    func release(accountId: String, emails: [String], owner: String) {
+    func releaseCustomerLocks(accountId: String, emails: [String], owner: String) {
         held.withLock { locks in
             for email in emails {
                 let key = Key(accountId: accountId, email: email)

@@ -1,8 +1,8 @@
 import ContactSyncCore
 import SQLKit
 
-/// What every repository stands on: the store's database (its connections, dialect, transactions and the
-/// SQLite-only configuration cache), one repository per aggregate.
+/// What every repository stands on: the store's database (its connections, dialect and transactions), one
+/// repository per aggregate.
 protocol Repository: Sendable {
     var store: Store { get }
 }
@@ -10,7 +10,6 @@ protocol Repository: Sendable {
 extension Repository {
     var database: any SQLDatabase { store.database }
     var dialect: Dialect { store.dialect }
-    var configurationCache: ConfigurationCache? { store.configurationCache }
 
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await store.transaction(body)

@@ -5,7 +5,6 @@ import SQLKit
 extension Store {
     /// Gives actions from before tool names were stored a unique one derived from their name.
     func fillToolNames() async throws {
-        defer { configurationCache?.forget() }
         let unnamed = try await database.raw("SELECT id, name FROM actions WHERE tool_name IS NULL ORDER BY seq").all()
         guard !unnamed.isEmpty else { return }
         var taken = try await ConfigurationRepository(self).toolNames()

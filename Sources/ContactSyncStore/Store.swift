@@ -18,12 +18,6 @@ public final class Store: Sendable {
     public let database: any SQLDatabase
     public let dialect: Dialect
     private let closer: @Sendable () async throws -> Void
-    /// Customer locks when one process owns the database (SQLite): kept in memory, no statement needed.
-    /// On PostgreSQL they live in the database, shared by every instance.
-    let localLocks: LocalCustomerLocks?
-    /// Actions and accounts kept in memory when one process owns the database (SQLite); on PostgreSQL every
-    /// read goes to the database, which other instances write too.
-    let configurationCache: ConfigurationCache?
     /// Writes a stopping run must finish; closing waits for them.
     let finishingWrites = FinishingWrites()
 
@@ -31,8 +25,6 @@ public final class Store: Sendable {
         self.database = database
         self.dialect = dialect
         self.closer = closer
-        self.localLocks = dialect == .sqlite ? LocalCustomerLocks() : nil
-        self.configurationCache = dialect == .sqlite ? ConfigurationCache() : nil
     }
 
     /// The PostgreSQL connections one process opens at most, by default.

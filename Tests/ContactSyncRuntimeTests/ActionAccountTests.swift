@@ -26,11 +26,11 @@ struct ActionAccountTests {
             var moved = try await rt.configuration.action(id: action).action
             moved.accountId = new
             _ = try await rt.configuration.updateAction(id: action, moved)
-            let due = try #require(try await RunRepository(rt.store).run(id: waiting.id))
+            let due = try #require(try await rt.repositories.runs.run(id: waiting.id))
             #expect(due.status == .pending)
             #expect(due.accountId == new)
             try await rt.offline.tick()
-            let run = try #require(try await RunRepository(rt.store).run(id: waiting.id))
+            let run = try #require(try await rt.repositories.runs.run(id: waiting.id))
             #expect(run.status == .succeeded)
             #expect(run.result?.outcome == .created)
             #expect(run.accountId == new)

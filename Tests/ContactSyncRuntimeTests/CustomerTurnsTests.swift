@@ -76,7 +76,7 @@ struct CustomerTurnsTests {
         try await withRuntime(.sqlite) { rt in
             var settings = RunEngine.Settings()
             settings.customerWait = .milliseconds(300)
-            let engine = RunEngine(store: rt.store, connectors: rt.connectors, logger: Runtime.quiet, settings: settings, now: rt.clock.closure)
+            let engine = RunEngine(repositories: rt.repositories, connectors: rt.connectors, logger: Runtime.quiet, settings: settings, now: rt.clock.closure)
             let account = try await rt.account(crm)
             let action = try await rt.action(crm, account: account, offline: false)
             // Another run of this customer holds its turn and does not finish.
@@ -102,9 +102,9 @@ struct CustomerTurnsTests {
             // The other run gives the turn back; the queue completes this one.
             engine.pipeline.turns.give([CustomerTurns.Key(accountId: account, email: "held@example.com")])
             rt.clock.advance(next.timeIntervalSince(rt.clock.now) + 0.001)
-            let offline = OfflineSync(store: rt.store, engine: engine, logger: Runtime.quiet, now: rt.clock.closure)
+            let offline = OfflineSync(repositories: rt.repositories, engine: engine, logger: Runtime.quiet, now: rt.clock.closure)
             try await offline.tick()
-            #expect(try await RunRepository(rt.store).run(id: answered.id)?.status == .succeeded)
+            #expect(try await rt.repositories.runs.run(id: answered.id)?.status == .succeeded)
             #expect(try await rt.contacts(crm, email: "held@example.com").count == 1)
         }
     }
@@ -114,7 +114,7 @@ struct CustomerTurnsTests {
         try await withRuntime(backend) { rt in
             var settings = RunEngine.Settings()
             settings.lockLifetime = 0.3
-            let engine = RunEngine(store: rt.store, connectors: rt.connectors, logger: Runtime.quiet, settings: settings, now: rt.clock.closure)
+            let engine = RunEngine(repositories: rt.repositories, connectors: rt.connectors, logger: Runtime.quiet, settings: settings, now: rt.clock.closure)
             let account = try await rt.account(.salesforce)
             let action = try await rt.action(.salesforce, account: account, offline: false)
             try await rt.faults(.salesforce, #"{"latencyMs":600}"#)
@@ -125,7 +125,7 @@ struct CustomerTurnsTests {
             try await Task.sleep(for: .milliseconds(300))
             rt.clock.advance(5)
             try await Task.sleep(for: .milliseconds(250))
-            let stolen = try await CustomerLockRepository(rt.store).acquireCustomerLocks(
+            let stolen = try await rt.repositories.customerLocks.acquireCustomerLocks(
                 accountId: account, emails: ["slow@example.com"], owner: "another-instance", until: rt.clock.now.addingTimeInterval(60), now: rt.clock.now)
             #expect(stolen.isEmpty)
             let finished = try await run.value

@@ -111,7 +111,7 @@ struct ModelInRunsTests {
         var settings = ModelExtractor.Settings(baseURL: url, apiKey: "sk-test", model: "test-model")
         settings.maxAttempts = 2
         settings.maxRetryWait = .milliseconds(10)
-        return RunEngine(store: rt.store, connectors: rt.connectors, logger: Runtime.quiet, model: ModelExtractor(settings: settings, client: .shared, logger: Runtime.quiet), now: rt.clock.closure)
+        return RunEngine(repositories: rt.repositories, connectors: rt.connectors, logger: Runtime.quiet, model: ModelExtractor(settings: settings, client: .shared, logger: Runtime.quiet), now: rt.clock.closure)
     }
 
     func chat(_ rt: Runtime, action: String) async throws -> String {

@@ -158,7 +158,7 @@ struct LateValueTests {
                 """).run()
             rt.clock.advance(60)
             try await rt.offline.tick()
-            let resumed = try #require(try await RunRepository(rt.store).run(id: followUp.id))
+            let resumed = try #require(try await rt.repositories.runs.run(id: followUp.id))
             #expect(resumed.status == .succeeded, "\(String(describing: resumed.result?.error))")
             #expect(resumed.result?.crmRecordId == id)
             #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).summary) == "After the crash.")
@@ -186,10 +186,10 @@ struct LateValueTests {
                 """).run()
             _ = try await rt.conversations.setSummary(conversationId: call, text: "Third.")
             let later = try #require(try await rt.runs(conversation: call).first { $0.trigger == .followUp && $0.id != earlier.id })
-            #expect(try await RunRepository(rt.store).run(id: earlier.id)?.input.summary == "Second.")
+            #expect(try await rt.repositories.runs.run(id: earlier.id)?.input.summary == "Second.")
             rt.clock.advance(2.5)
             try await rt.offline.tick()
-            #expect(try await RunRepository(rt.store).run(id: later.id)?.status == .pending)
+            #expect(try await rt.repositories.runs.run(id: later.id)?.status == .pending)
             #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).summary) == "First.")
 
             // The other worker died: its follow-up is taken over and applied first, then the later one.
@@ -197,10 +197,10 @@ struct LateValueTests {
             try await rt.offline.tick()
             rt.clock.advance(2)
             try await rt.offline.tick()
-            #expect(try await RunRepository(rt.store).run(id: earlier.id)?.status == .succeeded)
-            let last = try #require(try await RunRepository(rt.store).run(id: later.id))
+            #expect(try await rt.repositories.runs.run(id: earlier.id)?.status == .succeeded)
+            let last = try #require(try await rt.repositories.runs.run(id: later.id))
             #expect(last.status == .succeeded)
-            #expect(try #require(last.finishedAt) > (try #require(try await RunRepository(rt.store).run(id: earlier.id)?.finishedAt)))
+            #expect(try #require(last.finishedAt) > (try #require(try await rt.repositories.runs.run(id: earlier.id)?.finishedAt)))
             #expect(try await rt.contactField(crm, id: id, field: Self.names(crm).summary) == "Third.")
         }
     }
@@ -216,7 +216,7 @@ struct LateValueTests {
             try await rt.offline.tick()
             let id = try #require(try await rt.runs(conversation: chat).first?.result?.crmRecordId)
             // Another instance whose clock is a minute behind still sees the dispatch.
-            let behind = ConversationService(store: rt.store, textIdleSeconds: 600, now: { rt.clock.now.addingTimeInterval(-60) })
+            let behind = ConversationService(repositories: rt.repositories, textIdleSeconds: 600, now: { rt.clock.now.addingTimeInterval(-60) })
             await #expect(throws: ServiceError.self) { _ = try await behind.addMessage(conversationId: chat, role: "customer", text: "late", at: nil) }
             _ = try await rt.conversations.mergeAttributes(conversationId: chat, ["first_name": "Late"])
             rt.clock.advance(3)

@@ -104,8 +104,8 @@ struct OfflineSyncTests {
             let call = try await rt.conversation(agent: agent, attributes: ["email": "lease@example.com"], summary: "S")
             _ = try await rt.conversations.end(conversationId: call)
             // Another worker dispatches and claims, then dies without finishing.
-            _ = try await ConversationRepository(rt.store).dispatchEndedConversations(now: rt.clock.now, limit: 10, targets: try await ConfigurationRepository(rt.store).offlineTargets())
-            let claimed = try await RunRepository(rt.store).claimDueRuns(owner: "dead-worker", now: rt.clock.now, leaseUntil: rt.clock.now.addingTimeInterval(120), limit: 10)
+            _ = try await rt.repositories.conversations.dispatchEndedConversations(now: rt.clock.now, limit: 10, targets: try await rt.repositories.configuration.offlineTargets())
+            let claimed = try await rt.repositories.runs.claimDueRuns(owner: "dead-worker", now: rt.clock.now, leaseUntil: rt.clock.now.addingTimeInterval(120), limit: 10)
             #expect(claimed.count == 1)
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).first?.status == .running)
@@ -117,7 +117,7 @@ struct OfflineSyncTests {
             // The dead worker's late report changes nothing.
             var late = claimed[0]
             late.status = .failed
-            #expect(try await RunRepository(rt.store).finishRuns([late], owner: "dead-worker").isEmpty)
+            #expect(try await rt.repositories.runs.finishRuns([late], owner: "dead-worker").isEmpty)
             #expect(try await rt.runs(conversation: call).map(\.status) == [.succeeded])
             let (_, contacts) = try await rt.emulator(.hubspot, .GET, "/crm/v3/objects/contacts")
             #expect((contacts["results"] as? [Any])?.count == 1)
@@ -131,12 +131,12 @@ struct OfflineSyncTests {
             let action = try await rt.action(.salesforce, account: account, offline: true)
             let agent = try await rt.agent(.voice, actions: [action])
             let call = try await rt.conversation(agent: agent, attributes: ["email": "wait@example.com", "last_name": "W"])
-            try await AccountRepository(rt.store).updateAccountStatus(id: account, status: .reconnectRequired, now: rt.clock.now)
+            try await rt.repositories.accounts.updateAccountStatus(id: account, status: .reconnectRequired, now: rt.clock.now)
             _ = try await rt.conversations.end(conversationId: call)
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).map(\.status) == [.waitingForAccount])
-            try await AccountRepository(rt.store).updateAccountStatus(id: account, status: .connected, now: rt.clock.now)
-            #expect(try await RunRepository(rt.store).resumeWaitingRuns(accountId: account, now: rt.clock.now) == 1)
+            try await rt.repositories.accounts.updateAccountStatus(id: account, status: .connected, now: rt.clock.now)
+            #expect(try await rt.repositories.runs.resumeWaitingRuns(accountId: account, now: rt.clock.now) == 1)
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).map(\.status) == [.succeeded])
         }
@@ -153,7 +153,7 @@ struct OfflineSyncTests {
             _ = try await rt.conversations.end(conversationId: call)
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).map(\.status) == [.waitingForAccount])
-            #expect(try await AccountRepository(rt.store).account(id: account)?.status == .reconnectRequired)
+            #expect(try await rt.repositories.accounts.account(id: account)?.status == .reconnectRequired)
             await #expect(throws: ServiceError.self) {
                 _ = try await rt.accounts.reconnect(accountId: account, .hubspotToken(name: "", accessToken: "not-valid", baseURL: rt.url(.hubspot)))
             }

@@ -43,7 +43,7 @@ struct PipelineRuleTests {
             let chat = try await rt.conversation(agent: agent, attributes: ["email": "twice@example.com", "last_name": "T"], summary: "Same call.")
             try await rt.faults(crm, #"{"latencyMs":40}"#)
             // A second instance: its own engine and connectors, the same database.
-            let other = RunEngine(store: rt.store, connectors: try rt.secondConnectors(), logger: Runtime.quiet, now: rt.clock.closure)
+            let other = RunEngine(repositories: rt.repositories, connectors: try rt.secondConnectors(), logger: Runtime.quiet, now: rt.clock.closure)
             let request = RunEngine.Request(actionId: action, conversationId: chat, input: RunInput())
             async let first = rt.engine.run(request)
             async let second = other.run(request)
@@ -96,7 +96,7 @@ struct PipelineRuleTests {
             #expect(carriedOut.count == 1)
             #expect(carriedOut.first?.status == .succeeded)
             #expect(results.compactMap { result -> ServiceError.Code? in if case .failure(let error) = result { error.code } else { nil } } == [.notRetryable])
-            #expect(try await RunRepository(rt.store).run(id: failed.id)?.attempts == 2)
+            #expect(try await rt.repositories.runs.run(id: failed.id)?.attempts == 2)
             #expect(try await rt.contacts(crm, email: "retry@example.com").count == 1)
         }
     }
@@ -314,7 +314,7 @@ struct PipelineRuleTests {
             try await rt.store.database.raw("UPDATE runs SET created_at = \(bind: Date().timeIntervalSince1970 - 60) WHERE id = \(bind: first.id)").run()
             // Meanwhile the connected user creates the customer by hand, with the account's own credentials.
             try await rt.faults(crm, "{}")
-            let token = try await rt.connectors.credentials(of: try #require(try await AccountRepository(rt.store).account(id: account))).accessToken
+            let token = try await rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account))).accessToken
             let handMade = try await rt.contact(crm, email: email, firstName: "Typed", token: token)
             rt.clock.advance(try #require(first.nextAttemptAt).timeIntervalSince(rt.clock.now) + 0.001)
             try await rt.offline.tick()
@@ -324,7 +324,7 @@ struct PipelineRuleTests {
             // Not ours, and updates are off: the name typed by hand stays; only the summary is written.
             #expect(try await rt.contactField(crm, id: handMade, field: crm == .hubspot ? "firstname" : "FirstName") == "Typed")
             #expect(try await rt.contacts(crm, email: email) == [handMade])
-            #expect(try await RunRepository(rt.store).createdRecords(accountId: account, among: [handMade]).isEmpty)
+            #expect(try await rt.repositories.runs.createdRecords(accountId: account, among: [handMade]).isEmpty)
         }
     }
 
@@ -342,7 +342,7 @@ struct PipelineRuleTests {
             // As if that attempt had sent its create a minute ago (by the CRM's clock) and the answer was lost.
             try await rt.store.database.raw("UPDATE runs SET create_sent_at = \(bind: Date().timeIntervalSince1970 - 60) WHERE id = \(bind: first.id)").run()
             try await rt.faults(crm, "{}")
-            let token = try await rt.connectors.credentials(of: try #require(try await AccountRepository(rt.store).account(id: account))).accessToken
+            let token = try await rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account))).accessToken
             let lost = try await rt.contact(crm, email: email, firstName: "Agent", token: token)
             rt.clock.advance(try #require(first.nextAttemptAt).timeIntervalSince(rt.clock.now) + 0.001)
             try await rt.offline.tick()
@@ -350,7 +350,7 @@ struct PipelineRuleTests {
             #expect(run.status == .succeeded)
             #expect(run.result?.crmRecordId == lost)
             #expect(try await rt.contacts(crm, email: email) == [lost])
-            #expect(try await RunRepository(rt.store).createdRecords(accountId: account, among: [lost]) == [lost])
+            #expect(try await rt.repositories.runs.createdRecords(accountId: account, among: [lost]) == [lost])
         }
     }
 

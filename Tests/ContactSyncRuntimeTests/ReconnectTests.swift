@@ -22,23 +22,23 @@ struct ReconnectTests {
 
             // A second instance has a connector with the first grant cached.
             let otherConnectors = try rt.secondConnectors()
-            let otherEngine = RunEngine(store: rt.store, connectors: otherConnectors, logger: Runtime.quiet, now: rt.clock.closure)
-            let otherWorker = OfflineSync(store: rt.store, engine: otherEngine, logger: Runtime.quiet, now: rt.clock.closure)
-            _ = try await otherConnectors.connector(for: try #require(try await AccountRepository(rt.store).account(id: account.id)))
+            let otherEngine = RunEngine(repositories: rt.repositories, connectors: otherConnectors, logger: Runtime.quiet, now: rt.clock.closure)
+            let otherWorker = OfflineSync(repositories: rt.repositories, engine: otherEngine, logger: Runtime.quiet, now: rt.clock.closure)
+            _ = try await otherConnectors.connector(for: try #require(try await rt.repositories.accounts.account(id: account.id)))
 
             // The grant is revoked at the CRM: the run waits for the account.
-            let granted = try await rt.connectors.credentials(of: try #require(try await AccountRepository(rt.store).account(id: account.id)))
+            let granted = try await rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account.id)))
             try await rt.emulator(crm, .POST, "/_emulator/tokens/\(try #require(granted.refreshToken))/revoke")
             _ = try await rt.conversations.end(conversationId: call)
             try await rt.offline.tick()
             #expect(try await rt.runs(conversation: call).first?.status == .waitingForAccount)
-            #expect(try await AccountRepository(rt.store).account(id: account.id)?.status == .reconnectRequired)
+            #expect(try await rt.repositories.accounts.account(id: account.id)?.status == .reconnectRequired)
 
             let again = try await authorize(rt, crm, accountId: account.id, oauth)
             #expect(again.reconnected)
             #expect(again.account.id == account.id)
             #expect(again.account.status == .connected)
-            let renewed = try await rt.connectors.credentials(of: try #require(try await AccountRepository(rt.store).account(id: account.id)))
+            let renewed = try await rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account.id)))
             #expect(renewed.refreshToken != nil)
             #expect(renewed.accessToken != granted.accessToken)
 
@@ -47,7 +47,7 @@ struct ReconnectTests {
             let run = try #require(try await rt.runs(conversation: call).first)
             #expect(run.status == .succeeded)
             #expect(run.result?.outcome == .created)
-            #expect(try await AccountRepository(rt.store).account(id: account.id)?.status == .connected)
+            #expect(try await rt.repositories.accounts.account(id: account.id)?.status == .connected)
         }
     }
 
@@ -56,7 +56,7 @@ struct ReconnectTests {
         try await withRuntime(backend) { rt in
             let account = try await rt.account(crm)
             await rt.connectors.markReconnectRequired(accountId: account)
-            let before = try #require(try await AccountRepository(rt.store).account(id: account))
+            let before = try #require(try await rt.repositories.accounts.account(id: account))
             // Another portal or org, reached with otherwise valid credentials.
             var hubspot = HubSpotEmulator.Configuration()
             hubspot.portalId = 99_990_001
@@ -72,12 +72,12 @@ struct ReconnectTests {
                 #expect(error.code == .accountMismatch)
                 #expect(error.kind == .unprocessable)
             }
-            let after = try #require(try await AccountRepository(rt.store).account(id: account))
+            let after = try #require(try await rt.repositories.accounts.account(id: account))
             #expect(after.status == .reconnectRequired)
             #expect(after.sealedCredentials == before.sealedCredentials)
             // The same portal or org reconnects.
             _ = try await rt.accounts.reconnect(accountId: account, .emulator(crm: crm, name: nil, baseURL: rt.url(crm)))
-            #expect(try await AccountRepository(rt.store).account(id: account)?.status == .connected)
+            #expect(try await rt.repositories.accounts.account(id: account)?.status == .connected)
             await other.shutdown()
         }
     }

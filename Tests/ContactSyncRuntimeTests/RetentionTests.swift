@@ -20,15 +20,15 @@ struct RetentionTests {
             let recent = try await rt.conversation(agent: agent, attributes: [:])
             _ = try await rt.conversations.addMessage(conversationId: recent, role: "customer", text: "new words", at: nil)
             let newRun = try await rt.engine.run(RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": "new@example.com"])))
-            let purged = try await Retention(store: rt.store, days: 90, logger: Runtime.quiet, now: rt.clock.closure).purge()
+            let purged = try await Retention(repositories: rt.repositories, days: 90, logger: Runtime.quiet, now: rt.clock.closure).purge()
             #expect(purged.messages == 1)
             #expect(purged.runInputs == 1)
-            #expect(try await ConversationRepository(rt.store).messages(conversationId: old).isEmpty)
-            #expect(try await ConversationRepository(rt.store).messages(conversationId: recent).map(\.text) == ["new words"])
-            let keptOld = try #require(try await RunRepository(rt.store).run(id: oldRun.id))
+            #expect(try await rt.repositories.conversations.messages(conversationId: old).isEmpty)
+            #expect(try await rt.repositories.conversations.messages(conversationId: recent).map(\.text) == ["new words"])
+            let keptOld = try #require(try await rt.repositories.runs.run(id: oldRun.id))
             #expect(keptOld.input == RunInput())
             #expect(keptOld.result?.outcome == .created)
-            #expect(try await RunRepository(rt.store).run(id: newRun.id)?.input.fields["email"] == "new@example.com")
+            #expect(try await rt.repositories.runs.run(id: newRun.id)?.input.fields["email"] == "new@example.com")
         }
     }
 
@@ -41,18 +41,18 @@ struct RetentionTests {
             _ = try await rt.conversations.addMessage(conversationId: chat, role: "customer", text: "my email is kept@example.com", at: nil)
             let run = try await rt.engine.run(RunEngine.Request(actionId: action, conversationId: chat, input: RunInput(fields: ["email": "kept@example.com"])))
             rt.clock.advance(91 * 86_400)
-            let retention = Retention(store: rt.store, days: 90, logger: Runtime.quiet, now: rt.clock.closure)
+            let retention = Retention(repositories: rt.repositories, days: 90, logger: Runtime.quiet, now: rt.clock.closure)
             for status in [RunStatus.pending, .running, .waitingForAccount] {
                 try await rt.store.database.raw("UPDATE runs SET status = \(bind: status.rawValue) WHERE id = \(bind: run.id)").run()
                 let purged = try await retention.purge()
                 #expect(purged.messages == 0 && purged.runInputs == 0, "\(status)")
-                #expect(try await RunRepository(rt.store).run(id: run.id)?.input.fields["email"] == "kept@example.com")
-                #expect(try await ConversationRepository(rt.store).messages(conversationId: chat).count == 1)
+                #expect(try await rt.repositories.runs.run(id: run.id)?.input.fields["email"] == "kept@example.com")
+                #expect(try await rt.repositories.conversations.messages(conversationId: chat).count == 1)
             }
             try await rt.store.database.raw("UPDATE runs SET status = 'succeeded' WHERE id = \(bind: run.id)").run()
             let purged = try await retention.purge()
             #expect(purged.messages == 1 && purged.runInputs == 1)
-            #expect(try await RunRepository(rt.store).run(id: run.id)?.input == RunInput())
+            #expect(try await rt.repositories.runs.run(id: run.id)?.input == RunInput())
         }
     }
 }

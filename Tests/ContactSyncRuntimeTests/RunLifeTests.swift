@@ -19,8 +19,8 @@ import Testing
         let run = RunRecord(
             id: Identifier.make("run"), actionId: action, conversationId: nil, trigger: .inConversation, status: .running, dryRun: false,
             input: request.input, idempotencyKey: key, requestHash: key == nil ? nil : request.hash, attempts: 1, createdAt: rt.clock.now,
-            startedAt: rt.clock.now, accountId: try await ConfigurationRepository(rt.store).action(id: action)?.action.accountId)
-        try await RunRepository(rt.store).insertRun(run, leaseOwner: "engine_dead", leaseUntil: rt.clock.now.addingTimeInterval(leaseFor))
+            startedAt: rt.clock.now, accountId: try await rt.repositories.configuration.action(id: action)?.action.accountId)
+        try await rt.repositories.runs.insertRun(run, leaseOwner: "engine_dead", leaseUntil: rt.clock.now.addingTimeInterval(leaseFor))
         return run
     }
 
@@ -31,18 +31,18 @@ import Testing
             let action = try await rt.action(crm, account: account, offline: false)
             let orphan = try await Self.orphan(rt, action: action, email: "orphan@example.com")
             try await rt.offline.tick()
-            #expect(try await RunRepository(rt.store).run(id: orphan.id)?.status == .running)
+            #expect(try await rt.repositories.runs.run(id: orphan.id)?.status == .running)
             rt.clock.advance(16)
             try await rt.offline.tick()
-            let after = try #require(try await RunRepository(rt.store).run(id: orphan.id))
+            let after = try #require(try await rt.repositories.runs.run(id: orphan.id))
             #expect(after.status == .succeeded)
             #expect(after.attempts == 2)
             #expect(try await rt.contacts(crm, email: "orphan@example.com").count == 1)
             // The dead process's late save changes nothing.
             var late = orphan
             late.status = .failed
-            #expect(try await RunRepository(rt.store).finishRuns([late], owner: "engine_dead").isEmpty)
-            #expect(try await RunRepository(rt.store).run(id: orphan.id)?.status == .succeeded)
+            #expect(try await rt.repositories.runs.finishRuns([late], owner: "engine_dead").isEmpty)
+            #expect(try await rt.repositories.runs.run(id: orphan.id)?.status == .succeeded)
         }
     }
 
@@ -61,7 +61,7 @@ import Testing
             #expect(try await rt.contacts(crm, email: "repeat@example.com").count == 1)
             // The queue finds nothing left to do.
             try await rt.offline.tick()
-            #expect(try await RunRepository(rt.store).run(id: orphan.id)?.attempts == 2)
+            #expect(try await rt.repositories.runs.run(id: orphan.id)?.attempts == 2)
         }
     }
 
@@ -77,11 +77,11 @@ import Testing
             #expect(answered.result?.error?.code == "crm_unavailable")
             let next = try #require(answered.nextAttemptAt)
             #expect(next > rt.clock.now)
-            #expect(try await RunRepository(rt.store).run(id: answered.id)?.status == .pending)
+            #expect(try await rt.repositories.runs.run(id: answered.id)?.status == .pending)
             try await rt.faults(crm, "{}")
             rt.clock.advance(next.timeIntervalSince(rt.clock.now) + 0.001)
             try await rt.offline.tick()
-            let after = try #require(try await RunRepository(rt.store).run(id: answered.id))
+            let after = try #require(try await rt.repositories.runs.run(id: answered.id))
             #expect(after.status == .succeeded)
             #expect(after.result?.outcome == .created)
             #expect(try await rt.contacts(crm, email: "later@example.com").count == 1)

@@ -16,7 +16,7 @@ extension Runtime {
     /// A second instance's connectors on the same store (its own caches, the same database).
     func secondConnectors() throws -> Connectors {
         Connectors(
-            store: store, secrets: try SecretBox(key: Data(repeating: 1, count: 32)), client: .shared, logger: Runtime.quiet,
+            repositories: Repositories(store), secrets: try SecretBox(key: Data(repeating: 1, count: 32)), client: .shared, logger: Runtime.quiet,
             emulatorURLs: [.hubspot: hubspot.baseURL, .salesforce: salesforce.baseURL],
             retry: RetryPolicy(maxAttempts: 3, backoff: Backoff(base: .milliseconds(1), max: .milliseconds(5))))
     }

@@ -21,7 +21,7 @@ final class ManualClock: Sendable {
 
 /// The runtime services on a fresh store, with both emulators and a manual clock.
 struct Runtime: Sendable {
-    let store: Store
+    let repositories: Repositories
     let clock: ManualClock
     let hubspot: RunningEmulator
     let salesforce: RunningEmulator
@@ -54,9 +54,11 @@ struct Runtime: Sendable {
         options.now = clock.closure
         let services = try await Services.open(options)
         return Runtime(
-            store: services.store, clock: clock, hubspot: hubspot, salesforce: salesforce, connectors: services.connectors, accounts: services.accounts,
+            repositories: services.repositories, clock: clock, hubspot: hubspot, salesforce: salesforce, connectors: services.connectors, accounts: services.accounts,
             configuration: services.configuration, conversations: services.conversations, engine: services.engine, offline: services.offline)
     }
+
+    var store: Store { repositories.store }
 
     func stop() async {
         try? await store.close()
@@ -95,7 +97,7 @@ struct Runtime: Sendable {
     }
 
     func runs(conversation: String) async throws -> [RunRecord] {
-        try await RunRepository(store).runs(RunFilter(conversationId: conversation), limit: 100, cursor: nil).items
+        try await repositories.runs.runs(RunFilter(conversationId: conversation), limit: 100, cursor: nil).items
     }
 
     /// Sends a request to an emulator with another integration's token.

@@ -59,7 +59,7 @@ extension RunPipeline {
     /// email, created by the same integration since it was sent) and records it, so that it is never created
     /// twice. A contact someone made by hand between attempts, or before a create was ever sent, is not ours.
     func withProvenance(_ runs: [(run: RunRecord, matches: [ContactMatch])], account: AccountRecord) async throws -> [[ContactMatch]] {
-        let ours = try await RunRepository(store).createdRecords(accountId: account.id, among: Array(Set(runs.flatMap { $0.matches.map(\.id) })))
+        let ours = try await repositories.runs.createdRecords(accountId: account.id, among: Array(Set(runs.flatMap { $0.matches.map(\.id) })))
         var recovered: [(recordId: String, runId: String)] = []
         let marked = runs.map { run, matches in
             matches.map { match in
@@ -72,7 +72,7 @@ extension RunPipeline {
                 return match
             }
         }
-        try await ContactRepository(store).recordProvenance(accountId: account.id, records: recovered, now: now())
+        try await repositories.contacts.recordProvenance(accountId: account.id, records: recovered, now: now())
         return marked
     }
 

@@ -17,7 +17,7 @@ extension RunPipeline {
                 break
             }
             // A contact about to be created can have no note yet: only runs on existing contacts look theirs up.
-            let stored = try await ContactRepository(store).notes(round.filter { items[$0].contactId != nil }.compactMap { noteKey(items[$0]) })
+            let stored = try await repositories.contacts.notes(round.filter { items[$0].contactId != nil }.compactMap { noteKey(items[$0]) })
             let conflicts = try await writeRound(round, &items, account: account, connector: connector, stored: stored, saved: &saved, log: log)
             guard !conflicts.isEmpty else { break }
             guard pass == 1 else {
@@ -26,7 +26,7 @@ extension RunPipeline {
             }
             round = try await replan(conflicts, &items, account: account, connector: connector, log: log)
         }
-        try await ContactRepository(store).saveNotes(saved, now: now())
+        try await repositories.contacts.saveNotes(saved, now: now())
         for index in items.indices where items[index].isOpen {
             items[index].done = succeeded(
                 items[index].run, Self.result(items[index].plan!, contactId: items[index].contactId, noteId: items[index].noteId, connector: connector))
@@ -43,7 +43,7 @@ extension RunPipeline {
         let knownNotes = round.filter { !creates.contains($0) && items[$0].plan?.note != nil && items[$0].contactId != nil }
         let createInputs = creates.map { items[$0].plan!.write!.properties }
         // Recorded before sending: only a run that sent a create may later take a contact for its lost answer.
-        try await RunRepository(store).recordCreatesSent(runIds: creates.filter { !items[$0].run.dryRun }.map { items[$0].run.id }, now: now())
+        try await repositories.runs.recordCreatesSent(runIds: creates.filter { !items[$0].run.dryRun }.map { items[$0].run.id }, now: now())
         let updateInputs = updates.map { (id: items[$0].contactId!, properties: items[$0].plan!.write!.properties) }
         let noteInputs = try await noteWrites(knownNotes, items, stored: stored, connector: connector, log: log)
         async let created = Self.perRecord(createInputs.count) { () async throws(CRMError) in try await connector.createContacts(createInputs, log: log) }
@@ -68,7 +68,7 @@ extension RunPipeline {
             }
         }
         // Before anything else can fail: a contact contact-sync created is known as its own.
-        try await ContactRepository(store).recordProvenance(accountId: account.id, records: provenance, now: now())
+        try await repositories.contacts.recordProvenance(accountId: account.id, records: provenance, now: now())
         for (index, result) in zip(updates, updateResults) {
             switch result {
             case .success:

@@ -35,7 +35,7 @@ struct CustomerLock: Sendable {
 /// → plan (`RunPlanner`, pure) → write (batched) → record. A single run is a batch of one, so single and
 /// batched runs cannot drift apart.
 struct RunPipeline: Sendable {
-    let store: Store
+    let repositories: Repositories
     let connectors: Connectors
     let logger: Logger
     let now: @Sendable () -> Date
@@ -95,7 +95,7 @@ struct RunPipeline: Sendable {
         let owner = lock.owner
         var locked: [String] = []
         do {
-            guard let account = try await AccountRepository(store).account(id: accountId) else {
+            guard let account = try await repositories.accounts.account(id: accountId) else {
                 fail(&items, RunFailure(code: "account_not_found", message: "The action's account no longer exists.", crmCode: nil, retryable: false))
                 return items.map { finalize($0, log: log, batchSize: runs.count) }
             }
@@ -118,7 +118,7 @@ struct RunPipeline: Sendable {
             fail(&items, RunFailure(code: "internal_error", message: "The run could not be completed.", crmCode: nil, retryable: true))
         }
         if !locked.isEmpty {
-            try? await CustomerLockRepository(store).releaseCustomerLocks(accountId: accountId, emails: locked, owner: owner)
+            try? await repositories.customerLocks.releaseCustomerLocks(accountId: accountId, emails: locked, owner: owner)
             turns.give(locked.map { CustomerTurns.Key(accountId: accountId, email: $0) })
         }
         if items.contains(where: { $0.error?.code == .reconnectRequired }) { await connectors.markReconnectRequired(accountId: accountId) }
@@ -147,10 +147,10 @@ struct RunPipeline: Sendable {
             else { return nil }
             return RememberedFor(email: first.email, scope: Self.rememberingScope(items[index]))
         }
-        let remembered = try await ContactRepository(store).contactAttributes(Set(emails))
+        let remembered = try await repositories.contacts.contactAttributes(Set(emails))
         var seen: Set<String> = []
         var toRemember: [RememberedFor: [String: String]] = [:]
-        let keys = try await contactAttributeKeys.value { try await ConfigurationRepository(store).agentFields().filter(\.contactAttribute).map(\.key) }
+        let keys = try await contactAttributeKeys.value { try await repositories.configuration.agentFields().filter(\.contactAttribute).map(\.key) }
         for index in items.indices {
             if case .success(let first) = prepare(items[index], sources[index]) {
                 sources[index].contactAttributes = remembered[RememberedFor(email: first.email, scope: Self.rememberingScope(items[index]))] ?? [:]
@@ -170,7 +170,7 @@ struct RunPipeline: Sendable {
                 }
             }
         }
-        try await ContactRepository(store).rememberContactAttributes(toRemember.filter { !$0.value.isEmpty }, now: now())
+        try await repositories.contacts.rememberContactAttributes(toRemember.filter { !$0.value.isEmpty }, now: now())
     }
 
     /// Whose runs may read what a run remembers: a run in an agent's conversation carries that agent's values
@@ -194,9 +194,9 @@ struct RunPipeline: Sendable {
             let writesSummary = mappings.contains(where: \.isSummary) || items[index].entry.template.crm == .hubspot
             let needsSummary = writesSummary && sources[index].summary == nil
             guard !missing.isEmpty || needsSummary else { continue }
-            if agents[conversation.agentId] == nil { agents[conversation.agentId] = try await ConfigurationRepository(store).agent(id: conversation.agentId)?.agent }
+            if agents[conversation.agentId] == nil { agents[conversation.agentId] = try await repositories.configuration.agent(id: conversation.agentId)?.agent }
             guard let agent = agents[conversation.agentId], agent.extraction.mode != .off else { continue }
-            if labels == nil { labels = Dictionary(try await ConfigurationRepository(store).agentFields().map { ($0.key, $0.label) }, uniquingKeysWith: { first, _ in first }) }
+            if labels == nil { labels = Dictionary(try await repositories.configuration.agentFields().map { ($0.key, $0.label) }, uniquingKeysWith: { first, _ in first }) }
             let found = try await intelligence.extract(
                 conversation: conversation, settings: agent.extraction, wanted: missing, labels: labels ?? [:], needsSummary: needsSummary)
             sources[index].extracted = found.values
@@ -227,8 +227,8 @@ struct RunPipeline: Sendable {
     private func follow(_ items: inout [Item]) async throws {
         let followUps = items.indices.filter { items[$0].run.trigger == .followUp }
         guard !followUps.isEmpty else { return }
-        let firsts = try await RunRepository(store).offlineRuns(followUps.map { ActionConversation(actionId: items[$0].run.actionId, conversationId: items[$0].run.conversationId ?? "") })
-        let behind = try await RunRepository(store).followUpsBehindEarlier(followUps.map { items[$0].run.id })
+        let firsts = try await repositories.runs.offlineRuns(followUps.map { ActionConversation(actionId: items[$0].run.actionId, conversationId: items[$0].run.conversationId ?? "") })
+        let behind = try await repositories.runs.followUpsBehindEarlier(followUps.map { items[$0].run.id })
         for index in followUps {
             let item = items[index]
             if behind.contains(item.run.id) {
@@ -282,7 +282,7 @@ struct RunPipeline: Sendable {
         if !mine.isEmpty {
             let time = now()
             do {
-                held = try await CustomerLockRepository(store).acquireCustomerLocks(
+                held = try await repositories.customerLocks.acquireCustomerLocks(
                     accountId: accountId, emails: Array(mine), owner: lock.owner, until: time.addingTimeInterval(lock.lifetime), now: time)
             } catch {
                 turns.give(mine.map { CustomerTurns.Key(accountId: accountId, email: $0) })

@@ -1,0 +1,35 @@
+import ContactSyncCore
+
+/// Every repository over one database, with what that database calls for chosen here, once, when the
+/// services are wired: on SQLite, which one process owns, actions and accounts are kept in a
+/// ``ConfigurationCache`` between writes and customer locks are held in memory (``LocalCustomerLocks``); on
+/// PostgreSQL, which instances share, every read and every lock goes to the database.
+///
+/// One value serves a process: a cache is only right while every write to actions and accounts goes
+/// through the repositories that keep it.
+public struct Repositories: Sendable {
+    /// The database itself: transactions, and keeping it open for the writes a stop must finish.
+    public let store: Store
+    public let runs: RunRepository
+    public let conversations: ConversationRepository
+    public let configuration: ConfigurationRepository
+    public let accounts: AccountRepository
+    public let access: AccessRepository
+    public let contacts: ContactRepository
+    public let customerLocks: any CustomerLocks
+    public let retention: RetentionRepository
+
+    public init(_ store: Store) {
+        let ownedByOneProcess = store.dialect == .sqlite
+        let cache = ownedByOneProcess ? ConfigurationCache() : nil
+        self.store = store
+        runs = RunRepository(store)
+        conversations = ConversationRepository(store)
+        configuration = ConfigurationRepository(store, cache: cache)
+        accounts = AccountRepository(store, cache: cache)
+        access = AccessRepository(store)
+        contacts = ContactRepository(store)
+        customerLocks = ownedByOneProcess ? LocalCustomerLocks() : CustomerLockRepository(store)
+        retention = RetentionRepository(store)
+    }
+}
