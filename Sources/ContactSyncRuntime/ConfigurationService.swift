@@ -18,18 +18,6 @@ public struct ConfigurationService: Sendable {
         self.accounts = accounts
     }
 
-    private func attempt<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {
-        do {
-            return try await body()
-        } catch let error as ServiceError {
-            throw error
-        } catch RepositoryError.invalidCursor {
-            throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
-        } catch {
-            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
-        }
-    }
-
     // MARK: Agent fields
 
     public func agentFields() async throws(ServiceError) -> [AgentField] {

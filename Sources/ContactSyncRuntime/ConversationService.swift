@@ -26,17 +26,9 @@ public struct ConversationService: Sendable {
         self.now = now
     }
 
-    private func attempt<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {
-        do {
-            return try await body()
-        } catch let error as ServiceError {
-            throw error
-        } catch {
-            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
-        }
-    }
-
-    public func start(id: String?, agentId: String) async throws(ServiceError) -> Conversation {
+    /// Starts a conversation of `agentId` (its channel's). One a voice platform's call made (`platform`) is
+    /// a voice conversation from when the call started.
+    public func start(id: String?, agentId: String, platform: VoicePlatform? = nil, startedAt: Date? = nil) async throws(ServiceError) -> Conversation {
         let id = id ?? Identifier.make("conv")
         guard !id.isBlank, id.count <= 200 else {
             throw ServiceError(.badRequest, .invalidRequest, "A conversation id has 1 to 200 characters.")
@@ -45,10 +37,11 @@ public struct ConversationService: Sendable {
         guard let agent = try await attempt({ try await repositories.configuration.agent(id: agentId) })?.agent else {
             throw ServiceError(.unprocessable, .agentNotFound, "No agent has id '\(agentId)'.")
         }
-        let start = now()
+        let start = min(startedAt ?? now(), now())
+        let channel = platform == nil ? agent.channel : .voice
         let conversation = Conversation(
-            id: id, agentId: agent.id, channel: agent.channel, startedAt: start,
-            endsAt: agent.channel == .text ? start.addingTimeInterval(textIdle) : nil)
+            id: id, agentId: agent.id, channel: channel, startedAt: start,
+            endsAt: channel == .text ? start.addingTimeInterval(textIdle) : nil, platform: platform)
         do {
             try await repositories.conversations.insertConversation(conversation)
         } catch RepositoryError.conflict {

@@ -76,10 +76,6 @@ public struct RunEngine: Sendable {
             metrics: metrics)
     }
 
-    private func attempt<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {
-        do { return try await body() } catch { throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.") }
-    }
-
     /// How often a wait on another instance's work looks again.
     static let recheck = Backoff(base: .milliseconds(25), max: .seconds(1))
 

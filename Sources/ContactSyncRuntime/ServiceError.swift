@@ -1,7 +1,11 @@
+import ContactSyncStore
+
 /// Why a service refused a request, with a machine-readable code for the API.
 public struct ServiceError: Error, Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         case badRequest, notFound, conflict, unprocessable, unavailable, tooLarge
+        /// The request does not prove who sent it (a webhook's signature).
+        case unauthorized
     }
 
     /// One detail of a refusal, e.g. one problem of an action.
@@ -78,6 +82,12 @@ public struct ServiceError: Error, Sendable, Hashable {
         public static let methodNotAllowed = Code(rawValue: "method_not_allowed")
         /// A body over the limit (413).
         public static let payloadTooLarge = Code(rawValue: "payload_too_large")
+        /// A webhook delivery whose signature is missing, wrong, tampered with or stale (401).
+        public static let invalidSignature = Code(rawValue: "invalid_signature")
+        /// An agent has no connection to this voice platform.
+        public static let platformNotConnected = Code(rawValue: "platform_not_connected")
+        /// A voice-platform connection that cannot be made as asked.
+        public static let invalidPlatformConnection = Code(rawValue: "invalid_platform_connection")
         /// No valid key (401).
         public static let unauthorized = Code(rawValue: "unauthorized")
     }
@@ -101,5 +111,19 @@ public struct ServiceError: Error, Sendable, Hashable {
 
     public static func notFound(_ what: String) -> ServiceError {
         ServiceError(.notFound, .notFound, "\(what) was not found.")
+    }
+}
+
+/// A call to the repositories, in a service's words: the service's own refusals pass as they are, an invalid
+/// cursor is the caller's mistake (400), anything else is the database out of reach (503 `storage_failed`).
+func attempt<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {
+    do {
+        return try await body()
+    } catch let error as ServiceError {
+        throw error
+    } catch RepositoryError.invalidCursor {
+        throw ServiceError(.badRequest, .invalidRequest, "The cursor is not valid.")
+    } catch {
+        throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
     }
 }

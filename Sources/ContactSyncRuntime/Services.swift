@@ -69,6 +69,8 @@ public struct Services: Sendable {
     public let engine: RunEngine
     public let offline: OfflineSync
     public let activity: ActivityService
+    /// Voice platforms' webhooks and connections.
+    public let voice: VoiceWebhooks
     public let metrics: RunMetrics
     /// What runs beside the requests, in start order (they stop in reverse): closing the database (last),
     /// retention, and offline sync when this process carries it out.
@@ -110,6 +112,9 @@ public struct Services: Sendable {
             model: settings.model.map { ModelExtractor(settings: $0, client: settings.httpClient, logger: logger) }, metrics: metrics, now: now)
         offline = OfflineSync(repositories: repositories, engine: engine, settings: settings.offline, logger: logger, now: now)
         activity = ActivityService(repositories: repositories, now: now)
+        let offline = self.offline
+        voice = VoiceWebhooks(
+            repositories: repositories, secrets: secrets, conversations: conversations, logger: logger, now: now, conversationEnded: { offline.wake() })
         var background: [any Service] = [StoreCloser(store: store)]
         if settings.runsRetention { background.append(Retention(repositories: repositories, days: settings.retentionDays, logger: logger, now: now)) }
         if settings.runsOfflineSync { background.append(offline) }

@@ -178,6 +178,7 @@ extension ServiceError.Kind {
         case .unprocessable: .unprocessableContent
         case .unavailable: .serviceUnavailable
         case .tooLarge: .contentTooLarge
+        case .unauthorized: .unauthorized
         }
     }
 }

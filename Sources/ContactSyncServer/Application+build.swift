@@ -63,11 +63,12 @@ private func buildApplication(
         configuration: services.configuration, conversations: services.conversations, engine: services.engine, publicURL: configuration.resolvedPublicURL,
         runView: { RunView(run: $0) }, logger: logger)
     AgentAccessRoutes(configuration: services.configuration, mcp: mcp).add(to: admin, mcp: v1.group().add(middleware: CallerScope.ownAgent))
+    VoicePlatformRoutes(voice: services.voice, publicURL: configuration.resolvedPublicURL).add(to: admin, webhooks: router)
     Console(
         renderer: try await ConsoleRenderer.load(),
         sessions: ConsoleSessions(secrets: services.secrets, access: services.access, secure: oauth.isSecure, now: now),
         configuration: services.configuration, accounts: services.accounts, conversations: services.conversations, engine: services.engine,
-        activity: services.activity, oauth: oauth, emulatorURLs: emulatorURLs, publicURL: configuration.resolvedPublicURL, now: now, logger: logger,
+        activity: services.activity, voice: services.voice, oauth: oauth, emulatorURLs: emulatorURLs, publicURL: configuration.resolvedPublicURL, now: now, logger: logger,
         failures: failures
     ).add(to: router)
 

@@ -50,6 +50,13 @@ extension ConfigurationRepository {
                 let mappings = try Store.decodeMappings(try row.decode(column: "mappings", as: String.self))
                 if mappings.contains(where: { $0.agentField == key }) { return false }
             }
+            for row in try await db.raw("SELECT mapping, caller_phone_field FROM platform_connections").all() {
+                let mapping = try Store.decode([PlatformConnection.Mapping].self, try row.decode(column: "mapping", as: String.self))
+                let callerPhoneField = try row.decode(column: "caller_phone_field", as: String?.self)
+                if mapping.contains(where: { $0.agentField == key }) || callerPhoneField == key {
+                    return false
+                }
+            }
             try await db.raw("DELETE FROM agent_fields WHERE field_key = \(bind: key)").run()
             return true
         }
@@ -161,6 +168,8 @@ extension ConfigurationRepository {
         guard try await agent(id: id) != nil else { return false }
         try await transaction { db in
             try await db.raw("DELETE FROM agent_keys WHERE agent_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM platform_connections WHERE agent_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM webhook_deliveries WHERE agent_id = \(bind: id)").run()
             try await db.raw("DELETE FROM agents WHERE id = \(bind: id)").run()
         }
         return true

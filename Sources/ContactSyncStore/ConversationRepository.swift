@@ -13,11 +13,12 @@ extension ConversationRepository {
     public func insertConversation(_ conversation: Conversation) async throws {
         do {
             try await database.raw("""
-                INSERT INTO conversations (id, agent_id, channel, started_at, last_message_at, ends_at, ended_at, attributes, summary, message_count)
+                INSERT INTO conversations (id, agent_id, channel, started_at, last_message_at, ends_at, ended_at, attributes, summary, message_count, platform)
                 VALUES (\(bind: conversation.id), \(bind: conversation.agentId), \(bind: conversation.channel.rawValue),
                   \(bind: Store.stamp(conversation.startedAt)), \(bind: conversation.lastMessageAt.map(Store.stamp)),
                   \(bind: conversation.endsAt.map(Store.stamp)), \(bind: conversation.endedAt.map(Store.stamp)),
-                  \(bind: Store.encode(conversation.attributes)), \(bind: conversation.summary), \(bind: conversation.messageCount))
+                  \(bind: Store.encode(conversation.attributes)), \(bind: conversation.summary), \(bind: conversation.messageCount),
+                  \(bind: conversation.platform?.rawValue))
                 """).run()
         } catch where Store.isUniqueViolation(error) {
             throw RepositoryError.conflict(conversation.id)
@@ -49,6 +50,30 @@ extension ConversationRepository {
                 try await Store.scheduleFollowUps(db, conversationId: id, changes: changes, now: now)
             }
             return next
+        }
+    }
+
+    /// Stores a call's transcript once: when the conversation holds no messages yet, `turns` become its
+    /// messages and its message count, in one transaction; otherwise nothing changes. Returns whether they were stored.
+    public func insertTranscript(conversationId: String, _ turns: [(role: String, text: String, at: Date)]) async throws -> Bool {
+        guard !turns.isEmpty else { return false }
+        let lock = dialect == .postgres ? " FOR UPDATE" : ""
+        return try await transaction { db in
+            let query = SQLQueryString("SELECT message_count FROM conversations WHERE id = ") + "\(bind: conversationId)" + SQLQueryString(lock)
+            guard let row = try await db.raw(query).first(), try row.decode(column: "message_count", as: Int.self) == 0 else { return false }
+            for chunk in stride(from: 0, to: turns.count, by: 200).map({ turns[$0..<min($0 + 200, turns.count)] }) {
+                var insert = SQLQueryString("INSERT INTO messages (conversation_id, role, body, at) VALUES ")
+                for (index, turn) in chunk.enumerated() {
+                    if index > 0 { insert = insert + ", " }
+                    insert = insert + "(\(bind: conversationId), \(bind: turn.role), \(bind: turn.text), \(bind: Store.stamp(turn.at)))"
+                }
+                try await db.raw(insert).run()
+            }
+            let last = turns.map(\.at).max()
+            try await db.raw("""
+                UPDATE conversations SET message_count = \(bind: turns.count), last_message_at = \(bind: last.map(Store.stamp)) WHERE id = \(bind: conversationId)
+                """).run()
+            return true
         }
     }
 

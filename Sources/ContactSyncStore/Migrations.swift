@@ -148,6 +148,22 @@ enum Migrations {
                 "CREATE INDEX runs_action_seq ON runs (action_id, seq)",
                 "CREATE INDEX runs_created ON runs (created_at)",
             ]),
+            (13, [
+                // Voice platforms: an agent's connection, each delivery to its webhook, and the platform a
+                // conversation came from.
+                "ALTER TABLE conversations ADD COLUMN platform TEXT",
+                """
+                CREATE TABLE platform_connections (agent_id TEXT PRIMARY KEY, platform TEXT NOT NULL, secret TEXT NOT NULL,
+                  mapping TEXT NOT NULL, caller_phone_field TEXT, created_at \(t.double) NOT NULL, updated_at \(t.double) NOT NULL)
+                """,
+                """
+                CREATE TABLE webhook_deliveries (seq \(t.serial), agent_id TEXT NOT NULL, platform TEXT NOT NULL, digest TEXT,
+                  received_at \(t.double) NOT NULL, event_type TEXT, status TEXT NOT NULL, reason TEXT, conversation_id TEXT)
+                """,
+                // A delivery's digest is recorded once: a redelivery is told by it.
+                "CREATE UNIQUE INDEX webhook_deliveries_digest ON webhook_deliveries (agent_id, digest)",
+                "CREATE INDEX webhook_deliveries_agent ON webhook_deliveries (agent_id, seq)",
+            ]),
         ]
     }
 }

@@ -18,6 +18,7 @@ public struct Repositories: Sendable {
     public let contacts: ContactRepository
     public let customerLocks: any CustomerLocks
     public let retention: RetentionRepository
+    public let platforms: PlatformRepository
 
     public init(_ store: Store) {
         let ownedByOneProcess = store.dialect == .sqlite
@@ -31,5 +32,6 @@ public struct Repositories: Sendable {
         contacts = ContactRepository(store)
         customerLocks = ownedByOneProcess ? LocalCustomerLocks() : CustomerLockRepository(store)
         retention = RetentionRepository(store)
+        platforms = PlatformRepository(store)
     }
 }

@@ -10,8 +10,8 @@ public struct RetentionRepository: Repository {
 }
 
 extension RetentionRepository {
-    /// Data retention: deletes messages older than `cutoff` and empties the inputs (values the agent sent) of
-    /// runs created before it. Runs keep what they did. A run not finished yet (pending, running, waiting for
+    /// Data retention: deletes messages and webhook delivery records older than `cutoff` and empties the
+    /// inputs (values the agent sent) of runs created before it. Runs keep what they did. A run not finished yet (pending, running, waiting for
     /// its account) keeps its input, and its conversation its messages: it still needs them. Returns how many
     /// messages and run inputs went.
     public func purge(before cutoff: Date) async throws -> (messages: Int, runInputs: Int) {
@@ -27,6 +27,8 @@ extension RetentionRepository {
         let inputs = try await count("SELECT COUNT(*) AS n FROM runs WHERE created_at < \(bind: stamp) AND input <> \(bind: empty) AND " + finished)
         try await database.raw("DELETE FROM messages WHERE at < \(bind: stamp) AND " + kept).run()
         try await database.raw("UPDATE runs SET input = \(bind: empty) WHERE created_at < \(bind: stamp) AND input <> \(bind: empty) AND " + finished).run()
+        // A delivery's record goes with the messages of its time; a redelivery that old is refused as stale anyway.
+        try await database.raw("DELETE FROM webhook_deliveries WHERE received_at < \(bind: stamp)").run()
         return (messages, inputs)
     }
 }

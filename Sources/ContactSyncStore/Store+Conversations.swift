@@ -14,7 +14,8 @@ extension Store {
             attributes: try decode([String: String].self, try row.decode(column: "attributes", as: String.self)),
             summary: try row.decode(column: "summary", as: String?.self),
             messageCount: try row.decode(column: "message_count", as: Int.self),
-            dispatchedAt: try row.decode(column: "dispatched_at", as: Double?.self).map(Store.date))
+            dispatchedAt: try row.decode(column: "dispatched_at", as: Double?.self).map(Store.date),
+            platform: try row.decode(column: "platform", as: String?.self).flatMap(VoicePlatform.init(rawValue:)))
     }
 
     // MARK: Contact attributes

@@ -11,7 +11,7 @@ import NIOPosix
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contact-sync-bench", abstract: "Measure latency, burst throughput and idle memory against the emulators.",
-        subcommands: [LatencyBench.self, BurstBench.self, IdleBench.self])
+        subcommands: [LatencyBench.self, BurstBench.self, IdleBench.self, WebhookBench.self])
 
     static func main() async {
         // Like serve, the load generator runs its tasks on the event loops that do its network I/O.

@@ -109,7 +109,7 @@ struct BenchEnvironment {
     }
 
     /// Sets up an emulator account and an action; returns the action id.
-    func action(_ crm: CRM, allowCreate: Bool, allowUpdateExisting: Bool, account: String? = nil) async throws -> (action: String, account: String) {
+    func action(_ crm: CRM, allowCreate: Bool, allowUpdateExisting: Bool, account: String? = nil, offlineSync: Bool = false) async throws -> (action: String, account: String) {
         var accountId = account
         if accountId == nil {
             accountId = try await call(.POST, "/v1/accounts", json: ["crm": crm.rawValue, "emulator": true]).body["id"] as? String
@@ -121,6 +121,7 @@ struct BenchEnvironment {
         let body: [String: Any] = [
             "template": crm == .hubspot ? "hubspot.upsert_contact" : "salesforce.upsert_contact", "name": "Bench \(UUID().uuidString.prefix(8))",
             "intent": "benchmark", "accountId": accountId, "allowCreate": allowCreate, "allowUpdateExisting": allowUpdateExisting, "mappings": mappings,
+            "offlineSync": offlineSync,
         ]
         guard let id = try await call(.POST, "/v1/actions", json: body).body["id"] as? String else { throw BenchError("could not create the action") }
         return (id, accountId)

@@ -31,6 +31,7 @@ struct Runtime: Sendable {
     let conversations: ConversationService
     let engine: RunEngine
     let offline: OfflineSync
+    let voice: VoiceWebhooks
 
     static var quiet: Logger {
         var logger = Logger(label: "runtime-test")
@@ -55,7 +56,8 @@ struct Runtime: Sendable {
         let services = try await Services.open(options)
         return Runtime(
             repositories: services.repositories, clock: clock, hubspot: hubspot, salesforce: salesforce, connectors: services.connectors, accounts: services.accounts,
-            configuration: services.configuration, conversations: services.conversations, engine: services.engine, offline: services.offline)
+            configuration: services.configuration, conversations: services.conversations, engine: services.engine, offline: services.offline,
+            voice: services.voice)
     }
 
     var store: Store { repositories.store }

@@ -52,6 +52,16 @@ struct ConsolePagesTests {
             let created = try await ConsoleSecurityTests.send(
                 api, .post, "/console/agents/\(agent)/keys", cookie: browser.cookie, form: ConsoleSecurityTests.form(["csrf": browser.csrf])).body
             #expect(created.contains("New agent key (shown once): <code>csa_"), "a new agent key is shown once, on its agent")
+            // Connect a voice platform from the agent's card: the URL to paste is shown, the secret never.
+            #expect(created.contains("Connect a voice platform"))
+            let connected = try await ConsoleSecurityTests.send(
+                api, .post, "/console/agents/\(agent)/platform", cookie: browser.cookie,
+                form: ConsoleSecurityTests.form(["csrf": browser.csrf, "platform": "retell", "secret": "key_console_secret", "mapping": "plan_name = last_name", "callerPhoneField": "phone"]))
+            #expect(connected.status == .seeOther)
+            let agents = try await page(api, browser, "/console/agents")
+            #expect(agents.contains("/v1/agents/\(agent)/webhooks/retell"))
+            #expect(agents.contains("plan_name → last_name"))
+            #expect(!agents.contains("key_console_secret"))
         }
     }
 }

@@ -71,6 +71,10 @@ class Server:
         assert response.status_code < 500, response.text
         return response
 
+    def call_status(self, method, path, **kwargs):
+        """The status of a call that may be refused (a 4xx is an answer here)."""
+        return requests.request(method, self.url(path), headers={"Authorization": f"Bearer {self.key}"}, timeout=30, **kwargs).status_code
+
     def setup_burst(self, hubspot_url, token, count):
         account = self.call("POST", "/v1/accounts", json={"crm": "hubspot", "name": "Burst", "accessToken": token, "baseURL": hubspot_url}).json()["id"]
         action = self.call("POST", "/v1/actions", json={

@@ -166,12 +166,16 @@ public struct Conversation: Sendable, Hashable {
     public var messageCount: Int
     /// When its offline runs were dispatched: later summary or attribute changes become follow-up runs.
     public var dispatchedAt: Date?
+    /// The voice platform whose webhook made it, whose values are the platform's (`valueSources` `platform`).
+    public var platform: VoicePlatform?
 
     public init(
         id: String, agentId: String, channel: AgentChannel, startedAt: Date, lastMessageAt: Date? = nil, endsAt: Date? = nil,
-        endedAt: Date? = nil, attributes: [String: String] = [:], summary: String? = nil, messageCount: Int = 0, dispatchedAt: Date? = nil
+        endedAt: Date? = nil, attributes: [String: String] = [:], summary: String? = nil, messageCount: Int = 0, dispatchedAt: Date? = nil,
+        platform: VoicePlatform? = nil
     ) {
         self.dispatchedAt = dispatchedAt
+        self.platform = platform
         self.id = id
         self.agentId = agentId
         self.channel = channel

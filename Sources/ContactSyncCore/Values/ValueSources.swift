@@ -14,6 +14,10 @@ public struct ValueSources: Sendable, Hashable {
     public var extracted: [String: String] = [:]
     /// A summary written from the transcript when none was supplied.
     public var extractedSummary: String?
+    /// What the conversation's values are called: `platform` for a conversation a voice platform's webhook made.
+    public var conversationOrigin: ValueOrigin = .conversation
+    /// What the run's own values are called: `platform` for a follow-up carrying a platform's late values.
+    public var inputOrigin: ValueOrigin = .runInput
 
     public init(
         runInput: [String: String] = [:], conversation: [String: String] = [:],
@@ -34,6 +38,8 @@ public enum ValueOrigin: String, Sendable, Hashable, Codable {
     case extracted
     case contactAttribute = "contact_attribute"
     case defaultValue = "default"
+    /// Sent by a voice platform's webhook (its analysis, the caller's number, its summary).
+    case platform
 }
 
 /// A non-blank value for one mapped CRM field.
@@ -51,8 +57,8 @@ extension ValueSources {
     /// passed over; nil when all are blank.
     public func value(for mapping: FieldMapping) -> ResolvedValue? {
         let candidates: [(String?, ValueOrigin)] = [
-            (runInput[mapping.agentField], .runInput),
-            (conversation[mapping.agentField], .conversation),
+            (runInput[mapping.agentField], inputOrigin),
+            (conversation[mapping.agentField], conversationOrigin),
             (extracted[mapping.agentField], .extracted),
             (contactAttributes[mapping.agentField], .contactAttribute),
             (mapping.defaultValue, .defaultValue),
@@ -69,7 +75,7 @@ extension ValueSources {
 
     /// The summary and where it came from.
     public var summarySource: (text: String, origin: ValueOrigin)? {
-        for (candidate, origin) in [(runSummary, ValueOrigin.runInput), (conversationSummary, .conversation), (extractedSummary, .extracted)] {
+        for (candidate, origin) in [(runSummary, inputOrigin), (conversationSummary, conversationOrigin), (extractedSummary, ValueOrigin.extracted)] {
             if let candidate, !candidate.isBlank { return (candidate.trimmed, origin) }
         }
         return nil

@@ -182,17 +182,20 @@ struct RunPipeline: Sendable {
 
     /// Fills what the platform left empty from the transcript (ARCHITECTURE §9): for a run with a conversation
     /// whose agent extracts, when a mapped value or the summary is missing. Follow-ups carry only changes,
-    /// unless they run in full.
+    /// unless they run in full; the email that finds their customer is taken from the transcript again when
+    /// the first run took it from there.
     private func extract(_ items: inout [Item], _ sources: inout [ValueSources]) async throws {
         var agents: [String: Agent] = [:]
         var labels: [String: String]?
-        for index in items.indices where items[index].run.trigger != .followUp || items[index].runsInFull {
+        for index in items.indices {
             guard let conversation = items[index].entry.conversation else { continue }
-            let mappings = items[index].mappings
+            let changesOnly = items[index].run.trigger == .followUp && !items[index].runsInFull
+            let emailField = items[index].entry.template.emailField
+            let mappings = items[index].mappings.filter { !changesOnly || $0.crmField == emailField }
             // A mapping's default does not count as a value here: a value from the transcript comes before it.
             let missing = Set(mappings.filter { !$0.isSummary && sources[index].value(for: FieldMapping(crmField: $0.crmField, agentField: $0.agentField)) == nil }.map(\.agentField))
             let writesSummary = mappings.contains(where: \.isSummary) || items[index].entry.template.crm == .hubspot
-            let needsSummary = writesSummary && sources[index].summary == nil
+            let needsSummary = !changesOnly && writesSummary && sources[index].summary == nil
             guard !missing.isEmpty || needsSummary else { continue }
             if agents[conversation.agentId] == nil { agents[conversation.agentId] = try await repositories.configuration.agent(id: conversation.agentId)?.agent }
             guard let agent = agents[conversation.agentId], agent.extraction.mode != .off else { continue }
@@ -213,14 +216,22 @@ struct RunPipeline: Sendable {
     /// summary, with the conversation's email to find the customer (unless it runs in full).
     static func sources(_ item: Item) -> ValueSources {
         let conversation = item.entry.conversation
-        guard item.run.trigger == .followUp, !item.runsInFull else {
-            return ValueSources(
+        var sources: ValueSources
+        if item.run.trigger == .followUp, !item.runsInFull {
+            let emailField = item.entry.action.mappings.first { $0.crmField == item.entry.template.emailField }?.agentField
+            let email = emailField.flatMap { key in conversation?.attributes[key].map { [key: $0] } } ?? [:]
+            sources = ValueSources(runInput: item.run.input.fields, conversation: email, runSummary: item.run.input.summary)
+        } else {
+            sources = ValueSources(
                 runInput: item.run.input.fields, conversation: conversation?.attributes ?? [:], runSummary: item.run.input.summary,
                 conversationSummary: conversation?.summary)
         }
-        let emailField = item.entry.action.mappings.first { $0.crmField == item.entry.template.emailField }?.agentField
-        let email = emailField.flatMap { key in conversation?.attributes[key].map { [key: $0] } } ?? [:]
-        return ValueSources(runInput: item.run.input.fields, conversation: email, runSummary: item.run.input.summary)
+        // A voice platform's values are the platform's, a late one (a follow-up's input) too.
+        if conversation?.platform != nil {
+            sources.conversationOrigin = .platform
+            if item.run.trigger == .followUp { sources.inputOrigin = .platform }
+        }
+        return sources
     }
 
     /// Follow-ups wait for the run they follow, then write the changed values against the contact it chose.

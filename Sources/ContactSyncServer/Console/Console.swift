@@ -14,6 +14,7 @@ struct Console: Sendable {
     let conversations: ConversationService
     let engine: RunEngine
     let activity: ActivityService
+    let voice: VoiceWebhooks
     let oauth: OAuthSettings
     let emulatorURLs: [CRM: String]
     let publicURL: String
