@@ -13,6 +13,7 @@ enum RunSentence {
         case (.updated?, _): return "Updated the contact in \(name)."
         case (.summaryOnly?, _): return "Saved the summary to the existing contact in \(name); its other fields were left as they are."
         case (.skipped?, .missingEmail?): return "Skipped: the customer's email is missing — ask for it."
+        case (.skipped?, .ambiguousPhone?): return "Skipped: several contacts have this phone number — ask for the customer's email."
         case (.skipped?, .invalidEmail?): return "Skipped: the customer's email does not look valid — ask them to spell it."
         case (.skipped?, .creationDisabled?): return "Skipped: no contact in \(name) has this email, and this action may not create one."
         case (.skipped?, .updatesDisabled?): return "Skipped: the contact exists in \(name) and this action may not change it."

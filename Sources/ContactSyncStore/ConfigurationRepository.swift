@@ -68,10 +68,11 @@ extension ConfigurationRepository {
         do {
             try await database.raw("""
                 INSERT INTO actions (id, template, name, intent, offline_sync, account_id, allow_create, allow_update_existing, enabled,
-                  mappings, created_at, updated_at, tool_name)
+                  mappings, created_at, updated_at, tool_name, match_mode)
                 VALUES (\(bind: action.id), \(bind: action.template), \(bind: action.name), \(bind: action.intent), \(bind: action.offlineSync),
                   \(bind: action.accountId), \(bind: action.allowCreate), \(bind: action.allowUpdateExisting), \(bind: action.enabled),
-                  \(bind: Store.encodeMappings(action.mappings)), \(bind: Store.stamp(now)), \(bind: Store.stamp(now)), \(bind: action.toolName))
+                  \(bind: Store.encodeMappings(action.mappings)), \(bind: Store.stamp(now)), \(bind: Store.stamp(now)), \(bind: action.toolName),
+                  \(bind: action.match.rawValue))
                 """).run()
         } catch where Store.isUniqueViolation(error) {
             throw RepositoryError.conflict(action.toolName)
@@ -94,7 +95,8 @@ extension ConfigurationRepository {
                     UPDATE actions SET template = \(bind: action.template), name = \(bind: action.name), intent = \(bind: action.intent),
                       offline_sync = \(bind: action.offlineSync), account_id = \(bind: action.accountId), allow_create = \(bind: action.allowCreate),
                       allow_update_existing = \(bind: action.allowUpdateExisting), enabled = \(bind: action.enabled),
-                      mappings = \(bind: Store.encodeMappings(action.mappings)), updated_at = \(bind: Store.stamp(now)), tool_name = \(bind: action.toolName)
+                      mappings = \(bind: Store.encodeMappings(action.mappings)), updated_at = \(bind: Store.stamp(now)), tool_name = \(bind: action.toolName),
+                      match_mode = \(bind: action.match.rawValue)
                     WHERE id = \(bind: action.id)
                     """).run()
                 try await db.raw("""

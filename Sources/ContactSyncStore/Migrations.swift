@@ -164,6 +164,10 @@ enum Migrations {
                 "CREATE UNIQUE INDEX webhook_deliveries_digest ON webhook_deliveries (agent_id, digest)",
                 "CREATE INDEX webhook_deliveries_agent ON webhook_deliveries (agent_id, seq)",
             ]),
+            (14, [
+                // How an action finds its customer's contact: by email (the seeds), or by phone too.
+                "ALTER TABLE actions ADD COLUMN match_mode TEXT NOT NULL DEFAULT 'email'",
+            ]),
         ]
     }
 }

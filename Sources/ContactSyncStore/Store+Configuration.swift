@@ -25,7 +25,8 @@ extension Store {
                 allowUpdateExisting: try row.decode(column: "allow_update_existing", as: Bool.self),
                 enabled: try row.decode(column: "enabled", as: Bool.self),
                 mappings: try decodeMappings(try row.decode(column: "mappings", as: String.self)),
-                toolName: try row.decode(column: "tool_name", as: String?.self) ?? ""),
+                toolName: try row.decode(column: "tool_name", as: String?.self) ?? "",
+                match: try row.decode(column: "match_mode", as: String?.self).flatMap(ContactMatchMode.init(rawValue:)) ?? .email),
             createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)))
     }
 

@@ -171,3 +171,22 @@ def test_rate_limit_headers_and_429(hubspot_url):
     limited = requests.get(f"{hubspot_url}/crm/v3/objects/contacts", headers=headers, timeout=5)
     assert limited.status_code == 429
     assert limited.json()["policyName"] == "TEN_SECONDLY_ROLLING"
+
+
+def test_search_by_phone_on_the_searchable_phone_properties(hubspot_url):
+    api = client(hubspot_url)
+    formatted = create(api, phone="+1 (415) 555-0199", firstname="Formatted")
+    national = create(api, mobilephone="415.555.0199", firstname="Mobile")
+    create(api, phone="+44 20 7183 8750", firstname="Elsewhere")
+    request = PublicObjectSearchRequest(
+        filter_groups=[
+            FilterGroup(filters=[Filter(property_name="hs_searchable_calculated_international_phone_number", operator="EQ", value="14155550199")]),
+            FilterGroup(filters=[Filter(property_name="hs_searchable_calculated_international_mobile_number", operator="EQ", value="14155550199")]),
+        ],
+        properties=["phone", "mobilephone", "hs_searchable_calculated_international_phone_number"], limit=10,
+    )
+    result = api.crm.contacts.search_api.do_search(public_object_search_request=request)
+    assert sorted(r.id for r in result.results) == sorted([formatted.id, national.id])
+    found = next(r for r in result.results if r.id == formatted.id)
+    assert found.properties["phone"] == "+1 (415) 555-0199"
+    assert found.properties["hs_searchable_calculated_international_phone_number"] == "14155550199"

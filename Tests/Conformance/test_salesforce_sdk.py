@@ -140,3 +140,18 @@ def test_collections_and_api_usage(salesforce_url):
     assert results[1]["success"] is False and results[1]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
     usage = sf.api_usage["api-usage"]
     assert usage.used >= 1 and usage.total == 100000
+
+
+def test_sosl_search_in_phone_fields_matches_whatever_the_formatting(salesforce_url):
+    sf = client(salesforce_url)
+    first = sf.Contact.create({"LastName": "Formatted", "Phone": "(415) 555-0188"})["id"]
+    second = sf.Contact.create({"LastName": "Mobile", "MobilePhone": "+1 415 555 0188"})["id"]
+    sf.Contact.create({"LastName": "Other", "Phone": "(415) 555-0100"})
+    result = sf.search('FIND {"14155550188" OR "4155550188"} IN PHONE FIELDS RETURNING Contact(Id, Phone, MobilePhone)')
+    assert sorted(record["Id"] for record in result["searchRecords"]) == sorted([first, second])
+    assert all(record["attributes"]["type"] == "Contact" for record in result["searchRecords"])
+    # Reserved characters are escaped with a backslash; an unescaped brace is malformed.
+    escaped = sf.search('FIND {\\+14155550188} IN PHONE FIELDS RETURNING Contact(Id)')
+    assert sorted(record["Id"] for record in escaped["searchRecords"]) == sorted([first, second])
+    with pytest.raises(SalesforceMalformedRequest):
+        sf.search("FIND {415} IN PHONE FIELDS RETURNING Contact(Id, NoSuchField__c)")

@@ -52,6 +52,15 @@ struct HubSpotProperty: Sendable {
             options: ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist", "other"]),
         .init(name: "hs_additional_emails", label: "Additional email addresses", type: "enumeration", fieldType: "select"),
         .init(name: "hs_email_domain", label: "Email Domain", type: "string", fieldType: "text", readOnlyValue: true, calculated: true),
+        .init(name: "mobilephone", label: "Mobile Phone Number", type: "string", fieldType: "phonenumber"),
+        .init(name: "hs_searchable_calculated_phone_number", label: "Phone Number (searchable)", type: "string", fieldType: "text", readOnlyValue: true, calculated: true),
+        .init(name: "hs_searchable_calculated_mobile_number", label: "Mobile Phone Number (searchable)", type: "string", fieldType: "text", readOnlyValue: true, calculated: true),
+        .init(
+            name: "hs_searchable_calculated_international_phone_number", label: "Phone Number with country code (searchable)", type: "string", fieldType: "text",
+            readOnlyValue: true, calculated: true),
+        .init(
+            name: "hs_searchable_calculated_international_mobile_number", label: "Mobile Phone Number with country code (searchable)", type: "string",
+            fieldType: "text", readOnlyValue: true, calculated: true),
         .init(name: "hs_object_id", label: "Record ID", type: "number", fieldType: "number", readOnlyValue: true),
         .init(name: "createdate", label: "Create Date", type: "datetime", fieldType: "date", readOnlyValue: true),
         .init(name: "lastmodifieddate", label: "Last Modified Date", type: "datetime", fieldType: "date", readOnlyValue: true),

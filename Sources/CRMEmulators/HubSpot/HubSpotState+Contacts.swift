@@ -152,7 +152,24 @@ extension HubSpotState {
     private func refreshDerived(_ id: String) {
         guard var record = contacts[id] else { return }
         record.properties["hs_email_domain"] = record.properties["email"].flatMap { $0.split(separator: "@").last.map(String.init) }
+        for (source, kind) in [("phone", "phone"), ("mobilephone", "mobile")] {
+            let forms = record.properties[source].flatMap(Self.searchablePhone)
+            record.properties["hs_searchable_calculated_\(kind)_number"] = forms?.national
+            record.properties["hs_searchable_calculated_international_\(kind)_number"] = forms?.international
+        }
         contacts[id] = record
+    }
+
+    /// A phone number as HubSpot's searchable phone properties hold it: the digits without formatting, with
+    /// the country code (a number written without one is read as the portal's country, the US here) and without.
+    static func searchablePhone(_ text: String) -> (international: String, national: String)? {
+        let digits = String(text.filter(\.isNumber))
+        guard digits.count >= 7 else { return nil }
+        if text.trimmingCharacters(in: .whitespaces).hasPrefix("+") {
+            return (digits, digits.hasPrefix("1") && digits.count == 11 ? String(digits.dropFirst()) : digits)
+        }
+        if digits.count == 11, digits.hasPrefix("1") { return (digits, String(digits.dropFirst())) }
+        return ("1" + digits, digits)
     }
 
     /// The error for a write that would give `email` to a second contact.

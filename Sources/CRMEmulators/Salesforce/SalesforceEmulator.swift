@@ -129,6 +129,10 @@ public struct SalesforceEmulator: Sendable {
         api(router, .get, "/query") { request, _, _, version in
             await state.query(request.query("q"), version: version)
         }
+        // Hummingbird serves `/search/` (simple-salesforce's form) by the same route.
+        api(router, .get, "/search") { request, _, _, version in
+            await state.search(request.query("q"), version: version)
+        }
         api(router, .post, "/composite/sobjects") { request, context, caller, _ in
             await state.createCollection(await request.json(context: context), caller: caller, allowSave: request.allowsDuplicateSave)
         }

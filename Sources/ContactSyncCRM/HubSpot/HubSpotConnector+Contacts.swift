@@ -152,3 +152,46 @@ extension Array {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
+
+extension HubSpotConnector {
+    /// HubSpot's searchable forms of the phone properties: the digits with the country code.
+    static let phoneSearchProperties = ["hs_searchable_calculated_international_phone_number", "hs_searchable_calculated_international_mobile_number"]
+    /// Numbers per search: two filter groups each, within HubSpot's five.
+    static let phonesPerSearch = 2
+
+    /// The search API on HubSpot's searchable phone properties (formatting stripped, country code kept), so
+    /// that "+1 415-555-0142", "(415) 555-0142" and "4155550142" all find the same contact; each result is
+    /// given to the number whose digits it holds.
+    public func lookup(phones: [String], log: CRMCallLog?) async throws(CRMError) -> [String: [ContactMatch]] {
+        let appId = try await identity(log: log).appId
+        var found: [String: [ContactMatch]] = Dictionary(uniqueKeysWithValues: Set(phones).map { ($0, []) })
+        for group in Array(Set(phones)).sorted().chunked(into: Self.phonesPerSearch) {
+            let digits = group.map { PhoneNumbers.digits(ofE164: $0).international }
+            let body = JSONBody.encode(PhoneSearch(
+                filterGroups: digits.flatMap { number in Self.phoneSearchProperties.map { .init(filters: [.init(propertyName: $0, operator: "EQ", value: number)]) } },
+                properties: Self.provenanceProperties + Self.phoneSearchProperties, limit: 100))
+            let response = try await call(.POST, "/crm/v3/objects/contacts/search", route: "POST /crm/v3/objects/contacts/search", body: body, log: log)
+                .decode(HubSpotWire.BatchResponse.self)
+            for object in response.results {
+                let held = Self.phoneSearchProperties.compactMap { object.property($0) }
+                for (phone, number) in zip(group, digits) where held.contains(number) {
+                    found[phone, default: []].append(match(object, appId: appId))
+                }
+            }
+        }
+        return found
+    }
+}
+
+/// `POST /crm/v3/objects/contacts/search`: filter groups are ORed.
+struct PhoneSearch: Encodable {
+    struct Group: Encodable { let filters: [Filter] }
+    struct Filter: Encodable {
+        let propertyName: String
+        let `operator`: String
+        let value: String
+    }
+    let filterGroups: [Group]
+    let properties: [String]
+    let limit: Int
+}

@@ -14,6 +14,19 @@ enum SalesforceWire {
         let CreatedById: String?
     }
 
+    /// `GET /search` (SOSL): the records found, of every type the search returned.
+    struct SearchResult: Decodable, Sendable {
+        let searchRecords: [SearchRow]
+    }
+
+    struct SearchRow: Decodable, Sendable {
+        let Id: String
+        let CreatedDate: String?
+        let CreatedById: String?
+        let Phone: String?
+        let MobilePhone: String?
+    }
+
     struct SaveResult: Decodable, Sendable {
         let id: String?
         let success: Bool

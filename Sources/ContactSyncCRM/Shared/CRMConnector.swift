@@ -46,6 +46,9 @@ public protocol CRMConnector: Sendable {
     func contactFields(log: CRMCallLog?) async throws(CRMError) -> [CRMField]
     /// Contacts for many emails at once, keyed by normalised email (missing emails map to no matches).
     func lookup(emails: [String], log: CRMCallLog?) async throws(CRMError) -> [String: [ContactMatch]]
+    /// Contacts whose phone fields hold one of `phones` (E.164), as the CRM's own phone search finds them
+    /// whatever their formatting, keyed by the E.164 number.
+    func lookup(phones: [String], log: CRMCallLog?) async throws(CRMError) -> [String: [ContactMatch]]
     /// The contact with this id, with provenance.
     func contact(id: String, log: CRMCallLog?) async throws(CRMError) -> ContactMatch
     /// Creates many contacts in batches; one result per input, in order.

@@ -1,5 +1,15 @@
 import Foundation
 
+/// How a run's contact was found.
+public enum ContactFoundBy: String, Sendable, Hashable, Codable {
+    /// By the customer's email (the seeds).
+    case email
+    /// By the customer's phone number (`match` `email_then_phone`).
+    case phone
+    /// By its id: the contact a follow-up's first run chose.
+    case record
+}
+
 /// A CRM contact found by the email lookup.
 public struct ContactMatch: Sendable, Hashable {
     public var id: String

@@ -31,9 +31,16 @@ public struct RunPlanner: Sendable {
             fields: Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
     }
 
-    /// The plan for `run`, given every contact the lookup found for its email.
-    public func plan(_ run: PreparedRun, matches: [ContactMatch]) -> RunPlan {
+    /// The plan for `run`, given every contact the lookup found for its email (or, `matchedBy` `.phone`,
+    /// for its phone number: several of those are never guessed between).
+    public func plan(_ run: PreparedRun, matches: [ContactMatch], matchedBy: ContactFoundBy = .email) -> RunPlan {
         var warnings: [RunWarning] = []
+        if matchedBy == .phone, matches.count > 1 {
+            let ids = matches.map(\.id).sorted()
+            return .skipped(.ambiguousPhone, detail: "\(matches.count) contacts have this phone number: \(ids.joined(separator: ", ")).", warnings: [
+                RunWarning(code: SkipReason.ambiguousPhone.rawValue, message: "\(matches.count) contacts have this phone number; none was chosen.", ids: ids),
+            ])
+        }
         let chosen = MatchSelection.choose(matches)
         if let warning = chosen?.warning { warnings.append(warning) }
         let decision = ContactDecision.decide(
@@ -81,8 +88,9 @@ public struct RunPlanner: Sendable {
                 continue
             }
             let isEmailField = mapping.crmField == template.emailField
-            // The lookup key already matches; rewriting it could replace a primary email found via a secondary one.
-            if isEmailField && !creating { continue }
+            // Found by email, the key already matches; rewriting it could replace a primary email found via a
+            // secondary one. Found another way (by phone, or a follow-up's contact), the email is news to it.
+            if isEmailField && !creating && matchedBy == .email { continue }
             switch FieldValueCheck.check(resolved.value, field: fields[mapping.crmField], named: mapping.crmField, creating: creating) {
             case .success(let value):
                 write(mapping.crmField, value)

@@ -29,6 +29,16 @@ public enum PhoneNumbers {
         "JP": Country(code: "81", trunk: "0", lengths: 9...10),
     ]
 
+    /// The digits of an E.164 number (`+14155550142` → `14155550142`) and, when its country is one of the
+    /// known ones, its national significant number (`4155550142`).
+    public static func digits(ofE164 number: String) -> (international: String, national: String?) {
+        let digits = String(number.filter(\.isNumber))
+        let country = countries.values
+            .filter { digits.hasPrefix($0.code) && $0.lengths.contains(digits.count - $0.code.count) }
+            .max { $0.code.count < $1.code.count }
+        return (digits, country.map { String(digits.dropFirst($0.code.count)) })
+    }
+
     /// The E.164 form of `text` (digits with spaces, dots, dashes, parentheses), or nil when it is not a
     /// phone number of a known form.
     public static func e164(_ text: String, defaultCountry: String) -> String? {

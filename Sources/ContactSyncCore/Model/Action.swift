@@ -17,6 +17,14 @@ public struct FieldMapping: Sendable, Hashable, Codable {
     public var isSummary: Bool { agentField == AgentField.summaryKey }
 }
 
+/// How a run finds its customer's contact (DESIGN §2.5).
+public enum ContactMatchMode: String, Sendable, Hashable, Codable, CaseIterable {
+    /// By email only (the seeds).
+    case email
+    /// By email; with no email, or no contact with it, by the phone number (E.164, the agent's default country).
+    case emailThenPhone = "email_then_phone"
+}
+
 /// A configured template: what an agent may do in one CRM account, and how values map.
 public struct Action: Sendable, Hashable, Codable, Identifiable {
     public var id: String
@@ -37,12 +45,16 @@ public struct Action: Sendable, Hashable, Codable, Identifiable {
     /// The name agents call it by (MCP and function tools): `^[a-z0-9_]{1,64}$`, unique, stable — derived
     /// from the name once, when the action is created, and changed only on purpose.
     public var toolName: String
+    /// How the customer's contact is found.
+    public var match: ContactMatchMode
 
     public init(
         id: String, template: String, name: String, intent: String, offlineSync: Bool, accountId: String,
-        allowCreate: Bool, allowUpdateExisting: Bool, enabled: Bool = true, mappings: [FieldMapping], toolName: String = ""
+        allowCreate: Bool, allowUpdateExisting: Bool, enabled: Bool = true, mappings: [FieldMapping], toolName: String = "",
+        match: ContactMatchMode = .email
     ) {
         self.toolName = toolName
+        self.match = match
         self.id = id
         self.template = template
         self.name = name

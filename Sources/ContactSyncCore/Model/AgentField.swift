@@ -20,6 +20,8 @@ public struct AgentField: Sendable, Hashable, Codable {
     public static let summaryKey = "summary"
     /// The field that carries the customer's email address.
     public static let emailKey = "email"
+    /// The agent field that holds the customer's phone number (matching by phone reads it).
+    public static let phoneKey = "phone"
 
     /// The fields every installation has.
     public static let builtIns: [AgentField] = [

@@ -79,6 +79,7 @@ public struct RunExplanation: Sendable, Hashable {
     static func skip(_ reason: SkipReason, detail: String?, name: String, create: String, update: String) -> String {
         switch reason {
         case .missingEmail: "The customer's email was missing, so there was no one to look up; nothing was written."
+        case .ambiguousPhone: "Several contacts have the customer's phone number and no email told them apart, so none was chosen; nothing was written."
         case .invalidEmail: "The customer's email did not look valid; nothing was written."
         case .creationDisabled: "No contact in \(name) had this email; \(create), so nothing was written."
         case .updatesDisabled: "Contact found, not created by contact-sync; \(update) and there was no summary to write, so nothing was written."

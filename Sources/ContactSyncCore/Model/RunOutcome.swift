@@ -11,6 +11,8 @@ public enum RunOutcome: String, Sendable, Hashable, Codable, CaseIterable {
 /// Why a run wrote nothing.
 public enum SkipReason: String, Sendable, Hashable, Codable, CaseIterable, Error {
     case missingEmail = "missing_email"
+    /// Matching by phone found several contacts and no email settled it: none is guessed.
+    case ambiguousPhone = "ambiguous_phone"
     case invalidEmail = "invalid_email"
     case creationDisabled = "creation_disabled"
     case updatesDisabled = "updates_disabled"

@@ -73,6 +73,8 @@ public struct RunResult: Sendable, Hashable, Codable {
     public var valueSources: [String: String]?
     /// For extracted values: the customer message each was taken from.
     public var evidence: [Evidence]?
+    /// How the contact was found: by `email` or by `phone`; nil when none was (a create, or a follow-up's contact).
+    public var matchedBy: ContactFoundBy?
 
     public init(
         outcome: RunOutcome? = nil, reason: SkipReason? = nil, reasonDetail: String? = nil, crmRecordId: String? = nil,

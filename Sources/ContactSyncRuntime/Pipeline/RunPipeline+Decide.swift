@@ -12,10 +12,16 @@ extension RunPipeline {
         async let lookups = connector.lookup(emails: open.compactMap { items[$0].prepared?.email }, log: log)
         let (fields, found) = try await (fieldList, lookups)
         var looked: [(index: Int, candidates: [ContactMatch])] = []
+        // Runs whose email found no contact (or who have none) and whose action matches by phone too.
+        var byPhone: [Int] = []
         for index in open {
-            let byEmail = found[items[index].prepared!.email] ?? []
+            let byEmail = items[index].prepared!.email.flatMap { found[$0] } ?? []
             guard let target = items[index].target else {
-                looked.append((index, byEmail))
+                if byEmail.isEmpty, items[index].entry.action.match == .emailThenPhone, items[index].prepared?.phone != nil {
+                    byPhone.append(index)
+                } else {
+                    looked.append((index, byEmail))
+                }
                 continue
             }
             // A follow-up writes to the contact the run it follows chose, even when the email changed since.
@@ -24,12 +30,14 @@ extension RunPipeline {
                 continue
             }
             do {
+                items[index].foundBy = .record
                 looked.append((index, [try await connector.contact(id: target, log: log)]))
             } catch where error.code == .notFound {
                 // The contact was deleted or merged in the CRM since: this run decides afresh by its email, and
                 // in full, so that a contact made anew carries all the conversation's values, not only the change.
                 items[index].target = nil
                 items[index].runsInFull = true
+                items[index].foundBy = .email
                 items[index].mappings = items[index].entry.action.mappings
                 if case .success(let prepared) = prepare(items[index], Self.sources(items[index])) { items[index].prepared = prepared }
                 looked.append((index, byEmail))
@@ -38,18 +46,29 @@ extension RunPipeline {
                 items[index].error = error
             }
         }
+        if !byPhone.isEmpty {
+            // One more round trip, only for these runs: the CRM's own phone search.
+            let phones = try await connector.lookup(phones: Array(Set(byPhone.compactMap { items[$0].prepared?.phone })).sorted(), log: log)
+            for index in byPhone {
+                let candidates = items[index].prepared?.phone.flatMap { phones[$0] } ?? []
+                if !candidates.isEmpty { items[index].foundBy = .phone }
+                looked.append((index, candidates))
+            }
+        }
         let matches = try await withProvenance(looked.map { (items[$0.index].run, $0.candidates) }, account: account)
         for (index, candidates) in zip(looked.map(\.index), matches) {
             let action = items[index].entry.action
             let planner = RunPlanner(
                 template: items[index].entry.template, mappings: items[index].mappings, allowCreate: action.allowCreate,
                 allowUpdateExisting: action.allowUpdateExisting, fields: Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
-            let plan = planner.plan(items[index].prepared!, matches: candidates)
+            let plan = planner.plan(items[index].prepared!, matches: candidates, matchedBy: items[index].foundBy)
             items[index].planner = planner
             items[index].plan = plan
             items[index].contactId = plan.existingContactId
             if items[index].run.dryRun || plan.outcome == .skipped {
-                items[index].done = succeeded(items[index].run, Self.result(plan, contactId: plan.existingContactId, noteId: nil, connector: connector))
+                var result = Self.result(plan, contactId: plan.existingContactId, noteId: nil, connector: connector)
+                result.matchedBy = Self.matchedBy(items[index], found: !candidates.isEmpty)
+                items[index].done = succeeded(items[index].run, result)
             }
         }
     }
@@ -74,6 +93,12 @@ extension RunPipeline {
         }
         try await repositories.contacts.recordProvenance(accountId: account.id, records: recovered, now: now())
         return marked
+    }
+
+    /// How the run's customer was found, as runs report it: by email, by phone, or not at all (a
+    /// follow-up's contact, found by its id, counts as not looked for).
+    static func matchedBy(_ item: Item, found: Bool) -> ContactFoundBy? {
+        found && item.foundBy != .record ? item.foundBy : nil
     }
 
     /// What a run did, from its plan and the ids the CRM gave.

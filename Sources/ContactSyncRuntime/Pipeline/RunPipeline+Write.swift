@@ -28,8 +28,9 @@ extension RunPipeline {
         }
         try await repositories.contacts.saveNotes(saved, now: now())
         for index in items.indices where items[index].isOpen {
-            items[index].done = succeeded(
-                items[index].run, Self.result(items[index].plan!, contactId: items[index].contactId, noteId: items[index].noteId, connector: connector))
+            var result = Self.result(items[index].plan!, contactId: items[index].contactId, noteId: items[index].noteId, connector: connector)
+            result.matchedBy = Self.matchedBy(items[index], found: items[index].plan?.existingContactId != nil)
+            items[index].done = succeeded(items[index].run, result)
         }
     }
 
@@ -104,12 +105,13 @@ extension RunPipeline {
         let conflicts = conflicts.filter { !failed.contains($0) }
         let unnamed = conflicts.filter { candidates[$0] == nil }
         if !unnamed.isEmpty {
-            let found = try await connector.lookup(emails: unnamed.map { items[$0].prepared!.email }, log: log)
-            for index in unnamed { candidates[index] = found[items[index].prepared!.email] ?? [] }
+            let found = try await connector.lookup(emails: unnamed.compactMap { items[$0].prepared?.email }, log: log)
+            for index in unnamed { candidates[index] = items[index].prepared?.email.flatMap { found[$0] } ?? [] }
         }
         let marked = try await withProvenance(conflicts.map { (items[$0].run, candidates[$0] ?? []) }, account: account)
         var next: [Int] = []
         for (index, matches) in zip(conflicts, marked) {
+            items[index].foundBy = .email
             let plan = items[index].planner!.plan(items[index].prepared!, matches: matches)
             items[index].plan = plan
             items[index].contactId = plan.existingContactId

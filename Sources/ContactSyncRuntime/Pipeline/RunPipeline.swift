@@ -67,6 +67,10 @@ struct RunPipeline: Sendable {
         var recordURL: String?
         /// For a create that met an existing contact: that contact, when the CRM named it.
         var conflictId: String?
+        /// How the contact was found (email, phone, or the follow-up's contact by id).
+        var foundBy: ContactFoundBy = .email
+        /// The country a phone number without one is read in: the agent's default.
+        var defaultCountry = "US"
         /// Whether the contact itself was written (created or updated).
         var contactWritten = false
         var error: CRMError?
@@ -137,6 +141,15 @@ struct RunPipeline: Sendable {
 
     /// Steps 1 and 2: values (with remembered contact attributes) and the email. Skips end here.
     private func prepare(_ items: inout [Item]) async throws {
+        // Matching by phone reads numbers in the agent's default country.
+        var countries: [String: String] = [:]
+        for index in items.indices where items[index].entry.action.match == .emailThenPhone {
+            guard let agentId = items[index].entry.conversation?.agentId else { continue }
+            if countries[agentId] == nil {
+                countries[agentId] = try await repositories.configuration.agent(id: agentId)?.agent.extraction.defaultCountry ?? "US"
+            }
+            items[index].defaultCountry = countries[agentId] ?? "US"
+        }
         var sources = items.map(Self.sources)
         try await extract(&items, &sources)
         // Remembered attributes matter only to runs with a mapping the run and conversation leave empty.
@@ -145,28 +158,28 @@ struct RunPipeline: Sendable {
                 first.values.count < items[index].mappings.filter({ !$0.isSummary }).count
                     || first.values.contains(where: { $0.origin == .defaultValue })
             else { return nil }
-            return RememberedFor(email: first.email, scope: Self.rememberingScope(items[index]))
+            return first.email.map { RememberedFor(email: $0, scope: Self.rememberingScope(items[index])) }
         }
         let remembered = try await repositories.contacts.contactAttributes(Set(emails))
         var seen: Set<String> = []
         var toRemember: [RememberedFor: [String: String]] = [:]
         let keys = try await contactAttributeKeys.value { try await repositories.configuration.agentFields().filter(\.contactAttribute).map(\.key) }
         for index in items.indices {
-            if case .success(let first) = prepare(items[index], sources[index]) {
-                sources[index].contactAttributes = remembered[RememberedFor(email: first.email, scope: Self.rememberingScope(items[index]))] ?? [:]
+            if case .success(let first) = prepare(items[index], sources[index]), let email = first.email {
+                sources[index].contactAttributes = remembered[RememberedFor(email: email, scope: Self.rememberingScope(items[index]))] ?? [:]
             }
             switch prepare(items[index], sources[index]) {
             case .failure(let reason):
                 items[index].done = succeeded(items[index].run, RunResult(outcome: .skipped, reason: reason))
             case .success(let prepared):
                 // Two runs for one customer in one batch would both see no contact: the later one waits its turn.
-                guard seen.insert(prepared.email).inserted else {
+                guard seen.insert(prepared.customerKey).inserted else {
                     items[index].done = .deferred(items[index].run, until: nil)
                     continue
                 }
                 items[index].prepared = prepared
-                if !items[index].run.dryRun {
-                    toRemember[RememberedFor(email: prepared.email, scope: Self.rememberingScope(items[index])), default: [:]].merge(Self.contactAttributes(keys, sources[index])) { _, new in new }
+                if !items[index].run.dryRun, let email = prepared.email {
+                    toRemember[RememberedFor(email: email, scope: Self.rememberingScope(items[index])), default: [:]].merge(Self.contactAttributes(keys, sources[index])) { _, new in new }
                 }
             }
         }
@@ -209,7 +222,8 @@ struct RunPipeline: Sendable {
     }
 
     func prepare(_ item: Item, _ sources: ValueSources) -> Result<PreparedRun, SkipReason> {
-        RunPreparation.prepare(template: item.entry.template, mappings: item.mappings, sources: sources)
+        RunPreparation.prepare(
+            template: item.entry.template, mappings: item.mappings, sources: sources, match: item.entry.action.match, defaultCountry: item.defaultCountry)
     }
 
     /// Where a run's values come from. A follow-up writes only what changed: its input's values and
@@ -280,7 +294,7 @@ struct RunPipeline: Sendable {
     /// (against other instances); a run whose customer is held elsewhere is deferred. Dry runs write
     /// nothing and take no lock. Returns the emails locked.
     private func lock(_ items: inout [Item], accountId: String, lock: CustomerLock) async throws -> [String] {
-        let wanted = items.filter { $0.isOpen && !$0.run.dryRun }.compactMap(\.prepared?.email)
+        let wanted = items.filter { $0.isOpen && !$0.run.dryRun }.compactMap(\.prepared?.customerKey)
         guard !wanted.isEmpty else { return [] }
         let keys = wanted.map { CustomerTurns.Key(accountId: accountId, email: $0) }
         var mine: Set<String>
@@ -302,7 +316,7 @@ struct RunPipeline: Sendable {
             turns.give(mine.subtracting(held).map { CustomerTurns.Key(accountId: accountId, email: $0) })
         }
         for index in items.indices where items[index].isOpen && !items[index].run.dryRun {
-            if let email = items[index].prepared?.email, !held.contains(email) { items[index].done = .deferred(items[index].run, until: nil) }
+            if let key = items[index].prepared?.customerKey, !held.contains(key) { items[index].done = .deferred(items[index].run, until: nil) }
         }
         return Array(held)
     }

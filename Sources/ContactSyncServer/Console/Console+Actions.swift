@@ -130,7 +130,7 @@ extension Console {
             crm: Self.crmName(template.crm), name: draft.name, intent: draft.intent,
             intentReadOnly: draft.id != nil && !draft.intentEditable, intentEditable: draft.id == nil || draft.intentEditable,
             offlineSync: draft.offlineSync, allowCreate: draft.allowCreate, allowUpdateExisting: draft.allowUpdateExisting,
-            enabled: draft.enabled,
+            enabled: draft.enabled, matchByPhone: draft.match == .emailThenPhone,
             accounts: accounts.map {
                 .init(id: $0.id, name: $0.name + ($0.status == .connected ? "" : " (reconnect required)"), selected: $0.id == draft.accountId)
             },
@@ -169,6 +169,8 @@ extension Console {
         let id: String?
         let toolName: String, templateId: String, templateName: String, crm: String, name: String, intent: String
         let intentReadOnly: Bool, intentEditable: Bool, offlineSync: Bool, allowCreate: Bool, allowUpdateExisting: Bool, enabled: Bool
+        /// "By email, then by phone number".
+        let matchByPhone: Bool
         let accounts: [Account]
         let noAccounts: Bool
         let rows: [Row]
@@ -205,6 +207,7 @@ struct ActionDraft: Sendable {
     var allowCreate = true
     var allowUpdateExisting = false
     var enabled = true
+    var match = ContactMatchMode.email
     var rows: [Row] = []
 
     /// A new action of `template`, with its required CRM fields as the first rows.
@@ -225,6 +228,7 @@ struct ActionDraft: Sendable {
         allowCreate = action.allowCreate
         allowUpdateExisting = action.allowUpdateExisting
         enabled = action.enabled
+        match = action.match
         rows = action.mappings.map { Row(crmField: $0.crmField, agentField: $0.agentField, defaultValue: $0.defaultValue ?? "") }
     }
 
@@ -243,6 +247,7 @@ struct ActionDraft: Sendable {
         allowCreate = form.isOn("allowCreate")
         allowUpdateExisting = form.isOn("allowUpdateExisting")
         enabled = form.isOn("enabled")
+        match = form["match"].flatMap(ContactMatchMode.init(rawValue:)) ?? .email
         let crm = form.all("crmField"), agent = form.all("agentField"), defaults = form.all("defaultValue")
         rows = crm.indices.map { index in
             Row(crmField: crm[index], agentField: index < agent.count ? agent[index] : "", defaultValue: index < defaults.count ? defaults[index] : "")
@@ -257,7 +262,7 @@ struct ActionDraft: Sendable {
             mappings: rows.filter { !$0.crmField.isEmpty }.map {
                 FieldMapping(crmField: $0.crmField, agentField: $0.agentField, defaultValue: $0.defaultValue.isEmpty ? nil : $0.defaultValue)
             },
-            toolName: toolName)
+            toolName: toolName, match: match)
     }
 
     /// The built-in agent field that fits a required CRM field: `LastName` → `last_name`.

@@ -132,6 +132,7 @@ extension Console {
                     source: field.source.map(Self.words) ?? "—", evidence: field.evidence)
             },
             recordURL: result?.crmRecordURL, recordId: result?.crmRecordId, noteId: result?.noteId,
+            foundBy: Self.foundBy(result),
             warnings: (result?.warnings ?? []).map { .init(message: $0.message, code: $0.code) },
             error: result?.error.map { .init(message: $0.message, code: $0.code, crmCode: $0.crmCode ?? "—", retryable: $0.retryable ? "yes" : "no") },
             crmCalls: result?.crmCalls ?? 0, roundTrips: result?.roundTrips ?? 0, crmWaitMs: String(format: "%.1f", result?.crmWaitMs ?? 0),
@@ -156,12 +157,23 @@ extension Console {
         let failed: Bool
         let fields: [Field]
         let recordURL: String?, recordId: String?, noteId: String?
+        /// How the customer's contact was found, in words.
+        let foundBy: String
         let warnings: [Warning]
         let error: Failure?
         let crmCalls: Int, roundTrips: Int
         let crmWaitMs: String
         let attempts: Int
         let created: String, started: String, finished: String, duration: String
+    }
+
+    /// How a run found its customer's contact, in words.
+    static func foundBy(_ result: RunResult?) -> String {
+        switch result?.matchedBy {
+        case .email?: "By email"
+        case .phone?: "By phone number"
+        default: result?.outcome == .created ? "Not found: the contact was created" : "—"
+        }
     }
 
     // MARK: Conversations

@@ -102,7 +102,7 @@ struct ActionView: ResponseEncodable, Sendable {
     let stored: StoredAction
 
     enum CodingKeys: String, CodingKey {
-        case id, template, name, intent, offlineSync, accountId, allowCreate, allowUpdateExisting, enabled, mappings, createdAt, toolName
+        case id, template, name, intent, offlineSync, accountId, allowCreate, allowUpdateExisting, enabled, mappings, createdAt, toolName, match
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -120,6 +120,7 @@ struct ActionView: ResponseEncodable, Sendable {
         try container.encode(action.mappings.map(MappingView.init), forKey: .mappings)
         try container.encode(stored.createdAt, forKey: .createdAt)
         try container.encode(action.toolName, forKey: .toolName)
+        try container.encode(action.match.rawValue, forKey: .match)
     }
 
     struct MappingView: Encodable {
@@ -147,13 +148,15 @@ struct ActionBody: Decodable, Sendable {
     let mappings: [FieldMapping]
     /// Optional: derived from the name on create; kept as it is on update unless given.
     let toolName: String?
+    /// `email` (the default) or `email_then_phone`.
+    let match: ContactMatchMode?
 
-    /// Defaults: in-conversation, creating allowed, existing fields left alone, enabled.
+    /// Defaults: in-conversation, creating allowed, existing fields left alone, enabled, matched by email.
     var action: Action {
         Action(
             id: "", template: template, name: name.trimmed, intent: intent?.trimmed ?? "", offlineSync: offlineSync ?? false,
             accountId: accountId, allowCreate: allowCreate ?? true, allowUpdateExisting: allowUpdateExisting ?? false,
-            enabled: enabled ?? true, mappings: mappings, toolName: toolName ?? "")
+            enabled: enabled ?? true, mappings: mappings, toolName: toolName ?? "", match: match ?? .email)
     }
 }
 

@@ -63,7 +63,7 @@ struct RunView: ResponseEncodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, actionId, conversationId, trigger, status, outcome, reason, dryRun, reasonDetail, crmRecordId, crmRecordURL, noteId
         case fieldsWritten, fieldsSkipped, warnings, error, crmCalls, roundTrips, crmWaitMs, attempts, createdAt, startedAt, finishedAt, nextAttemptAt
-        case valueSources, evidence
+        case valueSources, evidence, matchedBy
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -95,6 +95,7 @@ struct RunView: ResponseEncodable, Sendable {
         try container.encode(run.status == .pending ? run.nextAttemptAt : nil, forKey: .nextAttemptAt)
         try container.encode(result?.valueSources ?? [:], forKey: .valueSources)
         try container.encode(result?.evidence ?? [], forKey: .evidence)
+        try container.encode(result?.matchedBy?.rawValue, forKey: .matchedBy)
     }
 
     struct SkipView: Encodable {
