@@ -163,8 +163,15 @@ public struct ConversationService: Sendable {
     /// `attributes` when given, in the same change. Ending an ended one changes only the values; after the
     /// dispatch they become follow-up runs.
     public func end(
-        conversationId: String, summary: String? = nil, attributes: [String: String?] = [:], scope: String = RememberedFor.everyone
+        conversationId: String, summary: String? = nil, attributes: [String: String?] = [:], call: CallFacts? = nil,
+        scope: String = RememberedFor.everyone
     ) async throws(ServiceError) -> Conversation {
+        if let direction = call?.direction, !["inbound", "outbound"].contains(direction) {
+            throw ServiceError(.unprocessable, .invalidRequest, "A call's direction is inbound or outbound.")
+        }
+        if let seconds = call?.durationSeconds, seconds < 0 {
+            throw ServiceError(.unprocessable, .invalidRequest, "A call's duration cannot be negative.")
+        }
         let fields = attributes.isEmpty ? [] : try await knownFields(attributes.keys)
         let at = now()
         let updated = try await attempt {
@@ -172,6 +179,7 @@ public struct ConversationService: Sendable {
                 var next = current
                 Self.apply(attributes, to: &next)
                 if let summary { next.summary = summary }
+                if let call { next.call = call }
                 if !current.hasEnded(at: at) {
                     next.endedAt = at
                     next.endsAt = at

@@ -175,7 +175,7 @@ public struct VoiceWebhooks: Sendable {
         _ = try await attempt { try await repositories.conversations.insertTranscript(conversationId: conversationId, turns) }
         let values = event.attributes(through: connection).mapValues { Optional($0) }
         if event.ended {
-            _ = try await conversations.end(conversationId: conversationId, summary: event.summary, attributes: values)
+            _ = try await conversations.end(conversationId: conversationId, summary: event.summary, attributes: values, call: event.call)
             conversationEnded()
         } else {
             if !values.isEmpty { _ = try await conversations.mergeAttributes(conversationId: conversationId, values) }

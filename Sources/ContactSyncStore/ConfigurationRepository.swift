@@ -68,11 +68,11 @@ extension ConfigurationRepository {
         do {
             try await database.raw("""
                 INSERT INTO actions (id, template, name, intent, offline_sync, account_id, allow_create, allow_update_existing, enabled,
-                  mappings, created_at, updated_at, tool_name, match_mode)
+                  mappings, created_at, updated_at, tool_name, match_mode, log_as)
                 VALUES (\(bind: action.id), \(bind: action.template), \(bind: action.name), \(bind: action.intent), \(bind: action.offlineSync),
                   \(bind: action.accountId), \(bind: action.allowCreate), \(bind: action.allowUpdateExisting), \(bind: action.enabled),
                   \(bind: Store.encodeMappings(action.mappings)), \(bind: Store.stamp(now)), \(bind: Store.stamp(now)), \(bind: action.toolName),
-                  \(bind: action.match.rawValue))
+                  \(bind: action.match.rawValue), \(bind: action.logAs?.rawValue))
                 """).run()
         } catch where Store.isUniqueViolation(error) {
             throw RepositoryError.conflict(action.toolName)
@@ -96,7 +96,7 @@ extension ConfigurationRepository {
                       offline_sync = \(bind: action.offlineSync), account_id = \(bind: action.accountId), allow_create = \(bind: action.allowCreate),
                       allow_update_existing = \(bind: action.allowUpdateExisting), enabled = \(bind: action.enabled),
                       mappings = \(bind: Store.encodeMappings(action.mappings)), updated_at = \(bind: Store.stamp(now)), tool_name = \(bind: action.toolName),
-                      match_mode = \(bind: action.match.rawValue)
+                      match_mode = \(bind: action.match.rawValue), log_as = \(bind: action.logAs?.rawValue)
                     WHERE id = \(bind: action.id)
                     """).run()
                 try await db.raw("""

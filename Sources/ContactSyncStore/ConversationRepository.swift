@@ -43,7 +43,7 @@ extension ConversationRepository {
             try await db.raw("""
                 UPDATE conversations SET last_message_at = \(bind: next.lastMessageAt.map(Store.stamp)), ends_at = \(bind: next.endsAt.map(Store.stamp)),
                   ended_at = \(bind: next.endedAt.map(Store.stamp)), attributes = \(bind: Store.encode(next.attributes)),
-                  summary = \(bind: next.summary), message_count = \(bind: next.messageCount)
+                  summary = \(bind: next.summary), message_count = \(bind: next.messageCount), call_facts = \(bind: next.call.map(Store.encode))
                 WHERE id = \(bind: id)
                 """).run()
             if current.dispatchedAt != nil, let changes = next.changes(since: current) {

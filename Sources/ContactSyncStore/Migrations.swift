@@ -167,6 +167,9 @@ enum Migrations {
             (14, [
                 // How an action finds its customer's contact: by email (the seeds), or by phone too.
                 "ALTER TABLE actions ADD COLUMN match_mode TEXT NOT NULL DEFAULT 'email'",
+                // How it logs the conversation (null: the CRM's standard way), and what is known of a call.
+                "ALTER TABLE actions ADD COLUMN log_as TEXT",
+                "ALTER TABLE conversations ADD COLUMN call_facts TEXT",
             ]),
         ]
     }

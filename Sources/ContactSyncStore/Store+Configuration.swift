@@ -26,7 +26,8 @@ extension Store {
                 enabled: try row.decode(column: "enabled", as: Bool.self),
                 mappings: try decodeMappings(try row.decode(column: "mappings", as: String.self)),
                 toolName: try row.decode(column: "tool_name", as: String?.self) ?? "",
-                match: try row.decode(column: "match_mode", as: String?.self).flatMap(ContactMatchMode.init(rawValue:)) ?? .email),
+                match: try row.decode(column: "match_mode", as: String?.self).flatMap(ContactMatchMode.init(rawValue:)) ?? .email,
+                logAs: try row.decode(column: "log_as", as: String?.self).flatMap(ActivityLog.init(rawValue:))),
             createdAt: Store.date(try row.decode(column: "created_at", as: Double.self)))
     }
 

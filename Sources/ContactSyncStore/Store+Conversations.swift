@@ -15,7 +15,8 @@ extension Store {
             summary: try row.decode(column: "summary", as: String?.self),
             messageCount: try row.decode(column: "message_count", as: Int.self),
             dispatchedAt: try row.decode(column: "dispatched_at", as: Double?.self).map(Store.date),
-            platform: try row.decode(column: "platform", as: String?.self).flatMap(VoicePlatform.init(rawValue:)))
+            platform: try row.decode(column: "platform", as: String?.self).flatMap(VoicePlatform.init(rawValue:)),
+            call: try row.decode(column: "call_facts", as: String?.self).flatMap { try? decode(CallFacts.self, $0) })
     }
 
     // MARK: Contact attributes

@@ -94,14 +94,14 @@ struct HubSpotConnectorTests {
         let written = try await connector.writeNotes(notes, log: nil)
         let target = try #require(try written[600].get())
         let log = CRMCallLog()
-        let found = try await connector.findNote(on: contact, text: "note 600", timestamp: at.addingTimeInterval(600), log: log)
+        let found = try await connector.findNote(NoteWrite(contactId: contact, text: "note 600", existingNoteId: nil, timestamp: at.addingTimeInterval(600)), log: log)
         #expect(found == target)
         // Two pages of associations (500 + 150) and at most seven batch reads of 100.
         let routes = log.entries.map(\.route)
         #expect(routes.filter { $0 == "GET /crm/v4/objects/contacts/{id}/associations/notes" }.count == 2)
         #expect(routes.filter { $0 == "POST /crm/v3/objects/notes/batch/read" }.count <= 7)
         #expect(routes.count <= 9)
-        #expect(try await connector.findNote(on: contact, text: "no such note", timestamp: at, log: nil) == nil)
+        #expect(try await connector.findNote(NoteWrite(contactId: contact, text: "no such note", existingNoteId: nil, timestamp: at), log: nil) == nil)
         await harness.stop()
     }
 

@@ -111,33 +111,36 @@ public struct HubSpotEmulator: Sendable {
         }
     }
 
+    /// Notes and calls: the same routes, each object its own.
     private func addNoteRoutes(_ router: Router<EmulatorRequestContext>) {
         let state = self.state
-        let base = "/crm/v3/objects/notes"
-        api(router, .post, base) { request, context, caller in
-            await state.createNote(await request.json(context: context), caller: caller)
-        }
-        api(router, .get, base + "/{noteId}") { request, context, _ in
-            await state.readNote(try context.decodedParameter("noteId"), associations: request.listQuery("associations") ?? [])
-        }
-        api(router, .patch, base + "/{noteId}") { request, context, _ in
-            await state.updateNote(try context.decodedParameter("noteId"), body: await request.json(context: context))
-        }
-        api(router, .delete, base + "/{noteId}") { _, context, _ in
-            await state.archiveNote(try context.decodedParameter("noteId"))
-        }
-        api(router, .post, base + "/batch/create") { request, context, caller in
-            await state.batchCreateNotes(await request.json(context: context), caller: caller)
-        }
-        api(router, .post, base + "/batch/update") { request, context, _ in
-            await state.batchUpdateNotes(await request.json(context: context))
-        }
-        api(router, .post, base + "/batch/read") { request, context, _ in
-            await state.batchReadNotes(await request.json(context: context))
-        }
-        api(router, .get, "/crm/v4/objects/contacts/{contactId}/associations/notes") { request, context, _ in
-            await state.contactNoteAssociations(
-                try context.decodedParameter("contactId"), limit: request.query("limit").flatMap(Int.init), after: request.query("after"))
+        for kind in Engagement.allCases {
+            let base = "/crm/v3/objects/\(kind.rawValue)"
+            api(router, .post, base) { request, context, caller in
+                await state.createNote(await request.json(context: context), caller: caller, kind: kind)
+            }
+            api(router, .get, base + "/{noteId}") { request, context, _ in
+                await state.readNote(try context.decodedParameter("noteId"), associations: request.listQuery("associations") ?? [], kind: kind)
+            }
+            api(router, .patch, base + "/{noteId}") { request, context, _ in
+                await state.updateNote(try context.decodedParameter("noteId"), body: await request.json(context: context), kind: kind)
+            }
+            api(router, .delete, base + "/{noteId}") { _, context, _ in
+                await state.archiveNote(try context.decodedParameter("noteId"), kind: kind)
+            }
+            api(router, .post, base + "/batch/create") { request, context, caller in
+                await state.batchCreateNotes(await request.json(context: context), caller: caller, kind: kind)
+            }
+            api(router, .post, base + "/batch/update") { request, context, _ in
+                await state.batchUpdateNotes(await request.json(context: context), kind: kind)
+            }
+            api(router, .post, base + "/batch/read") { request, context, _ in
+                await state.batchReadNotes(await request.json(context: context), kind: kind)
+            }
+            api(router, .get, "/crm/v4/objects/contacts/{contactId}/associations/\(kind.rawValue)") { request, context, _ in
+                await state.contactNoteAssociations(
+                    try context.decodedParameter("contactId"), limit: request.query("limit").flatMap(Int.init), after: request.query("after"), kind: kind)
+            }
         }
     }
 

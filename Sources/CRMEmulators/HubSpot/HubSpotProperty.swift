@@ -79,4 +79,14 @@ struct HubSpotProperty: Sendable {
 
     /// The note properties the emulator accepts.
     static let noteProperties: Set<String> = ["hs_timestamp", "hs_note_body", "hubspot_owner_id", "hs_attachment_ids"]
+    /// The Call engagement's properties a client writes.
+    static let callProperties: Set<String> = [
+        "hs_timestamp", "hs_call_body", "hs_call_title", "hs_call_direction", "hs_call_duration", "hs_call_from_number", "hs_call_to_number",
+        "hs_call_status", "hs_call_recording_url", "hs_call_disposition", "hubspot_owner_id",
+    ]
+    /// Allowed values of the Call's enumeration properties.
+    static let callOptions: [String: Set<String>] = [
+        "hs_call_direction": ["INBOUND", "OUTBOUND"],
+        "hs_call_status": ["BUSY", "CALLING_CRM_USER", "CANCELED", "COMPLETED", "CONNECTING", "FAILED", "IN_PROGRESS", "NO_ANSWER", "QUEUED", "RINGING"],
+    ]
 }

@@ -18,11 +18,15 @@ extension HubSpotState {
             "updatedAt": .string(Timestamps.iso(record.updatedAt)), "archived": false,
             "url": .string("https://app.hubspot.com/contacts/\(configuration.portalId)/record/0-1/\(record.id)"),
         ]
-        if associations.contains("notes"), !record.associations.isEmpty {
-            object["associations"] = [
-                "notes": ["results": .array(record.associations.map { ["id": .string($0), "type": "contact_to_note"] })]
-            ]
+        var listed: [String: JSON] = [:]
+        for kind in Engagement.allCases where associations.contains(kind.rawValue) {
+            let ids = record.associations.filter { engagements(kind)[$0] != nil }
+            if !ids.isEmpty {
+                let label = kind == .notes ? "contact_to_note" : "contact_to_call"
+                listed[kind.rawValue] = ["results": .array(ids.map { ["id": .string($0), "type": .string(label)] })]
+            }
         }
+        if !listed.isEmpty { object["associations"] = .object(listed) }
         return .object(object)
     }
 

@@ -30,6 +30,8 @@ actor HubSpotState: EmulatedCRM {
     /// Lowercased additional email → contact id.
     var additionalEmails: [String: String] = [:]
     var notes: [String: HubSpotRecord] = [:]
+    /// Call engagements, by id.
+    var calls: [String: HubSpotRecord] = [:]
     var customProperties: [HubSpotProperty] = []
     private var burstWindows: [String: RollingWindow] = [:]
     private var searchWindows: [String: RollingWindow] = [:]
@@ -46,6 +48,7 @@ actor HubSpotState: EmulatedCRM {
         primaryEmails = [:]
         additionalEmails = [:]
         notes = [:]
+        calls = [:]
         customProperties = []
         burstWindows = [:]
         searchWindows = [:]

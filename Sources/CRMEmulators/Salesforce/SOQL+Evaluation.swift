@@ -2,15 +2,15 @@ import Foundation
 
 extension SOQLQuery {
     /// Checks the object and every field against the schema; returns the query with canonical field names.
-    func resolved(against schema: [String: SalesforceField]) throws(SOQLError) -> SOQLQuery {
-        guard object.lowercased() == "contact" else {
+    func resolved(against schema: [String: SalesforceField], object entity: String = "Contact") throws(SOQLError) -> SOQLQuery {
+        guard ["contact", "task"].contains(object.lowercased()) else {
             throw SOQLError(code: "INVALID_TYPE", message: "sObject type '\(object)' is not supported.")
         }
         func canonical(_ name: String, filtering: Bool) throws(SOQLError) -> String {
             guard let field = schema[name.lowercased()] else {
                 throw SOQLError(
                     code: "INVALID_FIELD",
-                    message: "No such column '\(name)' on entity 'Contact'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.")
+                    message: "No such column '\(name)' on entity '\(entity)'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.")
             }
             if filtering && !field.filterable {
                 throw SOQLError(code: "INVALID_FIELD", message: "field '\(field.name)' can not be filtered in query call")

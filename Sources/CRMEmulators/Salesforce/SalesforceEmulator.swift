@@ -72,6 +72,17 @@ public struct SalesforceEmulator: Sendable {
     }
 
     /// Registers an authenticated, counted API route under `/services/data/{version}`.
+    /// The sObject type a route names (`Contact`, `Task`), nil for any other.
+    static func object(_ context: EmulatorRequestContext) -> SalesforceState.SObject? {
+        (try? context.decodedParameter("object")).flatMap(SalesforceState.SObject.init(name:))
+    }
+
+    /// Salesforce's answer for an sObject type it does not have.
+    static func notFoundType(_ context: EmulatorRequestContext) -> Reply {
+        let name = (try? context.decodedParameter("object")) ?? ""
+        return SalesforceProblem.reply(.notFound, [SalesforceProblem(code: "NOT_FOUND", message: "The requested resource does not exist: sObject type '\(name)' is not supported.")])
+    }
+
     private func api(
         _ router: Router<EmulatorRequestContext>, _ method: HTTPRequest.Method, _ path: String,
         _ handler: @escaping @Sendable (Request, EmulatorRequestContext, SalesforceCaller, String) async throws -> Reply
@@ -85,7 +96,7 @@ public struct SalesforceEmulator: Sendable {
             if request.uri.description.utf8.count > Self.uriLimit {
                 return SalesforceProblem.reply(.uriTooLong, [SalesforceProblem(code: "URI_TOO_LONG", message: "The request URI is too long.")]).response()
             }
-            if let object = context.parameters.get("object"), object != "Contact" {
+            if let object = context.parameters.get("object"), SalesforceState.SObject(name: object) == nil {
                 return SalesforceProblem.reply(.notFound, [SalesforceProblem(code: "NOT_FOUND", message: "The requested resource does not exist")]).response()
             }
             switch await state.admit(token: request.bearerToken) {
@@ -108,23 +119,48 @@ public struct SalesforceEmulator: Sendable {
             ])
         }
         api(router, .get, "/limits") { _, _, _, _ in await state.limits() }
-        api(router, .get, "/sobjects/{object}/describe") { _, _, _, version in await state.describe(version: version) }
-        api(router, .get, "/sobjects/{object}") { _, _, _, _ in
-            Reply(.ok, ["objectDescribe": ["name": "Contact", "keyPrefix": "003", "label": "Contact"], "recentItems": []])
+        // Contact and Task; any other sObject type is not there.
+        api(router, .get, "/sobjects/{object}/describe") { _, context, _, version in
+            switch Self.object(context) {
+            case .contact?: await state.describe(version: version)
+            case .task?: await state.describeTask(version: version)
+            case nil: Self.notFoundType(context)
+            }
+        }
+        api(router, .get, "/sobjects/{object}") { _, context, _, _ in
+            guard let object = Self.object(context) else { return Self.notFoundType(context) }
+            return Reply(.ok, ["objectDescribe": ["name": .string(object.rawValue), "keyPrefix": .string(object.keyPrefix), "label": .string(object.rawValue)], "recentItems": []])
         }
         api(router, .post, "/sobjects/{object}") { request, context, caller, _ in
-            await state.create(await request.json(context: context), caller: caller, allowSave: request.allowsDuplicateSave)
+            switch Self.object(context) {
+            case .contact?: await state.create(await request.json(context: context), caller: caller, allowSave: request.allowsDuplicateSave)
+            case .task?: await state.createTask(await request.json(context: context), caller: caller)
+            case nil: Self.notFoundType(context)
+            }
         }
         api(router, .get, "/sobjects/{object}/{id}") { request, context, _, version in
-            await state.read(try context.decodedParameter("id"), fields: request.listQuery("fields"), version: version)
+            switch Self.object(context) {
+            case .contact?: await state.read(try context.decodedParameter("id"), fields: request.listQuery("fields"), version: version)
+            case .task?: await state.readTask(try context.decodedParameter("id"), version: version)
+            case nil: Self.notFoundType(context)
+            }
         }
         api(router, .patch, "/sobjects/{object}/{id}") { request, context, caller, _ in
-            await state.update(
-                try context.decodedParameter("id"), body: await request.json(context: context), caller: caller,
-                allowSave: request.allowsDuplicateSave)
+            switch Self.object(context) {
+            case .contact?:
+                await state.update(
+                    try context.decodedParameter("id"), body: await request.json(context: context), caller: caller,
+                    allowSave: request.allowsDuplicateSave)
+            case .task?: await state.updateTask(try context.decodedParameter("id"), body: await request.json(context: context))
+            case nil: Self.notFoundType(context)
+            }
         }
         api(router, .delete, "/sobjects/{object}/{id}") { _, context, _, _ in
-            await state.delete(try context.decodedParameter("id"))
+            switch Self.object(context) {
+            case .contact?: await state.delete(try context.decodedParameter("id"))
+            case .task?: await state.deleteTask(try context.decodedParameter("id"))
+            case nil: Self.notFoundType(context)
+            }
         }
         api(router, .get, "/query") { request, _, _, version in
             await state.query(request.query("q"), version: version)

@@ -25,11 +25,13 @@ extension SalesforceState {
 
     private func checkType(_ record: JSON) -> SalesforceProblem? {
         let type = record["attributes"]?["type"]?.string
-        guard type == "Contact" else {
+        guard type == "Contact" || type == "Task" else {
             return SalesforceProblem(code: "INVALID_TYPE", message: "sObject type '\(type ?? "")' is not supported. Each record needs attributes.type.")
         }
         return nil
     }
+
+    private static func isTask(_ record: JSON) -> Bool { record["attributes"]?["type"]?.string == "Task" }
 
     /// `POST /composite/sobjects`: creates up to 200 contacts; results in request order.
     func createCollection(_ body: JSON?, caller: SalesforceCaller, allowSave: Bool) -> Reply {
@@ -48,6 +50,15 @@ extension SalesforceState {
             }
             var input = record.object ?? [:]
             input["attributes"] = nil
+            if Self.isTask(record) {
+                switch validateTask(input, creating: true) {
+                case .invalid(let problems): outcomes.append(.failure(problems[0]))
+                case .valid(var values):
+                    values["attributes"] = "Task"
+                    outcomes.append(.success(values))
+                }
+                continue
+            }
             switch validate(input, creating: true) {
             case .invalid(let problems):
                 outcomes.append(.failure(problems[0]))
@@ -67,7 +78,10 @@ extension SalesforceState {
                 return ["success": false, "errors": [problem.collectionJSON]]
             case .success where allOrNone && failed:
                 return ["success": false, "errors": [Self.rolledBack().collectionJSON]]
-            case .success(let values):
+            case .success(var values):
+                if values.removeValue(forKey: "attributes") != nil {
+                    return ["id": .string(insertTask(values, caller: caller)), "success": true, "errors": []]
+                }
                 return ["id": .string(insert(values, caller: caller)), "success": true, "errors": []]
             }
         }))
@@ -90,6 +104,19 @@ extension SalesforceState {
             var input = record.object ?? [:]
             input["attributes"] = nil
             let rawId = (input.removeValue(forKey: "id") ?? input.removeValue(forKey: "Id"))?.string ?? ""
+            if Self.isTask(record) {
+                switch locateTask(rawId) {
+                case .failure(let problem): outcomes.append((nil, .failure(problem)))
+                case .success(let id):
+                    switch validateTask(input, creating: false) {
+                    case .invalid(let problems): outcomes.append((id, .failure(problems[0])))
+                    case .valid(var values):
+                        values["attributes"] = "Task"
+                        outcomes.append((id, .success(values)))
+                    }
+                }
+                continue
+            }
             let id: String
             switch locate(rawId) {
             case .failure(let reply):
@@ -119,8 +146,12 @@ extension SalesforceState {
                 return ["id": idJSON, "success": false, "errors": [problem.collectionJSON]]
             case .success where allOrNone && failed:
                 return ["id": idJSON, "success": false, "errors": [Self.rolledBack().collectionJSON]]
-            case .success(let values):
-                apply(values, to: outcome.id!, caller: caller)
+            case .success(var values):
+                if values.removeValue(forKey: "attributes") != nil {
+                    applyTask(values, to: outcome.id!)
+                } else {
+                    apply(values, to: outcome.id!, caller: caller)
+                }
                 return ["id": idJSON, "success": true, "errors": []]
             }
         }))

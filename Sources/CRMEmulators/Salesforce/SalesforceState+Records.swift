@@ -44,7 +44,7 @@ extension SalesforceState {
         return problems.isEmpty ? .valid(values) : .invalid(problems)
     }
 
-    private func check(_ value: JSON, for field: SalesforceField) -> SalesforceProblem? {
+    func check(_ value: JSON, for field: SalesforceField) -> SalesforceProblem? {
         if value.isNull { return nil }
         if field.isText {
             guard let text = value.string else {
@@ -284,8 +284,10 @@ extension SalesforceState {
             return SalesforceProblem.reply(.badRequest, [SalesforceProblem(code: "MALFORMED_QUERY", message: "A query string has to be specified")])
         }
         do {
-            let query = try SOQLParser.parse(text).resolved(against: schema)
-            let pool = candidates(for: query.condition) ?? Array(records.values)
+            let parsed = try SOQLParser.parse(text)
+            let object = SObject(name: parsed.object)
+            let query = try parsed.resolved(against: object == .task ? Self.taskSchema : schema, object: object?.rawValue ?? parsed.object)
+            let pool = object == .task ? Array(tasks.values) : candidates(for: query.condition) ?? Array(records.values)
             let live = pool.filter { !$0.deleted }.sorted { $0.serial < $1.serial }
             let selected = query.select(from: live)
             if query.isCount {
@@ -293,7 +295,7 @@ extension SalesforceState {
             }
             return Reply(.ok, [
                 "totalSize": .int(selected.count), "done": true,
-                "records": .array(selected.map { recordJSON($0, fields: query.fields, version: version) }),
+                "records": .array(selected.map { object == .task ? taskJSON($0, fields: query.fields, version: version) : recordJSON($0, fields: query.fields, version: version) }),
             ])
         } catch {
             return SalesforceProblem.reply(.badRequest, [SalesforceProblem(code: error.code, message: error.message)])

@@ -48,6 +48,8 @@ actor SalesforceState: EmulatedCRM {
     var requests = RequestLog()
     var tokens: TokenBook
     var records: [String: SalesforceRecord] = [:]
+    /// Tasks (calls logged on contacts), by id.
+    var tasks: [String: SalesforceRecord] = [:]
     /// Lowercased email → ids of contacts that have (or had) it, for fast email lookups.
     var emailIndex: [String: Set<String>] = [:]
     var apiUsage = 0
@@ -66,6 +68,7 @@ actor SalesforceState: EmulatedCRM {
     func reset() {
         requests = RequestLog()
         records = [:]
+        tasks = [:]
         emailIndex = [:]
         apiUsage = 0
         serial = 1
@@ -94,9 +97,12 @@ actor SalesforceState: EmulatedCRM {
         SalesforceIds.make(prefix: "005", serial: stableNumber(subject.key, modulo: 13_537_086_546_263_552))
     }
 
-    func nextContactId() -> (String, UInt64) {
+    func nextContactId() -> (String, UInt64) { nextId(prefix: "003") }
+
+    /// A new id of the sObject type whose key prefix is `prefix`, and its serial.
+    func nextId(prefix: String) -> (String, UInt64) {
         defer { serial += 1 }
-        return (SalesforceIds.make(prefix: "003", serial: serial), serial)
+        return (SalesforceIds.make(prefix: prefix, serial: serial), serial)
     }
 
     // MARK: Authentication and limits

@@ -137,13 +137,17 @@ struct BatchUpdate: Encodable {
 struct NoteAssociation: Encodable {
     struct Target: Encodable { let id: String }
     struct Kind: Encodable {
-        let associationCategory = "HUBSPOT_DEFINED"
-        let associationTypeId = 202
+        var associationCategory = "HUBSPOT_DEFINED"
+        let associationTypeId: Int
     }
     let to: Target
-    let types = [Kind()]
+    let types: [Kind]
 
-    init(contactId: String) { self.to = Target(id: contactId) }
+    /// To the contact, as a note (202) or a call (194) is.
+    init(contactId: String, typeId: Int = 202) {
+        self.to = Target(id: contactId)
+        self.types = [Kind(associationTypeId: typeId)]
+    }
 }
 
 extension Array {

@@ -102,12 +102,6 @@ extension SalesforceConnector {
         }
     }
 
-    /// Salesforce keeps the summary in a field: there are no notes to write.
-    public func writeNotes(_ notes: [NoteWrite], log: CRMCallLog?) async throws(CRMError) -> [RecordResult] {
-        notes.map { _ in .failure(CRMError(.misconfigured, "Salesforce keeps the summary in a field, not in notes.")) }
-    }
-
-    public func findNote(on contactId: String, text: String, timestamp: Date, log: CRMCallLog?) async throws(CRMError) -> String? { nil }
 
     static func result(_ saved: SalesforceWire.SaveResult) -> RecordResult {
         if saved.success, let id = saved.id { return .success(id) }

@@ -14,6 +14,12 @@ enum SalesforceWire {
         let CreatedById: String?
     }
 
+    /// A query for ids only.
+    struct IdResult: Decodable, Sendable {
+        struct Row: Decodable, Sendable { let Id: String }
+        let records: [Row]
+    }
+
     /// `GET /search` (SOSL): the records found, of every type the search returned.
     struct SearchResult: Decodable, Sendable {
         let searchRecords: [SearchRow]
@@ -99,6 +105,10 @@ struct SObjectBody: Encodable {
     let fields: [String: String]
     var id: String?
     var typed = false
+    /// The sObject type `typed` names.
+    var type = "Contact"
+    /// Number fields, written as JSON numbers.
+    var integers: [String: Int] = [:]
 
     private struct Key: CodingKey {
         let stringValue: String
@@ -112,10 +122,11 @@ struct SObjectBody: Encodable {
         var container = encoder.container(keyedBy: Key.self)
         if typed {
             var attributes = container.nestedContainer(keyedBy: Key.self, forKey: Key("attributes"))
-            try attributes.encode("Contact", forKey: Key("type"))
+            try attributes.encode(type, forKey: Key("type"))
         }
         if let id { try container.encode(id, forKey: Key("id")) }
         for (name, value) in fields { try container.encode(value, forKey: Key(name)) }
+        for (name, value) in integers { try container.encode(value, forKey: Key(name)) }
     }
 }
 

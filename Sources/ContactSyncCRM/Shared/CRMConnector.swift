@@ -19,17 +19,29 @@ public struct AccountIdentity: Sendable, Hashable, Codable {
 
 /// One conversation note to write (HubSpot): a new one on a contact, or new text for an existing one.
 public struct NoteWrite: Sendable, Hashable {
+    /// What the summary is written as.
+    public enum Kind: Sendable, Hashable {
+        /// A HubSpot note.
+        case note
+        /// A HubSpot Call engagement with what is known of the call.
+        case call(CallFacts)
+        /// A Salesforce Task, subtype Call, with this subject.
+        case task(CallFacts, subject: String)
+    }
+
     public var contactId: String
     public var text: String
-    /// The note written for this action and conversation before, if any.
+    /// The activity written for this action and conversation before, if any.
     public var existingNoteId: String?
     public var timestamp: Date
+    public var kind: Kind
 
-    public init(contactId: String, text: String, existingNoteId: String?, timestamp: Date) {
+    public init(contactId: String, text: String, existingNoteId: String?, timestamp: Date, kind: Kind = .note) {
         self.contactId = contactId
         self.text = text
         self.existingNoteId = existingNoteId
         self.timestamp = timestamp
+        self.kind = kind
     }
 }
 
@@ -58,8 +70,9 @@ public protocol CRMConnector: Sendable {
     /// Writes conversation notes (HubSpot; a CRM whose summary lives in a field has none to write); one
     /// result per input, in order.
     func writeNotes(_ notes: [NoteWrite], log: CRMCallLog?) async throws(CRMError) -> [RecordResult]
-    /// A note on the contact with exactly this text and timestamp: one an unanswered attempt created.
-    func findNote(on contactId: String, text: String, timestamp: Date, log: CRMCallLog?) async throws(CRMError) -> String?
+    /// The activity `note` describes, if an unanswered attempt created it: on the same contact, with exactly
+    /// its text and timestamp (a note or call), or its subject (a task).
+    func findNote(_ note: NoteWrite, log: CRMCallLog?) async throws(CRMError) -> String?
     /// A link to the contact in the CRM's own interface.
     func recordURL(contactId: String) -> String
     /// Ends the account's OAuth grant (when it has a refresh token), on disconnect.

@@ -4,6 +4,8 @@
 public struct RunPlanner: Sendable {
     /// HubSpot caps a note body at this many characters.
     public static let noteLimit = 65_536
+    /// Salesforce caps a Task's description at this many characters.
+    public static let taskLimit = 32_000
 
     public var template: Template
     public var mappings: [FieldMapping]
@@ -11,11 +13,14 @@ public struct RunPlanner: Sendable {
     public var allowUpdateExisting: Bool
     /// The account's contact fields by API name.
     public var fields: [String: CRMField]
+    /// How the conversation is logged on the contact.
+    public var logAs: ActivityLog
 
     public init(
         template: Template, mappings: [FieldMapping], allowCreate: Bool, allowUpdateExisting: Bool,
-        fields: [String: CRMField]
+        fields: [String: CRMField], logAs: ActivityLog? = nil
     ) {
+        self.logAs = logAs ?? .standard(for: template.crm)
         self.template = template
         self.mappings = mappings
         self.allowCreate = allowCreate
@@ -28,7 +33,7 @@ public struct RunPlanner: Sendable {
         self.init(
             template: template, mappings: action.mappings, allowCreate: action.allowCreate,
             allowUpdateExisting: action.allowUpdateExisting,
-            fields: Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
+            fields: Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }), logAs: action.logAs)
     }
 
     /// The plan for `run`, given every contact the lookup found for its email (or, `matchedBy` `.phone`,
@@ -104,15 +109,17 @@ public struct RunPlanner: Sendable {
             return .skipped(.missingRequiredValue, detail: missing, fieldsSkipped: skipped, warnings: warnings)
         }
 
+        // The activity that carries the summary: a HubSpot note or call, a Salesforce task. Salesforce's summary
+        // field alone needs none.
         var note: String?
-        if template.crm == .hubspot, let summary = run.summary {
-            let capped = summary.truncated(toCRMLength: Self.noteLimit)
+        if logAs != .summaryField, let summary = run.summary {
+            let capped = summary.truncated(toCRMLength: logAs == .task ? Self.taskLimit : Self.noteLimit)
             note = capped.text
             if capped.truncated {
                 warnings.append(
                     RunWarning(
                         code: RunWarning.noteTruncated,
-                        message: "The note was cut to \(Self.noteLimit) characters (from \(summary.crmLength))."))
+                        message: "The \(logAs == .note ? "note" : "activity") was cut to \(logAs == .task ? Self.taskLimit : Self.noteLimit) characters (from \(summary.crmLength))."))
             }
         }
 

@@ -25,6 +25,26 @@ public enum ContactMatchMode: String, Sendable, Hashable, Codable, CaseIterable 
     case emailThenPhone = "email_then_phone"
 }
 
+/// How a conversation is logged on the contact (DESIGN §2.5): HubSpot `note` (the seeds) or `call` (a Call
+/// engagement); Salesforce `summary_field` (the seeds) or `task` (also a Task, subtype Call).
+public enum ActivityLog: String, Sendable, Hashable, Codable, CaseIterable {
+    case note
+    case call
+    case summaryField = "summary_field"
+    case task
+
+    /// The seeds' way for `crm`.
+    public static func standard(for crm: CRM) -> ActivityLog { crm == .hubspot ? .note : .summaryField }
+
+    /// Whether `crm` logs this way.
+    public func applies(to crm: CRM) -> Bool {
+        switch self {
+        case .note, .call: crm == .hubspot
+        case .summaryField, .task: crm == .salesforce
+        }
+    }
+}
+
 /// A configured template: what an agent may do in one CRM account, and how values map.
 public struct Action: Sendable, Hashable, Codable, Identifiable {
     public var id: String
@@ -47,14 +67,17 @@ public struct Action: Sendable, Hashable, Codable, Identifiable {
     public var toolName: String
     /// How the customer's contact is found.
     public var match: ContactMatchMode
+    /// How the conversation is logged; nil: the seeds' way for the action's CRM.
+    public var logAs: ActivityLog?
 
     public init(
         id: String, template: String, name: String, intent: String, offlineSync: Bool, accountId: String,
         allowCreate: Bool, allowUpdateExisting: Bool, enabled: Bool = true, mappings: [FieldMapping], toolName: String = "",
-        match: ContactMatchMode = .email
+        match: ContactMatchMode = .email, logAs: ActivityLog? = nil
     ) {
         self.toolName = toolName
         self.match = match
+        self.logAs = logAs
         self.id = id
         self.template = template
         self.name = name

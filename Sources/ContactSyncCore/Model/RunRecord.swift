@@ -75,6 +75,8 @@ public struct RunResult: Sendable, Hashable, Codable {
     public var evidence: [Evidence]?
     /// How the contact was found: by `email` or by `phone`; nil when none was (a create, or a follow-up's contact).
     public var matchedBy: ContactFoundBy?
+    /// The HubSpot Call or Salesforce Task the conversation is logged as, when the action logs one.
+    public var activityId: String?
 
     public init(
         outcome: RunOutcome? = nil, reason: SkipReason? = nil, reasonDetail: String? = nil, crmRecordId: String? = nil,
@@ -94,6 +96,26 @@ public struct RunResult: Sendable, Hashable, Codable {
         self.crmCalls = crmCalls
         self.roundTrips = roundTrips
         self.crmWaitMs = crmWaitMs
+    }
+}
+
+/// What is known of a call: from `POST …/end` or a voice platform's webhook. A conversation without them logs
+/// what it has.
+public struct CallFacts: Sendable, Hashable, Codable {
+    /// `inbound` or `outbound`.
+    public var direction: String?
+    public var startedAt: Date?
+    public var durationSeconds: Int?
+    /// The caller's and the callee's numbers.
+    public var from: String?
+    public var to: String?
+
+    public init(direction: String? = nil, startedAt: Date? = nil, durationSeconds: Int? = nil, from: String? = nil, to: String? = nil) {
+        self.direction = direction
+        self.startedAt = startedAt
+        self.durationSeconds = durationSeconds
+        self.from = from
+        self.to = to
     }
 }
 
@@ -170,14 +192,17 @@ public struct Conversation: Sendable, Hashable {
     public var dispatchedAt: Date?
     /// The voice platform whose webhook made it, whose values are the platform's (`valueSources` `platform`).
     public var platform: VoicePlatform?
+    /// What is known of the call, for a call activity.
+    public var call: CallFacts?
 
     public init(
         id: String, agentId: String, channel: AgentChannel, startedAt: Date, lastMessageAt: Date? = nil, endsAt: Date? = nil,
         endedAt: Date? = nil, attributes: [String: String] = [:], summary: String? = nil, messageCount: Int = 0, dispatchedAt: Date? = nil,
-        platform: VoicePlatform? = nil
+        platform: VoicePlatform? = nil, call: CallFacts? = nil
     ) {
         self.dispatchedAt = dispatchedAt
         self.platform = platform
+        self.call = call
         self.id = id
         self.agentId = agentId
         self.channel = channel

@@ -38,6 +38,11 @@ public enum ActionValidator {
             problems.append(
                 ValidationProblem(code: .accountNotFound, message: "No account has id '\(action.accountId)'."))
         }
+        if let template, let logAs = action.logAs, !logAs.applies(to: template.crm) {
+            let choices = ActivityLog.allCases.filter { $0.applies(to: template.crm) }.map(\.rawValue).joined(separator: " or ")
+            problems.append(ValidationProblem(
+                code: .logAsNotForCRM, message: "\(template.crm == .hubspot ? "HubSpot" : "Salesforce") logs a conversation as \(choices), not \(logAs.rawValue)."))
+        }
         var crmMatches = true
         if let template, let account, template.crm != account.crm {
             crmMatches = false

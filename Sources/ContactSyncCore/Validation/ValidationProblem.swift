@@ -11,6 +11,8 @@ public struct ValidationProblem: Sendable, Hashable, Codable {
         case unknownTemplate = "unknown_template"
         case nameRequired = "name_required"
         case intentRequired = "intent_required"
+        /// A way of logging the conversation the template's CRM does not have.
+        case logAsNotForCRM = "log_as_not_for_crm"
     }
 
     public var code: Code

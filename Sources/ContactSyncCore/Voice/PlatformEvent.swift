@@ -25,6 +25,8 @@ public struct PlatformEvent: Sendable, Hashable {
     /// Whether the call is over (every event contact-sync uses is sent after the call).
     public var ended = false
     public var startedAt: Date?
+    /// What the platform says of the call: direction, start, duration, the numbers.
+    public var call: CallFacts?
 
     /// Why a body cannot be read as a delivery of the platform.
     public struct Unreadable: Error, Sendable, Hashable {
@@ -58,6 +60,11 @@ public struct PlatformEvent: Sendable, Hashable {
         event.startedAt = start
         let outbound = (call["direction"] as? String) == "outbound"
         event.customerNumber = text(outbound ? call["to_number"] : call["from_number"])
+        let end = (call["end_timestamp"] as? NSNumber).map { Date(timeIntervalSince1970: $0.doubleValue / 1000) }
+        event.call = CallFacts(
+            direction: outbound ? "outbound" : (call["direction"] == nil ? nil : "inbound"), startedAt: start,
+            durationSeconds: start.flatMap { start in end.map { Int($0.timeIntervalSince(start).rounded()) } },
+            from: text(call["from_number"]), to: text(call["to_number"]))
         for turn in call["transcript_object"] as? [[String: Any]] ?? [] {
             guard let content = text(turn["content"]) else { continue }
             let firstWord = (turn["words"] as? [[String: Any]])?.first?["start"] as? NSNumber
@@ -86,7 +93,15 @@ public struct PlatformEvent: Sendable, Hashable {
         event.callId = id
         event.ended = true
         event.customerNumber = text((call["customer"] as? [String: Any])?["number"])
-        event.startedAt = text(message["startedAt"]).flatMap { try? Date($0, strategy: .iso8601) }
+        event.startedAt = text(message["startedAt"]).flatMap(isoDate)
+        let ended = text(message["endedAt"]).flatMap(isoDate)
+        let kind = call["type"] as? String
+        let outbound = kind == "outboundPhoneCall"
+        let ours = text((call["phoneNumber"] as? [String: Any])?["number"])
+        event.call = CallFacts(
+            direction: outbound ? "outbound" : (kind == "inboundPhoneCall" ? "inbound" : nil), startedAt: event.startedAt,
+            durationSeconds: event.startedAt.flatMap { start in ended.map { Int($0.timeIntervalSince(start).rounded()) } },
+            from: outbound ? ours : event.customerNumber, to: outbound ? event.customerNumber : ours)
         let artifact = message["artifact"] as? [String: Any] ?? [:]
         for turn in artifact["messages"] as? [[String: Any]] ?? message["messages"] as? [[String: Any]] ?? [] {
             let role = turn["role"] as? String
@@ -116,7 +131,13 @@ public struct PlatformEvent: Sendable, Hashable {
         let metadata = data["metadata"] as? [String: Any] ?? [:]
         let start = (metadata["start_time_unix_secs"] as? NSNumber).map { Date(timeIntervalSince1970: $0.doubleValue) }
         event.startedAt = start
-        event.customerNumber = text((metadata["phone_call"] as? [String: Any])?["external_number"])
+        let phone = metadata["phone_call"] as? [String: Any] ?? [:]
+        event.customerNumber = text(phone["external_number"])
+        let outbound = phone["direction"] as? String == "outbound"
+        event.call = CallFacts(
+            direction: phone["direction"] == nil ? nil : (outbound ? "outbound" : "inbound"), startedAt: start,
+            durationSeconds: (metadata["call_duration_secs"] as? NSNumber)?.intValue,
+            from: text(outbound ? phone["agent_number"] : phone["external_number"]), to: text(outbound ? phone["external_number"] : phone["agent_number"]))
         for turn in data["transcript"] as? [[String: Any]] ?? [] {
             guard let content = text(turn["message"]) else { continue }
             let offset = turn["time_in_call_secs"] as? NSNumber
@@ -130,6 +151,11 @@ public struct PlatformEvent: Sendable, Hashable {
             event.analysis = values(results.compactMapValues { ($0 as? [String: Any])?["value"] })
         }
         return event
+    }
+
+    /// An ISO 8601 time, with or without fractional seconds.
+    static func isoDate(_ text: String) -> Date? {
+        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: .iso8601))
     }
 
     /// Non-blank text of a string or number.

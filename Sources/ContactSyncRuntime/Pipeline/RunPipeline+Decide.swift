@@ -60,7 +60,8 @@ extension RunPipeline {
             let action = items[index].entry.action
             let planner = RunPlanner(
                 template: items[index].entry.template, mappings: items[index].mappings, allowCreate: action.allowCreate,
-                allowUpdateExisting: action.allowUpdateExisting, fields: Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
+                allowUpdateExisting: action.allowUpdateExisting, fields: Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
+                logAs: action.logAs)
             let plan = planner.plan(items[index].prepared!, matches: candidates, matchedBy: items[index].foundBy)
             items[index].planner = planner
             items[index].plan = plan

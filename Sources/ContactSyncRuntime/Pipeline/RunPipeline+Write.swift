@@ -30,6 +30,11 @@ extension RunPipeline {
         for index in items.indices where items[index].isOpen {
             var result = Self.result(items[index].plan!, contactId: items[index].contactId, noteId: items[index].noteId, connector: connector)
             result.matchedBy = Self.matchedBy(items[index], found: items[index].plan?.existingContactId != nil)
+            // A call or task is the activity; `noteId` names notes only.
+            if case .note = Self.activity(items[index]) {} else {
+                result.activityId = result.noteId
+                result.noteId = nil
+            }
             items[index].done = succeeded(items[index].run, result)
         }
     }
@@ -131,11 +136,12 @@ extension RunPipeline {
         for index in indices {
             let item = items[index]
             let contactId = item.contactId!, text = item.plan!.note!
-            var existing = noteKey(item).flatMap { stored[$0] }.flatMap { $0.contactId == contactId ? $0.noteId : nil }
-            if existing == nil, item.run.attempts > 1 {
-                existing = try await connector.findNote(on: contactId, text: text, timestamp: item.run.createdAt, log: log)
+            var write = NoteWrite(contactId: contactId, text: text, existingNoteId: nil, timestamp: item.run.createdAt, kind: Self.activity(item))
+            write.existingNoteId = noteKey(item).flatMap { stored[$0] }.flatMap { $0.contactId == contactId ? $0.noteId : nil }
+            if write.existingNoteId == nil, item.run.attempts > 1 {
+                write.existingNoteId = try await connector.findNote(write, log: log)
             }
-            writes.append(NoteWrite(contactId: contactId, text: text, existingNoteId: existing, timestamp: item.run.createdAt))
+            writes.append(write)
         }
         return writes
     }
@@ -149,6 +155,16 @@ extension RunPipeline {
             case .failure(let error):
                 if items[index].error == nil { items[index].error = error }
             }
+        }
+    }
+
+    /// What the run's summary is logged as: the action's choice, with what is known of the call.
+    static func activity(_ item: Item) -> NoteWrite.Kind {
+        let facts = item.entry.conversation?.call ?? CallFacts()
+        switch item.entry.action.logAs ?? .standard(for: item.entry.template.crm) {
+        case .call: return .call(facts)
+        case .task: return .task(facts, subject: "Call summary · \(item.run.conversationId ?? item.run.id)")
+        case .note, .summaryField: return .note
         }
     }
 

@@ -52,7 +52,8 @@ struct ConversationRoutes {
             let buffer = try await copy.collectBody(upTo: context.maxUploadSize)
             let body = buffer.readableBytes == 0 ? EndBody() : try context.requestDecoder.decode(EndBody.self, from: Data(buffer.readableBytesView))
             let ended = try await conversations.end(
-                conversationId: try await ownConversation(context), summary: body.summary, attributes: body.attributes ?? [:], scope: context.rememberingScope)
+                conversationId: try await ownConversation(context), summary: body.summary, attributes: body.attributes ?? [:], call: body.call,
+                scope: context.rememberingScope)
             conversationEnded()
             return ConversationView(conversation: ended, now: now())
         }

@@ -102,7 +102,7 @@ struct ActionView: ResponseEncodable, Sendable {
     let stored: StoredAction
 
     enum CodingKeys: String, CodingKey {
-        case id, template, name, intent, offlineSync, accountId, allowCreate, allowUpdateExisting, enabled, mappings, createdAt, toolName, match
+        case id, template, name, intent, offlineSync, accountId, allowCreate, allowUpdateExisting, enabled, mappings, createdAt, toolName, match, logAs
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -121,6 +121,7 @@ struct ActionView: ResponseEncodable, Sendable {
         try container.encode(stored.createdAt, forKey: .createdAt)
         try container.encode(action.toolName, forKey: .toolName)
         try container.encode(action.match.rawValue, forKey: .match)
+        try container.encode((action.logAs ?? Template.named(action.template).map { ActivityLog.standard(for: $0.crm) })?.rawValue, forKey: .logAs)
     }
 
     struct MappingView: Encodable {
@@ -150,13 +151,15 @@ struct ActionBody: Decodable, Sendable {
     let toolName: String?
     /// `email` (the default) or `email_then_phone`.
     let match: ContactMatchMode?
+    /// HubSpot `note` (default) or `call`; Salesforce `summary_field` (default) or `task`.
+    let logAs: ActivityLog?
 
     /// Defaults: in-conversation, creating allowed, existing fields left alone, enabled, matched by email.
     var action: Action {
         Action(
             id: "", template: template, name: name.trimmed, intent: intent?.trimmed ?? "", offlineSync: offlineSync ?? false,
             accountId: accountId, allowCreate: allowCreate ?? true, allowUpdateExisting: allowUpdateExisting ?? false,
-            enabled: enabled ?? true, mappings: mappings, toolName: toolName ?? "", match: match ?? .email)
+            enabled: enabled ?? true, mappings: mappings, toolName: toolName ?? "", match: match ?? .email, logAs: logAs)
     }
 }
 

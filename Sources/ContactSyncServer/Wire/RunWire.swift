@@ -46,6 +46,8 @@ struct SummaryBody: Decodable, Sendable {
 struct EndBody: Decodable, Sendable {
     var summary: String?
     var attributes: [String: String?]?
+    /// What is known of the call: direction, start, duration, the numbers.
+    var call: CallFacts?
 }
 
 /// `POST /v1/actions/{id}/runs`; every field is optional.
