@@ -109,30 +109,38 @@ struct BenchEnvironment {
     }
 
     /// Sets up an emulator account and an action; returns the action id.
-    func action(_ crm: CRM, allowCreate: Bool, allowUpdateExisting: Bool, account: String? = nil, offlineSync: Bool = false) async throws -> (action: String, account: String) {
+    func action(
+        _ crm: CRM, allowCreate: Bool, allowUpdateExisting: Bool, account: String? = nil, offlineSync: Bool = false, match: String = "email",
+        logAs: String? = nil
+    ) async throws -> (action: String, account: String) {
         var accountId = account
         if accountId == nil {
             accountId = try await call(.POST, "/v1/accounts", json: ["crm": crm.rawValue, "emulator": true]).body["id"] as? String
         }
         guard let accountId else { throw BenchError("could not connect the \(crm.rawValue) emulator") }
-        let mappings: [[String: String]] = crm == .hubspot
+        var mappings: [[String: String]] = crm == .hubspot
             ? [["crmField": "email", "agentField": "email"], ["crmField": "firstname", "agentField": "first_name"], ["crmField": "lastname", "agentField": "last_name"], ["crmField": "ai_conversation_summary", "agentField": "summary"]]
             : [["crmField": "Email", "agentField": "email"], ["crmField": "FirstName", "agentField": "first_name"], ["crmField": "LastName", "agentField": "last_name"], ["crmField": "Conversation_Summary__c", "agentField": "summary"]]
+        if match != "email" { mappings.append(["crmField": crm == .hubspot ? "phone" : "Phone", "agentField": "phone"]) }
         let body: [String: Any] = [
             "template": crm == .hubspot ? "hubspot.upsert_contact" : "salesforce.upsert_contact", "name": "Bench \(UUID().uuidString.prefix(8))",
             "intent": "benchmark", "accountId": accountId, "allowCreate": allowCreate, "allowUpdateExisting": allowUpdateExisting, "mappings": mappings,
-            "offlineSync": offlineSync,
+            "offlineSync": offlineSync, "match": match, "logAs": logAs ?? (crm == .hubspot ? "note" : "summary_field"),
         ]
         guard let id = try await call(.POST, "/v1/actions", json: body).body["id"] as? String else { throw BenchError("could not create the action") }
         return (id, accountId)
     }
 
-    /// A contact created directly in the emulator by another integration.
-    func foreignContact(_ crm: CRM, email: String) async throws {
+    /// A contact created directly in the emulator by another integration (with a phone number, when given).
+    func foreignContact(_ crm: CRM, email: String, phone: String? = nil) async throws {
         if crm == .hubspot {
-            try await Self.send(.POST, emulatorURL(crm) + "/crm/v3/objects/contacts", json: ["properties": ["email": email, "firstname": "Foreign"]], token: "test-foreign")
+            var properties = ["email": email, "firstname": "Foreign"]
+            if let phone { properties["phone"] = phone }
+            try await Self.send(.POST, emulatorURL(crm) + "/crm/v3/objects/contacts", json: ["properties": properties], token: "test-foreign")
         } else {
-            try await Self.send(.POST, emulatorURL(crm) + "/services/data/v62.0/sobjects/Contact", json: ["Email": email, "LastName": "Foreign"], token: "test-foreign")
+            var fields = ["Email": email, "LastName": "Foreign"]
+            if let phone { fields["Phone"] = phone }
+            try await Self.send(.POST, emulatorURL(crm) + "/services/data/v62.0/sobjects/Contact", json: fields, token: "test-foreign")
         }
     }
 }

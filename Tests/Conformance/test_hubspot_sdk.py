@@ -190,3 +190,37 @@ def test_search_by_phone_on_the_searchable_phone_properties(hubspot_url):
     found = next(r for r in result.results if r.id == formatted.id)
     assert found.properties["phone"] == "+1 (415) 555-0199"
     assert found.properties["hs_searchable_calculated_international_phone_number"] == "14155550199"
+
+
+def test_calls_are_created_in_batches_associated_and_updated(hubspot_url):
+    from hubspot.crm.objects.calls import (
+        AssociationSpec as CallAssociationSpec,
+        BatchInputSimplePublicObjectBatchInput,
+        BatchInputSimplePublicObjectBatchInputForCreate,
+        PublicAssociationsForObject as CallAssociations,
+        PublicObjectId as CallTarget,
+        SimplePublicObjectBatchInput,
+        SimplePublicObjectBatchInputForCreate,
+        SimplePublicObjectInput as CallUpdate,
+    )
+    api = client(hubspot_url)
+    contact = create(api, email="caller@example.com")
+    association = CallAssociations(to=CallTarget(id=contact.id), types=[CallAssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=194)])
+    created = api.crm.objects.calls.batch_api.create(BatchInputSimplePublicObjectBatchInputForCreate(inputs=[
+        SimplePublicObjectBatchInputForCreate(properties={
+            "hs_timestamp": "2025-12-05T10:00:00.000Z", "hs_call_body": "Asked about plans.", "hs_call_direction": "INBOUND",
+            "hs_call_duration": "61000", "hs_call_status": "COMPLETED", "hs_call_from_number": "+14155550142", "hs_call_to_number": "+14155550100",
+        }, associations=[association], object_write_trace_id="0"),
+    ]))
+    assert created.status == "COMPLETE" and created.results[0].properties["hs_call_body"] == "Asked about plans."
+    call_id = created.results[0].id
+    read = api.crm.objects.calls.basic_api.get_by_id(call_id, properties=["hs_call_direction", "hs_call_duration"], associations=["contacts"])
+    assert read.properties["hs_call_direction"] == "INBOUND" and read.properties["hs_call_duration"] == "61000"
+    assert read.associations["contacts"].results[0].id == contact.id
+    api.crm.objects.calls.batch_api.update(BatchInputSimplePublicObjectBatchInput(inputs=[
+        SimplePublicObjectBatchInput(id=call_id, properties={"hs_call_body": "Wants the Pro plan."}),
+    ]))
+    assert api.crm.objects.calls.basic_api.get_by_id(call_id, properties=["hs_call_body"]).properties["hs_call_body"] == "Wants the Pro plan."
+    api.crm.objects.calls.basic_api.update(call_id, CallUpdate(properties={"hs_call_status": "COMPLETED"}))
+    with pytest.raises(Exception):
+        api.crm.objects.calls.basic_api.update(call_id, CallUpdate(properties={"hs_call_direction": "SIDEWAYS"}))

@@ -155,3 +155,24 @@ def test_sosl_search_in_phone_fields_matches_whatever_the_formatting(salesforce_
     assert sorted(record["Id"] for record in escaped["searchRecords"]) == sorted([first, second])
     with pytest.raises(SalesforceMalformedRequest):
         sf.search("FIND {415} IN PHONE FIELDS RETURNING Contact(Id, NoSuchField__c)")
+
+
+def test_tasks_log_calls_on_contacts(salesforce_url):
+    sf = client(salesforce_url)
+    contact = sf.Contact.create({"LastName": "Caller", "Email": "task.caller@example.com"})["id"]
+    task = sf.Task.create({
+        "WhoId": contact, "Subject": "Call summary", "Description": "Asked about plans.", "TaskSubtype": "Call", "Status": "Completed",
+        "CallType": "Inbound", "CallDurationInSeconds": 61, "ActivityDate": "2025-12-05",
+    })
+    assert task["success"] is True and task["id"].startswith("00T")
+    record = sf.Task.get(task["id"])
+    assert record["WhoId"] == contact and record["TaskSubtype"] == "Call" and record["CallDurationInSeconds"] == 61
+    assert record["attributes"]["type"] == "Task" and record["Priority"] == "Normal"
+    assert sf.Task.update(task["id"], {"Description": "Wants the Pro plan."}) == 204
+    found = sf.query(format_soql("SELECT Id, Subject FROM Task WHERE WhoId = {} AND Subject = {}", contact, "Call summary"))
+    assert [row["Id"] for row in found["records"]] == [task["id"]]
+    assert any(field["name"] == "TaskSubtype" for field in sf.Task.describe()["fields"])
+    with pytest.raises(SalesforceMalformedRequest):
+        sf.Task.update(task["id"], {"TaskSubtype": "Email"})  # set on create only
+    with pytest.raises(SalesforceMalformedRequest):
+        sf.Task.create({"WhoId": "003000000000000AAA", "Subject": "Orphan"})

@@ -75,7 +75,7 @@ import Testing
     func retell() throws {
         let body = #"""
         {"event":"call_analyzed","call":{"call_id":"c9","direction":"inbound","from_number":"+14155550142","to_number":"+14155550100",
-         "start_timestamp":1764936000000,"transcript_object":[{"role":"agent","content":"Your email?","words":[{"start":0.5}]},
+         "start_timestamp":1764936000000,"end_timestamp":1764936061400,"transcript_object":[{"role":"agent","content":"Your email?","words":[{"start":0.5}]},
          {"role":"user","content":"ada@example.com","words":[{"start":2.0}]}],
          "call_analysis":{"call_summary":"Asked about pricing.","custom_analysis_data":{"plan":"Pro","seats":12,"urgent":true,"notes":null}}}}
         """#
@@ -85,6 +85,8 @@ import Testing
         #expect(event.turns[1].at == Date(timeIntervalSince1970: 1_764_936_002))
         #expect(event.summary == "Asked about pricing.")
         #expect(event.analysis == ["plan": "Pro", "seats": "12", "urgent": "true"])
+        #expect(event.call == CallFacts(
+            direction: "inbound", startedAt: Date(timeIntervalSince1970: 1_764_936_000), durationSeconds: 61, from: "+14155550142", to: "+14155550100"))
         let connection = PlatformConnection(
             agentId: "agt", platform: .retell, mapping: [.init(key: "plan", agentField: "plan"), .init(key: "absent", agentField: "x")],
             callerPhoneField: "phone", createdAt: .now, updatedAt: .now)
@@ -104,6 +106,7 @@ import Testing
         #expect(transcription.callId == "e1" && transcription.customerNumber == "+44" && transcription.summary == "T")
         #expect(transcription.analysis == ["name": "Alan", "size": "4"])
         #expect(transcription.turns.first?.at == Date(timeIntervalSince1970: 1_764_936_003))
+        #expect(report.call?.from == "+1415" && transcription.call?.from == "+44" && transcription.call?.startedAt == Date(timeIntervalSince1970: 1_764_936_000))
         #expect(try PlatformEvent.decode(.retell, body: Array(#"{"event":"call_started","call":{"call_id":"c"}}"#.utf8)).callId == nil)
         #expect(try PlatformEvent.decode(.vapi, body: Array(#"{"message":{"type":"status-update"}}"#.utf8)).callId == nil)
         #expect(throws: PlatformEvent.Unreadable.self) { try PlatformEvent.decode(.elevenlabs, body: Array("[1]".utf8)) }

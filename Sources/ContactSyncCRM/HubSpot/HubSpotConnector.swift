@@ -20,6 +20,10 @@ public struct HubSpotConnector: CRMConnector {
         /// The burst limit assumed until HubSpot's headers tell the real one.
         public var burstLimit = 100
         public var burstWindow: Duration = .seconds(10)
+        /// The search API's own limit, which answers carry no headers about: HubSpot documents 4 requests per
+        /// second (later 5); one fewer than this is sent per second.
+        public var searchLimit = 5
+        public var searchWindow: Duration = .seconds(1)
         /// How long field metadata is reused.
         public var fieldsTTL: TimeInterval = 300
         /// Renew an OAuth token this long before it expires.
@@ -33,6 +37,8 @@ public struct HubSpotConnector: CRMConnector {
     let transport: HTTPTransport
     let tokens: TokenKeeper
     let pacer: RequestPacer
+    /// Paces the search API, beside the burst limit every call counts against.
+    let searchPacer: RequestPacer
     let cache: ConnectorCache
     let now: @Sendable () -> Date
 
@@ -57,6 +63,7 @@ public struct HubSpotConnector: CRMConnector {
                 await onCredentialsRenewed(renewed)
             }, now: now)
         self.pacer = RequestPacer(limit: settings.burstLimit, window: settings.burstWindow)
+        self.searchPacer = RequestPacer(limit: settings.searchLimit, window: settings.searchWindow)
         self.cache = ConnectorCache()
     }
 
@@ -104,6 +111,8 @@ public struct HubSpotConnector: CRMConnector {
     }
 
     private func send(_ request: CRMRequest, token: String, log: CRMCallLog?) async throws(CRMError) -> CRMResponse {
+        let search = request.route.hasSuffix("/search") ? await searchPacer.acquire() : nil
+        defer { if let search { Task { await searchPacer.finished(search) } } }
         let ticket = await pacer.acquire()
         var request = request
         request.headers.append(("Authorization", "Bearer \(token)"))

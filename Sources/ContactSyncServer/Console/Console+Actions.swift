@@ -131,6 +131,9 @@ extension Console {
             intentReadOnly: draft.id != nil && !draft.intentEditable, intentEditable: draft.id == nil || draft.intentEditable,
             offlineSync: draft.offlineSync, allowCreate: draft.allowCreate, allowUpdateExisting: draft.allowUpdateExisting,
             enabled: draft.enabled, matchByPhone: draft.match == .emailThenPhone,
+            logChoices: ActivityLog.allCases.filter { $0.applies(to: template.crm) }.map {
+                .init(value: $0.rawValue, label: Self.describe($0), selected: $0 == (draft.logAs ?? .standard(for: template.crm)))
+            },
             accounts: accounts.map {
                 .init(id: $0.id, name: $0.name + ($0.status == .connected ? "" : " (reconnect required)"), selected: $0.id == draft.accountId)
             },
@@ -171,6 +174,7 @@ extension Console {
         let intentReadOnly: Bool, intentEditable: Bool, offlineSync: Bool, allowCreate: Bool, allowUpdateExisting: Bool, enabled: Bool
         /// "By email, then by phone number".
         let matchByPhone: Bool
+        let logChoices: [ConsoleModel.Option]
         let accounts: [Account]
         let noAccounts: Bool
         let rows: [Row]
@@ -179,6 +183,16 @@ extension Console {
         let notice: String?
         let problems: [ConsoleModel.Message]
         let hasProblems: Bool
+    }
+
+    /// How an action logs its conversations, in words.
+    static func describe(_ log: ActivityLog) -> String {
+        switch log {
+        case .note: "As a note on the contact"
+        case .call: "As a call on the contact's timeline"
+        case .summaryField: "In the summary field"
+        case .task: "In the summary field and as a completed call task"
+        }
     }
 
     /// `not_updateable` → "Not updateable".
@@ -208,6 +222,7 @@ struct ActionDraft: Sendable {
     var allowUpdateExisting = false
     var enabled = true
     var match = ContactMatchMode.email
+    var logAs: ActivityLog?
     var rows: [Row] = []
 
     /// A new action of `template`, with its required CRM fields as the first rows.
@@ -229,6 +244,7 @@ struct ActionDraft: Sendable {
         allowUpdateExisting = action.allowUpdateExisting
         enabled = action.enabled
         match = action.match
+        logAs = action.logAs
         rows = action.mappings.map { Row(crmField: $0.crmField, agentField: $0.agentField, defaultValue: $0.defaultValue ?? "") }
     }
 
@@ -248,6 +264,7 @@ struct ActionDraft: Sendable {
         allowUpdateExisting = form.isOn("allowUpdateExisting")
         enabled = form.isOn("enabled")
         match = form["match"].flatMap(ContactMatchMode.init(rawValue:)) ?? .email
+        logAs = form["logAs"].flatMap(ActivityLog.init(rawValue:))
         let crm = form.all("crmField"), agent = form.all("agentField"), defaults = form.all("defaultValue")
         rows = crm.indices.map { index in
             Row(crmField: crm[index], agentField: index < agent.count ? agent[index] : "", defaultValue: index < defaults.count ? defaults[index] : "")
@@ -262,7 +279,7 @@ struct ActionDraft: Sendable {
             mappings: rows.filter { !$0.crmField.isEmpty }.map {
                 FieldMapping(crmField: $0.crmField, agentField: $0.agentField, defaultValue: $0.defaultValue.isEmpty ? nil : $0.defaultValue)
             },
-            toolName: toolName, match: match)
+            toolName: toolName, match: match, logAs: logAs)
     }
 
     /// The built-in agent field that fits a required CRM field: `LastName` → `last_name`.

@@ -131,7 +131,7 @@ extension Console {
                     crmField: field.crmField, agentField: field.agentField, value: field.value ?? "—", written: field.written, why: field.why ?? "",
                     source: field.source.map(Self.words) ?? "—", evidence: field.evidence)
             },
-            recordURL: result?.crmRecordURL, recordId: result?.crmRecordId, noteId: result?.noteId,
+            recordURL: result?.crmRecordURL, recordId: result?.crmRecordId, noteId: result?.noteId, activityId: result?.activityId,
             foundBy: Self.foundBy(result),
             warnings: (result?.warnings ?? []).map { .init(message: $0.message, code: $0.code) },
             error: result?.error.map { .init(message: $0.message, code: $0.code, crmCode: $0.crmCode ?? "—", retryable: $0.retryable ? "yes" : "no") },
@@ -156,7 +156,7 @@ extension Console {
         let trigger: String, status: String
         let failed: Bool
         let fields: [Field]
-        let recordURL: String?, recordId: String?, noteId: String?
+        let recordURL: String?, recordId: String?, noteId: String?, activityId: String?
         /// How the customer's contact was found, in words.
         let foundBy: String
         let warnings: [Warning]

@@ -65,7 +65,7 @@ struct RunView: ResponseEncodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, actionId, conversationId, trigger, status, outcome, reason, dryRun, reasonDetail, crmRecordId, crmRecordURL, noteId
         case fieldsWritten, fieldsSkipped, warnings, error, crmCalls, roundTrips, crmWaitMs, attempts, createdAt, startedAt, finishedAt, nextAttemptAt
-        case valueSources, evidence, matchedBy
+        case valueSources, evidence, matchedBy, activityId
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -98,6 +98,7 @@ struct RunView: ResponseEncodable, Sendable {
         try container.encode(result?.valueSources ?? [:], forKey: .valueSources)
         try container.encode(result?.evidence ?? [], forKey: .evidence)
         try container.encode(result?.matchedBy?.rawValue, forKey: .matchedBy)
+        try container.encode(result?.activityId, forKey: .activityId)
     }
 
     struct SkipView: Encodable {
