@@ -106,6 +106,26 @@ struct PhoneMatchTests {
         }
     }
 
+    @Test("a contact made from a phone number alone carries it, even where the action maps no phone field", arguments: Backend.available, crms)
+    func createdContactCarriesThePhone(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let n = Self.names(crm)
+            let draft = Action(
+                id: "", template: crm == .hubspot ? "hubspot.upsert_contact" : "salesforce.upsert_contact", name: "Unmapped phone",
+                intent: "sync", offlineSync: false, accountId: account, allowCreate: true, allowUpdateExisting: false,
+                mappings: [FieldMapping(crmField: n.email, agentField: "email"), FieldMapping(crmField: n.lastName, agentField: "last_name")],
+                match: .emailThenPhone)
+            let action = try await rt.configuration.createAction(draft).action.id
+            let created = try await Self.run(rt, action, ["phone": "(415) 555-0180", "last_name": "Caller"])
+            let id = try #require(created.result?.crmRecordId)
+            #expect(created.result?.outcome == .created)
+            #expect(try await rt.contactField(crm, id: id, field: n.phone) == "+14155550180")
+            let again = try await Self.run(rt, action, ["phone": "415.555.0180", "last_name": "Caller"])
+            #expect(again.result?.crmRecordId == id && again.result?.matchedBy == .phone)
+        }
+    }
+
     @Test("the default matches by email only: a phone alone is a missing email", arguments: Backend.available, crms)
     func defaultMatchesByEmailOnly(backend: Backend, crm: CRM) async throws {
         try await withRuntime(backend) { rt in

@@ -105,6 +105,10 @@ public struct RunPlanner: Sendable {
             }
         }
 
+        // A contact made from a phone number alone carries it, mapped or not: it is how it is found again.
+        if creating, run.email == nil, let phone = run.phone, properties[template.phoneField] == nil, fields[template.phoneField] != nil {
+            write(template.phoneField, phone)
+        }
         if creating, let missing = fields.values.filter(\.requiredOnCreate).map(\.name).sorted().first(where: { properties[$0] == nil }) {
             return .skipped(.missingRequiredValue, detail: missing, fieldsSkipped: skipped, warnings: warnings)
         }

@@ -10,6 +10,8 @@ public struct Template: Sendable, Hashable, Codable, Identifiable {
     public let requiredMappings: [String]
     /// The CRM field that holds the customer's email address: the lookup key.
     public let emailField: String
+    /// The CRM field a contact created from a phone number alone carries it in.
+    public var phoneField: String { crm == .hubspot ? "phone" : "Phone" }
 
     public init(id: String, name: String, crm: CRM, requiredMappings: [String], emailField: String) {
         self.id = id
