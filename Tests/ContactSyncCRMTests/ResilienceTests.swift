@@ -174,6 +174,22 @@ struct ResilienceTests {
         await harness.stop()
     }
 
+    @Test("HubSpot: phone searches are paced to the search API's 4 a second: a burst of them meets no 429")
+    func searchPacing() async throws {
+        let harness = try await Harness.hubspot()
+        let connector = hubspotConnector(harness)
+        _ = try await connector.verify(log: nil)
+        let log = CRMCallLog()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<12 { group.addTask { _ = try await connector.lookup(phones: ["+1415555\(1000 + index)"], log: log) } }
+            try await group.waitForAll()
+        }
+        let statuses = try await harness.send(.GET, "/_emulator/requests").body?["byStatus"] as? [String: Int] ?? [:]
+        #expect(statuses["429"] == nil, "throttled answers: \(statuses)")
+        #expect(log.count == 12, "\(log.count) calls, \(statuses)")
+        await harness.stop()
+    }
+
     @Test("HubSpot: pacing by the rate-limit headers keeps a burst free of 429s")
     func pacing() async throws {
         let harness = try await Harness.hubspot { $0.burstLimit = 15; $0.burstWindowSeconds = 1 }

@@ -123,7 +123,7 @@ public struct SalesforceEmulator: Sendable {
         api(router, .get, "/sobjects/{object}/describe") { _, context, _, version in
             switch Self.object(context) {
             case .contact?: await state.describe(version: version)
-            case .task?: await state.describeTask(version: version)
+            case .task?: await state.describe(.task, version: version)
             case nil: Self.notFoundType(context)
             }
         }

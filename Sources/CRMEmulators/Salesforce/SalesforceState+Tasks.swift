@@ -159,17 +159,4 @@ extension SalesforceState {
             return Reply(.noContent)
         }
     }
-
-    func describeTask(version: String) -> Reply {
-        Reply(.ok, [
-            "name": "Task", "label": "Task", "labelPlural": "Tasks", "keyPrefix": "00T", "custom": false,
-            "createable": true, "updateable": true, "deletable": true, "queryable": true, "searchable": true,
-            "fields": .array(SalesforceField.task.map(\.json)), "childRelationships": [], "recordTypeInfos": [],
-            "urls": [
-                "sobject": .string("/services/data/\(version)/sobjects/Task"),
-                "describe": .string("/services/data/\(version)/sobjects/Task/describe"),
-                "rowTemplate": .string("/services/data/\(version)/sobjects/Task/{ID}"),
-            ],
-        ])
-    }
 }

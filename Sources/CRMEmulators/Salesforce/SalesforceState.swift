@@ -134,15 +134,17 @@ actor SalesforceState: EmulatedCRM {
 
     // MARK: Schema
 
-    func describe(version: String) -> Reply {
-        Reply(.ok, [
-            "name": "Contact", "label": "Contact", "labelPlural": "Contacts", "keyPrefix": "003", "custom": false,
+    /// `GET /sobjects/{object}/describe` for Contact or Task.
+    func describe(_ object: SObject = .contact, version: String) -> Reply {
+        let name = object.rawValue
+        return Reply(.ok, [
+            "name": .string(name), "label": .string(name), "labelPlural": .string(name + "s"), "keyPrefix": .string(object.keyPrefix), "custom": false,
             "createable": true, "updateable": true, "deletable": true, "queryable": true, "searchable": true,
-            "fields": .array(SalesforceField.contact.map(\.json)), "childRelationships": [], "recordTypeInfos": [],
+            "fields": .array(object.fields.map(\.json)), "childRelationships": [], "recordTypeInfos": [],
             "urls": [
-                "sobject": .string("/services/data/\(version)/sobjects/Contact"),
-                "describe": .string("/services/data/\(version)/sobjects/Contact/describe"),
-                "rowTemplate": .string("/services/data/\(version)/sobjects/Contact/{ID}"),
+                "sobject": .string("/services/data/\(version)/sobjects/\(name)"),
+                "describe": .string("/services/data/\(version)/sobjects/\(name)/describe"),
+                "rowTemplate": .string("/services/data/\(version)/sobjects/\(name)/{ID}"),
             ],
         ])
     }

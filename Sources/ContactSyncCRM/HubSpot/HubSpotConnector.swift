@@ -111,8 +111,8 @@ public struct HubSpotConnector: CRMConnector {
     }
 
     private func send(_ request: CRMRequest, token: String, log: CRMCallLog?) async throws(CRMError) -> CRMResponse {
+        // A search counts against the search API's limit too.
         let search = request.route.hasSuffix("/search") ? await searchPacer.acquire() : nil
-        defer { if let search { Task { await searchPacer.finished(search) } } }
         let ticket = await pacer.acquire()
         var request = request
         request.headers.append(("Authorization", "Bearer \(token)"))
@@ -121,9 +121,11 @@ public struct HubSpotConnector: CRMConnector {
             response = try await transport.send(request, log: log)
         } catch {
             await pacer.finished(ticket)
+            if let search { await searchPacer.finished(search) }
             throw error
         }
         await pacer.finished(ticket)
+        if let search { await searchPacer.finished(search) }
         await pacer.observe(
             max: response.header("X-HubSpot-RateLimit-Max").flatMap(Int.init),
             remaining: response.header("X-HubSpot-RateLimit-Remaining").flatMap(Int.init),
