@@ -1,8 +1,8 @@
 import ContactSyncCRM
 import ContactSyncCore
 
-/// One contact at a time through the batch calls the run pipeline makes: tests look up, create and update a
-/// single contact with the same requests a run of one would send.
+/// One contact (or note) at a time through the batch calls the run pipeline makes: tests look up, create and
+/// update a single contact, and write a single note, with the same requests a run of one would send.
 extension CRMConnector {
     /// Contacts whose email is `email`, looked up as a batch of one.
     func lookup(email: String, log: CRMCallLog?) async throws(CRMError) -> [ContactMatch] {
@@ -18,6 +18,11 @@ extension CRMConnector {
     /// Updates one contact as a batch of one; its failure is thrown.
     func updateContact(id: String, _ properties: [String: String], log: CRMCallLog?) async throws(CRMError) {
         _ = try await only(updateContacts([(id, properties)], log: log)).get()
+    }
+
+    /// Writes one note (or call) as a batch of one; its failure is thrown.
+    func writeNote(_ note: NoteWrite, log: CRMCallLog?) async throws(CRMError) -> String {
+        try await only(writeNotes([note], log: log)).get()
     }
 
     private func only(_ results: [RecordResult]) throws(CRMError) -> RecordResult {

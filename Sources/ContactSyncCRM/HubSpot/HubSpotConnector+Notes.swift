@@ -18,38 +18,6 @@ struct Engagement: Sendable, Hashable {
 }
 
 extension HubSpotConnector {
-    /// Writes one conversation note: updates `existingNoteId` when given (and still there), else creates a
-    /// note associated with the contact. Returns the note id.
-    public func writeNote(_ note: NoteWrite, log: CRMCallLog?) async throws(CRMError) -> String {
-        let engagement = Engagement.of(note.kind)
-        if let existing = note.existingNoteId {
-            do throws(CRMError) {
-                let body = JSONBody.encode(ObjectInput(properties: Self.updatedProperties(note), associations: nil))
-                _ = try await call(
-                    .PATCH, "/crm/v3/objects/\(engagement.object)/\(URLEncoding.component(existing))", route: "PATCH /crm/v3/objects/\(engagement.object)/{id}",
-                    body: body, log: log)
-                return existing
-            } catch where error.code == .notFound {
-                // Deleted in HubSpot since: write a new one.
-            }
-        }
-        var uncertain = false
-        return try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
-            if uncertain, let found = try await findNote(note, log: log) {
-                return found
-            }
-            do throws(CRMError) {
-                let body = JSONBody.encode(Self.noteInput(note))
-                return try await call(
-                    .POST, "/crm/v3/objects/\(engagement.object)", route: "POST /crm/v3/objects/\(engagement.object)", body: body, retrying: false, log: log)
-                    .decode(HubSpotWire.Object.self).id
-            } catch {
-                uncertain = uncertain || error.isAmbiguous
-                throw error
-            }
-        }
-    }
-
     /// Writes many notes and calls: per object, updates in one batch and creations in another, each creation
     /// carrying its own `objectWriteTraceId` so that every answer is matched to its input (identical texts
     /// included). One result per input, in order; a chunk that fails as a whole fails its inputs alone.
