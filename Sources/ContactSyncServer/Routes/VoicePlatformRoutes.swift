@@ -41,7 +41,7 @@ struct VoicePlatformRoutes {
             throw APIError(status: .notFound, code: .notFound, message: "No voice platform is called that: retell, vapi or elevenlabs.")
         }
         var copy = request
-        // Over 1 MiB answers 413 before anything is read.
+        // A body over 1 MiB answers 413, and nothing of it is kept.
         let buffer = try await copy.collectBody(upTo: Self.maxDeliveryBytes)
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
