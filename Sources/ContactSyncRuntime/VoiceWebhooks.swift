@@ -116,9 +116,16 @@ public struct VoiceWebhooks: Sendable {
         let stored = try await attempt { try await repositories.platforms.connection(agentId: agentId) }
         let refused = ServiceError(.unauthorized, .invalidSignature, "The delivery's signature is missing, wrong or stale.")
         guard let stored, let secret = try? secrets.open(stored.sealedSecret), let text = String(data: secret, encoding: .utf8) else { throw refused }
-        let verdict = WebhookSignature.verify(platform, body: body, headers: headers, secret: text, now: received)
-        guard verdict == .valid else {
-            try await record(agentId, .init(receivedAt: received, platform: platform, eventType: nil, status: .refused, reason: Self.reason(verdict), conversationId: nil))
+        // Signature, payload and digest each read the whole body (up to 1 MiB of a stranger's bytes): on the
+        // thread pool, never on the event loops.
+        let read: Read
+        do {
+            read = try await UntrustedText.process { _ in Self.read(platform, body: body, headers: headers, secret: text, now: received) }
+        } catch {
+            throw ServiceError(.unavailable, .internalError, "The delivery could not be read now; send it again.")
+        }
+        guard read.verdict == .valid, let result = read.event else {
+            try await record(agentId, .init(receivedAt: received, platform: platform, eventType: nil, status: .refused, reason: Self.reason(read.verdict), conversationId: nil))
             throw refused
         }
         let connection = stored.connection
@@ -126,13 +133,13 @@ public struct VoiceWebhooks: Sendable {
             throw ServiceError(.notFound, .platformNotConnected, "Agent \(agentId) is connected to \(connection.platform.name), not \(platform.name).")
         }
         let event: PlatformEvent
-        do throws(PlatformEvent.Unreadable) {
-            event = try PlatformEvent.decode(platform, body: body)
-        } catch {
+        switch result {
+        case .success(let decoded): event = decoded
+        case .failure(let error):
             try await record(agentId, .init(receivedAt: received, platform: platform, eventType: nil, status: .refused, reason: error.reason, conversationId: nil))
             throw ServiceError(.badRequest, .invalidRequest, error.reason)
         }
-        let digest = Digests.hex(SHA256.hash(data: body))
+        let digest = read.digest
         guard let callId = event.callId else {
             let ignored = WebhookDelivery(
                 receivedAt: received, platform: platform, eventType: event.type, status: .ignored, reason: "contact-sync does not use this event", conversationId: nil)
@@ -182,6 +189,26 @@ public struct VoiceWebhooks: Sendable {
             if let summary = event.summary { _ = try await conversations.setSummary(conversationId: conversationId, text: summary) }
         }
         logger.info("voice delivery applied", metadata: ["platform": "\(platform.rawValue)", "conversation": "\(conversationId)", "event": "\(event.type)"])
+    }
+
+    /// What a delivery's body says, read once: its signature's verdict, then (when valid) its payload and digest.
+    struct Read: Sendable {
+        let verdict: WebhookSignature.Verdict
+        /// Read only when the signature is valid.
+        let event: Result<PlatformEvent, PlatformEvent.Unreadable>?
+        let digest: String
+    }
+
+    static func read(_ platform: VoicePlatform, body: [UInt8], headers: [String: String], secret: String, now: Date) -> Read {
+        let verdict = WebhookSignature.verify(platform, body: body, headers: headers, secret: secret, now: now)
+        guard verdict == .valid else { return Read(verdict: verdict, event: nil, digest: "") }
+        let event: Result<PlatformEvent, PlatformEvent.Unreadable>
+        do throws(PlatformEvent.Unreadable) {
+            event = .success(try PlatformEvent.decode(platform, body: body))
+        } catch {
+            event = .failure(error)
+        }
+        return Read(verdict: verdict, event: event, digest: Digests.hex(SHA256.hash(data: body)))
     }
 
     private func record(_ agentId: String, _ delivery: WebhookDelivery) async throws(ServiceError) {
