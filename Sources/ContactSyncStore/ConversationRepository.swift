@@ -61,7 +61,7 @@ extension ConversationRepository {
         return try await transaction { db in
             let query = SQLQueryString("SELECT message_count FROM conversations WHERE id = ") + "\(bind: conversationId)" + SQLQueryString(lock)
             guard let row = try await db.raw(query).first(), try row.decode(column: "message_count", as: Int.self) == 0 else { return false }
-            for chunk in stride(from: 0, to: turns.count, by: 200).map({ turns[$0..<min($0 + 200, turns.count)] }) {
+            for chunk in turns.chunked(into: 200) {
                 var insert = SQLQueryString("INSERT INTO messages (conversation_id, role, body, at) VALUES ")
                 for (index, turn) in chunk.enumerated() {
                     if index > 0 { insert = insert + ", " }
@@ -86,7 +86,7 @@ extension ConversationRepository {
     /// Conversations by id (missing ids are left out).
     public func conversations(ids: [String]) async throws -> [String: Conversation] {
         var result: [String: Conversation] = [:]
-        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+        for chunk in ids.chunked(into: 500).map(Array.init) {
             for row in try await database.raw("SELECT * FROM conversations WHERE id IN (\(binds: chunk))").all() {
                 let conversation = try Store.conversation(row)
                 result[conversation.id] = conversation
@@ -147,7 +147,7 @@ extension ConversationRepository {
     /// Inserts many open conversations at once (for load tests and benchmarks).
     public func insertConversations(_ conversations: [Conversation]) async throws {
         try await transaction { db in
-            for chunk in stride(from: 0, to: conversations.count, by: 200).map({ conversations[$0..<min($0 + 200, conversations.count)] }) {
+            for chunk in conversations.chunked(into: 200) {
                 var query = SQLQueryString("INSERT INTO conversations (id, agent_id, channel, started_at, last_message_at, ends_at, ended_at, attributes, summary, message_count) VALUES ")
                 for (index, conversation) in chunk.enumerated() {
                     if index > 0 { query = query + ", " }

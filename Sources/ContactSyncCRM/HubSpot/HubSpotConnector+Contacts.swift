@@ -150,13 +150,6 @@ struct NoteAssociation: Encodable {
     }
 }
 
-extension Array {
-    /// Consecutive slices of at most `size` elements.
-    func chunked(into size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
-    }
-}
-
 extension HubSpotConnector {
     /// HubSpot's searchable forms of the phone properties: the digits with the country code.
     static let phoneSearchProperties = ["hs_searchable_calculated_international_phone_number", "hs_searchable_calculated_international_mobile_number"]
