@@ -10,6 +10,7 @@ struct ContactSync: AsyncParsableCommand {
         abstract: "Keeps CRM contacts in HubSpot and Salesforce up to date from AI agent conversations.",
         subcommands: [
             ServeCommand.self, WorkerCommand.self, MigrateCommand.self, EmulatorsCommand.self, MCPStdioCommand.self, ConfigCommand.self,
+            ExtractCommand.self,
         ]
     )
 

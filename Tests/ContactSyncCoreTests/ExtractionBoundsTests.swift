@@ -49,7 +49,35 @@ struct ExtractionBoundsTests {
         Adversary(name: "one long word", text: repeated("x")),
         Adversary(name: "whitespace", text: repeated(" \n")),
         Adversary(name: "non-ASCII letters", text: repeated("é à ü ")),
+        Adversary(name: "spoken digits", text: "my number is " + repeated("four ")),
+        Adversary(name: "spoken digits in runs", text: "phone " + repeated("four one five five five five zero one four two, ")),
+        Adversary(name: "double and triple", text: "phone " + repeated("double triple ")),
+        Adversary(name: "oh and plus", text: "phone " + repeated("plus oh ")),
+        Adversary(name: "spelled letters around at", text: repeated("j o h n at a c m e ")),
+        Adversary(name: "arroba and punto", text: repeated("a punto b arroba c punto ")),
+        Adversary(name: "two-word separators", text: repeated("a guion bajo ")),
+        Adversary(name: "name cues in six languages", text: repeated("me llamo meu nome é je m'appelle ich heiße nama saya ")),
+        Adversary(name: "titles and particles", text: repeated("my name is Frau da de la van ")),
+        Adversary(name: "corrections", text: "phone 4155550142 " + repeated("sorry ")),
+        Adversary(name: "multi-byte digit words", text: "número " + repeated("três zéro fünf ")),
     ]
+
+    static let questionAdversaries: [Adversary] = [
+        Adversary(name: "question words", text: repeated("what's your name email phone number? ")),
+        Adversary(name: "one long question", text: repeated("name number email por favor ")),
+        Adversary(name: "request phrases without a question mark", text: repeated("please share your phone ")),
+        Adversary(name: "another number", text: repeated("order number de pedido ")),
+    ]
+
+    @Test("questionsAreLinearInTheText: an agent message at the limit made of question words, then a customer answer, takes under 50 ms",
+          arguments: questionAdversaries)
+    func questionsAreLinearInTheText(_ adversary: Adversary) {
+        let messages = [TranscriptMessage(role: "agent", text: adversary.text), TranscriptMessage(role: "customer", text: Self.repeated("Jane Doe 415 "))]
+        let best = (0..<3).map { _ in
+            ContinuousClock().measure { _ = RuleExtractor.extract(messages, wanted: RuleExtractor.fields, defaultCountry: "US") }
+        }.min()!
+        #expect(best < Self.bound, "\(adversary.name): \(best)")
+    }
 
     static func timeExtraction(_ text: String) -> Duration {
         let messages = [TranscriptMessage(role: "customer", text: text)]

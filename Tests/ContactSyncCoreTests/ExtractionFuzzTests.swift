@@ -13,6 +13,8 @@ struct ExtractionFuzzTests {
         "a", "dot", "at", "@", ".", "-", "_", "+", "(", ")", "/", ":", "=", " ", "  ", "\n", "1", "415", "555", "0134", "00", "+44",
         "my name is", "i'm", "im", "call me", "this is", "name's", "Jane", "doe", "example", "com", "www.", "http://", "phone", "order",
         "underscore", "dash", "é", "İ", "ß", "👍🏽", "\u{301}", "٣", "x@y.example", "jane dot doe at example dot com", "2026-12-01",
+        "four", "oh", "double", "triple", "plus", "cuatro", "três", "zéro", "fünf", "kosong", "arroba", "punto", "titik", "guion", "bajo",
+        "j", "o", "h", "n", "?", "¿", "me llamo", "nama saya", "ich bin", "Frau", "da", "von", "sorry", "número", "pedido", "Jane",
     ]
 
     struct Generator: RandomNumberGenerator {
@@ -55,7 +57,8 @@ struct ExtractionFuzzTests {
         var slowest: (Duration, String) = (.zero, "")
         while clock.now < deadline {
             let text = Self.message(&random)
-            let messages = [TranscriptMessage(role: "agent", text: "my email is agent@vendor.example"), TranscriptMessage(role: "customer", text: text)]
+            let question = Bool.random(using: &random) ? "What's your name, email and phone number?" : "my email is agent@vendor.example"
+            let messages = [TranscriptMessage(role: "agent", text: question), TranscriptMessage(role: "customer", text: text)]
             var found = Extraction()
             let took = clock.measure { found = RuleExtractor.extract(messages, wanted: RuleExtractor.fields, defaultCountry: "GB") }
             if took > slowest.0 { slowest = (took, String(text.prefix(60))) }

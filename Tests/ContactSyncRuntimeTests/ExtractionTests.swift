@@ -38,9 +38,10 @@ struct ExtractionTests {
                 let names = crm == .hubspot ? ("email", "firstname", "lastname") : ("Email", "FirstName", "LastName")
                 #expect(run.result?.valueSources == [names.0: "extracted", names.1: "extracted", names.2: "extracted"])
                 let evidence = run.result?.evidence ?? []
-                #expect(evidence.contains(Evidence(agentField: "email", messageIndex: 3, quote: "jane.doe@example.com")))
-                #expect(evidence.contains(Evidence(agentField: "first_name", messageIndex: 1, quote: "my name is Jane Doe")))
-                #expect(evidence.contains(Evidence(agentField: "last_name", messageIndex: 1, quote: "my name is Jane Doe")))
+                // Each answered the agent's question just before it.
+                #expect(evidence.contains(Evidence(agentField: "email", messageIndex: 3, quote: "jane.doe@example.com", questionIndex: 2)))
+                #expect(evidence.contains(Evidence(agentField: "first_name", messageIndex: 1, quote: "my name is Jane Doe", questionIndex: 0)))
+                #expect(evidence.contains(Evidence(agentField: "last_name", messageIndex: 1, quote: "my name is Jane Doe", questionIndex: 0)))
                 let contact = try #require(try await rt.contacts(crm, email: "jane.doe@example.com").first)
                 #expect(try await rt.contactField(crm, id: contact, field: names.1) == "Jane")
                 #expect(try await rt.contactField(crm, id: contact, field: names.2) == "Doe")

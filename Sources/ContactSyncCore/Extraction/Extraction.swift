@@ -36,16 +36,19 @@ public struct TranscriptMessage: Sendable, Hashable {
     public var isCustomer: Bool { role == "customer" }
 }
 
-/// Where an extracted value came from: the customer message (its index in the transcript) and the words quoted.
+/// Where an extracted value came from: the customer message (its index in the transcript) and the words quoted,
+/// and, when the message answered the agent's question for the value, that question's index.
 public struct Evidence: Sendable, Hashable, Codable {
     public var agentField: String
     public var messageIndex: Int
     public var quote: String
+    public var questionIndex: Int?
 
-    public init(agentField: String, messageIndex: Int, quote: String) {
+    public init(agentField: String, messageIndex: Int, quote: String, questionIndex: Int? = nil) {
         self.agentField = agentField
         self.messageIndex = messageIndex
         self.quote = quote
+        self.questionIndex = questionIndex
     }
 }
 
@@ -62,16 +65,18 @@ public struct Extraction: Sendable, Hashable {
     }
 
     /// Adds `value` for `field` unless the field has one already.
-    public mutating func fill(_ field: String, _ value: String, messageIndex: Int, quote: String) {
+    public mutating func fill(_ field: String, _ value: String, messageIndex: Int, quote: String, questionIndex: Int? = nil) {
         guard values[field] == nil else { return }
         values[field] = value
-        evidence.append(Evidence(agentField: field, messageIndex: messageIndex, quote: quote))
+        evidence.append(Evidence(agentField: field, messageIndex: messageIndex, quote: quote, questionIndex: questionIndex))
     }
 
     /// Adds what `other` found for fields this extraction has no value for.
     public mutating func merge(_ other: Extraction) {
         for item in other.evidence {
-            if let value = other.values[item.agentField] { fill(item.agentField, value, messageIndex: item.messageIndex, quote: item.quote) }
+            if let value = other.values[item.agentField] {
+                fill(item.agentField, value, messageIndex: item.messageIndex, quote: item.quote, questionIndex: item.questionIndex)
+            }
         }
         if summary == nil { summary = other.summary }
     }

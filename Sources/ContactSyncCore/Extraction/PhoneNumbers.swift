@@ -27,6 +27,14 @@ public enum PhoneNumbers {
         "BR": Country(code: "55", trunk: "0", lengths: 10...11),
         "MX": Country(code: "52", trunk: nil, lengths: 10...10),
         "JP": Country(code: "81", trunk: "0", lengths: 9...10),
+        "ID": Country(code: "62", trunk: "0", lengths: 8...12),
+        "PT": Country(code: "351", trunk: nil, lengths: 9...9),
+        "AT": Country(code: "43", trunk: "0", lengths: 4...13),
+        "BE": Country(code: "32", trunk: "0", lengths: 8...9),
+        "AR": Country(code: "54", trunk: "0", lengths: 10...10),
+        "CO": Country(code: "57", trunk: nil, lengths: 10...10),
+        "CL": Country(code: "56", trunk: nil, lengths: 9...9),
+        "PE": Country(code: "51", trunk: nil, lengths: 8...9),
     ]
 
     /// The digits of an E.164 number (`+14155550142` → `14155550142`) and, when its country is one of the

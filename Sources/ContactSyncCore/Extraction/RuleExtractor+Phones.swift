@@ -1,11 +1,24 @@
 extension RuleExtractor {
-    static let phoneCues = ["phone", "mobile", "cell", "call", "reach", "number", "tel", "text me", "whatsapp", "landline", "+", "ring"].map { Array($0.utf8) }
-    static let notPhones = ["order", "account", "invoice", "ticket", "reference", "ref ", "zip", "postal", "postcode", "card", "tracking", "booking", "confirmation", "id "].map { Array($0.utf8) }
+    static var phoneCues: [[UInt8]] { ExtractionCues.phoneCues }
+    static var notPhones: [[UInt8]] { ExtractionCues.notPhones }
 
-    /// Phone numbers in E.164, from messages that speak of a phone (or write an international number).
-    /// Stops once two different numbers were seen (the message is then ambiguous).
-    public static func phones(in text: String, defaultCountry: String) -> [Found] {
-        phones(in: ScannedText(text), defaultCountry: defaultCountry)
+    /// Phone numbers in E.164, written or spoken, from messages that speak of a phone, answer a question for
+    /// one (`asked`), or give an international number. Stops once two different numbers were seen (the
+    /// message is then ambiguous).
+    public static func phones(in text: String, defaultCountry: String, asked: Bool = false) -> [Found] {
+        phones(in: ScannedText(text), defaultCountry: defaultCountry, asked: asked)
+    }
+
+    static func phones(in text: ScannedText, defaultCountry: String, asked: Bool) -> [Found] {
+        // Whether the message speaks of a phone, asked only once a national number needs it.
+        var cued: Bool? = asked ? true : nil
+        let isCued = {
+            if cued == nil { cued = phoneCues.contains(where: text.contains) }
+            return cued == true
+        }
+        let written = writtenPhones(in: text, defaultCountry: defaultCountry, cued: isCued)
+        guard !isAmbiguous(written) else { return written }
+        return written + spokenPhones(in: text, defaultCountry: defaultCountry, cued: isCued)
     }
 
     /// The longest a written phone number may run, separators included.
@@ -20,9 +33,7 @@ extension RuleExtractor {
     /// Numbers written as an optional `+`, an optional `(`, then digits, spaces and `().-/` over at least 7
     /// characters, ending with a digit that no word character follows, and preceded by no word character
     /// or `+`. Each run of such characters is scanned once.
-    static func phones(in text: ScannedText, defaultCountry: String) -> [Found] {
-        // Whether the message speaks of a phone, asked only once a national number needs it.
-        var cued: Bool?
+    static func writtenPhones(in text: ScannedText, defaultCountry: String, cued: () -> Bool) -> [Found] {
         var found: [Found] = []
         var normalised: [String: String?] = [:]
         var index = 0
@@ -38,8 +49,7 @@ extension RuleExtractor {
             while end > start, isTrimmed(text[end - 1]) { end -= 1 }
             guard start < end else { continue }
             let international = text[start] == .plus
-            if !international, cued == nil { cued = phoneCues.contains(where: text.contains) }
-            guard international || cued == true, !looksLikeDate(text.bytes[start..<end]) else { continue }
+            guard international || cued(), !looksLikeDate(text.bytes[start..<end]) else { continue }
             let candidate = text.text(start, end)
             let context = max(0, start - 30)..<start
             guard !notPhones.contains(where: { text.contains($0, in: context) }) else { continue }

@@ -105,6 +105,33 @@ struct ScannedText {
         return false
     }
 
+    /// Where the word starts and ends without the punctuation around it (`,.;:!?"()` and `¿¡`).
+    func trimmedPunctuation(_ word: Word) -> (start: Int, end: Int) {
+        var start = word.start
+        var end = word.end
+        while start < end {
+            if Self.isPunctuation(bytes[start]) {
+                start += 1
+            } else if bytes[start] == 0xC2, start + 1 < end, bytes[start + 1] == 0xBF || bytes[start + 1] == 0xA1 {
+                start += 2
+            } else {
+                break
+            }
+        }
+        while end > start, Self.isPunctuation(bytes[end - 1]) { end -= 1 }
+        return (start, end)
+    }
+
+    /// Punctuation that may stand around a value's word.
+    static func isPunctuation(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "!"), UInt8(ascii: "?"), UInt8(ascii: "\""),
+            UInt8(ascii: "("), UInt8(ascii: ")"):
+            true
+        default: false
+        }
+    }
+
     /// Where the character that holds the byte at `index` starts (a UTF-8 continuation byte belongs to the one before).
     func characterStart(_ index: Int) -> Int {
         var start = index
