@@ -6,7 +6,7 @@ import Foundation
 /// not a wait for a condition.
 enum Heartbeat {
     static func renewing(
-        runs ids: [String], owner: String, lockOwner: String, lease: TimeInterval, lockLifetime: TimeInterval, fence: LeaseFence, repositories: Repositories,
+        runs ids: @escaping @Sendable () -> [String], owner: String, lockOwner: String, lease: TimeInterval, lockLifetime: TimeInterval, fence: LeaseFence, repositories: Repositories,
         now: @escaping @Sendable () -> Date
     ) -> Task<Void, Never> {
         let period = Duration.milliseconds(Int(min(lease, lockLifetime) * 1000 / 3))
@@ -15,7 +15,8 @@ enum Heartbeat {
                 try? await Task.sleep(for: period)
                 if Task.isCancelled { break }
                 let until = now().addingTimeInterval(lease)
-                if let held = try? await repositories.runs.extendLeases(ids: ids, owner: owner, until: until), held == ids.count { fence.extend(to: until) }
+                let leased = ids()
+                if let held = try? await repositories.runs.extendLeases(ids: leased, owner: owner, until: until), held == leased.count { fence.extend(to: until) }
                 try? await repositories.customerLocks.extendCustomerLocks(owner: lockOwner, until: now().addingTimeInterval(lockLifetime))
             }
         }

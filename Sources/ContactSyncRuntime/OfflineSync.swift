@@ -109,12 +109,14 @@ public struct OfflineSync: Service {
     private func carryOut(_ runs: [RunRecord], accountId: String) async {
         let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.lease), margin: settings.lease / 3)
         let lock = CustomerLock(lifetime: settings.lease)
+        let ids = runs.map(\.id)
         let heartbeat = Heartbeat.renewing(
-            runs: runs.map(\.id), owner: owner, lockOwner: lock.owner, lease: settings.lease, lockLifetime: settings.lease, fence: fence, repositories: repositories,
+            runs: { ids }, owner: owner, lockOwner: lock.owner, lease: settings.lease, lockLifetime: settings.lease, fence: fence, repositories: repositories,
             now: now)
         var outcomes: [RunRecord] = []
+        var pass: PipelinePass?
         do {
-            let actions = Dictionary(uniqueKeysWithValues: try await repositories.configuration.actions(ids: Array(Set(runs.map(\.actionId)))).map { ($0.action.id, $0.action) })
+            let actions = Dictionary(uniqueKeysWithValues: try await repositories.configuration.actionsForRun(ids: Array(Set(runs.map(\.actionId)))).map { ($0.action.id, $0.action) })
             let conversations = try await repositories.conversations.conversations(ids: runs.compactMap(\.conversationId))
             var entries: [PipelineRun] = []
             for run in runs {
@@ -135,8 +137,9 @@ public struct OfflineSync: Service {
                 }
                 entries.append(PipelineRun(run: run, action: action, template: template, conversation: run.conversationId.flatMap { conversations[$0] }))
             }
-            let results = await engine.pipeline.execute(entries, accountId: accountId, lock: lock, mayWrite: { [now] in fence.allows(at: now()) })
-            outcomes += results.map(engine.schedule)
+            let done = await engine.pipeline.execute(entries, accountId: accountId, lock: lock, mayWrite: { [now] in fence.allows(at: now()) })
+            pass = done
+            outcomes += done.outcomes.map(engine.schedule)
         } catch {
             logger.error("offline batch could not be read", metadata: ["account": "\(accountId)", "error": "\(type(of: error))"])
             outcomes = runs.map { RetrySchedule.due($0, at: now().addingTimeInterval(engine.settings.retryBackoff.delay(after: $0.attempts).seconds)) }
@@ -145,7 +148,7 @@ public struct OfflineSync: Service {
         // A batch cut short by a stop is due again at once, on this instance's restart or another's.
         if Task.isCancelled { outcomes = outcomes.map { $0.status == .pending ? RetrySchedule.due($0, at: now()) : $0 } }
         do {
-            try await engine.save(outcomes, owner: owner)
+            try await engine.save(outcomes, pass: pass, owner: owner)
         } catch {
             logger.error("offline runs could not be saved; their leases will lapse and they run again", metadata: ["account": "\(accountId)"])
         }

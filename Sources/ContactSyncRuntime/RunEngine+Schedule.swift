@@ -16,11 +16,24 @@ extension RunEngine {
         }
     }
 
-    /// Saves runs `owner` carried out (each only while still leased to it), completing even when the
-    /// caller is cancelled, and wakes the requests waiting on them. Returns the ids saved.
+    /// Closes a pass (``RunJournal/close(_:)``): records the contacts it created, gives its customers' locks
+    /// back and saves the runs `owner` carried out (each stored one only while still leased to it; those in
+    /// `stored`, the others are stored now), in one statement on PostgreSQL, completing even when the caller is
+    /// cancelled. Then gives the customers' turns back and wakes the requests waiting on the runs. Returns the
+    /// ids saved.
     @discardableResult
-    func save(_ runs: [RunRecord], owner: String) async throws -> Set<String> {
-        let saved = try await repositories.store.finishing { [repositories] in try await repositories.runs.finishRuns(runs, owner: owner) }
+    func save(_ runs: [RunRecord], pass: PipelinePass?, owner: String, stored: Set<String>? = nil) async throws -> Set<String> {
+        defer { if let pass { pipeline.giveTurns(pass) } }
+        var closing = RunJournal.Closing(owner: owner, now: now())
+        closing.runs = runs.filter { stored?.contains($0.id) ?? true }
+        closing.unstored = runs.filter { !(stored?.contains($0.id) ?? true) }
+        if let pass {
+            closing.accountId = pass.accountId
+            closing.provenance = pass.provenance
+            closing.releasing = pass.locked
+            closing.lockOwner = pass.lockOwner
+        }
+        let saved = try await repositories.journal.close(closing)
         completions.saved(saved)
         return saved
     }

@@ -83,13 +83,9 @@ public struct RunEngine: Sendable {
     /// run (waiting for it while it is still running, carrying it on when its process died); the same key
     /// with a different request is refused. `known` is the action when the caller has just read it.
     public func run(_ request: Request, action known: Action? = nil) async throws(ServiceError) -> RunRecord {
-        let action: Action
-        if let known, known.id == request.actionId {
-            action = known
-        } else {
-            guard let stored = try await attempt({ try await repositories.configuration.action(id: request.actionId) }) else { throw .notFound("Action \(request.actionId)") }
-            action = stored.action
-        }
+        // Read as runs read it: from memory when kept, checked against the stored version as the run opens.
+        let read = known?.id == request.actionId ? known : try await attempt { try await repositories.configuration.actionForRun(id: request.actionId) }?.action
+        guard let action = read else { throw .notFound("Action \(request.actionId)") }
         guard let template = Template.named(action.template) else {
             throw ServiceError(.unprocessable, .invalidAction, "The action's template '\(action.template)' is unknown.")
         }
@@ -104,17 +100,12 @@ public struct RunEngine: Sendable {
             dryRun: request.dryRun, input: request.input, idempotencyKey: request.idempotencyKey,
             requestHash: request.idempotencyKey == nil ? nil : request.hash, attempts: 1, createdAt: start, startedAt: start,
             accountId: action.accountId)
-        do {
-            // A key used before conflicts on its unique index; that run is the answer.
-            try await repositories.runs.insertRun(run, leaseOwner: owner, leaseUntil: start.addingTimeInterval(settings.runLease))
-        } catch RepositoryError.conflict {
-            let entry = { (first: RunRecord) in PipelineRun(run: first, action: action, template: template, conversation: conversation) }
-            if let existing = try await previous(request, carryOn: entry) { return existing }
-            throw ServiceError(.conflict, .conflict, "A run for this request exists already.")
-        } catch {
-            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
-        }
-        return try await carryOut(PipelineRun(run: run, action: action, template: template, conversation: conversation))
+        // Stored as its pass opens, with the customer's lock: a key used before conflicts on its unique index
+        // there, and that run is the answer.
+        var entry = PipelineRun(run: run, action: action, template: template, conversation: conversation)
+        entry.stored = false
+        entry.lease = (owner, start.addingTimeInterval(settings.runLease))
+        return try await carryOut(entry, request: request)
     }
 
     /// The run an action's idempotency key was used for, if any.
@@ -173,28 +164,73 @@ public struct RunEngine: Sendable {
     /// waits for its customer's turn until its deadline (another instance's hold is looked at again with
     /// backoff); a run that cannot finish by then, or fails for a transient cause, is answered `pending`
     /// and completes in the background. The save completes even when the request is cancelled.
-    private func carryOut(_ entry: PipelineRun) async throws(ServiceError) -> RunRecord {
+    private func carryOut(_ first: PipelineRun, request: Request? = nil) async throws(ServiceError) -> RunRecord {
+        var entry = first
         let deadline = ContinuousClock.now + settings.customerWait
         let lock = CustomerLock(lifetime: settings.lockLifetime, turnDeadline: deadline)
         let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.runLease), margin: settings.runLease / 3)
+        // A run is renewed once it is stored; until then it has no lease to lose.
+        let stored = Mutex(entry.stored)
+        let runId = entry.run.id
         let heartbeat = Heartbeat.renewing(
-            runs: [entry.run.id], owner: owner, lockOwner: lock.owner, lease: settings.runLease, lockLifetime: settings.lockLifetime, fence: fence,
-            repositories: repositories, now: now)
+            runs: { stored.withLock { $0 } ? [runId] : [] }, owner: owner, lockOwner: lock.owner, lease: settings.runLease,
+            lockLifetime: settings.lockLifetime, fence: fence, repositories: repositories, now: now)
         defer { heartbeat.cancel() }
-        var outcome: PipelineOutcome
+        var pass: PipelinePass
         var looks = 0
+        var reads = 0
         while true {
-            outcome = await pipeline.execute([entry], accountId: entry.action.accountId, lock: lock, mayWrite: { [now] in fence.allows(at: now()) }).first!
-            guard case .deferred = outcome else { break }
+            pass = await pipeline.execute([entry], accountId: entry.action.accountId, lock: lock, mayWrite: { [now] in fence.allows(at: now()) })
+            if pass.stored.contains(runId) {
+                entry.stored = true
+                stored.withLock { $0 = true }
+            }
+            if pass.duplicate, let request {
+                heartbeat.cancel()
+                let found = { (first: RunRecord) in PipelineRun(run: first, action: entry.action, template: entry.template, conversation: entry.conversation) }
+                if let existing = try await previous(request, carryOn: found) { return existing }
+                throw ServiceError(.conflict, .conflict, "A run for this request exists already.")
+            }
+            if pass.configurationChanged, reads < 3 {
+                await pipeline.release(pass)
+                // The action or its account changed since read: the run goes on with them as they are now.
+                reads += 1
+                guard let fresh = try await attempt({ try await repositories.configuration.actionForRun(id: entry.action.id) })?.action,
+                    let template = Template.named(fresh.template)
+                else {
+                    var gone = entry.run
+                    gone.status = .failed
+                    gone.result = RunResult(error: RunFailure(code: "action_not_found", message: "The action no longer exists.", crmCode: nil, retryable: false))
+                    pass.outcomes = [.finished(gone)]
+                    break
+                }
+                var run = entry.run
+                run.accountId = fresh.accountId
+                entry = PipelineRun(run: run, action: fresh, template: template, conversation: entry.conversation, stored: entry.stored, lease: entry.lease)
+                continue
+            }
+            guard case .deferred = pass.outcomes.first! else { break }
             let left = deadline - ContinuousClock.now
             if left <= .zero || Task.isCancelled || !fence.allows(at: now()) { break }
+            // A pass that is tried again gives back what it held first.
+            await pipeline.release(pass)
             // Another instance holds the customer: its turn is looked at again with backoff.
             looks += 1
             try? await Task.sleep(for: min(left, Self.recheck.delay(after: looks)))
         }
         heartbeat.cancel()
-        let run = schedule(outcome)
-        let saved = try await attempt { try await save([run], owner: owner) }
+        let run = schedule(pass.outcomes.first!)
+        let saved: Set<String>
+        do {
+            saved = try await save([run], pass: pass, owner: owner, stored: entry.stored ? [run.id] : [])
+        } catch RepositoryError.conflict {
+            // A run that ended before it was stored meets its idempotency key taken meanwhile: that run is the answer.
+            let found = { (first: RunRecord) in PipelineRun(run: first, action: entry.action, template: entry.template, conversation: entry.conversation) }
+            if let request, let existing = try await previous(request, carryOn: found) { return existing }
+            throw ServiceError(.conflict, .conflict, "A run for this request exists already.")
+        } catch {
+            throw ServiceError(.unavailable, .storageFailed, "The database could not be reached.")
+        }
         guard saved.contains(run.id) else {
             // The lease passed to another instance, which carries the run on: answer it as it stands.
             return try await attempt { try await repositories.runs.run(id: run.id) } ?? run

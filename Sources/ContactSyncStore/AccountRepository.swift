@@ -5,15 +5,18 @@ import SQLKit
 /// Connected CRM accounts, their sealed credentials and status.
 public struct AccountRepository: Repository {
     let store: Store
-    /// Where actions and accounts are kept between reads, when one process owns the database (see ``Repositories``).
+    /// Where actions and accounts are kept between reads (see ``Repositories``).
     let cache: ConfigurationCache?
+    /// Whether every read may be answered from the cache (one process owns the database), or only a run's.
+    let cacheServesEveryRead: Bool
 
     /// Over `store`, reading every action and account from it; ``Repositories`` gives the cached ones.
-    public init(_ store: Store) { self.init(store, cache: nil) }
+    public init(_ store: Store) { self.init(store, cache: nil, servesEveryRead: false) }
 
-    init(_ store: Store, cache: ConfigurationCache?) {
+    init(_ store: Store, cache: ConfigurationCache?, servesEveryRead: Bool) {
         self.store = store
         self.cache = cache
+        cacheServesEveryRead = servesEveryRead
     }
 }
 
@@ -28,10 +31,23 @@ extension AccountRepository {
             """).run()
     }
 
+    /// The account as stored (on SQLite, kept from an earlier read until a write).
     public func account(id: String) async throws -> AccountRecord? {
-        let read = { try await database.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account) }
-        guard let cache else { return try await read() }
-        return try await cache.account(id, read: read)
+        guard let cache, cacheServesEveryRead else { return try await versioned(id: id)?.record }
+        return try await cache.account(id, read: { try await versioned(id: id) })
+    }
+
+    /// The account a run acts on: perhaps kept from an earlier read. On a database other instances write, the
+    /// statement that opens the run checks it is still the stored version (``RunJournal``).
+    public func accountForRun(id: String) async throws -> AccountRecord? {
+        guard let cache else { return try await account(id: id) }
+        return try await cache.account(id, read: { try await versioned(id: id) })
+    }
+
+    private func versioned(id: String) async throws -> ConfigurationCache.Versioned<AccountRecord>? {
+        try await database.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map {
+            ConfigurationCache.Versioned(record: try Self.account($0), version: try $0.decode(column: "version", as: Int.self))
+        }
     }
 
     public func accounts(limit: Int, cursor: String?) async throws -> Page<AccountRecord> {
@@ -41,7 +57,8 @@ extension AccountRepository {
     public func updateAccountCredentials(id: String, sealed: Data, status: AccountStatus, now: Date) async throws {
         defer { cache?.forget() }
         try await database.raw("""
-            UPDATE accounts SET credentials = \(bind: sealed.base64EncodedString()), status = \(bind: status.rawValue), updated_at = \(bind: Store.stamp(now))
+            UPDATE accounts SET credentials = \(bind: sealed.base64EncodedString()), status = \(bind: status.rawValue), updated_at = \(bind: Store.stamp(now)),
+              version = version + 1
             WHERE id = \(bind: id)
             """).run()
     }
@@ -50,7 +67,8 @@ extension AccountRepository {
     /// failure seen with old credentials never undoes a reconnect made meanwhile, on any instance).
     public func updateAccountStatus(id: String, status: AccountStatus, now: Date, ifCredentials sealed: Data? = nil) async throws {
         defer { cache?.forget() }
-        var query = SQLQueryString("UPDATE accounts SET status = ") + "\(bind: status.rawValue), updated_at = \(bind: Store.stamp(now)) WHERE id = \(bind: id)"
+        var query = SQLQueryString("UPDATE accounts SET status = ")
+            + "\(bind: status.rawValue), updated_at = \(bind: Store.stamp(now)), version = version + 1 WHERE id = \(bind: id)"
         if let sealed { query = query + " AND credentials = " + "\(bind: sealed.base64EncodedString())" }
         try await database.raw(query).run()
     }

@@ -5,15 +5,18 @@ import SQLKit
 /// The configuration: agent fields, actions (with their tool names) and agents, and which actions run offline for each agent.
 public struct ConfigurationRepository: Repository {
     let store: Store
-    /// Where actions and accounts are kept between reads, when one process owns the database (see ``Repositories``).
+    /// Where actions and accounts are kept between reads (see ``Repositories``).
     let cache: ConfigurationCache?
+    /// Whether every read may be answered from the cache (one process owns the database), or only a run's.
+    let cacheServesEveryRead: Bool
 
     /// Over `store`, reading every action and account from it; ``Repositories`` gives the cached ones.
-    public init(_ store: Store) { self.init(store, cache: nil) }
+    public init(_ store: Store) { self.init(store, cache: nil, servesEveryRead: false) }
 
-    init(_ store: Store, cache: ConfigurationCache?) {
+    init(_ store: Store, cache: ConfigurationCache?, servesEveryRead: Bool) {
         self.store = store
         self.cache = cache
+        cacheServesEveryRead = servesEveryRead
     }
 }
 
@@ -96,7 +99,7 @@ extension ConfigurationRepository {
                       offline_sync = \(bind: action.offlineSync), account_id = \(bind: action.accountId), allow_create = \(bind: action.allowCreate),
                       allow_update_existing = \(bind: action.allowUpdateExisting), enabled = \(bind: action.enabled),
                       mappings = \(bind: Store.encodeMappings(action.mappings)), updated_at = \(bind: Store.stamp(now)), tool_name = \(bind: action.toolName),
-                      match_mode = \(bind: action.match.rawValue), log_as = \(bind: action.logAs?.rawValue)
+                      match_mode = \(bind: action.match.rawValue), log_as = \(bind: action.logAs?.rawValue), version = version + 1
                     WHERE id = \(bind: action.id)
                     """).run()
                 try await db.raw("""
@@ -111,10 +114,42 @@ extension ConfigurationRepository {
         }
     }
 
+    /// The action as stored (on SQLite, kept from an earlier read until a write).
     public func action(id: String) async throws -> StoredAction? {
-        let read = { try await self.database.raw("SELECT * FROM actions WHERE id = \(bind: id)").first().map(Store.action) }
-        guard let cache else { return try await read() }
-        return try await cache.action(id, read: read)
+        guard let cache, cacheServesEveryRead else {
+            let generation = cache?.generation ?? 0
+            let found = try await versionedAction(id: id)
+            if let found { cache?.refresh(found, readAt: generation) }
+            return found?.record
+        }
+        return try await cache.action(id, read: { try await versionedAction(id: id) })
+    }
+
+    /// The action a run acts on: perhaps kept from an earlier read. On a database other instances write, the
+    /// statement that opens the run checks it is still the stored version (``RunJournal``).
+    public func actionForRun(id: String) async throws -> StoredAction? {
+        guard let cache else { return try await action(id: id) }
+        return try await cache.action(id, read: { try await versionedAction(id: id) })
+    }
+
+    /// The actions runs act on (see ``actionForRun(id:)``): those kept, and the others in one read.
+    public func actionsForRun(ids: [String]) async throws -> [StoredAction] {
+        guard let cache else { return try await actions(ids: ids) }
+        let (kept, missing) = cache.actions(Array(Set(ids)))
+        guard !missing.isEmpty else { return ids.compactMap { id in kept.first { $0.action.id == id } } }
+        let generation = cache.generation
+        let read = try await database.raw("SELECT * FROM actions WHERE id IN (\(binds: missing))").all().map(Self.versioned)
+        cache.keep(actions: read, readAt: generation)
+        let found = kept + read.map(\.record)
+        return ids.compactMap { id in found.first { $0.action.id == id } }
+    }
+
+    private func versionedAction(id: String) async throws -> ConfigurationCache.Versioned<StoredAction>? {
+        try await database.raw("SELECT * FROM actions WHERE id = \(bind: id)").first().map(Self.versioned)
+    }
+
+    static func versioned(_ row: any SQLRow) throws -> ConfigurationCache.Versioned<StoredAction> {
+        ConfigurationCache.Versioned(record: try Store.action(row), version: try row.decode(column: "version", as: Int.self))
     }
 
     public func actions(limit: Int, cursor: String?) async throws -> Page<StoredAction> {

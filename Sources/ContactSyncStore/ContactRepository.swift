@@ -51,29 +51,40 @@ extension ContactRepository {
     /// Remembers values for many customers, each in its scope; later values replace earlier ones. A value
     /// that is already remembered is left as it is (no write), so `updated_at` is when it last changed.
     public func rememberContactAttributes(_ values: [RememberedFor: [String: String]], now: Date) async throws {
+        guard let query = Self.remembering(values, now: now) else { return }
+        try await database.raw(query).run()
+    }
+
+    /// The statement that remembers values, or nil when there are none.
+    static func remembering(_ values: [RememberedFor: [String: String]], now: Date) -> SQLQueryString? {
         let rows = values.sorted { ($0.key.scope, $0.key.email) < ($1.key.scope, $1.key.email) }.flatMap { key, values in
             values.sorted { $0.key < $1.key }.map { (key.scope, key.email, $0.key, $0.value) }
         }
-        guard !rows.isEmpty else { return }
+        guard !rows.isEmpty else { return nil }
         var query = SQLQueryString("INSERT INTO contact_attributes (scope, email, field_key, value, updated_at) VALUES ")
         for (index, row) in rows.enumerated() {
             if index > 0 { query = query + ", " }
             query = query + "(\(bind: row.0), \(bind: row.1), \(bind: row.2), \(bind: row.3), \(bind: Store.stamp(now)))"
         }
-        query = query + " ON CONFLICT (scope, email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+        return query + " ON CONFLICT (scope, email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
             + " WHERE contact_attributes.value <> excluded.value"
-        try await database.raw(query).run()
     }
 
     /// Records that contact-sync created these records in the account, each by its run.
     public func recordProvenance(accountId: String, records: [(recordId: String, runId: String)], now: Date) async throws {
-        guard !records.isEmpty else { return }
+        guard let query = Self.recording(accountId: accountId, records, now: now) else { return }
+        try await database.raw(query).run()
+    }
+
+    /// The statement that records provenance, or nil when there is none to record.
+    static func recording(accountId: String, _ records: [(recordId: String, runId: String)], now: Date) -> SQLQueryString? {
+        guard !records.isEmpty else { return nil }
         var query = SQLQueryString("INSERT INTO provenance (account_id, crm_record_id, run_id, created_at) VALUES ")
         for (index, record) in records.enumerated() {
             if index > 0 { query = query + ", " }
             query = query + "(\(bind: accountId), \(bind: record.recordId), \(bind: record.runId), \(bind: Store.stamp(now)))"
         }
-        try await database.raw(query + " ON CONFLICT (account_id, crm_record_id) DO NOTHING").run()
+        return query + " ON CONFLICT (account_id, crm_record_id) DO NOTHING"
     }
 
     /// The notes written for these actions and conversations.

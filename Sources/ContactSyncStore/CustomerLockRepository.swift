@@ -26,19 +26,24 @@ extension CustomerLockRepository {
     /// expired, for `owner` until `until`. Returns the emails now held by `owner`. Shared by every
     /// instance on the same database.
     public func acquireCustomerLocks(accountId: String, emails: [String], owner: String, until: Date, now: Date) async throws -> Set<String> {
+        guard let query = locking(accountId: accountId, emails: emails, owner: owner, until: until, now: now) else { return [] }
+        return Set(try await database.raw(query).all().map { try $0.decode(column: "email", as: String.self) })
+    }
+
+    /// The statement that takes the locks, returning the emails now held by `owner`; nil when there are none to take.
+    func locking(accountId: String, emails: [String], owner: String, until: Date, now: Date) -> SQLQueryString? {
         let distinct = Array(Set(emails)).sorted()
-        guard !distinct.isEmpty else { return [] }
+        guard !distinct.isEmpty else { return nil }
         var query = SQLQueryString("INSERT INTO customer_locks (account_id, email, owner, locked_until) VALUES ")
         for (index, email) in distinct.enumerated() {
             if index > 0 { query = query + ", " }
             query = query + "(\(bind: accountId), \(bind: email), \(bind: owner), \(bind: Store.stamp(until)))"
         }
-        query = query + """
+        return query + """
              ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until
              WHERE customer_locks.locked_until < \(bind: Store.stamp(now)) OR customer_locks.owner = excluded.owner
              RETURNING email
             """
-        return Set(try await database.raw(query).all().map { try $0.decode(column: "email", as: String.self) })
     }
 
     /// Keeps a holder's customer locks for longer (its heartbeat).
@@ -48,11 +53,13 @@ extension CustomerLockRepository {
 
     /// Gives customers' write locks back, to the end even when the calling task is cancelled.
     public func releaseCustomerLocks(accountId: String, emails: [String], owner: String) async throws {
-        guard !emails.isEmpty else { return }
-        try await Task { [database] in
-            try await database.raw(
-                "DELETE FROM customer_locks WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"
-            ).run()
-        }.value
+        guard let query = releasing(accountId: accountId, emails: emails, owner: owner) else { return }
+        try await Task { [database] in try await database.raw(query).run() }.value
+    }
+
+    /// The statement that gives the locks back; nil when there are none.
+    func releasing(accountId: String, emails: [String], owner: String) -> SQLQueryString? {
+        guard !emails.isEmpty else { return nil }
+        return "DELETE FROM customer_locks WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"
     }
 }

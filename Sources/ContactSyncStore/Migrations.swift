@@ -171,6 +171,12 @@ enum Migrations {
                 "ALTER TABLE actions ADD COLUMN log_as TEXT",
                 "ALTER TABLE conversations ADD COLUMN call_facts TEXT",
             ]),
+            (15, [
+                // Every change to an action or an account counts up its version: a run that read one from memory
+                // checks, in the statement that opens it, that the version is still the stored one.
+                "ALTER TABLE actions ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE accounts ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+            ]),
         ]
     }
 }

@@ -15,18 +15,31 @@ extension RunRepository {
     /// its process is presumed dead and any worker takes it over (`claimDueRuns`).
     public func insertRun(_ run: RunRecord, leaseOwner: String? = nil, leaseUntil: Date? = nil) async throws {
         do {
-            try await database.raw("""
-                INSERT INTO runs (id, action_id, conversation_id, trigger_kind, status, dry_run, input, idempotency_key, request_hash, result,
-                  attempts, created_at, started_at, finished_at, account_id, lease_owner, lease_until)
-                VALUES (\(bind: run.id), \(bind: run.actionId), \(bind: run.conversationId), \(bind: run.trigger.rawValue), \(bind: run.status.rawValue),
-                  \(bind: run.dryRun), \(bind: Store.encode(run.input)), \(bind: run.idempotencyKey), \(bind: run.requestHash),
-                  \(bind: run.result.map(Store.encode)), \(bind: run.attempts), \(bind: Store.stamp(run.createdAt)),
-                  \(bind: run.startedAt.map(Store.stamp)), \(bind: run.finishedAt.map(Store.stamp)), \(bind: run.accountId),
-                  \(bind: leaseOwner), \(bind: leaseUntil.map(Store.stamp)))
-                """).run()
+            let lease = leaseOwner.map { RunJournal.NewRun(run: run, leaseOwner: $0, leaseUntil: leaseUntil ?? run.createdAt) }
+            try await database.raw(Self.insertion([lease ?? RunJournal.NewRun(run: run, leaseOwner: "", leaseUntil: run.createdAt)], leased: lease != nil)).run()
         } catch where Store.isUniqueViolation(error) {
             throw RepositoryError.conflict(run.idempotencyKey ?? run.id)
         }
+    }
+
+    /// The statement that inserts runs as they stand, leased to their owners (or not leased).
+    static func insertion(_ runs: [RunJournal.NewRun], leased: Bool = true) -> SQLQueryString {
+        var query = SQLQueryString("""
+            INSERT INTO runs (id, action_id, conversation_id, trigger_kind, status, dry_run, input, idempotency_key, request_hash, result,
+              attempts, created_at, started_at, finished_at, account_id, lease_owner, lease_until, next_attempt_at, retry_window_from) VALUES
+            """)
+        for (index, new) in runs.enumerated() {
+            let run = new.run
+            query = query + (index > 0 ? ", " : " ") + """
+                (\(bind: run.id), \(bind: run.actionId), \(bind: run.conversationId), \(bind: run.trigger.rawValue), \(bind: run.status.rawValue),
+                  \(bind: run.dryRun), \(bind: Store.encode(run.input)), \(bind: run.idempotencyKey), \(bind: run.requestHash),
+                  \(bind: run.result.map(Store.encode)), \(bind: run.attempts), \(bind: Store.stamp(run.createdAt)),
+                  \(bind: run.startedAt.map(Store.stamp)), \(bind: run.finishedAt.map(Store.stamp)), \(bind: run.accountId),
+                  \(bind: leased ? new.leaseOwner : nil), \(bind: leased ? Store.stamp(new.leaseUntil) : nil), \(bind: run.nextAttemptAt.map(Store.stamp)),
+                  \(bind: run.retryWindowFrom.map(Store.stamp)))
+                """
+        }
+        return query
     }
 
     /// Saves runs a worker carried out, each only while still leased to `owner` (a run whose lease passed to
@@ -48,14 +61,19 @@ extension RunRepository {
     }
 
     private static func finish(_ run: RunRecord, owner: String, in db: any SQLDatabase) async throws -> Bool {
-        try await !db.raw("""
-            UPDATE runs SET status = \(bind: run.status.rawValue), result = \(bind: run.result.map(Store.encode)), attempts = \(bind: run.attempts),
-              started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: run.finishedAt.map(Store.stamp)),
-              next_attempt_at = \(bind: run.nextAttemptAt.map(Store.stamp)), lease_owner = NULL, lease_until = NULL,
-              account_id = \(bind: run.accountId), retry_window_from = \(bind: run.retryWindowFrom.map(Store.stamp))
-            WHERE id = \(bind: run.id) AND lease_owner = \(bind: owner)
-            RETURNING id
-            """).all().isEmpty
+        try await !db.raw(finishing(run, owner: owner)).all().isEmpty
+    }
+
+    /// The statement that saves a run's result while it is leased to `owner`, returning its id when it did.
+    static func finishing(_ run: RunRecord, owner: String) -> SQLQueryString {
+        """
+        UPDATE runs SET status = \(bind: run.status.rawValue), result = \(bind: run.result.map(Store.encode)), attempts = \(bind: run.attempts),
+          started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: run.finishedAt.map(Store.stamp)),
+          next_attempt_at = \(bind: run.nextAttemptAt.map(Store.stamp)), lease_owner = NULL, lease_until = NULL,
+          account_id = \(bind: run.accountId), retry_window_from = \(bind: run.retryWindowFrom.map(Store.stamp))
+        WHERE id = \(bind: run.id) AND lease_owner = \(bind: owner)
+        RETURNING id
+        """
     }
 
     /// Takes over a running run whose lease has passed (its process died), leasing it to `owner`: one more

@@ -11,7 +11,7 @@ extension Store {
         for row in unnamed {
             let name = Action.uniqueToolName(for: try row.decode(column: "name", as: String.self), taken: taken)
             taken.insert(name)
-            try await database.raw("UPDATE actions SET tool_name = \(bind: name) WHERE id = \(bind: try row.decode(column: "id", as: String.self))").run()
+            try await database.raw("UPDATE actions SET tool_name = \(bind: name), version = version + 1 WHERE id = \(bind: try row.decode(column: "id", as: String.self))").run()
         }
     }
 

@@ -185,9 +185,9 @@ struct StoreBasicsTests {
         let cache = ConfigurationCache()
         let account = StoreTests.account()
         let reads = Mutex(0)
-        let read: () async throws -> AccountRecord? = {
+        let read: () async throws -> ConfigurationCache.Versioned<AccountRecord>? = {
             reads.withLock { $0 += 1 }
-            return account
+            return ConfigurationCache.Versioned(record: account, version: 0)
         }
         // The write lands while the first read is under way.
         _ = try await cache.account(account.id) {

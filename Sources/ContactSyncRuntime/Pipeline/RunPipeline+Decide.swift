@@ -55,7 +55,7 @@ extension RunPipeline {
                 looked.append((index, candidates))
             }
         }
-        let matches = try await withProvenance(looked.map { (items[$0.index].run, $0.candidates) }, account: account)
+        let matches = try await withProvenance(looked, &items, account: account)
         for (index, candidates) in zip(looked.map(\.index), matches) {
             let action = items[index].entry.action
             let planner = RunPlanner(
@@ -78,22 +78,29 @@ extension RunPipeline {
     /// sent a create (recorded before sending) also recognises that create whose answer was lost (same
     /// email, created by the same integration since it was sent) and records it, so that it is never created
     /// twice. A contact someone made by hand between attempts, or before a create was ever sent, is not ours.
-    func withProvenance(_ runs: [(run: RunRecord, matches: [ContactMatch])], account: AccountRecord) async throws -> [[ContactMatch]] {
-        let ours = try await repositories.runs.createdRecords(accountId: account.id, among: Array(Set(runs.flatMap { $0.matches.map(\.id) })))
-        var recovered: [(recordId: String, runId: String)] = []
-        let marked = runs.map { run, matches in
-            matches.map { match in
+    /// The records are read only when a decision depends on them: several matches to choose from, or one
+    /// whose update only its being ours allows. Recovered records are recorded when the pass closes.
+    func withProvenance(_ looked: [(index: Int, candidates: [ContactMatch])], _ items: inout [Item], account: AccountRecord) async throws -> [[ContactMatch]] {
+        let asked = looked.filter { Self.dependsOnProvenance(items[$0.index], $0.candidates) }.flatMap { $0.candidates.map(\.id) }
+        let ours = try await repositories.runs.createdRecords(accountId: account.id, among: Array(Set(asked)))
+        return looked.map { index, matches in
+            let run = items[index].run
+            return matches.map { match in
                 var match = match
                 match.createdByUs = ours.contains(match.id)
                 if !match.createdByUs, !run.dryRun, let sent = run.createSentAt, match.isLostCreate(since: sent) {
                     match.createdByUs = true
-                    recovered.append((match.id, run.id))
+                    items[index].created.append(match.id)
                 }
                 return match
             }
         }
-        try await repositories.contacts.recordProvenance(accountId: account.id, records: recovered, now: now())
-        return marked
+    }
+
+    /// Whether a run's decision depends on which of its matches contact-sync created: it chooses among
+    /// several (its own first), or one it may update only as its own (creating allowed, updating not).
+    static func dependsOnProvenance(_ item: Item, _ candidates: [ContactMatch]) -> Bool {
+        candidates.count > 1 || (candidates.count == 1 && item.entry.action.allowCreate && !item.entry.action.allowUpdateExisting)
     }
 
     /// How the run's customer was found, as runs report it: by email, by phone, or not at all (a

@@ -6,7 +6,7 @@ import Foundation
 extension RunPipeline {
     /// Step 5 and the writes of step 4, batched: creates, updates and notes on known contacts at once, then
     /// notes on the contacts just created. A create that meets an existing contact is decided again with
-    /// that contact and written in a second round. Provenance is recorded as soon as creates answer.
+    /// that contact and written in a second round. The records created are recorded as the pass closes.
     func write(_ items: inout [Item], account: AccountRecord, connector: any CRMConnector, mayWrite: @Sendable () -> Bool, log: CRMCallLog) async throws {
         var round = items.indices.filter { items[$0].isOpen }
         guard !round.isEmpty else { return }
@@ -57,7 +57,6 @@ extension RunPipeline {
         async let noted = Self.perRecord(noteInputs.count) { () async throws(CRMError) in try await connector.writeNotes(noteInputs, log: log) }
         let (createResults, updateResults, noteResults) = await (created, updated, noted)
 
-        var provenance: [(recordId: String, runId: String)] = []
         var conflicts: [Int] = []
         for (index, result) in zip(creates, createResults) {
             switch result {
@@ -65,7 +64,8 @@ extension RunPipeline {
                 items[index].contactId = id
                 items[index].recordURL = connector.recordURL(contactId: id)
                 items[index].contactWritten = true
-                provenance.append((id, items[index].run.id))
+                // Recorded when the pass closes; a crash before then is covered by the create recorded as sent.
+                items[index].created.append(id)
             case .failure(let error) where error.code == .contactExists:
                 items[index].conflictId = error.existingId
                 conflicts.append(index)
@@ -73,8 +73,6 @@ extension RunPipeline {
                 items[index].error = error
             }
         }
-        // Before anything else can fail: a contact contact-sync created is known as its own.
-        try await repositories.contacts.recordProvenance(accountId: account.id, records: provenance, now: now())
         for (index, result) in zip(updates, updateResults) {
             switch result {
             case .success:
@@ -113,7 +111,7 @@ extension RunPipeline {
             let found = try await connector.lookup(emails: unnamed.compactMap { items[$0].prepared?.email }, log: log)
             for index in unnamed { candidates[index] = items[index].prepared?.email.flatMap { found[$0] } ?? [] }
         }
-        let marked = try await withProvenance(conflicts.map { (items[$0].run, candidates[$0] ?? []) }, account: account)
+        let marked = try await withProvenance(conflicts.map { ($0, candidates[$0] ?? []) }, &items, account: account)
         var next: [Int] = []
         for (index, matches) in zip(conflicts, marked) {
             items[index].foundBy = .email

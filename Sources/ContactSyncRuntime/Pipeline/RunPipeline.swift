@@ -10,6 +10,27 @@ struct PipelineRun: Sendable {
     let action: Action
     let template: Template
     let conversation: Conversation?
+    /// Whether the run is stored already; a new one is stored when its pass opens (``RunJournal``), with
+    /// its lease: `leaseOwner` until `leaseUntil`.
+    var stored = true
+    var lease: (owner: String, until: Date)?
+}
+
+/// What a pass gives back: each run's outcome, and what closing it records (``RunJournal/close(_:)``).
+struct PipelinePass: Sendable {
+    var outcomes: [PipelineOutcome]
+    let accountId: String
+    let lockOwner: String
+    /// The customers the pass locked, given back as it closes.
+    var locked: [String] = []
+    /// The records the pass created (or found its lost creates to be), each with its run.
+    var provenance: [(recordId: String, runId: String)] = []
+    /// The runs the pass's opening stored.
+    var stored: Set<String> = []
+    /// An action or the account changed since they were read: read them again and run again.
+    var configurationChanged = false
+    /// A new run's idempotency key (or offline key) was taken already: the run is a duplicate.
+    var duplicate = false
 }
 
 /// Where a run stands when the pipeline gives it back.
@@ -73,6 +94,8 @@ struct RunPipeline: Sendable {
         var defaultCountry = "US"
         /// Whether the contact itself was written (created or updated).
         var contactWritten = false
+        /// The records this run created (or found its lost create to be).
+        var created: [String] = []
         var error: CRMError?
         /// Set once the run needs nothing more.
         var done: PipelineOutcome?
@@ -82,51 +105,66 @@ struct RunPipeline: Sendable {
     }
 
     /// Carries out runs of one account together; one outcome per run, in order. `mayWrite` is asked before
-    /// every write step: a worker whose lease has ended stops before its next write.
-    func execute(_ runs: [PipelineRun], accountId: String, lock: CustomerLock, mayWrite: @escaping @Sendable () -> Bool = { true }) async -> [PipelineOutcome] {
+    /// every write step: a worker whose lease has ended stops before its next write. The caller closes the
+    /// pass with ``RunEngine/save(_:pass:owner:)``, which gives the customers' turns back.
+    func execute(_ runs: [PipelineRun], accountId: String, lock: CustomerLock, mayWrite: @escaping @Sendable () -> Bool = { true }) async -> PipelinePass {
         let ids = RunLogMetadata.of(runs.map(\.run))
         return await RunLogMetadata.$current.withValue(ids) {
             await carryOut(runs, accountId: accountId, lock: lock, mayWrite: mayWrite)
         }
     }
 
-    private func carryOut(_ runs: [PipelineRun], accountId: String, lock: CustomerLock, mayWrite: @escaping @Sendable () -> Bool) async -> [PipelineOutcome] {
+    private func carryOut(_ runs: [PipelineRun], accountId: String, lock: CustomerLock, mayWrite: @escaping @Sendable () -> Bool) async -> PipelinePass {
         let log = CRMCallLog(mayWrite: mayWrite)
         var items = runs.map { Item(entry: $0, mappings: $0.action.mappings) }
+        var pass = PipelinePass(outcomes: [], accountId: accountId, lockOwner: lock.owner)
         for run in runs where run.run.trigger == .offline && run.run.attempts <= 1 {
             if let ended = run.conversation.flatMap({ $0.endedAt ?? $0.endsAt }) { metrics.offlineLag(seconds: now().timeIntervalSince(ended)) }
         }
-        let owner = lock.owner
-        var locked: [String] = []
         do {
-            guard let account = try await repositories.accounts.account(id: accountId) else {
+            guard let account = try await repositories.accounts.accountForRun(id: accountId) else {
                 fail(&items, RunFailure(code: "account_not_found", message: "The action's account no longer exists.", crmCode: nil, retryable: false))
-                return items.map { finalize($0, log: log, batchSize: runs.count) }
+                pass.outcomes = items.map { finalize($0, log: log, batchSize: runs.count) }
+                return pass
             }
             guard account.status == .connected else {
                 items = items.map { var item = $0; item.error = CRMError(.reconnectRequired, "The account must be connected again."); return item }
-                return items.map { finalize($0, log: log, batchSize: runs.count) }
+                pass.outcomes = items.map { finalize($0, log: log, batchSize: runs.count) }
+                return pass
             }
             try await follow(&items)
-            try await prepare(&items)
-            locked = try await self.lock(&items, accountId: accountId, lock: lock)
+            let remember = try await prepare(&items)
+            try await open(&items, &pass, accountId: accountId, lock: lock, remember: remember)
             if items.contains(where: \.isOpen) {
                 let connector = try connectors.connector(for: account)
                 try await decide(&items, account: account, connector: connector, log: log)
                 try await write(&items, account: account, connector: connector, mayWrite: mayWrite, log: log)
             }
+        } catch RepositoryError.conflict {
+            pass.duplicate = true
+            for index in items.indices where items[index].done == nil { items[index].done = .deferred(items[index].run, until: nil) }
         } catch let error as CRMError {
             for index in items.indices where items[index].isOpen { items[index].error = error }
         } catch {
             logger.error("runs could not be completed", metadata: ["account": "\(accountId)", "error": "\(type(of: error))"])
             fail(&items, RunFailure(code: "internal_error", message: "The run could not be completed.", crmCode: nil, retryable: true))
         }
-        if !locked.isEmpty {
-            try? await repositories.customerLocks.releaseCustomerLocks(accountId: accountId, emails: locked, owner: owner)
-            turns.give(locked.map { CustomerTurns.Key(accountId: accountId, email: $0) })
-        }
+        pass.provenance = items.flatMap { item in item.created.map { ($0, item.run.id) } }
         if items.contains(where: { $0.error?.code == .reconnectRequired }) { await connectors.markReconnectRequired(accountId: accountId) }
-        return items.map { finalize($0, log: log, batchSize: runs.count) }
+        pass.outcomes = items.map { finalize($0, log: log, batchSize: runs.count) }
+        return pass
+    }
+
+    /// Gives back the customers' turns in this process, once the pass's locks are given back in the database.
+    func giveTurns(_ pass: PipelinePass) {
+        turns.give(pass.locked.map { CustomerTurns.Key(accountId: pass.accountId, email: $0) })
+    }
+
+    /// Gives back what a pass holds without closing it (it is tried again): its locks, then its turns.
+    func release(_ pass: PipelinePass) async {
+        guard !pass.locked.isEmpty else { return }
+        try? await repositories.customerLocks.releaseCustomerLocks(accountId: pass.accountId, emails: pass.locked, owner: pass.lockOwner)
+        giveTurns(pass)
     }
 
     /// Finishes every open run with `failure`, keeping what each already wrote.
@@ -139,8 +177,9 @@ struct RunPipeline: Sendable {
         }
     }
 
-    /// Steps 1 and 2: values (with remembered contact attributes) and the email. Skips end here.
-    private func prepare(_ items: inout [Item]) async throws {
+    /// Steps 1 and 2: values (with remembered contact attributes) and the email. Skips end here. Returns
+    /// the contact attributes to remember, written as the pass opens.
+    private func prepare(_ items: inout [Item]) async throws -> [RememberedFor: [String: String]] {
         // Matching by phone reads numbers in the agent's default country.
         var countries: [String: String] = [:]
         for index in items.indices where items[index].entry.action.match == .emailThenPhone {
@@ -183,7 +222,7 @@ struct RunPipeline: Sendable {
                 }
             }
         }
-        try await repositories.contacts.rememberContactAttributes(toRemember.filter { !$0.value.isEmpty }, now: now())
+        return toRemember.filter { !$0.value.isEmpty }
     }
 
     /// Whose runs may read what a run remembers: a run in an agent's conversation carries that agent's values
@@ -290,12 +329,14 @@ struct RunPipeline: Sendable {
         return values
     }
 
-    /// One writer per customer: takes each customer's turn in this process, then its lock in the database
-    /// (against other instances); a run whose customer is held elsewhere is deferred. Dry runs write
-    /// nothing and take no lock. Returns the emails locked.
-    private func lock(_ items: inout [Item], accountId: String, lock: CustomerLock) async throws -> [String] {
-        let wanted = items.filter { $0.isOpen && !$0.run.dryRun }.compactMap(\.prepared?.customerKey)
-        guard !wanted.isEmpty else { return [] }
+    /// One writer per customer: takes each customer's turn in this process, then opens the pass in the
+    /// database (``RunJournal/open(_:)``): its new runs stored, the attributes remembered, and each customer's
+    /// lock (against other instances) taken in one go, checking the configuration it read. A run whose
+    /// customer is held elsewhere is deferred. Dry runs write nothing and take no lock.
+    private func open(_ items: inout [Item], _ pass: inout PipelinePass, accountId: String, lock: CustomerLock, remember: [RememberedFor: [String: String]]) async throws {
+        let writing = items.indices.filter { items[$0].isOpen && !items[$0].run.dryRun }
+        let wanted = writing.compactMap { items[$0].prepared?.customerKey }
+        guard !wanted.isEmpty else { return }
         let keys = wanted.map { CustomerTurns.Key(accountId: accountId, email: $0) }
         var mine: Set<String>
         if let deadline = lock.turnDeadline, keys.count == 1 {
@@ -306,19 +347,37 @@ struct RunPipeline: Sendable {
         var held: Set<String> = []
         if !mine.isEmpty {
             let time = now()
+            var opening = RunJournal.Opening(accountId: accountId, lockOwner: lock.owner, lockedUntil: time.addingTimeInterval(lock.lifetime), now: time)
+            opening.customers = Array(mine)
+            opening.remember = remember
+            opening.actionIds = Array(Set(items.map(\.entry.action.id)))
+            opening.newRuns = writing.filter { !items[$0].entry.stored }.map {
+                let lease = items[$0].entry.lease ?? (owner: lock.owner, until: time)
+                return RunJournal.NewRun(run: items[$0].run, leaseOwner: lease.owner, leaseUntil: lease.until)
+            }
             do {
-                held = try await repositories.customerLocks.acquireCustomerLocks(
-                    accountId: accountId, emails: Array(mine), owner: lock.owner, until: time.addingTimeInterval(lock.lifetime), now: time)
+                let opened = try await repositories.journal.open(opening)
+                held = opened.locked
+                for new in opening.newRuns { pass.stored.insert(new.run.id) }
+                if !opened.configurationCurrent {
+                    // What the pass read changed meanwhile: it runs again with a fresh read, after giving back what
+                    // it holds (by its caller, or as it closes).
+                    turns.give(mine.subtracting(held).map { CustomerTurns.Key(accountId: accountId, email: $0) })
+                    pass.locked = Array(held)
+                    pass.configurationChanged = true
+                    for index in items.indices where items[index].done == nil { items[index].done = .deferred(items[index].run, until: nil) }
+                    return
+                }
             } catch {
                 turns.give(mine.map { CustomerTurns.Key(accountId: accountId, email: $0) })
                 throw error
             }
             turns.give(mine.subtracting(held).map { CustomerTurns.Key(accountId: accountId, email: $0) })
+            pass.locked = Array(held)
         }
-        for index in items.indices where items[index].isOpen && !items[index].run.dryRun {
+        for index in writing where items[index].isOpen {
             if let key = items[index].prepared?.customerKey, !held.contains(key) { items[index].done = .deferred(items[index].run, until: nil) }
         }
-        return Array(held)
     }
 
     func succeeded(_ run: RunRecord, _ result: RunResult) -> PipelineOutcome {

@@ -1,0 +1,128 @@
+import ContactSyncCore
+@testable import ContactSyncStore
+import ContactSyncTestSupport
+import Foundation
+import SQLKit
+import Testing
+
+/// What a pass records before and after its CRM calls (ARCHITECTURE §3, DESIGN §6): all of it or none of it,
+/// on both databases; on PostgreSQL in one statement each.
+@Suite("Store: a pass's opening and closing")
+struct RunJournalTests {
+    static let now = StoreTests.now
+
+    static func newRun(actionId: String, accountId: String, key: String? = nil) -> RunRecord {
+        RunRecord(
+            id: Identifier.make("run"), actionId: actionId, conversationId: nil, trigger: .inConversation, status: .running, dryRun: false,
+            input: RunInput(fields: ["email": "ada@example.com"]), idempotencyKey: key, requestHash: key.map { _ in "hash" }, attempts: 1,
+            createdAt: now, startedAt: now, accountId: accountId)
+    }
+
+    /// A store with an account and an action, read as runs read them.
+    static func configured(_ store: Store) async throws -> (Repositories, Action) {
+        let repositories = Repositories(store)
+        let account = StoreTests.account()
+        try await repositories.accounts.insertAccount(account)
+        let action = StoreTests.action(accountId: account.id)
+        try await repositories.configuration.insertAction(action, now: now)
+        _ = try await repositories.configuration.actionForRun(id: action.id)
+        _ = try await repositories.accounts.accountForRun(id: account.id)
+        return (repositories, action)
+    }
+
+    static func opening(_ action: Action, _ runs: [RunRecord], owner: String = "lock_a") -> RunJournal.Opening {
+        var opening = RunJournal.Opening(accountId: action.accountId, lockOwner: owner, lockedUntil: now.addingTimeInterval(15), now: now)
+        opening.newRuns = runs.map { RunJournal.NewRun(run: $0, leaseOwner: "engine_a", leaseUntil: now.addingTimeInterval(15)) }
+        opening.customers = ["ada@example.com"]
+        opening.remember = [RememberedFor(email: "ada@example.com", scope: RememberedFor.everyone): ["company_size": "12"]]
+        opening.actionIds = [action.id]
+        return opening
+    }
+
+    @Test("openingStoresLocksAndRemembersTogether: the new run is stored and leased, the customer locked, the attributes remembered", arguments: Backend.available)
+    func openingStoresLocksAndRemembersTogether(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            let run = Self.newRun(actionId: action.id, accountId: action.accountId)
+            let opened = try await repositories.journal.open(Self.opening(action, [run]))
+            #expect(opened.locked == ["ada@example.com"])
+            #expect(opened.configurationCurrent)
+            #expect(try await repositories.runs.run(id: run.id)?.status == .running)
+            #expect(try await repositories.runs.extendLeases(ids: [run.id], owner: "engine_a", until: Self.now.addingTimeInterval(20)) == 1)
+            let other = try await repositories.customerLocks.acquireCustomerLocks(
+                accountId: action.accountId, emails: ["ada@example.com"], owner: "lock_b", until: Self.now.addingTimeInterval(15), now: Self.now)
+            #expect(other.isEmpty)
+            #expect(try await repositories.contacts.contactAttributes(emails: ["ada@example.com"]) == ["ada@example.com": ["company_size": "12"]])
+        }
+    }
+
+    @Test("openingWithATakenKeyWritesNothing: a new run whose idempotency key is taken is a conflict, and neither locks nor remembers", arguments: Backend.available)
+    func openingWithATakenKeyWritesNothing(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            try await repositories.runs.insertRun(Self.newRun(actionId: action.id, accountId: action.accountId, key: "key-1"), leaseOwner: "engine_x", leaseUntil: Self.now)
+            let duplicate = Self.newRun(actionId: action.id, accountId: action.accountId, key: "key-1")
+            await #expect(throws: RepositoryError.self) { _ = try await repositories.journal.open(Self.opening(action, [duplicate])) }
+            #expect(try await repositories.runs.run(id: duplicate.id) == nil)
+            let other = try await repositories.customerLocks.acquireCustomerLocks(
+                accountId: action.accountId, emails: ["ada@example.com"], owner: "lock_b", until: Self.now.addingTimeInterval(15), now: Self.now)
+            #expect(other == ["ada@example.com"])
+            #expect(try await repositories.contacts.contactAttributes(emails: ["ada@example.com"]).isEmpty)
+        }
+    }
+
+    @Test("openingFindsConfigurationChangedElsewhere: an action or account another instance changed since it was read is reported, and read again",
+          arguments: Backend.available.filter { $0 == .postgres })
+    func openingFindsConfigurationChangedElsewhere(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            // Another instance (its own repositories, its own memory) changes the action, then the account.
+            var changed = action
+            changed.allowUpdateExisting = true
+            try await ConfigurationRepository(store).updateAction(changed, now: Self.now)
+            var opening = Self.opening(action, [])
+            opening.customers = []
+            #expect(try await repositories.journal.open(opening).configurationCurrent == false)
+            #expect(try await repositories.configuration.actionForRun(id: action.id)?.action.allowUpdateExisting == true)
+            _ = try await repositories.accounts.accountForRun(id: action.accountId)
+            #expect(try await repositories.journal.open(opening).configurationCurrent)
+            try await AccountRepository(store).updateAccountStatus(id: action.accountId, status: .reconnectRequired, now: Self.now)
+            #expect(try await repositories.journal.open(opening).configurationCurrent == false)
+            #expect(try await repositories.accounts.accountForRun(id: action.accountId)?.status == .reconnectRequired)
+        }
+    }
+
+    @Test("closingRecordsGivesBackAndSaves: provenance recorded, the lock given back, a leased run saved, a run never stored stored, another's lease left alone",
+          arguments: Backend.available)
+    func closingRecordsGivesBackAndSaves(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            var run = Self.newRun(actionId: action.id, accountId: action.accountId)
+            var taken = Self.newRun(actionId: action.id, accountId: action.accountId)
+            _ = try await repositories.journal.open(Self.opening(action, [run]))
+            try await repositories.runs.insertRun(taken, leaseOwner: "engine_other", leaseUntil: Self.now.addingTimeInterval(15))
+            var skipped = Self.newRun(actionId: action.id, accountId: action.accountId)
+            skipped.status = .succeeded
+            skipped.result = RunResult(outcome: .skipped, reason: .missingEmail)
+            run.status = .succeeded
+            run.result = RunResult(outcome: .created, crmRecordId: "501")
+            taken.status = .succeeded
+            var closing = RunJournal.Closing(owner: "engine_a", now: Self.now)
+            closing.runs = [run, taken]
+            closing.unstored = [skipped]
+            closing.accountId = action.accountId
+            closing.provenance = [(recordId: "501", runId: run.id)]
+            closing.releasing = ["ada@example.com"]
+            closing.lockOwner = "lock_a"
+            let saved = try await repositories.journal.close(closing)
+            #expect(saved == [run.id, skipped.id])
+            #expect(try await repositories.runs.run(id: run.id)?.result?.crmRecordId == "501")
+            #expect(try await repositories.runs.run(id: taken.id)?.status == .running)
+            #expect(try await repositories.runs.run(id: skipped.id)?.result?.reason == .missingEmail)
+            #expect(try await repositories.runs.createdRecords(accountId: action.accountId, among: ["501"]) == ["501"])
+            let other = try await repositories.customerLocks.acquireCustomerLocks(
+                accountId: action.accountId, emails: ["ada@example.com"], owner: "lock_b", until: Self.now.addingTimeInterval(15), now: Self.now)
+            #expect(other == ["ada@example.com"])
+        }
+    }
+}
