@@ -57,9 +57,17 @@ extension CustomerLockRepository {
         try await Task { [database] in try await database.raw(query).run() }.value
     }
 
-    /// The statement that gives the locks back; nil when there are none.
+    /// The statement that gives the locks back (free at once, and when, by the database's clock); nil when
+    /// there are none.
     func releasing(accountId: String, emails: [String], owner: String) -> SQLQueryString? {
         guard !emails.isEmpty else { return nil }
-        return "DELETE FROM customer_locks WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"
+        return "UPDATE customer_locks SET owner = '', locked_until = 0, released_at = " + Self.databaseNow(dialect)
+            + " WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"
+    }
+
+    /// The database's clock, in seconds since 1970: what a release is stamped with and measured against, so
+    /// that no two instances' clocks are compared.
+    static func databaseNow(_ dialect: Dialect) -> SQLQueryString {
+        dialect == .postgres ? "extract(epoch FROM now())::double precision" : "((julianday('now') - 2440587.5) * 86400.0)"
     }
 }

@@ -177,6 +177,11 @@ enum Migrations {
                 "ALTER TABLE actions ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
                 "ALTER TABLE accounts ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
             ]),
+            (16, [
+                // A customer's lock is given back, not deleted: when, by the database's clock, tells a pass that
+                // looked the customer up while taking the lock whether another writer finished meanwhile.
+                "ALTER TABLE customer_locks ADD COLUMN released_at \(t.double)",
+            ]),
         ]
     }
 }

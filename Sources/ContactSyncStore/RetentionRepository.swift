@@ -10,7 +10,8 @@ public struct RetentionRepository: Repository {
 }
 
 extension RetentionRepository {
-    /// Data retention: deletes messages and webhook delivery records older than `cutoff` and empties the
+    /// Data retention: deletes messages and webhook delivery records older than `cutoff`, customers' locks given
+    /// back more than an hour ago, and empties the
     /// inputs (values the agent sent) of runs created before it. Runs keep what they did. A run not finished yet (pending, running, waiting for
     /// its account) keeps its input, and its conversation its messages: it still needs them. Returns how many
     /// messages and run inputs went.
@@ -29,6 +30,9 @@ extension RetentionRepository {
         try await database.raw("UPDATE runs SET input = \(bind: empty) WHERE created_at < \(bind: stamp) AND input <> \(bind: empty) AND " + finished).run()
         // A delivery's record goes with the messages of its time; a redelivery that old is refused as stale anyway.
         try await database.raw("DELETE FROM webhook_deliveries WHERE received_at < \(bind: stamp)").run()
+        // Customers' locks given back more than an hour ago tell nothing any more (nor one a holder let expire before the cutoff).
+        try await database.raw("DELETE FROM customer_locks WHERE (owner = '' AND released_at < " + CustomerLockRepository.databaseNow(dialect)
+            + " - 3600) OR (owner <> '' AND locked_until < \(bind: stamp))").run()
         return (messages, inputs)
     }
 }

@@ -62,6 +62,10 @@ public struct RunJournal: Sendable {
         public var locked: Set<String>
         /// False when an action or the account changed since the pass read it: the pass must read them again.
         public var configurationCurrent: Bool
+        /// For customers locked whose lock another holder had: how many seconds ago, by the database's clock, it
+        /// gave the lock back (0 when that holder let it expire). A lookup of the customer made while the lock
+        /// was being taken is current only if it began after that holder's writes ended.
+        public var heldBefore: [String: Double] = [:]
     }
 
     /// What a pass writes once its runs are done.
@@ -96,9 +100,17 @@ public struct RunJournal: Sendable {
             try await ContactRepository(store).rememberContactAttributes(opening.remember, now: opening.now)
             let locked = try await self.locks.acquireCustomerLocks(
                 accountId: opening.accountId, emails: opening.customers, owner: opening.lockOwner, until: opening.lockedUntil, now: opening.now)
+            // One process owns an SQLite database: its customers' turns in memory already order their writers.
             return Opened(locked: locked, configurationCurrent: store.dialect == .sqlite || versions != nil)
         }
         var parts: [SQLQueryString] = []
+        if !opening.customers.isEmpty {
+            // The locks as they were before this statement (it sees them so whatever it changes).
+            parts.append("""
+                previous AS (SELECT email, owner, locked_until, released_at FROM customer_locks
+                  WHERE account_id = \(bind: opening.accountId) AND email IN (\(binds: Array(Set(opening.customers)))))
+                """)
+        }
         if !opening.newRuns.isEmpty { parts.append("inserted AS (" + RunRepository.insertion(opening.newRuns) + " RETURNING id)") }
         if let remembering = ContactRepository.remembering(opening.remember, now: opening.now) { parts.append("remembered AS (" + remembering + ")") }
         if let locking = locks.locking(
@@ -107,7 +119,17 @@ public struct RunJournal: Sendable {
             parts.append("locked AS (" + locking + ")")
         }
         var select = SQLQueryString("SELECT ")
-        select = select + (opening.customers.isEmpty ? "NULL" : "(SELECT string_agg(email, chr(10)) FROM locked)") + " AS locked"
+        // Each customer locked, a tab, and how long ago another holder had its lock: its release's age, 0 when
+        // it expired in that holder's hands, empty when no other holder had it.
+        let held: SQLQueryString = """
+            (SELECT string_agg(locked.email || chr(9) || coalesce(CASE
+              WHEN previous.owner = '' THEN (
+            """ + CustomerLockRepository.databaseNow(.postgres) + """
+             - previous.released_at)::text
+              WHEN previous.owner <> \(bind: opening.lockOwner) THEN '0' END, ''), chr(10))
+              FROM locked LEFT JOIN previous ON previous.email = locked.email)
+            """
+        select = select + (opening.customers.isEmpty ? "NULL" : held) + " AS locked"
         if let versions { select = select + ", " + Self.currentness(versions) + " AS current" }
         guard !parts.isEmpty || versions != nil else { return Opened(locked: [], configurationCurrent: false) }
         let query = parts.isEmpty ? select : SQLQueryString("WITH ") + parts.joined(separator: ", ") + " " + select
@@ -117,10 +139,15 @@ public struct RunJournal: Sendable {
         } catch where Store.isUniqueViolation(error) {
             throw RepositoryError.conflict(opening.newRuns.first?.run.idempotencyKey ?? opening.newRuns.first?.run.id ?? "")
         }
-        let locked = try row?.decode(column: "locked", as: String?.self)?.split(separator: "\n").map(String.init) ?? []
-        let current = try versions != nil && row?.decode(column: "current", as: Bool.self) == true
-        if !current { cache.forget() }
-        return Opened(locked: Set(locked), configurationCurrent: current)
+        var opened = Opened(locked: [], configurationCurrent: try versions != nil && row?.decode(column: "current", as: Bool.self) == true)
+        for line in try row?.decode(column: "locked", as: String?.self)?.split(separator: "\n") ?? [] {
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+            let email = String(parts[0])
+            opened.locked.insert(email)
+            if parts.count > 1, let ago = Double(parts[1]) { opened.heldBefore[email] = max(0, ago) }
+        }
+        if !opened.configurationCurrent { cache.forget() }
+        return opened
     }
 
     /// Whether the actions and the account are at the versions read: one boolean expression.

@@ -128,24 +128,21 @@ extension RunRepository {
 
     /// Claims up to `limit` runs that are due, whatever started them: pending and past their next attempt,
     /// or running with an expired lease (their process died), leasing them to `owner` until `leaseUntil`.
+    /// They come back in the order they were created.
     /// Runs of `excludingAccounts` (accounts with a batch under way here) are left for later.
     public func claimDueRuns(owner: String, now: Date, leaseUntil: Date, limit: Int, excludingAccounts: [String] = []) async throws -> [RunRecord] {
-        let skipLocked = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let stamp = Store.stamp(now)
-        return try await transaction { db in
-            var query = SQLQueryString("SELECT id FROM runs WHERE ((status = 'pending' AND next_attempt_at <= ")
-                + "\(bind: stamp)" + ") OR (status = 'running' AND lease_until < " + "\(bind: stamp)" + "))"
-            if !excludingAccounts.isEmpty { query = query + " AND account_id NOT IN (" + "\(binds: excludingAccounts)" + ")" }
-            let due = try await db.raw(query + " ORDER BY next_attempt_at LIMIT " + "\(bind: limit)" + SQLQueryString(skipLocked))
-                .all().map { try $0.decode(column: "id", as: String.self) }
-            guard !due.isEmpty else { return [] }
-            return try await db.raw("""
-                UPDATE runs SET status = 'running', lease_owner = \(bind: owner), lease_until = \(bind: Store.stamp(leaseUntil)),
-                  attempts = attempts + 1, started_at = \(bind: stamp), finished_at = NULL
-                WHERE id IN (\(binds: due))
-                RETURNING *
-                """).all().map(Store.run)
-        }
+        // One statement: the due rows are chosen and leased together. On PostgreSQL they are locked as they are
+        // chosen, and rows another worker is claiming are passed over; SQLite has one writer at a time.
+        var due = SQLQueryString("SELECT id FROM runs WHERE ((status = 'pending' AND next_attempt_at <= ")
+            + "\(bind: stamp)" + ") OR (status = 'running' AND lease_until < " + "\(bind: stamp)" + "))"
+        if !excludingAccounts.isEmpty { due = due + " AND account_id NOT IN (" + "\(binds: excludingAccounts)" + ")" }
+        due = due + " ORDER BY next_attempt_at LIMIT " + "\(bind: limit)" + (dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "")
+        return try await database.raw("""
+            UPDATE runs SET status = 'running', lease_owner = \(bind: owner), lease_until = \(bind: Store.stamp(leaseUntil)),
+              attempts = attempts + 1, started_at = \(bind: stamp), finished_at = NULL
+            WHERE id IN (
+            """ + due + ") RETURNING *").all().map(Store.run).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
     /// Extends the lease on runs still being worked on (a heartbeat), so no other worker takes them over.

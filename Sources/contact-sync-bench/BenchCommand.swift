@@ -45,12 +45,20 @@ struct LatencyBench: AsyncParsableCommand {
     @Option(name: .customLong("serve-event-loops"), help: "serve's event loops for the throughput figure; it is also measured with one per core.")
     var serveEventLoops = 1
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(name: .customLong("database-url"), help: "Run the scenarios on this PostgreSQL server (in a database of their own, dropped afterwards), and measure throughput on it as well as on SQLite.")
+    var databaseURL: String?
+    @Option(name: .customLong("database-delay-ms"), help: "One-way delay a proxy adds between serve and PostgreSQL, in milliseconds (with --database-url).")
+    var databaseDelayMs = 0.0
 
     struct Scenario: Codable {
         let crm: String
         let path: String
         /// Sequential CRM round trips per run as the emulator counted them (requests sent together count once).
         let roundTrips: Int
+        /// Database round trips per run (the median), counted at the connection by the proxy; with --database-url only.
+        var dbRoundTrips: Int?
+        /// Their mean, background work included.
+        var dbRoundTripsMean: Double?
         /// CRM requests per run as the emulator counted them.
         let emulatorRequestsPerRun: Double
         /// The most round trips a run reported for itself, as a cross-check.
@@ -63,9 +71,23 @@ struct LatencyBench: AsyncParsableCommand {
 
     func run() async throws {
         guard runs > 0, throughputRuns > 0, concurrency > 0, serveEventLoops > 0 else { throw ValidationError("counts must be positive") }
+        guard databaseDelayMs >= 0, databaseDelayMs <= 1000 else { throw ValidationError("--database-delay-ms must be from 0 to 1000") }
+        var database: BenchDatabase?
+        if let databaseURL { database = try await BenchDatabase.create(serverURL: databaseURL, delayMs: databaseDelayMs) }
+        do {
+            try await measureAll(database)
+            await database?.drop()
+        } catch {
+            await database?.drop()
+            throw error
+        }
+    }
+
+    /// The scenarios (on `database` through its proxy, else on SQLite) and the throughput figures.
+    private func measureAll(_ database: BenchDatabase?) async throws {
         var scenarios: [Scenario] = []
         var mcp: [Scenario] = []
-        let environment = try await BenchEnvironment.start(latencyMs: latencyMs)
+        let environment = try await BenchEnvironment.start(latencyMs: latencyMs, databaseURL: database?.proxiedURL)
         for crm in CRM.allCases {
             let full = try await environment.action(crm, allowCreate: true, allowUpdateExisting: true)
             let guarded = try await environment.action(crm, allowCreate: true, allowUpdateExisting: false, account: full.account)
@@ -78,7 +100,7 @@ struct LatencyBench: AsyncParsableCommand {
                 ("summary_only", guarded.action, { _ in "existing@bench.example" }),
             ]
             for (path, action, email) in paths {
-                scenarios.append(try await measure(environment, crm: crm, path: path) { index in try await runOnce(environment, action, email: email(index)) })
+                scenarios.append(try await measure(environment, proxy: database?.proxy, crm: crm, path: path) { index in try await runOnce(environment, action, email: email(index)) })
             }
             // The options beyond the seeds: the customer found by phone alone, and the conversation logged as a call.
             let byPhone = try await environment.action(crm, allowCreate: true, allowUpdateExisting: true, account: full.account, match: "email_then_phone")
@@ -87,20 +109,22 @@ struct LatencyBench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(1100))  // The warm-up's searches leave HubSpot's second.
             // HubSpot's search API allows 4 requests a second: its runs are spaced to that pace (and fewer),
             // so that the figure is the run's own, not the wait for the CRM's limit.
-            scenarios.append(try await measure(environment, crm: crm, path: "found_by_phone", runs: crm == .hubspot ? min(runs, 200) : runs) { _ in
-                if crm == .hubspot { try await Task.sleep(for: .milliseconds(260)) }
-                return try await runOnce(environment, byPhone.action, fields: ["phone": "(415) 555-0142", "first_name": "Bench", "last_name": "Mark"])
+            scenarios.append(try await measure(
+                environment, proxy: database?.proxy, crm: crm, path: "found_by_phone", runs: crm == .hubspot ? min(runs, 200) : runs,
+                pause: crm == .hubspot ? .milliseconds(260) : nil
+            ) { _ in
+                try await runOnce(environment, byPhone.action, fields: ["phone": "(415) 555-0142", "first_name": "Bench", "last_name": "Mark"])
             })
             let logged = try await environment.action(
                 crm, allowCreate: true, allowUpdateExisting: true, account: full.account, logAs: crm == .hubspot ? "call" : "task")
             for _ in 0..<3 { try await runOnce(environment, logged.action, email: "existing@bench.example") }
-            scenarios.append(try await measure(environment, crm: crm, path: "logged_as_call") { _ in
+            scenarios.append(try await measure(environment, proxy: database?.proxy, crm: crm, path: "logged_as_call") { _ in
                 try await runOnce(environment, logged.action, email: "existing@bench.example")
             })
             // The same existing-contact run as an agent's MCP tool call.
             let agent = try await environment.call(.POST, "/v1/agents", json: ["name": "Bench", "channel": "text", "actionIds": [full.action]]).body["id"] as? String ?? ""
             let tool = try await environment.call(.GET, "/v1/actions/\(full.action)").body["toolName"] as? String ?? ""
-            mcp.append(try await measure(environment, crm: crm, path: "existing_contact") { index in
+            mcp.append(try await measure(environment, proxy: database?.proxy, crm: crm, path: "existing_contact") { index in
                 let answer = try await environment.mcpCall(
                     agent: agent, tool: tool,
                     arguments: ["email": "existing@bench.example", "first_name": "Bench \(index)", "last_name": "Mark", "summary": "Benchmark conversation."])
@@ -108,21 +132,34 @@ struct LatencyBench: AsyncParsableCommand {
             })
         }
         await environment.stop()
-        report(scenarios, mcp: mcp, try await throughput())
+        var postgres: Throughput?
+        if let database {
+            postgres = try await withServe(eventLoops: serveEventLoops, databaseURL: database.url) { processes, action in
+                try await measureThroughput(processes, action: action) { client in "existing-\(client)@bench.example" }
+            }
+        }
+        report(scenarios, mcp: mcp, try await throughput(), postgres: postgres)
     }
+
 
     /// `runs` runs of one path: end-to-end and overhead (end-to-end less the time waiting on the CRM)
     /// percentiles, and the CRM requests the emulator counted meanwhile.
+    /// `pause` waits before each run, outside what is measured.
     func measure(
-        _ environment: BenchEnvironment, crm: CRM, path: String, runs: Int? = nil, _ run: (Int) async throws -> (Duration, [String: Any])
+        _ environment: BenchEnvironment, proxy: DatabaseProxy?, crm: CRM, path: String, runs: Int? = nil, pause: Duration? = nil,
+        _ run: (Int) async throws -> (Duration, [String: Any])
     ) async throws -> Scenario {
         let runs = runs ?? self.runs
         var total: [Double] = []
         var overhead: [Double] = []
         var reported = 0
+        var database: [Double] = []
         let before = try await environment.emulatorRequests(crm)
         for index in 0..<runs {
+            if let pause { try await Task.sleep(for: pause) }
+            let trips = proxy?.roundTrips
             let (elapsed, body) = try await run(index)
+            if let trips, let now = proxy?.roundTrips { database.append(Double(now - trips)) }
             guard body["status"] as? String == "succeeded" else { throw BenchError("a \(crm.rawValue) \(path) run did not succeed: \(body)") }
             let wait = body["crmWaitMs"] as? Double ?? 0
             total.append(elapsed.milliseconds)
@@ -131,10 +168,15 @@ struct LatencyBench: AsyncParsableCommand {
         }
         let after = try await environment.emulatorRequests(crm)
         let trips = Double(after.waves - before.waves) / Double(runs)
-        return Scenario(
+        var scenario = Scenario(
             crm: crm.rawValue, path: path, roundTrips: Int(trips.rounded()), emulatorRequestsPerRun: Double(after.total - before.total) / Double(runs),
             reportedRoundTrips: reported,
             p50Ms: percentile(total, 0.5), p99Ms: percentile(total, 0.99), overheadP50Ms: percentile(overhead, 0.5), overheadP99Ms: percentile(overhead, 0.99))
+        if !database.isEmpty {
+            scenario.dbRoundTrips = Int(percentile(database, 0.5).rounded())
+            scenario.dbRoundTripsMean = database.reduce(0, +) / Double(database.count)
+        }
+        return scenario
     }
 
     @discardableResult
@@ -181,8 +223,8 @@ struct LatencyBench: AsyncParsableCommand {
 
     /// Starts serve (with `eventLoops`, nil for one per core) and the emulators, sets up a warm action, and
     /// measures with them.
-    private func withServe<T>(eventLoops: Int?, _ body: (ServeProcesses, String) async throws -> T) async throws -> T {
-        let processes = try await ServeProcesses.start(clients: concurrency, serveEventLoops: eventLoops)
+    private func withServe<T>(eventLoops: Int?, databaseURL: String? = nil, _ body: (ServeProcesses, String) async throws -> T) async throws -> T {
+        let processes = try await ServeProcesses.start(clients: concurrency, serveEventLoops: eventLoops, databaseURL: databaseURL)
         do {
             let result = try await body(processes, try await warmAction(processes))
             await processes.stop()
@@ -234,10 +276,10 @@ struct LatencyBench: AsyncParsableCommand {
     }
 
     func row(_ cells: [String]) -> String {
-        zip(cells, [11, 22, 13, 11, 9, 9, 13, 13]).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " ")
+        zip(cells, [11, 22, 13, 11, 9, 9, 13, 13, 20]).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " ")
     }
 
-    func report(_ scenarios: [Scenario], mcp: [Scenario], _ throughput: ThroughputFigures) {
+    func report(_ scenarios: [Scenario], mcp: [Scenario], _ throughput: ThroughputFigures, postgres: Throughput?) {
         if json {
             struct Report: Codable {
                 let scenarios: [Scenario]
@@ -257,6 +299,12 @@ struct LatencyBench: AsyncParsableCommand {
                 let perCoreLoopsServeCpuMsPerRun: Double
                 let latencyMs: Int
                 let runs: Int
+                /// With --database-url: where the scenarios ran, the proxy's one-way delay, and the first
+                /// zero-latency figure with serve on PostgreSQL (no proxy), measured in the same run.
+                let database: String
+                let databaseDelayMs: Double?
+                let postgresZeroLatencyRunsPerSecond: Double?
+                let postgresServeCpuMsPerRun: Double?
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -265,19 +313,24 @@ struct LatencyBench: AsyncParsableCommand {
                 serveCpuMsPerRun: throughput.spread.serveCPUMsPerRun, serveEventLoops: serveEventLoops,
                 oneCustomerRunsPerSecond: throughput.oneCustomer.runsPerSecond, oneCustomerServeCpuMsPerRun: throughput.oneCustomer.serveCPUMsPerRun,
                 perCoreLoopsRunsPerSecond: throughput.perCoreLoops.runsPerSecond, perCoreLoopsServeCpuMsPerRun: throughput.perCoreLoops.serveCPUMsPerRun,
-                latencyMs: latencyMs, runs: runs))) ?? Data()
+                latencyMs: latencyMs, runs: runs, database: databaseURL == nil ? "sqlite" : "postgres", databaseDelayMs: databaseURL == nil ? nil : databaseDelayMs,
+                postgresZeroLatencyRunsPerSecond: postgres?.runsPerSecond, postgresServeCpuMsPerRun: postgres?.serveCPUMsPerRun))) ?? Data()
             announce(String(decoding: data, as: UTF8.self))
             return
         }
-        announce("In-conversation runs through the REST API, emulator latency \(latencyMs) ms, \(runs) runs each")
-        announce("Round trips and CRM requests per run as the emulator counted them (requests sent together are one round trip)")
-        announce(row(["crm", "path", "round trips", "requests", "p50 ms", "p99 ms", "overhead p50", "overhead p99"]))
-        for s in scenarios {
-            announce(row([s.crm, s.path, String(s.roundTrips), String(format: "%.1f", s.emulatorRequestsPerRun)] + [s.p50Ms, s.p99Ms, s.overheadP50Ms, s.overheadP99Ms].map { String(format: "%.2f", $0) }))
-        }
-        announce("The existing-contact run as an MCP tool call (POST /v1/agents/{id}/mcp, tools/call)")
-        for s in mcp {
-            announce(row([s.crm, "mcp " + s.path, String(s.roundTrips), String(format: "%.1f", s.emulatorRequestsPerRun)] + [s.p50Ms, s.p99Ms, s.overheadP50Ms, s.overheadP99Ms].map { String(format: "%.2f", $0) }))
+        announce("In-conversation runs through the REST API, emulator latency \(latencyMs) ms, \(runs) runs each, on "
+            + (databaseURL == nil ? "SQLite" : String(format: "PostgreSQL through a proxy adding %.2f ms each way", databaseDelayMs)))
+        announce("Round trips and CRM requests per run as the emulator counted them (requests sent together are one round trip)"
+            + (databaseURL == nil ? "" : "; database round trips per run (median) as the proxy counted them at the connection"))
+        let header = ["crm", "path", "round trips", "requests", "p50 ms", "p99 ms", "overhead p50", "overhead p99"] + (databaseURL == nil ? [] : ["db round trips"])
+        announce(row(header))
+        for (prefix, list) in [("", scenarios), ("mcp ", mcp)] {
+            if prefix == "mcp " { announce("The existing-contact run as an MCP tool call (POST /v1/agents/{id}/mcp, tools/call)") }
+            for s in list {
+                let database = s.dbRoundTrips.map { [String($0) + String(format: " (mean %.2f)", s.dbRoundTripsMean ?? 0)] } ?? []
+                announce(row([s.crm, prefix + s.path, String(s.roundTrips), String(format: "%.1f", s.emulatorRequestsPerRun)]
+                    + [s.p50Ms, s.p99Ms, s.overheadP50Ms, s.overheadP99Ms].map { String(format: "%.2f", $0) } + database))
+            }
         }
         announce(String(
             format: "Zero-latency throughput (serve with %d event loop(s), emulators and load generator in separate processes): %.0f runs/s (%d runs, %d clients, each updating its own customer); serve CPU %.2f ms per run",
@@ -288,5 +341,10 @@ struct LatencyBench: AsyncParsableCommand {
         announce(String(
             format: "The first with serve on one event loop per core: %.0f runs/s; serve CPU %.2f ms per run",
             throughput.perCoreLoops.runsPerSecond, throughput.perCoreLoops.serveCPUMsPerRun))
+        if let postgres {
+            announce(String(
+                format: "The first with serve on PostgreSQL (%d event loop(s), no proxy): %.0f runs/s; serve CPU %.2f ms per run",
+                serveEventLoops, postgres.runsPerSecond, postgres.serveCPUMsPerRun))
+        }
     }
 }

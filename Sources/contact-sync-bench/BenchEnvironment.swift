@@ -19,7 +19,11 @@ struct BenchEnvironment {
     let task: Task<Void, any Error>
     let directory: String
 
-    static func start(latencyMs: Int, textIdleSeconds: Int = 600, configure: (inout HubSpotEmulator.Configuration, inout SalesforceEmulator.Configuration) -> Void = { _, _ in }) async throws -> BenchEnvironment {
+    /// `databaseURL` serves from that PostgreSQL database instead of SQLite in a fresh directory.
+    static func start(
+        latencyMs: Int, textIdleSeconds: Int = 600, databaseURL: String? = nil,
+        configure: (inout HubSpotEmulator.Configuration, inout SalesforceEmulator.Configuration) -> Void = { _, _ in }
+    ) async throws -> BenchEnvironment {
         var quiet = Logger(label: "bench")
         quiet.logLevel = .critical
         var hubspotConfiguration = HubSpotEmulator.Configuration()
@@ -33,7 +37,8 @@ struct BenchEnvironment {
         let salesforce = try await SalesforceEmulator(configuration: salesforceConfiguration).start(logger: quiet)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-bench-\(UUID().uuidString)").path
         let key = "bench-\(UUID().uuidString)"
-        var configuration = AppConfiguration(database: .sqlite(path: directory + "/contact-sync.sqlite"), dataDirectory: directory)
+        let database = databaseURL.map { StoreLocation.postgres(url: $0) } ?? .sqlite(path: directory + "/contact-sync.sqlite")
+        var configuration = AppConfiguration(database: database, dataDirectory: directory)
         configuration.port = 0
         configuration.services.apiKey = key
         configuration.services.textIdleSeconds = textIdleSeconds

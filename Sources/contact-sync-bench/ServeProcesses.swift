@@ -15,8 +15,9 @@ struct ServeProcesses {
     let salesforceURL: String
     let directory: String
 
-    /// `serveEventLoops` nil leaves serve one event loop per core.
-    static func start(clients: Int, serveEventLoops: Int?) async throws -> ServeProcesses {
+    /// `serveEventLoops` nil leaves serve one event loop per core; `databaseURL` serves from that PostgreSQL
+    /// database instead of SQLite in a fresh directory.
+    static func start(clients: Int, serveEventLoops: Int?, databaseURL: String? = nil) async throws -> ServeProcesses {
         // The product binary, built beside this one.
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("contact-sync")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("contact-sync-bench-\(UUID().uuidString)").path
@@ -24,8 +25,9 @@ struct ServeProcesses {
         let emulators = try launch(executable, ["emulators", "--hubspot-port", "\(hubspotPort)", "--salesforce-port", "\(salesforcePort)", "--unlimited"], environment: [:])
         let key = "bench-\(UUID().uuidString)"
         let loops = serveEventLoops.map { ["--event-loops", "\($0)"] } ?? []
+        let database = databaseURL.map { ["--database-url", $0] } ?? []
         let serve = try launch(
-            executable, ["serve", "--port", "\(servePort)", "--data-dir", directory, "--no-emulators"] + loops, environment: ["CONTACT_SYNC_API_KEY": key])
+            executable, ["serve", "--port", "\(servePort)", "--data-dir", directory, "--no-emulators"] + loops + database, environment: ["CONTACT_SYNC_API_KEY": key])
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = clients
         configuration.decompression = .disabled

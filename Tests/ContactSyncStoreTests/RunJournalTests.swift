@@ -125,4 +125,29 @@ struct RunJournalTests {
             #expect(other == ["ada@example.com"])
         }
     }
+
+    @Test("openingTellsWhoHadTheLockBefore: a lock another holder gave back is reported with its age, one it let expire as 0, one never held or the pass's own not at all",
+          arguments: Backend.available.filter { $0 == .postgres })
+    func openingTellsWhoHadTheLockBefore(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            var opening = Self.opening(action, [])
+            opening.customers = ["ada@example.com"]
+            #expect(try await repositories.journal.open(opening).heldBefore.isEmpty)
+            // The pass's own lock, taken again, tells nothing.
+            #expect(try await repositories.journal.open(opening).heldBefore.isEmpty)
+            try await repositories.customerLocks.releaseCustomerLocks(accountId: action.accountId, emails: ["ada@example.com"], owner: "lock_a")
+            opening.lockOwner = "lock_b"
+            let after = try await repositories.journal.open(opening)
+            #expect(after.locked == ["ada@example.com"])
+            #expect(try #require(after.heldBefore["ada@example.com"]) < 5)
+            // lock_b dies holding it; once expired, lock_c takes it over: reported as 0.
+            opening.lockOwner = "lock_c"
+            opening.now = Self.now.addingTimeInterval(60)
+            opening.lockedUntil = opening.now.addingTimeInterval(15)
+            let takenOver = try await repositories.journal.open(opening)
+            #expect(takenOver.locked == ["ada@example.com"])
+            #expect(takenOver.heldBefore["ada@example.com"] == 0)
+        }
+    }
 }

@@ -4,13 +4,25 @@ import ContactSyncStore
 import Foundation
 
 extension RunPipeline {
-    /// Steps 3 and 4: one batched lookup (with the field metadata beside it), provenance from
-    /// contact-sync's own records, and each run's plan. Dry runs and skips end here.
-    func decide(_ items: inout [Item], account: AccountRecord, connector: any CRMConnector, log: CRMCallLog) async throws {
-        let open = items.indices.filter { items[$0].isOpen }
+    /// What one batched lookup found: the contacts by email, with the field metadata beside it.
+    struct Looked: Sendable {
+        var fields: [CRMField]
+        var found: [String: [ContactMatch]]
+    }
+
+    /// Step 3: one batched lookup of `emails`, with the field metadata beside it.
+    static func lookup(_ emails: [String], connector: any CRMConnector, log: CRMCallLog) async throws -> Looked {
         async let fieldList = connector.contactFields(log: log)
-        async let lookups = connector.lookup(emails: open.compactMap { items[$0].prepared?.email }, log: log)
+        async let lookups = connector.lookup(emails: emails, log: log)
         let (fields, found) = try await (fieldList, lookups)
+        return Looked(fields: fields, found: found)
+    }
+
+    /// Step 4: provenance from contact-sync's own records where a decision depends on it, and each run's plan
+    /// from what the lookup found. Dry runs and skips end here.
+    func decide(_ items: inout [Item], looked lookup: Looked, account: AccountRecord, connector: any CRMConnector, log: CRMCallLog) async throws {
+        let open = items.indices.filter { items[$0].isOpen }
+        let (fields, found) = (lookup.fields, lookup.found)
         var looked: [(index: Int, candidates: [ContactMatch])] = []
         // Runs whose email found no contact (or who have none) and whose action matches by phone too.
         var byPhone: [Int] = []

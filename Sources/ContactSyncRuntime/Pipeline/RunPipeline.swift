@@ -29,6 +29,9 @@ struct PipelinePass: Sendable {
     var stored: Set<String> = []
     /// An action or the account changed since they were read: read them again and run again.
     var configurationChanged = false
+    /// For customers locked whose lock another holder had: how long ago that holder gave it back
+    /// (``RunJournal/Opened/heldBefore``).
+    var heldBefore: [String: Double] = [:]
     /// A new run's idempotency key (or offline key) was taken already: the run is a duplicate.
     var duplicate = false
 }
@@ -134,10 +137,31 @@ struct RunPipeline: Sendable {
             }
             try await follow(&items)
             let remember = try await prepare(&items)
-            try await open(&items, &pass, accountId: accountId, lock: lock, remember: remember)
+            let turns = await takeTurns(items, accountId: accountId, lock: lock)
+            guard items.contains(where: \.isOpen) else {
+                pass.outcomes = items.map { finalize($0, log: log, batchSize: runs.count) }
+                return pass
+            }
+            let connector = try connectors.connector(for: account)
+            // The customers are looked up while the pass opens (their turns here are held already). What the lookup
+            // found counts for a customer only if no other instance gave its lock back since the lookup may have begun.
+            let emails = items.filter { $0.isOpen && ($0.run.dryRun || $0.prepared.map { turns.contains($0.customerKey) } == true) }.compactMap(\.prepared?.email)
+            let sent = ContinuousClock.now
+            async let early = Self.lookup(emails, connector: connector, log: log)
+            try await open(&items, &pass, accountId: accountId, lock: lock, turns: turns, remember: remember)
+            let waited = (ContinuousClock.now - sent).seconds + Self.lookupMargin
+            var looked = try await early
+            let behind = Set(items.filter { $0.isOpen }.compactMap { item -> String? in
+                guard let prepared = item.prepared, let email = prepared.email else { return nil }
+                let missed = !emails.contains(email) || pass.heldBefore[prepared.customerKey].map { $0 < waited } == true
+                return missed ? email : nil
+            })
+            if !behind.isEmpty {
+                // Another writer of these customers finished while they were looked up: once more, under the lock.
+                looked.found.merge(try await connector.lookup(emails: behind.sorted(), log: log)) { _, fresh in fresh }
+            }
             if items.contains(where: \.isOpen) {
-                let connector = try connectors.connector(for: account)
-                try await decide(&items, account: account, connector: connector, log: log)
+                try await decide(&items, looked: looked, account: account, connector: connector, log: log)
                 try await write(&items, account: account, connector: connector, mayWrite: mayWrite, log: log)
             }
         } catch RepositoryError.conflict {
@@ -203,7 +227,8 @@ struct RunPipeline: Sendable {
         var seen: Set<String> = []
         var toRemember: [RememberedFor: [String: String]] = [:]
         let keys = try await contactAttributeKeys.value { try await repositories.configuration.agentFields().filter(\.contactAttribute).map(\.key) }
-        for index in items.indices {
+        // Runs already decided (a follow-up behind another, say) take no part: not even in whose turn a customer is.
+        for index in items.indices where items[index].done == nil {
             if case .success(let first) = prepare(items[index], sources[index]), let email = first.email {
                 sources[index].contactAttributes = remembered[RememberedFor(email: email, scope: Self.rememberingScope(items[index]))] ?? [:]
             }
@@ -329,21 +354,31 @@ struct RunPipeline: Sendable {
         return values
     }
 
-    /// One writer per customer: takes each customer's turn in this process, then opens the pass in the
-    /// database (``RunJournal/open(_:)``): its new runs stored, the attributes remembered, and each customer's
-    /// lock (against other instances) taken in one go, checking the configuration it read. A run whose
-    /// customer is held elsewhere is deferred. Dry runs write nothing and take no lock.
-    private func open(_ items: inout [Item], _ pass: inout PipelinePass, accountId: String, lock: CustomerLock, remember: [RememberedFor: [String: String]]) async throws {
-        let writing = items.indices.filter { items[$0].isOpen && !items[$0].run.dryRun }
-        let wanted = writing.compactMap { items[$0].prepared?.customerKey }
-        guard !wanted.isEmpty else { return }
+    /// How long before a lookup was sent another writer's release may have been and still not be seen
+    /// by it: the time the lookup and the opening took is added to it.
+    static let lookupMargin = 0.25
+
+    /// One writer per customer, first in this process: takes the turn of each customer the pass writes to
+    /// (waiting for it until the lock's turn deadline, for a single run). Returns the customers whose turns it holds.
+    private func takeTurns(_ items: [Item], accountId: String, lock: CustomerLock) async -> Set<String> {
+        let wanted = items.filter { $0.isOpen && !$0.run.dryRun }.compactMap(\.prepared?.customerKey)
+        guard !wanted.isEmpty else { return [] }
         let keys = wanted.map { CustomerTurns.Key(accountId: accountId, email: $0) }
-        var mine: Set<String>
         if let deadline = lock.turnDeadline, keys.count == 1 {
-            mine = await turns.take(waitingFor: keys[0], until: deadline) ? [wanted[0]] : []
-        } else {
-            mine = Set(turns.take(free: keys).map(\.email))
+            return await turns.take(waitingFor: keys[0], until: deadline) ? [wanted[0]] : []
         }
+        return Set(turns.take(free: keys).map(\.email))
+    }
+
+    /// Then against other instances: opens the pass in the database (``RunJournal/open(_:)``), its new runs
+    /// stored, the attributes remembered, and each customer's lock taken in one go, checking the configuration
+    /// it read. A run whose customer is held elsewhere is deferred. Dry runs write nothing and take no lock.
+    private func open(
+        _ items: inout [Item], _ pass: inout PipelinePass, accountId: String, lock: CustomerLock, turns mine: Set<String>,
+        remember: [RememberedFor: [String: String]]
+    ) async throws {
+        let writing = items.indices.filter { items[$0].isOpen && !items[$0].run.dryRun }
+        guard !writing.isEmpty else { return }
         var held: Set<String> = []
         if !mine.isEmpty {
             let time = now()
@@ -358,6 +393,7 @@ struct RunPipeline: Sendable {
             do {
                 let opened = try await repositories.journal.open(opening)
                 held = opened.locked
+                pass.heldBefore = opened.heldBefore
                 for new in opening.newRuns { pass.stored.insert(new.run.id) }
                 if !opened.configurationCurrent {
                     // What the pass read changed meanwhile: it runs again with a fresh read, after giving back what

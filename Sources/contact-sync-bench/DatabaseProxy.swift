@@ -1,0 +1,104 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A TCP proxy between `serve` and PostgreSQL that adds a one-way delay to every byte in each direction (as a
+/// network between them would) and counts the database round trips at the connection: each time a client
+/// sends after the server last answered on that connection, one more round trip begins. Statements a client
+/// sends together (a pipeline, or one statement of several parts) are one round trip, whatever the code did.
+final class DatabaseProxy: Sendable {
+    let port: Int
+    private let channel: any Channel
+    private let counter: RoundTrips
+
+    /// Round trips so far on every connection.
+    final class RoundTrips: Sendable {
+        private let count = Mutex(0)
+        func add() { count.withLock { $0 += 1 } }
+        var total: Int { count.withLock { $0 } }
+    }
+
+    private init(port: Int, channel: any Channel, counter: RoundTrips) {
+        self.port = port
+        self.channel = channel
+        self.counter = counter
+    }
+
+    /// The round trips counted so far.
+    var roundTrips: Int { counter.total }
+
+    /// Listens on a free loopback port and forwards to `host`:`targetPort`, each direction delayed by `delay`.
+    static func start(to host: String, port targetPort: Int, delay: TimeAmount) async throws -> DatabaseProxy {
+        let counter = RoundTrips()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { inbound in
+                let client = ClientBootstrap(group: inbound.eventLoop)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connect(host: host, port: targetPort)
+                return client.flatMap { outbound in
+                    let turn = Turn()
+                    return inbound.pipeline.addHandler(Relay(to: outbound, delay: delay, onSend: { if turn.clientSends() { counter.add() } }))
+                        .flatMap { outbound.pipeline.addHandler(Relay(to: inbound, delay: delay, onSend: { turn.serverSends() })) }
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        guard let port = channel.localAddress?.port else { throw BenchError("the database proxy has no port") }
+        return DatabaseProxy(port: port, channel: channel, counter: counter)
+    }
+
+    func stop() async {
+        try? await channel.close()
+    }
+
+    /// Whose turn it is on one connection: a client's send after the server's answer begins a round trip.
+    final class Turn: Sendable {
+        private let serverAnswered = Mutex(true)
+        /// Returns whether this send begins a round trip.
+        func clientSends() -> Bool {
+            serverAnswered.withLock { answered in
+                defer { answered = false }
+                return answered
+            }
+        }
+        func serverSends() { serverAnswered.withLock { $0 = true } }
+    }
+
+    /// Forwards what one side reads to the other after `delay`, in order; closing one side closes the other.
+    final class Relay: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        private let peer: any Channel
+        private let delay: TimeAmount
+        private let onSend: @Sendable () -> Void
+
+        init(to peer: any Channel, delay: TimeAmount, onSend: @escaping @Sendable () -> Void) {
+            self.peer = peer
+            self.delay = delay
+            self.onSend = onSend
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let bytes = unwrapInboundIn(data)
+            onSend()
+            guard delay > .zero else {
+                peer.writeAndFlush(bytes, promise: nil)
+                return
+            }
+            // Every chunk waits the same delay, so they arrive in the order they were read.
+            let peer = self.peer
+            peer.eventLoop.scheduleTask(in: delay) { peer.writeAndFlush(bytes, promise: nil) }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            peer.close(promise: nil)
+            context.fireChannelInactive()
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            context.close(promise: nil)
+        }
+    }
+}
