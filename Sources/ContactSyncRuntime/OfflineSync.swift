@@ -108,7 +108,7 @@ public struct OfflineSync: Service {
     /// stop as soon as the lease can no longer be vouched for.
     private func carryOut(_ runs: [RunRecord], accountId: String) async {
         let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.lease), margin: settings.lease / 3)
-        let lock = CustomerLock(lifetime: settings.lease)
+        let lock = CustomerLock(process: engine.pipeline.process, lifetime: settings.lease)
         let ids = runs.map(\.id)
         let heartbeat = Heartbeat.renewing(
             runs: { ids }, owner: owner, lockOwner: lock.owner, lease: settings.lease, lockLifetime: settings.lease, fence: fence, repositories: repositories,

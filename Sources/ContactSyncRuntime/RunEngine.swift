@@ -167,7 +167,7 @@ public struct RunEngine: Sendable {
     private func carryOut(_ first: PipelineRun, request: Request? = nil) async throws(ServiceError) -> RunRecord {
         var entry = first
         let deadline = ContinuousClock.now + settings.customerWait
-        let lock = CustomerLock(lifetime: settings.lockLifetime, turnDeadline: deadline)
+        let lock = CustomerLock(process: pipeline.process, lifetime: settings.lockLifetime, turnDeadline: deadline)
         let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.runLease), margin: settings.runLease / 3)
         // A run is renewed once it is stored; until then it has no lease to lose.
         let stored = Mutex(entry.stored)

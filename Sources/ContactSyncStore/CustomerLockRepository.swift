@@ -57,11 +57,11 @@ extension CustomerLockRepository {
         try await Task { [database] in try await database.raw(query).run() }.value
     }
 
-    /// The statement that gives the locks back (free at once, and when, by the database's clock); nil when
-    /// there are none.
+    /// The statement that gives the locks back: free at once (`locked_until` 0), stamped with when by the
+    /// database's clock, the last holder kept; nil when there are none.
     func releasing(accountId: String, emails: [String], owner: String) -> SQLQueryString? {
         guard !emails.isEmpty else { return nil }
-        return "UPDATE customer_locks SET owner = '', locked_until = 0, released_at = " + Self.databaseNow(dialect)
+        return "UPDATE customer_locks SET locked_until = 0, released_at = " + Self.databaseNow(dialect)
             + " WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"
     }
 

@@ -31,8 +31,8 @@ extension RetentionRepository {
         // A delivery's record goes with the messages of its time; a redelivery that old is refused as stale anyway.
         try await database.raw("DELETE FROM webhook_deliveries WHERE received_at < \(bind: stamp)").run()
         // Customers' locks given back more than an hour ago tell nothing any more (nor one a holder let expire before the cutoff).
-        try await database.raw("DELETE FROM customer_locks WHERE (owner = '' AND released_at < " + CustomerLockRepository.databaseNow(dialect)
-            + " - 3600) OR (owner <> '' AND locked_until < \(bind: stamp))").run()
+        try await database.raw("DELETE FROM customer_locks WHERE (locked_until = 0 AND released_at < " + CustomerLockRepository.databaseNow(dialect)
+            + " - 3600) OR (locked_until > 0 AND locked_until < \(bind: stamp))").run()
         return (messages, inputs)
     }
 }

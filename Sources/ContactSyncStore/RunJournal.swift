@@ -119,14 +119,16 @@ public struct RunJournal: Sendable {
             parts.append("locked AS (" + locking + ")")
         }
         var select = SQLQueryString("SELECT ")
-        // Each customer locked, a tab, and how long ago another holder had its lock: its release's age, 0 when
-        // it expired in that holder's hands, empty when no other holder had it.
+        // Each customer locked, a tab, and how long ago another process's holder had its lock: its release's
+        // age, 0 when it expired in that holder's hands; empty when no other process's holder had it (this
+        // process's turns order its own writers).
         let held: SQLQueryString = """
             (SELECT string_agg(locked.email || chr(9) || coalesce(CASE
-              WHEN previous.owner = '' THEN (
+              WHEN previous.email IS NULL OR split_part(previous.owner, '.', 1) = split_part(\(bind: opening.lockOwner), '.', 1) THEN NULL
+              WHEN previous.locked_until = 0 THEN (
             """ + CustomerLockRepository.databaseNow(.postgres) + """
              - previous.released_at)::text
-              WHEN previous.owner <> \(bind: opening.lockOwner) THEN '0' END, ''), chr(10))
+              ELSE '0' END, ''), chr(10))
               FROM locked LEFT JOIN previous ON previous.email = locked.email)
             """
         select = select + (opening.customers.isEmpty ? "NULL" : held) + " AS locked"

@@ -19,10 +19,13 @@ final class DatabaseProxy: Sendable {
         var total: Int { count.withLock { $0 } }
     }
 
-    private init(port: Int, channel: any Channel, counter: RoundTrips) {
+    private let group: MultiThreadedEventLoopGroup
+
+    private init(port: Int, channel: any Channel, counter: RoundTrips, group: MultiThreadedEventLoopGroup) {
         self.port = port
         self.channel = channel
         self.counter = counter
+        self.group = group
     }
 
     /// The round trips counted so far.
@@ -31,7 +34,8 @@ final class DatabaseProxy: Sendable {
     /// Listens on a free loopback port and forwards to `host`:`targetPort`, each direction delayed by `delay`.
     static func start(to host: String, port targetPort: Int, delay: TimeAmount) async throws -> DatabaseProxy {
         let counter = RoundTrips()
-        let group = MultiThreadedEventLoopGroup.singleton
+        // A thread of its own, as a network would be: its delays do not queue behind the load generator's work.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -47,11 +51,12 @@ final class DatabaseProxy: Sendable {
             }
             .bind(host: "127.0.0.1", port: 0).get()
         guard let port = channel.localAddress?.port else { throw BenchError("the database proxy has no port") }
-        return DatabaseProxy(port: port, channel: channel, counter: counter)
+        return DatabaseProxy(port: port, channel: channel, counter: counter, group: group)
     }
 
     func stop() async {
         try? await channel.close()
+        try? await group.shutdownGracefully()
     }
 
     /// Whose turn it is on one connection: a client's send after the server's answer begins a round trip.

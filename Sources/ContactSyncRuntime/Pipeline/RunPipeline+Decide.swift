@@ -4,18 +4,21 @@ import ContactSyncStore
 import Foundation
 
 extension RunPipeline {
-    /// What one batched lookup found: the contacts by email, with the field metadata beside it.
+    /// What one batched lookup found: the contacts by email (and by phone, for customers with no email),
+    /// with the field metadata beside it.
     struct Looked: Sendable {
         var fields: [CRMField]
         var found: [String: [ContactMatch]]
+        var foundByPhone: [String: [ContactMatch]] = [:]
     }
 
-    /// Step 3: one batched lookup of `emails`, with the field metadata beside it.
-    static func lookup(_ emails: [String], connector: any CRMConnector, log: CRMCallLog) async throws -> Looked {
+    /// Step 3: one batched lookup of `emails` (and of `phones`, searched beside it), with the field metadata.
+    static func lookup(_ emails: [String], phones: [String] = [], connector: any CRMConnector, log: CRMCallLog) async throws -> Looked {
         async let fieldList = connector.contactFields(log: log)
         async let lookups = connector.lookup(emails: emails, log: log)
-        let (fields, found) = try await (fieldList, lookups)
-        return Looked(fields: fields, found: found)
+        async let phoneLookups = phones.isEmpty ? [:] : connector.lookup(phones: phones, log: log)
+        let (fields, found, byPhone) = try await (fieldList, lookups, phoneLookups)
+        return Looked(fields: fields, found: found, foundByPhone: byPhone)
     }
 
     /// Step 4: provenance from contact-sync's own records where a decision depends on it, and each run's plan
@@ -59,8 +62,12 @@ extension RunPipeline {
             }
         }
         if !byPhone.isEmpty {
-            // One more round trip, only for these runs: the CRM's own phone search.
-            let phones = try await connector.lookup(phones: Array(Set(byPhone.compactMap { items[$0].prepared?.phone })).sorted(), log: log)
+            // One more round trip, only for these runs: the CRM's own phone search (done already beside the
+            // email lookup for customers with no email).
+            let wanted = Array(Set(byPhone.compactMap { items[$0].prepared?.phone })).sorted()
+            let missing = wanted.filter { lookup.foundByPhone[$0] == nil }
+            var phones = lookup.foundByPhone
+            if !missing.isEmpty { phones.merge(try await connector.lookup(phones: missing, log: log)) { _, fresh in fresh } }
             for index in byPhone {
                 let candidates = items[index].prepared?.phone.flatMap { phones[$0] } ?? []
                 if !candidates.isEmpty { items[index].foundBy = .phone }

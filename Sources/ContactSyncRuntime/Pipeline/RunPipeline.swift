@@ -48,11 +48,18 @@ enum PipelineOutcome: Sendable {
 /// The write locks one pipeline pass holds on its customers (one writer per customer): who holds them and
 /// how long they outlive a holder that died. A worker's heartbeat renews them with its lease.
 struct CustomerLock: Sendable {
-    let owner = Identifier.make("lock")
+    /// `<process>.<pass>`: the database tells locks this process held (whose writers its turns order) from others'.
+    let owner: String
     let lifetime: TimeInterval
     /// Until when a run waits for its customer's turn in this process (an in-conversation run: its
     /// deadline, measured from the request); nil for a batch, which never waits for one customer.
     var turnDeadline: ContinuousClock.Instant?
+
+    init(process: String, lifetime: TimeInterval, turnDeadline: ContinuousClock.Instant? = nil) {
+        owner = process + "." + Identifier.make("lock")
+        self.lifetime = lifetime
+        self.turnDeadline = turnDeadline
+    }
 }
 
 /// The one way runs are carried out, whatever started them (ARCHITECTURE §1): prepare (pure) → lookup (batched)
@@ -70,6 +77,8 @@ struct RunPipeline: Sendable {
     let contactAttributeKeys = Recent<[String]>(lifetime: .seconds(5))
     /// Turns of runs of one customer in this process, shared by every trigger.
     let turns = CustomerTurns()
+    /// This process, in the names of the customers' locks its passes take.
+    let process = Identifier.make("proc")
 
     /// One run on its way through.
     struct Item {
@@ -145,17 +154,26 @@ struct RunPipeline: Sendable {
             let connector = try connectors.connector(for: account)
             // The customers are looked up while the pass opens (their turns here are held already). What the lookup
             // found counts for a customer only if no other instance gave its lock back since the lookup may have begun.
-            let emails = items.filter { $0.isOpen && ($0.run.dryRun || $0.prepared.map { turns.contains($0.customerKey) } == true) }.compactMap(\.prepared?.email)
+            let looking = items.filter { $0.isOpen && ($0.run.dryRun || $0.prepared.map { turns.contains($0.customerKey) } == true) }
+            let emails = looking.compactMap(\.prepared?.email)
+            // A customer with no email, whose action matches by phone, is searched by phone at once.
+            let phones = looking.filter { $0.prepared?.email == nil && $0.entry.action.match == .emailThenPhone }.compactMap(\.prepared?.phone)
             let sent = ContinuousClock.now
-            async let early = Self.lookup(emails, connector: connector, log: log)
+            async let early = Self.lookup(emails, phones: Array(Set(phones)).sorted(), connector: connector, log: log)
             try await open(&items, &pass, accountId: accountId, lock: lock, turns: turns, remember: remember)
             let waited = (ContinuousClock.now - sent).seconds + Self.lookupMargin
             var looked = try await early
-            let behind = Set(items.filter { $0.isOpen }.compactMap { item -> String? in
-                guard let prepared = item.prepared, let email = prepared.email else { return nil }
-                let missed = !emails.contains(email) || pass.heldBefore[prepared.customerKey].map { $0 < waited } == true
-                return missed ? email : nil
-            })
+            var behind: Set<String> = []
+            for item in items where item.isOpen {
+                guard let prepared = item.prepared else { continue }
+                let late = pass.heldBefore[prepared.customerKey].map { $0 < waited } == true
+                if let email = prepared.email {
+                    if late || !emails.contains(email) { behind.insert(email) }
+                } else if let phone = prepared.phone, late {
+                    // Searched again under the lock, in decide.
+                    looked.foundByPhone[phone] = nil
+                }
+            }
             if !behind.isEmpty {
                 // Another writer of these customers finished while they were looked up: once more, under the lock.
                 looked.found.merge(try await connector.lookup(emails: behind.sorted(), log: log)) { _, fresh in fresh }
