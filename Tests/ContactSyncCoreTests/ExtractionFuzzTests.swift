@@ -55,18 +55,28 @@ struct ExtractionFuzzTests {
         let deadline = clock.now + .seconds(seconds)
         var cases = 0
         var slowest: (Duration, String) = (.zero, "")
+        var slowestMessages: [TranscriptMessage] = []
         while clock.now < deadline {
             let text = Self.message(&random)
             let question = Bool.random(using: &random) ? "What's your name, email and phone number?" : "my email is agent@vendor.example"
             let messages = [TranscriptMessage(role: "agent", text: question), TranscriptMessage(role: "customer", text: text)]
             var found = Extraction()
             let took = clock.measure { found = RuleExtractor.extract(messages, wanted: RuleExtractor.fields, defaultCountry: "GB") }
-            if took > slowest.0 { slowest = (took, String(text.prefix(60))) }
+            if took > slowest.0 {
+                slowest = (took, String(text.prefix(60)))
+                slowestMessages = messages
+            }
             for evidence in found.evidence {
                 #expect(evidence.messageIndex == 1)
                 #expect(text.contains(evidence.quote))
             }
             cases += 1
+        }
+        // The bound is on the work, not on a moment the machine was busy elsewhere: the slowest message is
+        // timed again, and its best of three counts.
+        if slowest.0 >= ExtractionBoundsTests.bound {
+            let again = (0..<3).map { _ in clock.measure { _ = RuleExtractor.extract(slowestMessages, wanted: RuleExtractor.fields, defaultCountry: "GB") } }
+            slowest.0 = min(slowest.0, again.min()!)
         }
         print("extraction fuzzing: \(cases) messages in \(seconds) s (seed \(seed)), slowest \(slowest.0) for \(slowest.1.debugDescription)…")
         #expect(cases > 0)

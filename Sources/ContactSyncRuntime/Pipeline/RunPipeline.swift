@@ -146,12 +146,13 @@ struct RunPipeline: Sendable {
             }
             try await follow(&items)
             let remember = try await prepare(&items)
-            let turns = await takeTurns(items, accountId: accountId, lock: lock)
             guard items.contains(where: \.isOpen) else {
                 pass.outcomes = items.map { finalize($0, log: log, batchSize: runs.count) }
                 return pass
             }
             let connector = try connectors.connector(for: account)
+            // From here every turn taken is given back: by the opening for customers it did not lock, else as the pass closes.
+            let turns = await takeTurns(items, accountId: accountId, lock: lock)
             // The customers are looked up while the pass opens (their turns here are held already). What the lookup
             // found counts for a customer only if no other instance gave its lock back since the lookup may have begun.
             let looking = items.filter { $0.isOpen && ($0.run.dryRun || $0.prepared.map { turns.contains($0.customerKey) } == true) }
