@@ -14,6 +14,8 @@ struct BurstBench: AsyncParsableCommand {
     @Option(name: .customLong("latency-ms"), help: "Latency the emulator adds to every CRM request.") var latencyMs = 25
     @Option(name: .customLong("rate-limit"), help: "HubSpot requests per 10 s per app (the real limit: 110).") var rateLimit = 110
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(name: .customLong("database-url"), help: "Run on this PostgreSQL server (in a database of its own, dropped afterwards) instead of SQLite.")
+    var databaseURL: String?
 
     struct Report: Codable {
         let crm: String
@@ -24,12 +26,27 @@ struct BurstBench: AsyncParsableCommand {
         let http429: Int
         let perItemSeconds: Double
         let latencyMs: Int
+        /// `sqlite` or `postgres`.
+        let database: String
     }
 
     func run() async throws {
         guard conversations > 0 else { throw ValidationError("--conversations must be positive") }
+        var database: BenchDatabase?
+        if let databaseURL { database = try await BenchDatabase.create(serverURL: databaseURL, delayMs: 0) }
+        do {
+            try await drain(database)
+            await database?.drop()
+        } catch {
+            await database?.drop()
+            throw error
+        }
+    }
+
+    /// The burst on `database` (directly, no proxy), else on SQLite.
+    private func drain(_ database: BenchDatabase?) async throws {
         let limit = rateLimit
-        let environment = try await BenchEnvironment.start(latencyMs: latencyMs) { hubspot, _ in hubspot.burstLimit = limit }
+        let environment = try await BenchEnvironment.start(latencyMs: latencyMs, databaseURL: database?.url) { hubspot, _ in hubspot.burstLimit = limit }
         let account = try await environment.call(.POST, "/v1/accounts", json: ["crm": crm.rawValue, "emulator": true]).body["id"] as? String ?? ""
         let mappings: [[String: String]] = crm == .hubspot
             ? [["crmField": "email", "agentField": "email"], ["crmField": "firstname", "agentField": "first_name"], ["crmField": "lastname", "agentField": "last_name"], ["crmField": "ai_conversation_summary", "agentField": "summary"]]
@@ -44,7 +61,7 @@ struct BurstBench: AsyncParsableCommand {
         // Every conversation ends at the same instant.
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
-        let store = try await Store.open(.sqlite(path: environment.directory + "/contact-sync.sqlite"), logger: logger)
+        let store = try await Store.open(database.map { .postgres(url: $0.url) } ?? .sqlite(path: environment.directory + "/contact-sync.sqlite"), logger: logger)
         let now = Date()
         var batch: [Conversation] = []
         for index in 0..<conversations {
@@ -78,13 +95,15 @@ struct BurstBench: AsyncParsableCommand {
             : Double(conversations * 2) * Double(latencyMs) / 1000
         let report = Report(
             crm: crm.rawValue, conversations: conversations, drainSeconds: drain, crmCalls: calls,
-            callsPer1000: Double(calls) / Double(conversations) * 1000, http429: after.throttled - before.throttled, perItemSeconds: perItem, latencyMs: latencyMs)
+            callsPer1000: Double(calls) / Double(conversations) * 1000, http429: after.throttled - before.throttled, perItemSeconds: perItem, latencyMs: latencyMs,
+            database: database == nil ? "sqlite" : "postgres")
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             announce(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            announce("\(conversations) \(crm.rawValue) conversations ending at once, emulator latency \(latencyMs) ms" + (crm == .hubspot ? ", \(rateLimit) requests / 10 s" : ""))
+            announce("\(conversations) \(crm.rawValue) conversations ending at once, emulator latency \(latencyMs) ms" + (crm == .hubspot ? ", \(rateLimit) requests / 10 s" : "")
+                + (database == nil ? ", on SQLite" : ", on PostgreSQL"))
             announce(String(format: "drained in %.1f s with %d CRM calls (%.1f per 1,000 contacts), %d throttled answers", drain, calls, report.callsPer1000, report.http429))
             announce(String(format: "one run at a time would take about %.0f s (%.1fx longer)", perItem, perItem / max(drain, 0.001)))
         }
