@@ -105,7 +105,7 @@ public struct RunJournal: Sendable {
         }
         var parts: [SQLQueryString] = []
         if !opening.customers.isEmpty {
-            // The locks as they were before this statement (it sees them so whatever it changes).
+            // The locks as they were before this statement changes them (its parts all see the same snapshot).
             parts.append("""
                 previous AS (SELECT email, owner, locked_until, released_at FROM customer_locks
                   WHERE account_id = \(bind: opening.accountId) AND email IN (\(binds: Array(Set(opening.customers)))))
