@@ -53,11 +53,6 @@ final class ConfigurationCache: Sendable {
         }
     }
 
-    /// Keeps a fresh read of an action (read outside the cache, say for the API).
-    func refresh(_ action: Versioned<StoredAction>, readAt generation: Int) {
-        keep(actions: [action], readAt: generation)
-    }
-
     /// Counts writes so far: a read keeps what it found only if this has not moved since it began.
     var generation: Int { state.withLock { $0.generation } }
 

@@ -119,7 +119,7 @@ extension ConfigurationRepository {
         guard let cache, cacheServesEveryRead else {
             let generation = cache?.generation ?? 0
             let found = try await versionedAction(id: id)
-            if let found { cache?.refresh(found, readAt: generation) }
+            if let found { cache?.keep(actions: [found], readAt: generation) }
             return found?.record
         }
         return try await cache.action(id, read: { try await versionedAction(id: id) })

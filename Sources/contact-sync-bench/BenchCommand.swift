@@ -72,15 +72,7 @@ struct LatencyBench: AsyncParsableCommand {
     func run() async throws {
         guard runs > 0, throughputRuns > 0, concurrency > 0, serveEventLoops > 0 else { throw ValidationError("counts must be positive") }
         guard databaseDelayMs >= 0, databaseDelayMs <= 1000 else { throw ValidationError("--database-delay-ms must be from 0 to 1000") }
-        var database: BenchDatabase?
-        if let databaseURL { database = try await BenchDatabase.create(serverURL: databaseURL, delayMs: databaseDelayMs) }
-        do {
-            try await measureAll(database)
-            await database?.drop()
-        } catch {
-            await database?.drop()
-            throw error
-        }
+        try await BenchDatabase.with(serverURL: databaseURL, delayMs: databaseDelayMs) { try await measureAll($0) }
     }
 
     /// The scenarios (on `database` through its proxy, else on SQLite) and the throughput figures.

@@ -30,6 +30,20 @@ struct BenchDatabase {
         return BenchDatabase(url: url, proxiedURL: proxied, proxy: proxy, serverURL: serverURL, name: name)
     }
 
+    /// Runs `body` with a database of its own on the server `serverURL` names (nil: with none), dropped afterwards.
+    static func with<T>(serverURL: String?, delayMs: Double, _ body: (BenchDatabase?) async throws -> T) async throws -> T {
+        guard let serverURL else { return try await body(nil) }
+        let database = try await create(serverURL: serverURL, delayMs: delayMs)
+        do {
+            let result = try await body(database)
+            await database.drop()
+            return result
+        } catch {
+            await database.drop()
+            throw error
+        }
+    }
+
     /// Stops the proxy and drops the database (its connections closed first).
     func drop() async {
         await proxy.stop()

@@ -32,15 +32,7 @@ struct BurstBench: AsyncParsableCommand {
 
     func run() async throws {
         guard conversations > 0 else { throw ValidationError("--conversations must be positive") }
-        var database: BenchDatabase?
-        if let databaseURL { database = try await BenchDatabase.create(serverURL: databaseURL, delayMs: 0) }
-        do {
-            try await drain(database)
-            await database?.drop()
-        } catch {
-            await database?.drop()
-            throw error
-        }
+        try await BenchDatabase.with(serverURL: databaseURL, delayMs: 0) { try await drain($0) }
     }
 
     /// The burst on `database` (directly, no proxy), else on SQLite.

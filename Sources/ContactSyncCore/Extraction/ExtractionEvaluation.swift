@@ -76,7 +76,8 @@ public struct ExtractionEvaluation: Sendable, Codable {
 
     /// Extracts every field of the rules from each transcript and compares with what it expects.
     public static func evaluate(_ corpus: [CorpusTranscript]) -> ExtractionEvaluation {
-        var counts: [String: (expected: Int, extracted: Int, correct: Int)] = [:]
+        struct Key: Hashable { let field: String, language: String }
+        var counts: [Key: (expected: Int, extracted: Int, correct: Int)] = [:]
         var mistakes: [Mistake] = []
         var languages: [String: Int] = [:]
         var channels: [String: Int] = [:]
@@ -86,7 +87,7 @@ public struct ExtractionEvaluation: Sendable, Codable {
             let messages = item.transcript ?? []
             let found = RuleExtractor.extract(messages, wanted: RuleExtractor.fields, defaultCountry: item.country)
             for field in RuleExtractor.fields.sorted() {
-                let key = "\(field)/\(item.language)"
+                let key = Key(field: field, language: item.language)
                 var count = counts[key] ?? (0, 0, 0)
                 let expected = item.expected[field]
                 let value = found.values[field]
@@ -105,8 +106,7 @@ public struct ExtractionEvaluation: Sendable, Codable {
             }
         }
         let ordered = counts.map { key, count in
-            let parts = key.split(separator: "/").map(String.init)
-            return Score(field: parts[0], language: parts[1], expected: count.expected, extracted: count.extracted, correct: count.correct)
+            Score(field: key.field, language: key.language, expected: count.expected, extracted: count.extracted, correct: count.correct)
         }.sorted { ($0.field, $0.language) < ($1.field, $1.language) }
         return ExtractionEvaluation(transcripts: corpus.count, languages: languages, channels: channels, scores: ordered, mistakes: mistakes)
     }

@@ -1,7 +1,4 @@
 extension RuleExtractor {
-    static var phoneCues: [[UInt8]] { ExtractionCues.phoneCues }
-    static var notPhones: [[UInt8]] { ExtractionCues.notPhones }
-
     /// Phone numbers in E.164, written or spoken, from messages that speak of a phone, answer a question for
     /// one (`asked`), or give an international number. Stops once two different numbers were seen (the
     /// message is then ambiguous).
@@ -13,7 +10,7 @@ extension RuleExtractor {
         // Whether the message speaks of a phone, asked only once a national number needs it.
         var cued: Bool? = asked ? true : nil
         let isCued = {
-            if cued == nil { cued = phoneCues.contains(where: text.contains) }
+            if cued == nil { cued = ExtractionCues.phoneCues.contains(where: text.contains) }
             return cued == true
         }
         let written = writtenPhones(in: text, defaultCountry: defaultCountry, cued: isCued)
@@ -51,8 +48,7 @@ extension RuleExtractor {
             let international = text[start] == .plus
             guard international || cued(), !looksLikeDate(text.bytes[start..<end]) else { continue }
             let candidate = text.text(start, end)
-            let context = max(0, start - 30)..<start
-            guard !notPhones.contains(where: { text.contains($0, in: context) }) else { continue }
+            guard !isAnotherNumber(before: start, in: text) else { continue }
             // A message repeating one number normalises it once.
             let known = normalised[candidate]
             guard let value = known ?? PhoneNumbers.e164(candidate, defaultCountry: defaultCountry) else {
@@ -86,6 +82,11 @@ extension RuleExtractor {
         }
         // A later start inside this run would end the same way: none makes a number.
         return (nil, nil, runEnd)
+    }
+
+    /// Whether the 30 bytes before a number name it as something else: an order, an account, a tax id.
+    static func isAnotherNumber(before start: Int, in text: ScannedText) -> Bool {
+        ExtractionCues.notPhones.contains { text.contains($0, in: max(0, start - 30)..<start) }
     }
 
     /// What is trimmed from either end of a written number.

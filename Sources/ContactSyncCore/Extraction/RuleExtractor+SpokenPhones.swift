@@ -30,7 +30,7 @@ extension RuleExtractor {
             guard run.spoken, (7...15).contains(run.digits.count), run.international || cued() else { continue }
             let start = text.trimmedPunctuation(text.words[run.firstWord]).start
             let end = text.trimmedPunctuation(text.words[run.lastWord]).end
-            guard !notPhones.contains(where: { text.contains($0, in: max(0, start - 30)..<start) }) else { continue }
+            guard !isAnotherNumber(before: start, in: text) else { continue }
             guard let value = e164(run, defaultCountry: defaultCountry) else { continue }
             found.append(Found(value: value, quote: text.text(start, end)))
             if found.last?.value != found.first?.value { break }
