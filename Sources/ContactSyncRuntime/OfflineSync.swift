@@ -93,7 +93,11 @@ public struct OfflineSync: Service {
         let time = now()
         if try await repositories.conversations.hasEndedConversations(now: time) {
             let targets = try await repositories.configuration.offlineTargets()
-            while try await repositories.conversations.dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {}
+            // One chunk a pass, so that the first runs go out while the rest of a burst is dispatched; a full
+            // chunk calls the next pass at once.
+            if try await repositories.conversations.dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {
+                signal.fire()
+            }
         }
         let excluded = state.busy.withLock { Array($0) }
         let claimed = try await repositories.runs.claimDueRuns(

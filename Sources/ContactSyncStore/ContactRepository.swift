@@ -63,8 +63,8 @@ extension ContactRepository {
         guard !rows.isEmpty else { return nil }
         var query = SQLQueryString("INSERT INTO contact_attributes (scope, email, field_key, value, updated_at) VALUES ")
         for (index, row) in rows.enumerated() {
-            if index > 0 { query = query + ", " }
-            query = query + "(\(bind: row.0), \(bind: row.1), \(bind: row.2), \(bind: row.3), \(bind: Store.stamp(now)))"
+            if index > 0 { query += ", " }
+            query += "(\(bind: row.0), \(bind: row.1), \(bind: row.2), \(bind: row.3), \(bind: Store.stamp(now)))"
         }
         return query + " ON CONFLICT (scope, email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
             + " WHERE contact_attributes.value <> excluded.value"
@@ -81,8 +81,8 @@ extension ContactRepository {
         guard !records.isEmpty else { return nil }
         var query = SQLQueryString("INSERT INTO provenance (account_id, crm_record_id, run_id, created_at) VALUES ")
         for (index, record) in records.enumerated() {
-            if index > 0 { query = query + ", " }
-            query = query + "(\(bind: accountId), \(bind: record.recordId), \(bind: record.runId), \(bind: Store.stamp(now)))"
+            if index > 0 { query += ", " }
+            query += "(\(bind: accountId), \(bind: record.recordId), \(bind: record.runId), \(bind: Store.stamp(now)))"
         }
         return query + " ON CONFLICT (account_id, crm_record_id) DO NOTHING"
     }
@@ -108,8 +108,8 @@ extension ContactRepository {
         guard !notes.isEmpty else { return }
         var query = SQLQueryString("INSERT INTO notes (action_id, conversation_id, note_id, contact_id, updated_at) VALUES ")
         for (index, (key, note)) in notes.enumerated() {
-            if index > 0 { query = query + ", " }
-            query = query + "(\(bind: key.actionId), \(bind: key.conversationId), \(bind: note.noteId), \(bind: note.contactId), \(bind: Store.stamp(now)))"
+            if index > 0 { query += ", " }
+            query += "(\(bind: key.actionId), \(bind: key.conversationId), \(bind: note.noteId), \(bind: note.contactId), \(bind: Store.stamp(now)))"
         }
         query = query + " ON CONFLICT (action_id, conversation_id) DO UPDATE SET note_id = excluded.note_id, contact_id = excluded.contact_id, updated_at = excluded.updated_at"
         try await database.raw(query).run()

@@ -122,17 +122,24 @@ extension ConversationRepository {
             ).all()
             guard !rows.isEmpty else { return 0 }
             var ids: [String] = []
+            var runs: [(conversationId: String, target: OfflineTarget)] = []
             for row in rows {
                 let id = try row.decode(column: "id", as: String.self)
                 ids.append(id)
-                for target in targets[try row.decode(column: "agent_id", as: String.self)] ?? [] {
-                    try await db.raw("""
-                        INSERT INTO runs (id, action_id, conversation_id, trigger_kind, status, dry_run, input, attempts, created_at, account_id, next_attempt_at)
-                        VALUES (\(bind: Identifier.make("run")), \(bind: target.actionId), \(bind: id), 'offline', 'pending', \(bind: false), '{"fields":{}}', 0,
-                          \(bind: Store.stamp(now)), \(bind: target.accountId), \(bind: Store.stamp(now)))
-                        ON CONFLICT DO NOTHING
-                        """).run()
+                for target in targets[try row.decode(column: "agent_id", as: String.self)] ?? [] { runs.append((id, target)) }
+            }
+            // Their runs in a few statements, not one each.
+            for chunk in runs.chunked(into: 500) {
+                var query = SQLQueryString("""
+                    INSERT INTO runs (id, action_id, conversation_id, trigger_kind, status, dry_run, input, attempts, created_at, account_id, next_attempt_at) VALUES
+                    """)
+                for (index, run) in chunk.enumerated() {
+                    query += (index > 0 ? ", " : " ") + """
+                        (\(bind: Identifier.make("run")), \(bind: run.target.actionId), \(bind: run.conversationId), 'offline', 'pending', \(bind: false),
+                          '{"fields":{}}', 0, \(bind: Store.stamp(now)), \(bind: run.target.accountId), \(bind: Store.stamp(now)))
+                        """
                 }
+                try await db.raw(query + " ON CONFLICT DO NOTHING").run()
             }
             try await db.raw("UPDATE conversations SET dispatched_at = \(bind: Store.stamp(now)) WHERE id IN (\(binds: ids))").run()
             return ids.count
@@ -150,8 +157,8 @@ extension ConversationRepository {
             for chunk in conversations.chunked(into: 200) {
                 var query = SQLQueryString("INSERT INTO conversations (id, agent_id, channel, started_at, last_message_at, ends_at, ended_at, attributes, summary, message_count) VALUES ")
                 for (index, conversation) in chunk.enumerated() {
-                    if index > 0 { query = query + ", " }
-                    query = query + "(\(bind: conversation.id), \(bind: conversation.agentId), \(bind: conversation.channel.rawValue), \(bind: Store.stamp(conversation.startedAt)), \(bind: conversation.lastMessageAt.map(Store.stamp)), \(bind: conversation.endsAt.map(Store.stamp)), \(bind: conversation.endedAt.map(Store.stamp)), \(bind: Store.encode(conversation.attributes)), \(bind: conversation.summary), \(bind: conversation.messageCount))"
+                    if index > 0 { query += ", " }
+                    query += "(\(bind: conversation.id), \(bind: conversation.agentId), \(bind: conversation.channel.rawValue), \(bind: Store.stamp(conversation.startedAt)), \(bind: conversation.lastMessageAt.map(Store.stamp)), \(bind: conversation.endsAt.map(Store.stamp)), \(bind: conversation.endedAt.map(Store.stamp)), \(bind: Store.encode(conversation.attributes)), \(bind: conversation.summary), \(bind: conversation.messageCount))"
                 }
                 try await db.raw(query).run()
             }

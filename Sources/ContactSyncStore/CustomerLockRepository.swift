@@ -36,8 +36,8 @@ extension CustomerLockRepository {
         guard !distinct.isEmpty else { return nil }
         var query = SQLQueryString("INSERT INTO customer_locks (account_id, email, owner, locked_until) VALUES ")
         for (index, email) in distinct.enumerated() {
-            if index > 0 { query = query + ", " }
-            query = query + "(\(bind: accountId), \(bind: email), \(bind: owner), \(bind: Store.stamp(until)))"
+            if index > 0 { query += ", " }
+            query += "(\(bind: accountId), \(bind: email), \(bind: owner), \(bind: Store.stamp(until)))"
         }
         return query + """
              ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until

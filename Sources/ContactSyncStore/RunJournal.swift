@@ -180,10 +180,9 @@ public struct RunJournal: Sendable {
                 parts.append("stored AS (" + RunRepository.insertion(closing.unstored.map { NewRun(run: $0, leaseOwner: "", leaseUntil: closing.now) }, leased: false) + " RETURNING id)")
                 saved.append("stored")
             }
-            for (index, run) in closing.runs.enumerated() {
-                let name = "finished\(index)"
-                parts.append(SQLQueryString(name + " AS (") + RunRepository.finishing(run, owner: closing.owner) + ")")
-                saved.append(name)
+            if !closing.runs.isEmpty {
+                parts.append("finished AS (" + RunRepository.finishingAll(closing.runs, owner: closing.owner) + ")")
+                saved.append("finished")
             }
             guard !parts.isEmpty else { return [] }
             let union = saved.map { name in "SELECT id FROM " + name }.joined(separator: " UNION ALL ")

@@ -30,7 +30,7 @@ extension RunRepository {
             """)
         for (index, new) in runs.enumerated() {
             let run = new.run
-            query = query + (index > 0 ? ", " : " ") + """
+            query += (index > 0 ? ", " : " ") + """
                 (\(bind: run.id), \(bind: run.actionId), \(bind: run.conversationId), \(bind: run.trigger.rawValue), \(bind: run.status.rawValue),
                   \(bind: run.dryRun), \(bind: Store.encode(run.input)), \(bind: run.idempotencyKey), \(bind: run.requestHash),
                   \(bind: run.result.map(Store.encode)), \(bind: run.attempts), \(bind: Store.stamp(run.createdAt)),
@@ -52,6 +52,9 @@ extension RunRepository {
         // One run (an in-conversation run's save) is one statement.
         case 1: return try await Self.finish(runs[0], owner: owner, in: database) ? [runs[0].id] : []
         default:
+            if dialect == .postgres {
+                return Set(try await database.raw(Self.finishingAll(runs, owner: owner)).all().map { try $0.decode(column: "id", as: String.self) })
+            }
             return try await transaction { db in
                 var saved: Set<String> = []
                 for run in runs where try await Self.finish(run, owner: owner, in: db) { saved.insert(run.id) }
@@ -73,6 +76,20 @@ extension RunRepository {
           account_id = \(bind: run.accountId), retry_window_from = \(bind: run.retryWindowFrom.map(Store.stamp))
         WHERE id = \(bind: run.id) AND lease_owner = \(bind: owner)
         RETURNING id
+        """
+    }
+
+    /// One statement that saves many runs' results, each while leased to `owner`, returning the ids saved
+    /// (PostgreSQL: the results travel as one JSON parameter, so the statement has the same text and two
+    /// parameters however many runs it saves).
+    static func finishingAll(_ runs: [RunRecord], owner: String) -> SQLQueryString {
+        """
+        UPDATE runs SET status = v.status, result = v.result, attempts = v.attempts, started_at = v.started_at, finished_at = v.finished_at,
+          next_attempt_at = v.next_attempt_at, lease_owner = NULL, lease_until = NULL, account_id = v.account_id, retry_window_from = v.retry_window_from
+        FROM jsonb_to_recordset(\(bind: Store.encode(runs.map(FinishedRun.init)))::jsonb) AS v (id text, status text, result text, attempts integer,
+          started_at float8, finished_at float8, next_attempt_at float8, account_id text, retry_window_from float8)
+        WHERE runs.id = v.id AND runs.lease_owner = \(bind: owner)
+        RETURNING runs.id
         """
     }
 
@@ -278,5 +295,30 @@ extension RunRepository {
             SELECT * FROM runs WHERE seq IN (SELECT MAX(seq) FROM runs WHERE action_id IN (\(binds: actionIds)) GROUP BY action_id)
             """).all().map(Store.run)
         return Dictionary(runs.map { ($0.actionId, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// A run's result as ``RunRepository/finishingAll(_:owner:)`` sends it: the columns it saves, by name.
+private struct FinishedRun: Encodable {
+    let id: String
+    let status: String
+    let result: String?
+    let attempts: Int
+    let started_at: Double?
+    let finished_at: Double?
+    let next_attempt_at: Double?
+    let account_id: String?
+    let retry_window_from: Double?
+
+    init(_ run: RunRecord) {
+        id = run.id
+        status = run.status.rawValue
+        result = run.result.map(Store.encode)
+        attempts = run.attempts
+        started_at = run.startedAt.map(Store.stamp)
+        finished_at = run.finishedAt.map(Store.stamp)
+        next_attempt_at = run.nextAttemptAt.map(Store.stamp)
+        account_id = run.accountId
+        retry_window_from = run.retryWindowFrom.map(Store.stamp)
     }
 }

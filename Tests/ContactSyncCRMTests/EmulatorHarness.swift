@@ -80,7 +80,7 @@ final class RenewalRecorder: Sendable {
 let fastRetry = RetryPolicy(maxAttempts: 20, backoff: Backoff(base: .milliseconds(5), max: .milliseconds(200)))
 
 func hubspotConnector(_ harness: Harness, token: String = "test-connector", credentials: CRMCredentials? = nil,
-                      recorder: RenewalRecorder? = nil, timeout: Duration = .seconds(5)) -> HubSpotConnector {
+                      recorder: RenewalRecorder? = nil, timeout: Duration = .seconds(30)) -> HubSpotConnector {
     var settings = HubSpotConnector.Settings()
     settings.baseURL = harness.url
     settings.retry = fastRetry
@@ -91,7 +91,7 @@ func hubspotConnector(_ harness: Harness, token: String = "test-connector", cred
 }
 
 func salesforceConnector(_ harness: Harness, token: String = "test-connector", credentials: CRMCredentials? = nil,
-                         recorder: RenewalRecorder? = nil, timeout: Duration = .seconds(5)) -> SalesforceConnector {
+                         recorder: RenewalRecorder? = nil, timeout: Duration = .seconds(30)) -> SalesforceConnector {
     var settings = SalesforceConnector.Settings()
     settings.retry = fastRetry
     settings.timeout = timeout

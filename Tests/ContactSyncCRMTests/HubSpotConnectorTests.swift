@@ -84,6 +84,44 @@ struct HubSpotConnectorTests {
         await harness.stop()
     }
 
+    @Test("unseenNoteBatchIsNotSentTwice: notes a timed-out batch create made unseen are found on their contacts before the retry, which sends only the rest")
+    func unseenNoteBatchIsNotSentTwice() async throws {
+        let harness = try await Harness.hubspot()
+        let route = "POST /crm/v3/objects/notes/batch/create"
+        // The first attempt outlasts the client's timeout, and the emulator makes its notes after the client
+        // gave up; the retry waits long enough for them to exist.
+        var settings = HubSpotConnector.Settings()
+        settings.baseURL = harness.url
+        settings.timeout = .milliseconds(400)
+        settings.retry = RetryPolicy(maxAttempts: 3, backoff: Backoff(base: .seconds(4), max: .seconds(4)))
+        settings.observer = CRMObserver(call: { called, status, _ in
+            if called == route && status == nil { Task { try await harness.faults("{}") } }
+        })
+        let connector = HubSpotConnector(client: .shared, credentials: CRMCredentials(accessToken: "test-connector"), settings: settings, logger: Harness.quietLogger)
+        let first = try await connector.createContact(["email": "unseen-a@example.com"], log: nil)
+        let second = try await connector.createContact(["email": "unseen-b@example.com"], log: nil)
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let notes = [
+            NoteWrite(contactId: first, text: "same words", existingNoteId: nil, timestamp: at),
+            NoteWrite(contactId: first, text: "same words", existingNoteId: nil, timestamp: at),
+            NoteWrite(contactId: second, text: "other words", existingNoteId: nil, timestamp: at),
+        ]
+        try await harness.faults(#"{"routeLatencyMs":{"\#(route)":1000}}"#)
+        let log = CRMCallLog()
+        let written = try await connector.writeNotes(notes, log: log)
+        let ids = try written.map { try $0.get() }
+        #expect(Set(ids).count == 3, "each note answered by a record of its own")
+        #expect(try await harness.count(route) == 1, "the retry found all three and sent nothing")
+        // One association listing per contact, not per note.
+        #expect(log.entries.filter { $0.route == "GET /crm/v4/objects/contacts/{id}/associations/notes" }.count == 2)
+        for (contact, expected) in [(first, 2), (second, 1)] {
+            let body = try await harness.send(.GET, "/crm/v3/objects/contacts/\(contact)?associations=notes", token: "test-audit").body
+            let associated = ((body?["associations"] as? [String: Any])?["notes"] as? [String: Any])?["results"] as? [Any] ?? []
+            #expect(associated.count == expected)
+        }
+        await harness.stop()
+    }
+
     @Test("noteFallbackPagesByAssociation: finding an unanswered attempt's note among 650 pages the contact's note associations and reads the notes in batches, not one call per note")
     func noteFallbackPagesByAssociation() async throws {
         let harness = try await Harness.hubspot()

@@ -22,7 +22,7 @@ enum OAuthDance {
             authorizeBase: harness.url, clientId: "client-1", redirectURI: "http://127.0.0.1/cb", scopes: ["oauth"], state: "s",
             codeChallenge: PKCE.challenge(for: verifier))
         let code = try await code(harness, authorizeURL: url)
-        let transport = HTTPTransport(client: .shared, timeout: .seconds(5), logger: Harness.quietLogger)
+        let transport = HTTPTransport(client: .shared, timeout: .seconds(30), logger: Harness.quietLogger)
         return try await HubSpotOAuth.exchange(
             code: code, redirectURI: "http://127.0.0.1/cb", clientId: "client-1", clientSecret: "secret", codeVerifier: verifier,
             baseURL: harness.url, transport: transport, now: { Date() })
@@ -33,7 +33,7 @@ enum OAuthDance {
         let url = SalesforceOAuth.authorizeURL(
             loginURL: harness.url, clientId: "client-1", redirectURI: "http://127.0.0.1/cb", state: "s", codeChallenge: PKCE.challenge(for: verifier))
         let code = try await code(harness, authorizeURL: url)
-        let transport = HTTPTransport(client: .shared, timeout: .seconds(5), logger: Harness.quietLogger)
+        let transport = HTTPTransport(client: .shared, timeout: .seconds(30), logger: Harness.quietLogger)
         return try await SalesforceOAuth.exchange(
             code: code, redirectURI: "http://127.0.0.1/cb", clientId: "client-1", clientSecret: "secret", codeVerifier: verifier,
             loginURL: harness.url, transport: transport)

@@ -182,7 +182,7 @@ struct ModelExtractorTests {
             }
             return ContinuousClock.now - start
         }
-        #expect(waited < .seconds(5), "the call gave up after \(waited), not when the answer came")
+        #expect(waited < .seconds(9), "the call gave up after \(waited), not when the answer came (at 10 s)")
     }
 
     @Test("only the last turns are sent")

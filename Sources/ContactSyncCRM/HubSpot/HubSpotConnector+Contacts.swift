@@ -14,10 +14,12 @@ extension HubSpotConnector {
     public func lookup(emails: [String], log: CRMCallLog?) async throws(CRMError) -> [String: [ContactMatch]] {
         let appId = try await identity(log: log).appId
         var found: [String: [ContactMatch]] = Dictionary(uniqueKeysWithValues: Set(emails).map { ($0, []) })
-        for chunk in Array(Set(emails)).sorted().chunked(into: Self.batchSize) {
+        let answers = try await ChunkedWrite.inOrder(Array(Set(emails)).sorted().chunked(into: Self.batchSize)) { chunk throws(CRMError) in
             let body = JSONBody.encode(BatchRead(properties: Self.provenanceProperties, idProperty: "email", inputs: chunk.map { .init(id: $0) }))
-            let response = try await call(.POST, "/crm/v3/objects/contacts/batch/read", route: "POST /crm/v3/objects/contacts/batch/read", body: body, log: log)
+            return try await call(.POST, "/crm/v3/objects/contacts/batch/read", route: "POST /crm/v3/objects/contacts/batch/read", body: body, log: log)
                 .decode(HubSpotWire.BatchResponse.self)
+        }
+        for response in answers {
             for object in response.results {
                 guard let email = object.property("email")?.lowercased() else { continue }
                 found[email, default: []].append(match(object, appId: appId))

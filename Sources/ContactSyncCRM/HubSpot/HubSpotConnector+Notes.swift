@@ -25,64 +25,74 @@ extension HubSpotConnector {
         var results = [RecordResult?](repeating: nil, count: notes.count)
         let groups = Dictionary(grouping: notes.indices) { Engagement.of(notes[$0].kind) }
         for (engagement, indices) in groups.sorted(by: { $0.key.object < $1.key.object }) {
-            try await write(engagement, indices, notes, into: &results, log: log)
+            await write(engagement, indices, notes, into: &results, log: log)
         }
         return results.map { $0! }
     }
 
-    private func write(_ engagement: Engagement, _ indices: [Int], _ notes: [NoteWrite], into results: inout [RecordResult?], log: CRMCallLog?) async throws(CRMError) {
+    private func write(_ engagement: Engagement, _ indices: [Int], _ notes: [NoteWrite], into results: inout [RecordResult?], log: CRMCallLog?) async {
         let updates = indices.filter { notes[$0].existingNoteId != nil }
-        for chunk in updates.chunked(into: Self.batchSize) {
-            let body = JSONBody.encode(BatchUpdate(inputs: chunk.map { .init(id: notes[$0].existingNoteId!, properties: Self.updatedProperties(notes[$0])) }))
-            let outcome: BatchOutcome
-            do throws(CRMError) {
-                outcome = try await batchWrite("/crm/v3/objects/\(engagement.object)/batch/update", body: body, log: log)
-            } catch {
-                for index in chunk { results[index] = .failure(error) }
-                continue
-            }
-            let updated = Set(outcome.results.map(\.id))
-            for index in chunk {
-                let id = notes[index].existingNoteId!
-                let failure = outcome.failure(forId: id)
-                if updated.contains(id) {
-                    results[index] = .success(id)
-                } else if failure.code != .notFound {
-                    results[index] = .failure(failure)
-                }
-            }
+        for chunk in await ChunkedWrite.inOrder(updates.chunked(into: Self.batchSize), { chunk in await update(engagement, chunk, notes, log: log) }) {
+            for (index, result) in chunk { results[index] = result }
         }
         let creations = indices.filter { results[$0] == nil }
-        for chunk in creations.chunked(into: Self.batchSize) {
-            let body = JSONBody.encode(BatchCreate(inputs: chunk.map { index in
-                let input = Self.noteInput(notes[index])
-                return .init(properties: input.properties, associations: input.associations ?? [], objectWriteTraceId: String(index))
-            }))
-            var uncertain = false
-            let outcome: BatchOutcome
-            do throws(CRMError) {
-                outcome = try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) in
-                    do throws(CRMError) {
-                        return try await batchWrite("/crm/v3/objects/\(engagement.object)/batch/create", body: body, retrying: false, log: log)
-                    } catch {
-                        uncertain = uncertain || error.isAmbiguous
-                        throw error
-                    }
+        for chunk in await ChunkedWrite.inOrder(creations.chunked(into: Self.batchSize), { chunk in await create(engagement, chunk, notes, log: log) }) {
+            for (index, result) in chunk { results[index] = result }
+        }
+    }
+
+    /// One batch update of notes or calls: each input's result, or none for one deleted since (to be created again).
+    private func update(_ engagement: Engagement, _ chunk: ArraySlice<Int>, _ notes: [NoteWrite], log: CRMCallLog?) async -> [(Int, RecordResult)] {
+        let body = JSONBody.encode(BatchUpdate(inputs: chunk.map { .init(id: notes[$0].existingNoteId!, properties: Self.updatedProperties(notes[$0])) }))
+        let outcome: BatchOutcome
+        do throws(CRMError) {
+            outcome = try await batchWrite("/crm/v3/objects/\(engagement.object)/batch/update", body: body, log: log)
+        } catch {
+            return chunk.map { ($0, .failure(error)) }
+        }
+        let updated = Set(outcome.results.map(\.id))
+        return chunk.compactMap { index in
+            let id = notes[index].existingNoteId!
+            let failure = outcome.failure(forId: id)
+            if updated.contains(id) { return (index, .success(id)) }
+            return failure.code == .notFound ? nil : (index, .failure(failure))
+        }
+    }
+
+    /// One batch create of notes or calls, matched to their inputs by trace id. Before an attempt that follows
+    /// one that may have gone through unseen, each note is looked for on its contact, and only those not
+    /// found are sent again: notes have no unique key that would refuse a second copy.
+    private func create(_ engagement: Engagement, _ chunk: ArraySlice<Int>, _ notes: [NoteWrite], log: CRMCallLog?) async -> [(Int, RecordResult)] {
+        var uncertain = false
+        var recovered: [Int: String] = [:]
+        let outcome: BatchOutcome?
+        do throws(CRMError) {
+            outcome = try await settings.retry.run(observer: settings.observer) { _ throws(CRMError) -> BatchOutcome? in
+                if uncertain {
+                    let missing = chunk.filter { recovered[$0] == nil }
+                    for (position, id) in try await findNotes(missing.map { notes[$0] }, log: log) { recovered[missing[position]] = id }
                 }
-            } catch {
-                for index in chunk { results[index] = .failure(error) }
-                continue
-            }
-            for index in chunk {
-                let trace = String(index)
-                if let created = outcome.results.first(where: { $0.objectWriteTraceId == trace }) {
-                    results[index] = .success(created.id)
-                } else if uncertain, let found = try await findNote(notes[index], log: log) {
-                    results[index] = .success(found)
-                } else {
-                    results[index] = .failure(outcome.failure(forTrace: trace))
+                let remaining = chunk.filter { recovered[$0] == nil }
+                guard !remaining.isEmpty else { return nil }
+                let body = JSONBody.encode(BatchCreate(inputs: remaining.map { index in
+                    let input = Self.noteInput(notes[index])
+                    return .init(properties: input.properties, associations: input.associations ?? [], objectWriteTraceId: String(index))
+                }))
+                do throws(CRMError) {
+                    return try await batchWrite("/crm/v3/objects/\(engagement.object)/batch/create", body: body, retrying: false, log: log)
+                } catch {
+                    uncertain = uncertain || error.isAmbiguous
+                    throw error
                 }
             }
+        } catch {
+            return chunk.map { index in (index, recovered[index].map { .success($0) } ?? .failure(error)) }
+        }
+        return chunk.map { index in
+            let trace = String(index)
+            if let id = recovered[index] { return (index, .success(id)) }
+            if let created = outcome?.results.first(where: { $0.objectWriteTraceId == trace }) { return (index, .success(created.id)) }
+            return (index, .failure(outcome?.failure(forTrace: trace) ?? CRMError(.invalidResponse, "HubSpot reported no result for this input.")))
         }
     }
 
@@ -90,29 +100,42 @@ extension HubSpotConnector {
     /// created). The contact's associations are listed a page at a time and read a batch at a time, never
     /// one call per record.
     public func findNote(_ note: NoteWrite, log: CRMCallLog?) async throws(CRMError) -> String? {
-        let engagement = Engagement.of(note.kind)
-        let path = "/crm/v4/objects/contacts/\(URLEncoding.component(note.contactId))/associations/\(engagement.object)"
-        var ids: [String] = []
-        var after: String?
-        repeat {
-            var query = [("limit", "500")]
-            if let after { query.append(("after", after)) }
-            let page = try await call(.GET, path, route: "GET /crm/v4/objects/contacts/{id}/associations/\(engagement.object)", query: query, log: log)
-                .decode(HubSpotWire.AssociationPage.self)
-            ids += page.results.map(\.toObjectId.value)
-            after = page.paging?.next?.after
-        } while after != nil
-        let stamp = Self.noteInput(note).properties["hs_timestamp"]
-        for chunk in ids.chunked(into: Self.batchSize) {
-            let body = JSONBody.encode(BatchRead(properties: [engagement.bodyProperty, "hs_timestamp"], inputs: chunk.map { .init(id: $0) }))
-            let found = try await call(
-                .POST, "/crm/v3/objects/\(engagement.object)/batch/read", route: "POST /crm/v3/objects/\(engagement.object)/batch/read", body: body, log: log)
-                .decode(HubSpotWire.BatchResponse.self)
-            if let match = found.results.first(where: { $0.property(engagement.bodyProperty) == note.text && $0.property("hs_timestamp") == stamp }) {
-                return match.id
+        try await findNotes([note], log: log)[0]
+    }
+
+    /// ``findNote(_:log:)`` for many notes: each contact's associations are listed and read once for all of
+    /// its notes, and each record found answers one note. By the notes' positions.
+    func findNotes(_ notes: [NoteWrite], log: CRMCallLog?) async throws(CRMError) -> [Int: String] {
+        var found: [Int: String] = [:]
+        let groups = Dictionary(grouping: notes.indices) { ContactEngagement(contactId: notes[$0].contactId, engagement: Engagement.of(notes[$0].kind)) }
+        for (key, indices) in groups {
+            let engagement = key.engagement
+            let path = "/crm/v4/objects/contacts/\(URLEncoding.component(key.contactId))/associations/\(engagement.object)"
+            var ids: [String] = []
+            var after: String?
+            repeat {
+                var query = [("limit", "500")]
+                if let after { query.append(("after", after)) }
+                let page = try await call(.GET, path, route: "GET /crm/v4/objects/contacts/{id}/associations/\(engagement.object)", query: query, log: log)
+                    .decode(HubSpotWire.AssociationPage.self)
+                ids += page.results.map(\.toObjectId.value)
+                after = page.paging?.next?.after
+            } while after != nil
+            var wanted = indices.map { (index: $0, text: notes[$0].text, stamp: Self.noteInput(notes[$0]).properties["hs_timestamp"]) }
+            for chunk in ids.chunked(into: Self.batchSize) where !wanted.isEmpty {
+                let body = JSONBody.encode(BatchRead(properties: [engagement.bodyProperty, "hs_timestamp"], inputs: chunk.map { .init(id: $0) }))
+                let read = try await call(
+                    .POST, "/crm/v3/objects/\(engagement.object)/batch/read", route: "POST /crm/v3/objects/\(engagement.object)/batch/read", body: body, log: log)
+                    .decode(HubSpotWire.BatchResponse.self)
+                for record in read.results {
+                    guard let position = wanted.firstIndex(where: { record.property(engagement.bodyProperty) == $0.text && record.property("hs_timestamp") == $0.stamp })
+                    else { continue }
+                    found[wanted[position].index] = record.id
+                    wanted.remove(at: position)
+                }
             }
         }
-        return nil
+        return found
     }
 
     /// A new note or call: its body, timestamp and (for a call) what is known of the call, associated with the contact.
@@ -142,4 +165,10 @@ extension HubSpotConnector {
     static func stamp(_ date: Date) -> String {
         Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
     }
+}
+
+/// A contact's notes or calls: what one association listing covers.
+private struct ContactEngagement: Hashable {
+    let contactId: String
+    let engagement: Engagement
 }

@@ -17,8 +17,11 @@ extension SalesforceConnector {
     public func lookup(emails: [String], log: CRMCallLog?) async throws(CRMError) -> [String: [ContactMatch]] {
         let userId = try await identity(log: log).userId
         var found: [String: [ContactMatch]] = Dictionary(uniqueKeysWithValues: Set(emails).map { ($0, []) })
-        for group in inGroups(Array(Set(emails)).sorted()) {
-            for row in try await query(inQuery(group), log: log) {
+        let answers = try await ChunkedWrite.inOrder(inGroups(Array(Set(emails)).sorted())) { group throws(CRMError) in
+            try await query(inQuery(group), log: log)
+        }
+        for rows in answers {
+            for row in rows {
                 guard let email = row.Email?.lowercased() else { continue }
                 found[email, default: []].append(match(row, userId: userId))
             }

@@ -38,6 +38,19 @@ public final class CRMCallLog: Sendable {
         waves.reduce(.zero) { $0 + ($1.end - $1.start) }
     }
 
+    /// The calls so far, their sequential round trips and waiting time, read once.
+    public var totals: Totals {
+        let waves = waves
+        return Totals(calls: count, roundTrips: waves.count, waiting: waves.reduce(.zero) { $0 + ($1.end - $1.start) })
+    }
+
+    /// What a batch's calls came to, as each of its runs records it.
+    public struct Totals: Sendable {
+        public let calls: Int
+        public let roundTrips: Int
+        public let waiting: Duration
+    }
+
     private var waves: [(start: ContinuousClock.Instant, end: ContinuousClock.Instant)] {
         var result: [(start: ContinuousClock.Instant, end: ContinuousClock.Instant)] = []
         for call in entries.sorted(by: { $0.start < $1.start }) {

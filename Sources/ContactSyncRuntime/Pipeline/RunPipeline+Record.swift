@@ -5,7 +5,7 @@ import Foundation
 extension RunPipeline {
     /// Step 7: the run as it is recorded. A failed run keeps what it already wrote (record id, fields,
     /// note); every finished run carries the CRM calls its batch made.
-    func finalize(_ item: Item, log: CRMCallLog, batchSize: Int) -> PipelineOutcome {
+    func finalize(_ item: Item, calls: CRMCallLog.Totals, batchSize: Int) -> PipelineOutcome {
         var run: RunRecord
         switch item.done {
         case .deferred(let waiting, let until)?:
@@ -27,9 +27,9 @@ extension RunPipeline {
             run.result?.valueSources = sources
             run.result?.evidence = item.evidence.filter { used.contains($0.agentField) }
         }
-        run.result?.crmCalls = log.count
-        run.result?.roundTrips = log.sequentialRoundTrips
-        run.result?.crmWaitMs = Self.milliseconds(log.waitingTime)
+        run.result?.crmCalls = calls.calls
+        run.result?.roundTrips = calls.roundTrips
+        run.result?.crmWaitMs = Self.milliseconds(calls.waiting)
         run.result?.batchSize = batchSize > 1 ? batchSize : nil
         run.finishedAt = now()
         metrics.runFinished(run, crm: item.entry.template.crm)

@@ -136,18 +136,18 @@ struct RunPipeline: Sendable {
         do {
             guard let account = try await repositories.accounts.accountForRun(id: accountId) else {
                 fail(&items, RunFailure(code: "account_not_found", message: "The action's account no longer exists.", crmCode: nil, retryable: false))
-                pass.outcomes = items.map { finalize($0, log: log, batchSize: runs.count) }
+                pass.outcomes = items.map { [calls = log.totals] in finalize($0, calls: calls, batchSize: runs.count) }
                 return pass
             }
             guard account.status == .connected else {
                 items = items.map { var item = $0; item.error = CRMError(.reconnectRequired, "The account must be connected again."); return item }
-                pass.outcomes = items.map { finalize($0, log: log, batchSize: runs.count) }
+                pass.outcomes = items.map { [calls = log.totals] in finalize($0, calls: calls, batchSize: runs.count) }
                 return pass
             }
             try await follow(&items)
             let remember = try await prepare(&items)
             guard items.contains(where: \.isOpen) else {
-                pass.outcomes = items.map { finalize($0, log: log, batchSize: runs.count) }
+                pass.outcomes = items.map { [calls = log.totals] in finalize($0, calls: calls, batchSize: runs.count) }
                 return pass
             }
             let connector = try connectors.connector(for: account)
@@ -194,7 +194,7 @@ struct RunPipeline: Sendable {
         }
         pass.provenance = items.flatMap { item in item.created.map { ($0, item.run.id) } }
         if items.contains(where: { $0.error?.code == .reconnectRequired }) { await connectors.markReconnectRequired(accountId: accountId) }
-        pass.outcomes = items.map { finalize($0, log: log, batchSize: runs.count) }
+        pass.outcomes = items.map { [calls = log.totals] in finalize($0, calls: calls, batchSize: runs.count) }
         return pass
     }
 
