@@ -99,7 +99,8 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/console")]
+            // The files under Resources are carried in the binary (EmbeddedResources.swift, scripts/embed-resources).
+            exclude: ["Resources"]
         ),
         // Emulated HubSpot and Salesforce HTTP APIs; imports nothing of ours.
         .target(
@@ -109,6 +110,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -8,6 +8,7 @@ struct ContactSync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contact-sync",
         abstract: "Keeps CRM contacts in HubSpot and Salesforce up to date from AI agent conversations.",
+        version: BuildInfo.description,
         subcommands: [
             ServeCommand.self, WorkerCommand.self, MigrateCommand.self, EmulatorsCommand.self, MCPStdioCommand.self, ConfigCommand.self,
             ExtractCommand.self,

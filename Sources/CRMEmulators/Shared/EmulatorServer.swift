@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// An emulator serving HTTP on a port of its own, started in-process (port 0 picks a free port).
 public final class RunningEmulator: Sendable {
@@ -9,16 +10,19 @@ public final class RunningEmulator: Sendable {
     public let baseURL: String
     public let port: Int
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
 
-    init(baseURL: String, port: Int, task: Task<Void, any Error>) {
+    init(baseURL: String, port: Int, task: Task<Void, any Error>, group: ServiceGroup) {
         self.baseURL = baseURL
         self.port = port
         self.task = task
+        self.group = group
     }
 
-    /// Stops serving.
+    /// Stops serving: requests under way are answered, then the server closes (a graceful stop, which
+    /// logs no error).
     public func shutdown() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = await task.result
     }
 
@@ -35,9 +39,10 @@ public final class RunningEmulator: Sendable {
                 continuation.finish()
             },
             logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task {
             defer { continuation.finish() }
-            try await app.run()
+            try await group.run()
         }
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next() else {
@@ -46,7 +51,7 @@ public final class RunningEmulator: Sendable {
             throw EmulatorStartError(name: name, host: host, port: port)
         }
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        return RunningEmulator(baseURL: "http://\(shownHost):\(bound)", port: bound, task: task)
+        return RunningEmulator(baseURL: "http://\(shownHost):\(bound)", port: bound, task: task, group: group)
     }
 }
 

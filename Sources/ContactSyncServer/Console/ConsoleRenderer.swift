@@ -12,12 +12,16 @@ struct ConsoleRenderer: Sendable {
     let script: ByteBuffer
 
     static func load() async throws -> ConsoleRenderer {
-        guard let directory = Bundle.module.resourceURL?.appendingPathComponent("console") else { throw ConsoleError.missingResources }
-        let library = try await MustacheLibrary(directory: directory.path)
-        func file(_ name: String) throws -> ByteBuffer {
-            ByteBuffer(data: try Data(contentsOf: directory.appendingPathComponent(name)))
+        var templates: [String: MustacheTemplate] = [:]
+        for path in EmbeddedResources.base64.keys where path.hasPrefix("console/") && path.hasSuffix(".mustache") {
+            guard let data = EmbeddedResources.data(path) else { throw ConsoleError.missingResources }
+            templates[String(path.dropFirst("console/".count).dropLast(".mustache".count))] = try MustacheTemplate(string: String(decoding: data, as: UTF8.self))
         }
-        return ConsoleRenderer(library: library, stylesheet: try file("console.css"), script: try file("htmx.min.js"))
+        func file(_ name: String) throws -> ByteBuffer {
+            guard let data = EmbeddedResources.data("console/" + name) else { throw ConsoleError.missingResources }
+            return ByteBuffer(data: data)
+        }
+        return ConsoleRenderer(library: MustacheLibrary(templates: templates), stylesheet: try file("console.css"), script: try file("htmx.min.js"))
     }
 
     /// Headers on every console answer: the scripts are the console's own file, nothing is framed or sniffed.
