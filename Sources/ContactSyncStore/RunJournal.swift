@@ -181,7 +181,10 @@ public struct RunJournal: Sendable {
                 saved.append("stored")
             }
             if !closing.runs.isEmpty {
-                parts.append("finished AS (" + RunRepository.finishingAll(closing.runs, owner: closing.owner) + ")")
+                // One run (an in-conversation run's close) updates its row by id; a batch joins its results.
+                let finishing = closing.runs.count == 1
+                    ? RunRepository.finishing(closing.runs[0], owner: closing.owner) : RunRepository.finishingAll(closing.runs, owner: closing.owner)
+                parts.append("finished AS (" + finishing + ")")
                 saved.append("finished")
             }
             guard !parts.isEmpty else { return [] }
