@@ -20,7 +20,7 @@ public final class RunningEmulator: Sendable {
     }
 
     /// Stops serving: requests under way are answered, then the server closes (a graceful stop, which
-    /// logs no error).
+    /// logs no error); a request still held after two seconds is cancelled.
     public func shutdown() async {
         await group.triggerGracefulShutdown()
         _ = await task.result
@@ -39,7 +39,11 @@ public final class RunningEmulator: Sendable {
                 continuation.finish()
             },
             logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        var configuration = ServiceGroupConfiguration(services: [app], logger: logger)
+        // Requests held by injected faults (hangs, long latencies) would keep a graceful stop waiting: they
+        // get two seconds, then they are cancelled.
+        configuration.maximumGracefulShutdownDuration = .seconds(2)
+        let group = ServiceGroup(configuration: configuration)
         let task = Task {
             defer { continuation.finish() }
             try await group.run()
