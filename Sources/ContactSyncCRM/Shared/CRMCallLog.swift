@@ -29,14 +29,10 @@ public final class CRMCallLog: Sendable {
     public var count: Int { calls.withLock { $0.count } }
 
     /// Sequential round trips: calls that overlap in time count once together.
-    public var sequentialRoundTrips: Int {
-        waves.count
-    }
+    public var sequentialRoundTrips: Int { totals.roundTrips }
 
     /// Time during which at least one call was in flight.
-    public var waitingTime: Duration {
-        waves.reduce(.zero) { $0 + ($1.end - $1.start) }
-    }
+    public var waitingTime: Duration { totals.waiting }
 
     /// The calls so far, their sequential round trips and waiting time, read once.
     public var totals: Totals {
