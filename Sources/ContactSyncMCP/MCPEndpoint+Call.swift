@@ -93,10 +93,12 @@ extension MCPEndpoint {
         if let conversationId { try await bind(conversationId, agentId: agentId) }
         var fields = values
         let summary = fields.removeValue(forKey: AgentField.summaryKey)
-        let key = try await callKey(actionId: tool.action.id, base: Self.idempotencyKey(tool: parameters.name, conversationId: conversationId, arguments: values))
-        let run = try await engine.run(RunEngine.Request(
-            actionId: tool.action.id, conversationId: conversationId, input: RunInput(fields: fields, summary: summary), idempotencyKey: key),
-            action: tool.action)
+        let base = Self.idempotencyKey(tool: parameters.name, conversationId: conversationId, arguments: values)
+        let run = try await runCall(keyed: base, action: tool.action) { key in
+            RunEngine.Request(
+                actionId: tool.action.id, conversationId: conversationId, input: RunInput(fields: fields, summary: summary), idempotencyKey: key,
+                runId: Identifier.make("run"))
+        }
         let structured: Value? = try ValueEncoder().encode(runView(run))
         let json = try Self.jsonEncoder.encode(structured)
         let text = RunSentence.text(run, crm: tool.template.crm) + "\n" + String(decoding: json, as: UTF8.self)
@@ -166,18 +168,19 @@ extension MCPEndpoint {
     /// The most times one call may run again after temporary failures.
     static let maxCallAttempts = 100
 
-    /// The key of this call's run. The same call repeated answers the same run, unless that run failed for a
-    /// temporary cause (`error.retryable`: the CRM unavailable or rate-limited, the customer busy, …): then
-    /// the repeat is a new attempt, with the next key of the call's chain (`<key>#2`, `#3`, …).
-    private func callKey(actionId: String, base: String) async throws -> String {
+    /// This call's run. The same call repeated answers the same run, unless that run failed for a temporary
+    /// cause (`error.retryable`: the CRM unavailable or rate-limited, the customer busy, …): then the repeat
+    /// is a new attempt, with the next key of the call's chain (`<key>#2`, `#3`, …). A first call is run at
+    /// once: its key is found taken, if it is, as its run opens.
+    private func runCall(keyed base: String, action: Action, _ request: (String) -> RunEngine.Request) async throws -> RunRecord {
         var key = base
         for attempt in 2...Self.maxCallAttempts {
-            guard let earlier = try await engine.run(actionId: actionId, idempotencyKey: key), earlier.status == .failed,
-                earlier.result?.error?.retryable == true
-            else { return key }
+            let asked = request(key)
+            let run = try await engine.run(asked, action: action)
+            guard run.id != asked.runId, run.status == .failed, run.result?.error?.retryable == true else { return run }
             key = base + "#\(attempt)"
         }
-        return key
+        return try await engine.run(request(key), action: action)
     }
 
     /// The same call repeated by a host (same conversation, tool and arguments) answers the same run.

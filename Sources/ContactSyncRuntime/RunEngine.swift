@@ -15,14 +15,21 @@ public struct RunEngine: Sendable {
         public var dryRun: Bool
         public var idempotencyKey: String?
         public var trigger: RunTrigger
+        /// The id the run gets if this request makes one (nil: a new id each time it is run): an answer with
+        /// another id is an earlier run's, whose idempotency key this request repeated.
+        public var runId: String?
 
-        public init(actionId: String, conversationId: String?, input: RunInput, dryRun: Bool = false, idempotencyKey: String? = nil, trigger: RunTrigger = .inConversation) {
+        public init(
+            actionId: String, conversationId: String?, input: RunInput, dryRun: Bool = false, idempotencyKey: String? = nil, trigger: RunTrigger = .inConversation,
+            runId: String? = nil
+        ) {
             self.actionId = actionId
             self.conversationId = conversationId
             self.input = input
             self.dryRun = dryRun
             self.idempotencyKey = idempotencyKey
             self.trigger = trigger
+            self.runId = runId
         }
 
         /// Identifies the request behind an idempotency key.
@@ -96,7 +103,7 @@ public struct RunEngine: Sendable {
         }
         let start = now()
         let run = RunRecord(
-            id: Identifier.make("run"), actionId: action.id, conversationId: request.conversationId, trigger: request.trigger, status: .running,
+            id: request.runId ?? Identifier.make("run"), actionId: action.id, conversationId: request.conversationId, trigger: request.trigger, status: .running,
             dryRun: request.dryRun, input: request.input, idempotencyKey: request.idempotencyKey,
             requestHash: request.idempotencyKey == nil ? nil : request.hash, attempts: 1, createdAt: start, startedAt: start,
             accountId: action.accountId)
@@ -106,11 +113,6 @@ public struct RunEngine: Sendable {
         entry.stored = false
         entry.lease = (owner, start.addingTimeInterval(settings.runLease))
         return try await carryOut(entry, request: request)
-    }
-
-    /// The run an action's idempotency key was used for, if any.
-    public func run(actionId: String, idempotencyKey: String) async throws(ServiceError) -> RunRecord? {
-        try await attempt { try await repositories.runs.run(actionId: actionId, idempotencyKey: idempotencyKey) }
     }
 
     /// The run an idempotency key was used for, when the request is the same: once it has finished or is
