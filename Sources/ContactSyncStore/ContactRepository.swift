@@ -57,9 +57,7 @@ extension ContactRepository {
 
     /// The statement that remembers values, or nil when there are none.
     static func remembering(_ values: [RememberedFor: [String: String]], now: Date) -> SQLQueryString? {
-        let rows = values.sorted { ($0.key.scope, $0.key.email) < ($1.key.scope, $1.key.email) }.flatMap { key, values in
-            values.sorted { $0.key < $1.key }.map { (key.scope, key.email, $0.key, $0.value) }
-        }
+        let rows = rememberedRows(values)
         guard !rows.isEmpty else { return nil }
         var query = SQLQueryString("INSERT INTO contact_attributes (scope, email, field_key, value, updated_at) VALUES ")
         for (index, row) in rows.enumerated() {
@@ -68,6 +66,13 @@ extension ContactRepository {
         }
         return query + " ON CONFLICT (scope, email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
             + " WHERE contact_attributes.value <> excluded.value"
+    }
+
+    /// The values to remember as rows (scope, email, field, value), in the order they are written.
+    static func rememberedRows(_ values: [RememberedFor: [String: String]]) -> [(String, String, String, String)] {
+        values.sorted { ($0.key.scope, $0.key.email) < ($1.key.scope, $1.key.email) }.flatMap { key, values in
+            values.sorted { $0.key < $1.key }.map { (key.scope, key.email, $0.key, $0.value) }
+        }
     }
 
     /// Records that contact-sync created these records in the account, each by its run.

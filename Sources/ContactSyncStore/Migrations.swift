@@ -182,6 +182,12 @@ enum Migrations {
                 // looked the customer up while taking the lock whether another writer finished meanwhile.
                 "ALTER TABLE customer_locks ADD COLUMN released_at \(t.double)",
             ]),
+            (17, [
+                // Each is the first column of a wider index (runs_action_seq, runs_due) that serves the same
+                // lookups; every run inserted or saved wrote an entry to both.
+                "DROP INDEX runs_action",
+                "DROP INDEX runs_status",
+            ]),
         ]
     }
 }

@@ -103,6 +103,16 @@ public struct RunJournal: Sendable {
             // One process owns an SQLite database: its customers' turns in memory already order their writers.
             return Opened(locked: locked, configurationCurrent: store.dialect == .sqlite || versions != nil)
         }
+        if let prepared = store.prepared, let statement = PreparedRunStatements.OpenRun(opening, versions: versions) {
+            // An in-conversation run: the statement of fixed text, prepared once per connection.
+            let rows: [(String?, Bool?)]
+            do {
+                rows = try await prepared.rows(statement)
+            } catch where Store.isUniqueViolation(error) {
+                throw RepositoryError.conflict(opening.newRuns[0].run.idempotencyKey ?? opening.newRuns[0].run.id)
+            }
+            return opened(locked: rows.first?.0, current: rows.first?.1 == true)
+        }
         var parts: [SQLQueryString] = []
         if !opening.customers.isEmpty {
             // The locks as they were before this statement changes them (its parts all see the same snapshot).
@@ -141,8 +151,17 @@ public struct RunJournal: Sendable {
         } catch where Store.isUniqueViolation(error) {
             throw RepositoryError.conflict(opening.newRuns.first?.run.idempotencyKey ?? opening.newRuns.first?.run.id ?? "")
         }
-        var opened = Opened(locked: [], configurationCurrent: try versions != nil && row?.decode(column: "current", as: Bool.self) == true)
-        for line in try row?.decode(column: "locked", as: String?.self)?.split(separator: "\n") ?? [] {
+        return opened(
+            locked: try row?.decode(column: "locked", as: String?.self),
+            current: try versions != nil && row?.decode(column: "current", as: Bool.self) == true)
+    }
+
+    /// What opening found, from its statement's answer: each customer locked, a tab and how long ago another
+    /// process's holder had its lock, a line each; and whether the configuration read is current (else the
+    /// cache forgets it).
+    private func opened(locked: String?, current: Bool) -> Opened {
+        var opened = Opened(locked: [], configurationCurrent: current)
+        for line in locked?.split(separator: "\n") ?? [] {
             let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
             let email = String(parts[0])
             opened.locked.insert(email)
@@ -168,6 +187,10 @@ public struct RunJournal: Sendable {
     public func close(_ closing: Closing) async throws -> Set<String> {
         try await store.finishing { [self] in
             guard store.dialect == .postgres, let locks = locks as? CustomerLockRepository else { return try await closeOneByOne(closing) }
+            if let prepared = store.prepared, let statement = PreparedRunStatements.CloseRun(closing) {
+                // An in-conversation run: the statement of fixed text, prepared once per connection.
+                return Set(try await prepared.rows(statement))
+            }
             var parts: [SQLQueryString] = []
             var saved: [String] = []
             if let accountId = closing.accountId, let recording = ContactRepository.recording(accountId: accountId, closing.provenance, now: closing.now) {

@@ -132,6 +132,10 @@ extension RunRepository {
     /// Records, before they are sent, that these runs send a create (the first time only).
     public func recordCreatesSent(runIds: [String], now: Date) async throws {
         guard !runIds.isEmpty else { return }
+        if runIds.count == 1, let prepared = store.prepared {
+            _ = try await prepared.rows(PreparedRunStatements.RecordCreateSent(runId: runIds[0], now: now))
+            return
+        }
         try await database.raw(
             "UPDATE runs SET create_sent_at = \(bind: Store.stamp(now)) WHERE id IN (\(binds: runIds)) AND create_sent_at IS NULL").run()
     }

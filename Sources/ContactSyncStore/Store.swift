@@ -20,10 +20,13 @@ public final class Store: Sendable {
     private let closer: @Sendable () async throws -> Void
     /// Writes a stopping run must finish; closing waits for them.
     let finishingWrites = FinishingWrites()
+    /// On PostgreSQL, the hot path's statements of fixed text, prepared once per connection.
+    let prepared: PreparedStatements?
 
-    init(database: any SQLDatabase, dialect: Dialect, closer: @escaping @Sendable () async throws -> Void) {
+    init(database: any SQLDatabase, dialect: Dialect, prepared: PreparedStatements? = nil, closer: @escaping @Sendable () async throws -> Void) {
         self.database = database
         self.dialect = dialect
+        self.prepared = prepared
         self.closer = closer
     }
 
@@ -60,7 +63,7 @@ public final class Store: Sendable {
             let pool = PoolBox(EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: max(1, maxConnections / max(1, loops)), logger: logger, on: group))
             let database = pool.pool.database(logger: logger).sql()
-            return Store(database: database, dialect: .postgres, closer: { try await Task.detached { try await pool.pool.shutdownAsync() }.value })
+            return Store(database: database, dialect: .postgres, prepared: PreparedStatements(pool: pool, logger: logger), closer: { try await Task.detached { try await pool.pool.shutdownAsync() }.value })
         }
     }
 
@@ -105,7 +108,7 @@ public final class Store: Sendable {
 }
 
 /// The PostgreSQL pool, which is safe to share although not marked so.
-private final class PoolBox: @unchecked Sendable {
+final class PoolBox: @unchecked Sendable {
     let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
     init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
 }

@@ -126,28 +126,88 @@ struct RunJournalTests {
         }
     }
 
+    /// Each opening stores a new run when `withNewRun` (an in-conversation run: on PostgreSQL its prepared
+    /// statement), else none (the statement built for any pass).
     @Test("openingTellsWhoHadTheLockBefore: a lock another holder gave back is reported with its age, one it let expire as 0, one never held or the pass's own not at all",
-          arguments: Backend.available.filter { $0 == .postgres })
-    func openingTellsWhoHadTheLockBefore(backend: Backend) async throws {
+          arguments: Backend.available.filter { $0 == .postgres }, [false, true])
+    func openingTellsWhoHadTheLockBefore(backend: Backend, withNewRun: Bool) async throws {
         try await withStore(backend) { store in
             let (repositories, action) = try await Self.configured(store)
+            func open(_ opening: RunJournal.Opening) async throws -> RunJournal.Opened {
+                var opening = opening
+                if withNewRun { opening.newRuns = [RunJournal.NewRun(run: Self.newRun(actionId: action.id, accountId: action.accountId), leaseOwner: "engine_a", leaseUntil: opening.lockedUntil)] }
+                return try await repositories.journal.open(opening)
+            }
             var opening = Self.opening(action, [])
             opening.customers = ["ada@example.com"]
-            #expect(try await repositories.journal.open(opening).heldBefore.isEmpty)
+            #expect(try await open(opening).heldBefore.isEmpty)
             // The pass's own lock, taken again, tells nothing.
-            #expect(try await repositories.journal.open(opening).heldBefore.isEmpty)
+            #expect(try await open(opening).heldBefore.isEmpty)
             try await repositories.customerLocks.releaseCustomerLocks(accountId: action.accountId, emails: ["ada@example.com"], owner: "lock_a")
             opening.lockOwner = "lock_b"
-            let after = try await repositories.journal.open(opening)
+            let after = try await open(opening)
             #expect(after.locked == ["ada@example.com"])
             #expect(try #require(after.heldBefore["ada@example.com"]) < 5)
-            // lock_b dies holding it; once expired, lock_c takes it over: reported as 0.
+            // Held by lock_b: lock_c does not get it.
             opening.lockOwner = "lock_c"
+            #expect(try await open(opening).locked.isEmpty)
+            // lock_b dies holding it; once expired, lock_c takes it over: reported as 0.
             opening.now = Self.now.addingTimeInterval(60)
             opening.lockedUntil = opening.now.addingTimeInterval(15)
-            let takenOver = try await repositories.journal.open(opening)
+            let takenOver = try await open(opening)
             #expect(takenOver.locked == ["ada@example.com"])
             #expect(takenOver.heldBefore["ada@example.com"] == 0)
         }
+    }
+
+    @Test("closingOneRunRecordsGivesBackAndSaves: an in-conversation run's close records its contact, gives its lock back and saves it only while it holds the lease",
+          arguments: Backend.available)
+    func closingOneRunRecordsGivesBackAndSaves(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            var run = Self.newRun(actionId: action.id, accountId: action.accountId)
+            #expect(try await repositories.journal.open(Self.opening(action, [run])).locked == ["ada@example.com"])
+            run.status = .succeeded
+            run.result = RunResult(outcome: .created, crmRecordId: "601")
+            run.finishedAt = Self.now
+            var closing = RunJournal.Closing(owner: "engine_other", now: Self.now)
+            closing.runs = [run]
+            // Not its lease: nothing saved.
+            #expect(try await repositories.journal.close(closing).isEmpty)
+            #expect(try await repositories.runs.run(id: run.id)?.status == .running)
+            closing.owner = "engine_a"
+            closing.accountId = action.accountId
+            closing.provenance = [(recordId: "601", runId: run.id)]
+            closing.releasing = ["ada@example.com"]
+            closing.lockOwner = "lock_a"
+            #expect(try await repositories.journal.close(closing) == [run.id])
+            let saved = try await repositories.runs.run(id: run.id)
+            #expect(saved?.status == .succeeded)
+            #expect(saved?.result?.crmRecordId == "601")
+            #expect(saved?.finishedAt == Self.now)
+            #expect(try await repositories.runs.createdRecords(accountId: action.accountId, among: ["601", "602"]) == ["601"])
+            let other = try await repositories.customerLocks.acquireCustomerLocks(
+                accountId: action.accountId, emails: ["ada@example.com"], owner: "lock_b", until: Self.now.addingTimeInterval(15), now: Self.now)
+            #expect(other == ["ada@example.com"])
+        }
+    }
+
+    @Test("an in-conversation run's opening and closing have statements of fixed text; any other pass's are built for it")
+    func preparedStatementsServeOneRunOnly() async throws {
+        let action = StoreTests.action(accountId: "acc_1")
+        let run = Self.newRun(actionId: action.id, accountId: action.accountId)
+        let versions = ConfigurationVersions(actions: [action.id: 3], accountId: action.accountId, accountVersion: 1)
+        #expect(PreparedRunStatements.OpenRun(Self.opening(action, [run]), versions: versions) != nil)
+        #expect(PreparedRunStatements.OpenRun(Self.opening(action, [run]), versions: nil) == nil)
+        #expect(PreparedRunStatements.OpenRun(Self.opening(action, []), versions: versions) == nil)
+        #expect(PreparedRunStatements.OpenRun(Self.opening(action, [run, Self.newRun(actionId: action.id, accountId: action.accountId)]), versions: versions) == nil)
+        var twoCustomers = Self.opening(action, [run])
+        twoCustomers.customers = ["ada@example.com", "+14155550142"]
+        #expect(PreparedRunStatements.OpenRun(twoCustomers, versions: versions) == nil)
+        var closing = RunJournal.Closing(owner: "engine_a", now: Self.now)
+        closing.runs = [run]
+        #expect(PreparedRunStatements.CloseRun(closing) != nil)
+        closing.unstored = [Self.newRun(actionId: action.id, accountId: action.accountId)]
+        #expect(PreparedRunStatements.CloseRun(closing) == nil)
     }
 }

@@ -1,0 +1,196 @@
+import ContactSyncCore
+import Foundation
+import PostgresKit
+
+/// The statements of an in-conversation run on PostgreSQL — one run opened, one run closed, its create
+/// recorded — with fixed texts, prepared once per connection (``PreparedStatements``). They write what the
+/// statements ``RunJournal/open(_:)`` and ``RunJournal/close(_:)`` build for any pass write, for one customer
+/// and one action: a key looked up as a single value is planned as a unique-index lookup once, whereas a
+/// list's plan, made once for every length, may scan all of an account's locks.
+enum PreparedRunStatements {
+    /// The run's columns as ``RunRepository/insertion(_:leased:)`` writes them, in that order.
+    static let runColumns = """
+        id, action_id, conversation_id, trigger_kind, status, dry_run, input, idempotency_key, request_hash, result,
+          attempts, created_at, started_at, finished_at, account_id, lease_owner, lease_until, next_attempt_at, retry_window_from
+        """
+    static let runTypes: [PostgresDataType] = [
+        .text, .text, .text, .text, .text, .bool, .text, .text, .text, .text,
+        .int8, .float8, .float8, .float8, .text, .text, .float8, .float8, .float8,
+    ]
+
+    /// Opens one new run: its customer's lock as it was, the run inserted, the attributes remembered, the
+    /// lock taken, and whether the action and account read are current. One row: `locked` as
+    /// ``RunJournal/open(_:)`` reads it, and `current`.
+    struct OpenRun: PostgresPreparedStatement {
+        static let name = "contact_sync_open_run_v1"
+        static let sql = """
+            WITH previous AS (SELECT email, owner, locked_until, released_at FROM customer_locks WHERE account_id = $1 AND email = $2),
+            inserted AS (INSERT INTO runs (\(runColumns)) VALUES ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)),
+            remembered AS (INSERT INTO contact_attributes (scope, email, field_key, value, updated_at)
+              SELECT r.scope, r.email, r.field_key, r.value, $22 FROM unnest($23::text[], $24::text[], $25::text[], $26::text[]) AS r (scope, email, field_key, value)
+              ON CONFLICT (scope, email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+              WHERE contact_attributes.value <> excluded.value),
+            locked AS (INSERT INTO customer_locks (account_id, email, owner, locked_until) SELECT $1, $2, $27, $28 WHERE $2 IS NOT NULL
+              ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until
+              WHERE customer_locks.locked_until < $29 OR customer_locks.owner = excluded.owner
+              RETURNING email)
+            SELECT (SELECT string_agg(locked.email || chr(9) || coalesce(CASE
+                WHEN previous.email IS NULL OR split_part(previous.owner, '.', 1) = split_part($27, '.', 1) THEN NULL
+                WHEN previous.locked_until = 0 THEN (extract(epoch FROM now())::double precision - previous.released_at)::text
+                ELSE '0' END, ''), chr(10))
+                FROM locked LEFT JOIN previous ON previous.email = locked.email) AS locked,
+              EXISTS (SELECT 1 FROM actions WHERE id = $30 AND version = $31)
+                AND EXISTS (SELECT 1 FROM accounts WHERE id = $32 AND version = $33) AS current
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text] + runTypes
+            + [.float8, .textArray, .textArray, .textArray, .textArray, .text, .float8, .float8, .text, .int8, .text, .int8]
+        typealias Row = (String?, Bool?)
+
+        let opening: RunJournal.Opening
+        let new: RunJournal.NewRun
+        let customer: String?
+        let action: (id: String, version: Int)
+        let versions: ConfigurationVersions
+
+        /// The statement for `opening`, when it opens one new run for at most one customer and one action
+        /// whose versions were read.
+        init?(_ opening: RunJournal.Opening, versions: ConfigurationVersions?) {
+            let customers = Set(opening.customers)
+            guard opening.newRuns.count == 1, customers.count <= 1, let versions, versions.actions.count == 1, let action = versions.actions.first
+            else { return nil }
+            self.opening = opening
+            self.new = opening.newRuns[0]
+            self.customer = customers.first
+            self.action = (action.key, action.value)
+            self.versions = versions
+        }
+
+        func makeBindings() throws -> PostgresBindings {
+            var binds = PreparedBindings()
+            binds.text(opening.accountId)
+            binds.text(customer)
+            binds.run(new.run, leaseOwner: new.leaseOwner, leaseUntil: new.leaseUntil)
+            let remembered = ContactRepository.rememberedRows(opening.remember)
+            binds.stamp(opening.now)
+            binds.texts(remembered.map(\.0))
+            binds.texts(remembered.map(\.1))
+            binds.texts(remembered.map(\.2))
+            binds.texts(remembered.map(\.3))
+            binds.text(opening.lockOwner)
+            binds.stamp(opening.lockedUntil)
+            binds.stamp(opening.now)
+            binds.text(action.id)
+            binds.int(action.version)
+            binds.text(versions.accountId)
+            binds.int(versions.accountVersion)
+            return binds.bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// Closes one stored run: the records it created recorded, its customer's lock given back, its result
+    /// saved while it is leased to `owner`. Returns the run's id when it was saved.
+    struct CloseRun: PostgresPreparedStatement {
+        static let name = "contact_sync_close_run_v1"
+        static let sql = """
+            WITH recorded AS (INSERT INTO provenance (account_id, crm_record_id, run_id, created_at)
+              SELECT $1, p.record_id, p.run_id, $2 FROM unnest($3::text[], $4::text[]) AS p (record_id, run_id)
+              ON CONFLICT (account_id, crm_record_id) DO NOTHING),
+            released AS (UPDATE customer_locks SET locked_until = 0, released_at = extract(epoch FROM now())::double precision
+              WHERE account_id = $1 AND owner = $5 AND email = $6),
+            finished AS (UPDATE runs SET status = $7, result = $8, attempts = $9, started_at = $10, finished_at = $11,
+              next_attempt_at = $12, lease_owner = NULL, lease_until = NULL, account_id = $13, retry_window_from = $14
+              WHERE id = $15 AND lease_owner = $16 RETURNING id)
+            SELECT id FROM finished
+            """
+        static let bindingDataTypes: [PostgresDataType] = [
+            .text, .float8, .textArray, .textArray, .text, .text,
+            .text, .text, .int8, .float8, .float8, .float8, .text, .float8, .text, .text,
+        ]
+        typealias Row = String
+
+        let closing: RunJournal.Closing
+        let run: RunRecord
+        let releasing: String?
+
+        /// The statement for `closing`, when it saves one stored run and gives back at most one customer's lock.
+        init?(_ closing: RunJournal.Closing) {
+            let releasing = closing.accountId == nil || closing.lockOwner == nil ? [] : Set(closing.releasing)
+            guard closing.runs.count == 1, closing.unstored.isEmpty, releasing.count <= 1 else { return nil }
+            self.closing = closing
+            self.run = closing.runs[0]
+            self.releasing = releasing.first
+        }
+
+        func makeBindings() throws -> PostgresBindings {
+            var binds = PreparedBindings()
+            let accountId = closing.accountId
+            let provenance = accountId == nil ? [] : closing.provenance
+            binds.text(accountId)
+            binds.stamp(closing.now)
+            binds.texts(provenance.map(\.recordId))
+            binds.texts(provenance.map(\.runId))
+            binds.text(closing.lockOwner)
+            binds.text(releasing)
+            binds.text(run.status.rawValue)
+            binds.text(run.result.map(Store.encode))
+            binds.int(run.attempts)
+            binds.stamp(run.startedAt)
+            binds.stamp(run.finishedAt)
+            binds.stamp(run.nextAttemptAt)
+            binds.text(run.accountId)
+            binds.stamp(run.retryWindowFrom)
+            binds.text(run.id)
+            binds.text(closing.owner)
+            return binds.bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
+    }
+
+    /// Records, before it is sent, that a run sends a create (the first time only).
+    struct RecordCreateSent: PostgresPreparedStatement {
+        static let name = "contact_sync_record_create_sent_v1"
+        static let sql = "UPDATE runs SET create_sent_at = $1 WHERE id = $2 AND create_sent_at IS NULL"
+        static let bindingDataTypes: [PostgresDataType] = [.float8, .text]
+        typealias Row = ()
+
+        let runId: String
+        let now: Date
+
+        func makeBindings() throws -> PostgresBindings {
+            var binds = PreparedBindings()
+            binds.stamp(now)
+            binds.text(runId)
+            return binds.bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {}
+    }
+}
+
+extension PreparedBindings {
+    /// A new run's columns, in ``PreparedRunStatements/runColumns`` order.
+    mutating func run(_ run: RunRecord, leaseOwner: String, leaseUntil: Date) {
+        text(run.id)
+        text(run.actionId)
+        text(run.conversationId)
+        text(run.trigger.rawValue)
+        text(run.status.rawValue)
+        bool(run.dryRun)
+        text(Store.encode(run.input))
+        text(run.idempotencyKey)
+        text(run.requestHash)
+        text(run.result.map(Store.encode))
+        int(run.attempts)
+        stamp(run.createdAt)
+        stamp(run.startedAt)
+        stamp(run.finishedAt)
+        text(run.accountId)
+        text(leaseOwner)
+        stamp(leaseUntil)
+        stamp(run.nextAttemptAt)
+        stamp(run.retryWindowFrom)
+    }
+}
