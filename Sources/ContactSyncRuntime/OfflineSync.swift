@@ -14,10 +14,14 @@ public struct OfflineSync: Service {
     public struct Settings: Sendable {
         /// How often to look for due work when there is none.
         public var pollInterval: Duration = .milliseconds(250)
-        /// Conversations dispatched per pass.
-        public var dispatchLimit = 2_000
+        /// Conversations dispatched per pass: as many as a pass claims, so that the first batch of a burst
+        /// starts as soon as its runs exist.
+        public var dispatchLimit = 1_000
         /// Runs claimed per pass.
         public var claimLimit = 1_000
+        /// Batches of one account a worker carries out at once: the next is read, and its customers locked,
+        /// while the one before waits on the CRM's rate limit.
+        public var batchesPerAccount = 2
         /// How long a claim lasts before another worker may take the run.
         public var lease: TimeInterval = 120
         public init() {}
@@ -57,7 +61,7 @@ public struct OfflineSync: Service {
                         started += 1
                         group.addTask {
                             await repositories.store.keepingOpen { await carryOut(runs, accountId: accountId) }
-                            state.busy.withLock { _ = $0.remove(accountId) }
+                            state.finished(accountId)
                             signal.fire()
                         }
                     }
@@ -79,7 +83,7 @@ public struct OfflineSync: Service {
             for (accountId, runs) in claimed {
                 group.addTask {
                     await repositories.store.keepingOpen { await carryOut(runs, accountId: accountId) }
-                    state.busy.withLock { _ = $0.remove(accountId) }
+                    state.finished(accountId)
                     return runs.count
                 }
             }
@@ -88,7 +92,7 @@ public struct OfflineSync: Service {
     }
 
     /// Dispatches ended conversations and claims due runs (those of a process that died included) of
-    /// accounts that have no batch under way here, marking those accounts busy.
+    /// accounts with fewer than `batchesPerAccount` batches under way here, counting the new batches.
     private func claimDue() async throws -> [String: [RunRecord]] {
         let time = now()
         if try await repositories.conversations.hasEndedConversations(now: time) {
@@ -99,12 +103,12 @@ public struct OfflineSync: Service {
                 signal.fire()
             }
         }
-        let excluded = state.busy.withLock { Array($0) }
+        let excluded = state.busy.withLock { busy in busy.filter { $0.value >= settings.batchesPerAccount }.map(\.key) }
         let claimed = try await repositories.runs.claimDueRuns(
             owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.lease), limit: settings.claimLimit, excludingAccounts: excluded)
         var byAccount: [String: [RunRecord]] = [:]
         for run in claimed { byAccount[run.accountId ?? "", default: []].append(run) }
-        state.busy.withLock { $0.formUnion(byAccount.keys) }
+        state.busy.withLock { busy in for accountId in byAccount.keys { busy[accountId, default: 0] += 1 } }
         return byAccount
     }
 
@@ -164,9 +168,17 @@ public struct OfflineSync: Service {
 
 }
 
-/// What a worker's passes share: the accounts with a batch under way.
+/// What a worker's passes share: how many batches of each account are under way.
 final class WorkerState: Sendable {
-    let busy = Mutex<Set<String>>([])
+    let busy = Mutex<[String: Int]>([:])
+
+    /// One of the account's batches has ended.
+    func finished(_ accountId: String) {
+        busy.withLock { busy in
+            busy[accountId, default: 1] -= 1
+            if busy[accountId] == 0 { busy[accountId] = nil }
+        }
+    }
 }
 
 /// Whether a worker may still write under its lease: valid while the lease, renewed by the heartbeat,

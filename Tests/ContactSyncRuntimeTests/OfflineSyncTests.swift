@@ -166,4 +166,43 @@ struct OfflineSyncTests {
             #expect(runs.first?.result?.outcome == .created)
         }
     }
+
+    @Test("batchesOfAnAccountOverlap: while a batch waits on the CRM the next of its account is claimed and read, and no more than batchesPerAccount are under way",
+          arguments: Backend.available)
+    func batchesOfAnAccountOverlap(backend: Backend) async throws {
+        var settings = OfflineSync.Settings()
+        settings.claimLimit = 2
+        try await withRuntime(backend, settings: settings) { rt in
+            let account = try await rt.account(.salesforce)
+            let action = try await rt.action(.salesforce, account: account, offline: true)
+            let agent = try await rt.agent(.voice, actions: [action])
+            var calls: [String] = []
+            for index in 0..<6 {
+                let call = try await rt.conversation(agent: agent, attributes: ["email": "batch\(index)@example.com", "last_name": "B"])
+                _ = try await rt.conversations.end(conversationId: call)
+                calls.append(call)
+            }
+            func running() async throws -> Int {
+                var count = 0
+                for call in calls { count += try await rt.runs(conversation: call).filter { $0.status == .running }.count }
+                return count
+            }
+            func waitUntilRunning(_ wanted: Int) async throws {
+                let deadline = ContinuousClock.now + .seconds(20)
+                while try await running() < wanted, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            try await rt.faults(.salesforce, #"{"latencyMs":1500}"#)
+            async let first = rt.offline.tick()
+            try await waitUntilRunning(2)
+            async let second = rt.offline.tick()
+            try await waitUntilRunning(4)
+            // Two batches of the account are under way (both wait on the CRM): a third pass claims none of its runs.
+            #expect(try await running() == 4)
+            #expect(try await rt.offline.tick() == 0)
+            #expect(try await first == 2)
+            #expect(try await second == 2)
+            #expect(try await rt.offline.tick() == 2)
+            for call in calls { #expect(try await rt.runs(conversation: call).map(\.status) == [.succeeded]) }
+        }
+    }
 }
