@@ -112,8 +112,8 @@ struct HubSpotConnectorTests {
         let ids = try written.map { try $0.get() }
         #expect(Set(ids).count == 3, "each note answered by a record of its own")
         #expect(try await harness.count(route) == 1, "the retry found all three and sent nothing")
-        // One association listing per contact, not per note.
-        #expect(log.entries.filter { $0.route == "GET /crm/v4/objects/contacts/{id}/associations/notes" }.count == 2)
+        // One association batch read for both contacts, not one listing per contact or note.
+        #expect(log.entries.filter { $0.route == "POST /crm/v4/associations/contacts/notes/batch/read" }.count == 1)
         for (contact, expected) in [(first, 2), (second, 1)] {
             let body = try await harness.send(.GET, "/crm/v3/objects/contacts/\(contact)?associations=notes", token: "test-audit").body
             let associated = ((body?["associations"] as? [String: Any])?["notes"] as? [String: Any])?["results"] as? [Any] ?? []
@@ -122,7 +122,7 @@ struct HubSpotConnectorTests {
         await harness.stop()
     }
 
-    @Test("noteFallbackPagesByAssociation: finding an unanswered attempt's note among 650 pages the contact's note associations and reads the notes in batches, not one call per note")
+    @Test("noteFallbackPagesByAssociation: finding an unanswered attempt's note among 650 reads the contacts' note associations a batch at a time, following each contact's pages, and the notes in batches, not one call per contact or note")
     func noteFallbackPagesByAssociation() async throws {
         let harness = try await Harness.hubspot()
         let connector = hubspotConnector(harness)
@@ -132,14 +132,20 @@ struct HubSpotConnectorTests {
         let written = try await connector.writeNotes(notes, log: nil)
         let target = try #require(try written[600].get())
         let log = CRMCallLog()
-        let found = try await connector.findNote(NoteWrite(contactId: contact, text: "note 600", existingNoteId: nil, timestamp: at.addingTimeInterval(600)), log: log)
-        #expect(found == target)
-        // Two pages of associations (500 + 150) and at most seven batch reads of 100.
+        let other = try await connector.createContact(["email": "no-notes@example.com"], log: nil)
+        let found = try await connector.findNotes([
+            NoteWrite(contactId: contact, text: "note 600", existingNoteId: nil, timestamp: at.addingTimeInterval(600)),
+            NoteWrite(contactId: other, text: "note 600", existingNoteId: nil, timestamp: at.addingTimeInterval(600)),
+            NoteWrite(contactId: "999999999", text: "note 1", existingNoteId: nil, timestamp: at.addingTimeInterval(1)),
+        ], log: log)
+        #expect(found == [0: target], "found on its own contact only; a contact with no notes, or none at all, has none")
+        // Two association batch reads (the first page of each contact, then the rest of the first's: 500 + 150)
+        // and seven batch reads of 100.
         let routes = log.entries.map(\.route)
-        #expect(routes.filter { $0 == "GET /crm/v4/objects/contacts/{id}/associations/notes" }.count == 2)
-        #expect(routes.filter { $0 == "POST /crm/v3/objects/notes/batch/read" }.count <= 7)
-        #expect(routes.count <= 9)
-        #expect(try await connector.findNote(NoteWrite(contactId: contact, text: "no such note", existingNoteId: nil, timestamp: at), log: nil) == nil)
+        #expect(routes.filter { $0 == "POST /crm/v4/associations/contacts/notes/batch/read" }.count == 2)
+        #expect(routes.filter { $0 == "POST /crm/v3/objects/notes/batch/read" }.count == 7)
+        #expect(routes.count == 9)
+        #expect(try await connector.findNotes([NoteWrite(contactId: contact, text: "no such note", existingNoteId: nil, timestamp: at)], log: nil).isEmpty)
         await harness.stop()
     }
 

@@ -137,6 +137,9 @@ public struct HubSpotEmulator: Sendable {
             api(router, .post, base + "/batch/read") { request, context, _ in
                 await state.batchReadNotes(await request.json(context: context), kind: kind)
             }
+            api(router, .post, "/crm/v4/associations/contacts/\(kind.rawValue)/batch/read") { request, context, _ in
+                await state.batchReadContactAssociations(await request.json(context: context), kind: kind)
+            }
             api(router, .get, "/crm/v4/objects/contacts/{contactId}/associations/\(kind.rawValue)") { request, context, _ in
                 await state.contactNoteAssociations(
                     try context.decodedParameter("contactId"), limit: request.query("limit").flatMap(Int.init), after: request.query("after"), kind: kind)

@@ -96,46 +96,64 @@ extension HubSpotConnector {
         }
     }
 
-    /// A note or call on the contact with exactly this text and timestamp (one an unanswered attempt
-    /// created). The contact's associations are listed a page at a time and read a batch at a time, never
-    /// one call per record.
-    public func findNote(_ note: NoteWrite, log: CRMCallLog?) async throws(CRMError) -> String? {
-        try await findNotes([note], log: log)[0]
-    }
+    /// The most records one v4 association batch read asks about (HubSpot's limit).
+    static let associationBatchLimit = 1_000
 
-    /// ``findNote(_:log:)`` for many notes: each contact's associations are listed and read once for all of
-    /// its notes, and each record found answers one note. By the notes' positions.
-    func findNotes(_ notes: [NoteWrite], log: CRMCallLog?) async throws(CRMError) -> [Int: String] {
+    /// Notes or calls with exactly these texts and timestamps on these contacts (ones an unanswered attempt
+    /// created), by the notes' positions. Per kind of activity, the contacts' associations are read in one
+    /// batch (more only past 1,000 contacts, or for a contact's further pages) and the records they name a
+    /// batch of 100 at a time: never one call per contact or record. Each record found answers one note.
+    public func findNotes(_ notes: [NoteWrite], log: CRMCallLog?) async throws(CRMError) -> [Int: String] {
         var found: [Int: String] = [:]
-        let groups = Dictionary(grouping: notes.indices) { ContactEngagement(contactId: notes[$0].contactId, engagement: Engagement.of(notes[$0].kind)) }
-        for (key, indices) in groups {
-            let engagement = key.engagement
-            let path = "/crm/v4/objects/contacts/\(URLEncoding.component(key.contactId))/associations/\(engagement.object)"
-            var ids: [String] = []
-            var after: String?
-            repeat {
-                var query = [("limit", "500")]
-                if let after { query.append(("after", after)) }
-                let page = try await call(.GET, path, route: "GET /crm/v4/objects/contacts/{id}/associations/\(engagement.object)", query: query, log: log)
-                    .decode(HubSpotWire.AssociationPage.self)
-                ids += page.results.map(\.toObjectId.value)
-                after = page.paging?.next?.after
-            } while after != nil
-            var wanted = indices.map { (index: $0, text: notes[$0].text, stamp: Self.noteInput(notes[$0]).properties["hs_timestamp"]) }
-            for chunk in ids.chunked(into: Self.batchSize) where !wanted.isEmpty {
+        for (engagement, indices) in Dictionary(grouping: notes.indices, by: { Engagement.of(notes[$0].kind) }).sorted(by: { $0.key.object < $1.key.object }) {
+            let associated = try await associations(of: Array(Set(indices.map { notes[$0].contactId })).sorted(), to: engagement, log: log)
+            var records: [String: HubSpotWire.Object] = [:]
+            for chunk in Array(Set(associated.values.joined())).sorted().chunked(into: Self.batchSize) {
                 let body = JSONBody.encode(BatchRead(properties: [engagement.bodyProperty, "hs_timestamp"], inputs: chunk.map { .init(id: $0) }))
                 let read = try await call(
                     .POST, "/crm/v3/objects/\(engagement.object)/batch/read", route: "POST /crm/v3/objects/\(engagement.object)/batch/read", body: body, log: log)
                     .decode(HubSpotWire.BatchResponse.self)
-                for record in read.results {
-                    guard let position = wanted.firstIndex(where: { record.property(engagement.bodyProperty) == $0.text && record.property("hs_timestamp") == $0.stamp })
-                    else { continue }
-                    found[wanted[position].index] = record.id
-                    wanted.remove(at: position)
+                for record in read.results { records[record.id] = record }
+            }
+            var taken: Set<String> = []
+            for index in indices {
+                let stamp = Self.noteInput(notes[index]).properties["hs_timestamp"]
+                let match = associated[notes[index].contactId, default: []].first { id in
+                    guard !taken.contains(id), let record = records[id] else { return false }
+                    return record.property(engagement.bodyProperty) == notes[index].text && record.property("hs_timestamp") == stamp
+                }
+                if let match {
+                    taken.insert(match)
+                    found[index] = match
                 }
             }
         }
         return found
+    }
+
+    /// The records of `engagement`'s kind associated with each contact, every page of them, through v4
+    /// association batch reads. A contact with none, or not found, has none.
+    private func associations(of contactIds: [String], to engagement: Engagement, log: CRMCallLog?) async throws(CRMError) -> [String: [String]] {
+        struct Input: Encodable {
+            let id: String
+            var after: String?
+        }
+        let path = "/crm/v4/associations/contacts/\(engagement.object)/batch/read"
+        var associated: [String: [String]] = [:]
+        var pending = contactIds.map { Input(id: $0) }
+        while !pending.isEmpty {
+            var next: [Input] = []
+            for chunk in pending.chunked(into: Self.associationBatchLimit) {
+                let read = try await call(.POST, path, route: "POST \(path)", body: JSONBody.encode(["inputs": Array(chunk)]), log: log)
+                    .decode(HubSpotWire.AssociationBatch.self)
+                for result in read.results {
+                    associated[result.from.id.value, default: []] += result.to.map(\.toObjectId.value)
+                    if let after = result.paging?.next?.after { next.append(Input(id: result.from.id.value, after: after)) }
+                }
+            }
+            pending = next
+        }
+        return associated
     }
 
     /// A new note or call: its body, timestamp and (for a call) what is known of the call, associated with the contact.
@@ -167,8 +185,3 @@ extension HubSpotConnector {
     }
 }
 
-/// A contact's notes or calls: what one association listing covers.
-private struct ContactEngagement: Hashable {
-    let contactId: String
-    let engagement: Engagement
-}

@@ -21,17 +21,21 @@ enum HubSpotWire {
         let id: String
     }
 
-    /// A page of v4 associations.
-    struct AssociationPage: Decodable, Sendable {
-        struct Association: Decodable, Sendable {
-            let toObjectId: FlexibleId
+    /// A v4 batch read of associations: for each record asked about, a page of the records associated with
+    /// it, with where its next page starts. Records with none, or not found, are left out of `results`.
+    struct AssociationBatch: Decodable, Sendable {
+        struct Result: Decodable, Sendable {
+            struct From: Decodable, Sendable { let id: FlexibleId }
+            struct To: Decodable, Sendable { let toObjectId: FlexibleId }
+            struct Paging: Decodable, Sendable {
+                struct Next: Decodable, Sendable { let after: String }
+                let next: Next?
+            }
+            let from: From
+            let to: [To]
+            let paging: Paging?
         }
-        struct Paging: Decodable, Sendable {
-            struct Next: Decodable, Sendable { let after: String }
-            let next: Next?
-        }
-        let results: [Association]
-        let paging: Paging?
+        let results: [Result]
     }
 
     /// An id HubSpot writes as a number in some answers and as a string in others.

@@ -73,8 +73,16 @@ extension SalesforceConnector {
         return results.map { $0! }
     }
 
+    /// The tasks `notes` describe, made by earlier attempts, by the notes' positions: one query per task (a
+    /// summary kept in a field has no activity to find).
+    public func findNotes(_ notes: [NoteWrite], log: CRMCallLog?) async throws(CRMError) -> [Int: String] {
+        var found: [Int: String] = [:]
+        for index in notes.indices { found[index] = try await findNote(notes[index], log: log) }
+        return found
+    }
+
     /// The task `note` describes, made by an earlier attempt: on the same contact, with its subject.
-    public func findNote(_ note: NoteWrite, log: CRMCallLog?) async throws(CRMError) -> String? {
+    func findNote(_ note: NoteWrite, log: CRMCallLog?) async throws(CRMError) -> String? {
         guard case .task(_, let subject) = note.kind else { return nil }
         let soql = "SELECT Id FROM Task WHERE WhoId = \(SOQLLiteral.quote(note.contactId)) AND Subject = \(SOQLLiteral.quote(subject)) ORDER BY CreatedDate ASC LIMIT 1"
         return try await call(.GET, "/query", route: "GET /query", query: [("q", soql)], log: log).decode(SalesforceWire.IdResult.self).records.first?.Id

@@ -70,9 +70,9 @@ public protocol CRMConnector: Sendable {
     /// Writes conversation notes (HubSpot; a CRM whose summary lives in a field has none to write); one
     /// result per input, in order.
     func writeNotes(_ notes: [NoteWrite], log: CRMCallLog?) async throws(CRMError) -> [RecordResult]
-    /// The activity `note` describes, if an unanswered attempt created it: on the same contact, with exactly
-    /// its text and timestamp (a note or call), or its subject (a task).
-    func findNote(_ note: NoteWrite, log: CRMCallLog?) async throws(CRMError) -> String?
+    /// The activities `notes` describe that unanswered attempts created, by the notes' positions: each on its
+    /// note's contact, with exactly its text and timestamp (a note or call), or its subject (a task).
+    func findNotes(_ notes: [NoteWrite], log: CRMCallLog?) async throws(CRMError) -> [Int: String]
     /// A link to the contact in the CRM's own interface.
     func recordURL(contactId: String) -> String
     /// Ends the account's OAuth grant (when it has a refresh token), on disconnect.

@@ -130,16 +130,17 @@ extension RunPipeline {
     /// The note writes of these runs: each updates the note of its action and conversation when there is
     /// one on the same contact; a run tried before first looks for the note an unanswered attempt wrote.
     private func noteWrites(_ indices: [Int], _ items: [Item], stored: [ActionConversation: StoredNote], connector: any CRMConnector, log: CRMCallLog) async throws -> [NoteWrite] {
-        var writes: [NoteWrite] = []
-        for index in indices {
+        var writes: [NoteWrite] = indices.map { index in
             let item = items[index]
             let contactId = item.contactId!, text = item.plan!.note!
             var write = NoteWrite(contactId: contactId, text: text, existingNoteId: nil, timestamp: item.run.createdAt, kind: Self.activity(item))
             write.existingNoteId = noteKey(item).flatMap { stored[$0] }.flatMap { $0.contactId == contactId ? $0.noteId : nil }
-            if write.existingNoteId == nil, item.run.attempts > 1 {
-                write.existingNoteId = try await connector.findNote(write, log: log)
-            }
-            writes.append(write)
+            return write
+        }
+        // Looked for all at once: a batch tried again after its process died may hold a hundred of them.
+        let unknown = writes.indices.filter { writes[$0].existingNoteId == nil && items[indices[$0]].run.attempts > 1 }
+        if !unknown.isEmpty {
+            for (position, id) in try await connector.findNotes(unknown.map { writes[$0] }, log: log) { writes[unknown[position]].existingNoteId = id }
         }
         return writes
     }
