@@ -121,6 +121,7 @@ public struct OfflineSync: Service {
         let heartbeat = Heartbeat.renewing(
             runs: { ids }, owner: owner, lockOwner: lock.owner, lease: settings.lease, lockLifetime: settings.lease, fence: fence, repositories: repositories,
             now: now)
+        logger.debug("offline batch started", metadata: ["account": "\(accountId)", "runs": "\(ids.joined(separator: ","))"])
         var outcomes: [RunRecord] = []
         var pass: PipelinePass?
         do {
@@ -160,6 +161,7 @@ public struct OfflineSync: Service {
         } catch {
             logger.error("offline runs could not be saved; their leases will lapse and they run again", metadata: ["account": "\(accountId)"])
         }
+        logger.debug("offline batch ended", metadata: ["account": "\(accountId)", "runs": "\(ids.joined(separator: ","))"])
         logger.info("offline runs carried out", metadata: [
             "account": "\(accountId)", "runs": "\(runs.count)",
             "retrying": "\(outcomes.filter { $0.status == .pending }.count)",

@@ -22,8 +22,15 @@ def free_port():
 
 
 def start(args, env=None, log=None):
-    environment = dict(os.environ, CONTACT_SYNC_SECRET_KEY=SECRET, CONTACT_SYNC_OFFLINE_LEASE_SECONDS="3", LOG_LEVEL="warning")
+    """A contact-sync process. With CONTACT_SYNC_TEST_LOG_DIR set, each process logs there at
+    CONTACT_SYNC_TEST_LOG_LEVEL (default `info`) to a file of its own; otherwise at `warning`, unkept."""
+    log_dir = os.environ.get("CONTACT_SYNC_TEST_LOG_DIR")
+    level = os.environ.get("CONTACT_SYNC_TEST_LOG_LEVEL", "info") if log_dir else "warning"
+    environment = dict(os.environ, CONTACT_SYNC_SECRET_KEY=SECRET, CONTACT_SYNC_OFFLINE_LEASE_SECONDS="3", LOG_LEVEL=level)
     environment.update(env or {})
+    if log is None and log_dir:
+        os.makedirs(log_dir, exist_ok=True)
+        log = open(os.path.join(log_dir, f"{args[0]}-{time.time_ns()}.log"), "w")
     return subprocess.Popen([BIN, *args], env=environment, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 
