@@ -113,6 +113,32 @@ def test_note_with_association_is_readable_from_the_contact(hubspot_url):
     assert [item.id for item in read_note.associations["contacts"].results] == [contact.id]
 
 
+def test_note_associations_of_many_contacts_are_read_in_one_batch(hubspot_url):
+    from hubspot.crm.associations.v4 import BatchInputPublicFetchAssociationsBatchRequest, PublicFetchAssociationsBatchRequest
+
+    api = client(hubspot_url)
+    noted, plain = create(api, email="batch-noted@example.com"), create(api, email="batch-plain@example.com")
+    note = api.crm.objects.notes.basic_api.create(
+        NoteInput(
+            properties={"hs_timestamp": "2026-11-22T10:00:00Z", "hs_note_body": "Asked for a call back."},
+            associations=[
+                PublicAssociationsForObject(
+                    to=PublicObjectId(id=noted.id),
+                    types=[AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=202)],
+                )
+            ],
+        )
+    )
+    page = api.crm.associations.v4.batch_api.get_page(
+        "contacts", "notes",
+        batch_input_public_fetch_associations_batch_request=BatchInputPublicFetchAssociationsBatchRequest(
+            inputs=[PublicFetchAssociationsBatchRequest(id=noted.id), PublicFetchAssociationsBatchRequest(id=plain.id)]
+        ),
+    )
+    assert [(result._from.id, [to.to_object_id for to in result.to]) for result in page.results] == [(noted.id, [note.id])]
+    assert page.results[0].to[0].association_types[0].type_id == 202
+
+
 def test_property_listing_and_custom_property(hubspot_url):
     api = client(hubspot_url)
     names = {prop.name: prop for prop in api.crm.properties.core_api.get_all("contacts").results}
