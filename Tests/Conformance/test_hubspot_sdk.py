@@ -92,20 +92,25 @@ def test_batch_upsert_and_batch_read_by_email(hubspot_url):
     assert {item.properties["firstname"] for item in read.results} == {"New", "Fresh"}
 
 
-def test_note_with_association_is_readable_from_the_contact(hubspot_url):
-    api = client(hubspot_url)
-    contact = create(api, email="noted@example.com")
-    note = api.crm.objects.notes.basic_api.create(
+def create_note(api, contact_id, body):
+    """A note on the contact, associated as it is created."""
+    return api.crm.objects.notes.basic_api.create(
         NoteInput(
-            properties={"hs_timestamp": "2026-11-22T10:00:00Z", "hs_note_body": "Asked about pricing."},
+            properties={"hs_timestamp": "2026-11-22T10:00:00Z", "hs_note_body": body},
             associations=[
                 PublicAssociationsForObject(
-                    to=PublicObjectId(id=contact.id),
+                    to=PublicObjectId(id=contact_id),
                     types=[AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=202)],
                 )
             ],
         )
     )
+
+
+def test_note_with_association_is_readable_from_the_contact(hubspot_url):
+    api = client(hubspot_url)
+    contact = create(api, email="noted@example.com")
+    note = create_note(api, contact.id, "Asked about pricing.")
     assert note.properties["hs_note_body"] == "Asked about pricing."
     with_notes = api.crm.contacts.basic_api.get_by_id(contact.id, associations=["notes"])
     assert [item.id for item in with_notes.associations["notes"].results] == [note.id]
@@ -118,17 +123,7 @@ def test_note_associations_of_many_contacts_are_read_in_one_batch(hubspot_url):
 
     api = client(hubspot_url)
     noted, plain = create(api, email="batch-noted@example.com"), create(api, email="batch-plain@example.com")
-    note = api.crm.objects.notes.basic_api.create(
-        NoteInput(
-            properties={"hs_timestamp": "2026-11-22T10:00:00Z", "hs_note_body": "Asked for a call back."},
-            associations=[
-                PublicAssociationsForObject(
-                    to=PublicObjectId(id=noted.id),
-                    types=[AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=202)],
-                )
-            ],
-        )
-    )
+    note = create_note(api, noted.id, "Asked for a call back.")
     page = api.crm.associations.v4.batch_api.get_page(
         "contacts", "notes",
         batch_input_public_fetch_associations_batch_request=BatchInputPublicFetchAssociationsBatchRequest(
