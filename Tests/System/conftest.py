@@ -1,6 +1,13 @@
 import pytest
 
-from support import emulators_process
+from support import emulators_process, stop_leftovers
+
+
+@pytest.fixture(autouse=True)
+def no_process_outlives_its_test():
+    """A test that fails midway leaves no contact-sync process running behind it."""
+    yield
+    stop_leftovers()
 
 
 @pytest.fixture

@@ -31,7 +31,22 @@ def start(args, env=None, log=None):
     if log is None and log_dir:
         os.makedirs(log_dir, exist_ok=True)
         log = open(os.path.join(log_dir, f"{args[0]}-{time.time_ns()}.log"), "w")
-    return subprocess.Popen([BIN, *args], env=environment, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([BIN, *args], env=environment, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    STARTED.append(process)
+    return process
+
+
+# Every process `start` made; conftest kills those a test left running, however it ended.
+STARTED = []
+
+
+def stop_leftovers():
+    """Kills the processes started so far that are still running."""
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def wait_until(check, timeout, what):
