@@ -124,6 +124,37 @@ struct OfflineSyncTests {
         }
     }
 
+    @Test("retakenBatchLooksForItsNotesAtOnce: a batch taken over from a dead worker looks for the notes its runs may have written with one association read for all their contacts, and writes each note once",
+          arguments: Backend.available)
+    func retakenBatchLooksForItsNotesAtOnce(backend: Backend) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(.hubspot)
+            let action = try await rt.action(.hubspot, account: account, offline: true)
+            let agent = try await rt.agent(.voice, actions: [action])
+            var calls: [String] = []
+            for index in 0..<3 {
+                let call = try await rt.conversation(agent: agent, attributes: ["email": "retaken\(index)@example.com"], summary: "Call \(index).")
+                _ = try await rt.conversations.end(conversationId: call)
+                calls.append(call)
+            }
+            // Another worker dispatches and claims the three runs, then dies: whatever it sent is unknown.
+            _ = try await rt.repositories.conversations.dispatchEndedConversations(now: rt.clock.now, limit: 10, targets: try await rt.repositories.configuration.offlineTargets())
+            let claimed = try await rt.repositories.runs.claimDueRuns(owner: "dead-worker", now: rt.clock.now, leaseUntil: rt.clock.now.addingTimeInterval(120), limit: 10)
+            #expect(claimed.count == 3)
+            rt.clock.advance(121)
+            try await rt.offline.tick()
+            let routes = try await rt.emulator(.hubspot, .GET, "/_emulator/requests").1["byRoute"] as? [String: Int] ?? [:]
+            #expect(routes["POST /crm/v4/associations/contacts/notes/batch/read"] == 1, "\(routes)")
+            #expect(!routes.keys.contains { $0.hasPrefix("GET /crm/v4/objects/contacts/") }, "no association listing per contact: \(routes)")
+            for call in calls {
+                let run = try #require(try await rt.runs(conversation: call).first)
+                #expect(run.status == .succeeded)
+                #expect(run.attempts == 2)
+                #expect(try await rt.noteCount(contact: try #require(run.result?.crmRecordId)) == 1)
+            }
+        }
+    }
+
     @Test("runs for an account that needs reconnecting wait, and resume when it is reconnected", arguments: Backend.available)
     func waitingForAccount(backend: Backend) async throws {
         try await withRuntime(backend) { rt in
