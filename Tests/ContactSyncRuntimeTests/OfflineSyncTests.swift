@@ -203,6 +203,7 @@ struct OfflineSyncTests {
     func batchesOfAnAccountOverlap(backend: Backend) async throws {
         var settings = OfflineSync.Settings()
         settings.claimLimit = 2
+        settings.batchesPerAccount = 2
         try await withRuntime(backend, settings: settings) { rt in
             let account = try await rt.account(.salesforce)
             let action = try await rt.action(.salesforce, account: account, offline: true)
