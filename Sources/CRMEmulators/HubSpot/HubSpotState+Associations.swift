@@ -13,12 +13,7 @@ extension HubSpotState {
         let associated = record.associations.filter { engagements(kind)[$0] != nil }
         let page = Array(associated.dropFirst(start).prefix(size))
         var body: [String: JSON] = [
-            "results": .array(page.map { id in
-                [
-                    "toObjectId": Int(id).map(JSON.int) ?? .string(id),
-                    "associationTypes": [["category": "HUBSPOT_DEFINED", "typeId": .int(kind.associationTypeId), "label": .null]],
-                ]
-            })
+            "results": .array(page.map { Self.associated($0, kind: kind) })
         ]
         if start + page.count < associated.count {
             let next = String(start + page.count)
@@ -27,6 +22,14 @@ extension HubSpotState {
             ]
         }
         return Reply(.ok, .object(body))
+    }
+
+    /// One associated record as v4 association answers list it.
+    static func associated(_ id: String, kind: Engagement) -> JSON {
+        [
+            "toObjectId": Int(id).map(JSON.int) ?? .string(id),
+            "associationTypes": [["category": "HUBSPOT_DEFINED", "typeId": .int(kind.associationTypeId), "label": .null]],
+        ]
     }
 
     /// The most records one v4 association batch read asks about (HubSpot's limit since February 2025).
@@ -55,12 +58,7 @@ extension HubSpotState {
             guard !page.isEmpty else { continue }
             var result: [String: JSON] = [
                 "from": ["id": .string(contactId)],
-                "to": .array(page.map { id in
-                    [
-                        "toObjectId": Int(id).map(JSON.int) ?? .string(id),
-                        "associationTypes": [["category": "HUBSPOT_DEFINED", "typeId": .int(kind.associationTypeId), "label": .null]],
-                    ]
-                }),
+                "to": .array(page.map { Self.associated($0, kind: kind) }),
             ]
             if start + page.count < associated.count {
                 result["paging"] = ["next": ["after": .string(String(start + page.count))]]
