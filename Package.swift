@@ -161,7 +161,12 @@ let package = Package(
             ]
         ),
         // Helpers the test targets share (a fresh store on SQLite or PostgreSQL).
-        .target(name: "ContactSyncTestSupport", dependencies: ["ContactSyncStore", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "ContactSyncTestSupport",
+            dependencies: [
+                "ContactSyncStore", .product(name: "Logging", package: "swift-log"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(
             name: "ContactSyncStoreTests",
             dependencies: [
@@ -171,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "ContactSyncCRMTests",
             dependencies: [
-                "ContactSyncCRM", "CRMEmulators",
+                "ContactSyncCRM", "CRMEmulators", "ContactSyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -1,19 +1,13 @@
 import AsyncHTTPClient
 @testable import ContactSyncCRM
+import ContactSyncTestSupport
 import Foundation
 import Testing
 
 /// Runs an emulator's OAuth authorization-code flow (with PKCE) and returns the credentials.
 enum OAuthDance {
-    /// A client that leaves redirects to the test (the callback URL is not served).
-    static let noRedirects = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-
     static func code(_ harness: Harness, authorizeURL: String) async throws -> String {
-        var request = HTTPClientRequest(url: authorizeURL)
-        request.method = .GET
-        let response = try await noRedirects.execute(request, timeout: .seconds(5))
-        let location = try #require(response.headers.first(name: "Location"))
-        return try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "code" }?.value)
+        try #require(try await EmulatorApproval.approve(authorizeURL)["code"])
     }
 
     static func hubspot(_ harness: Harness) async throws -> CRMCredentials {

@@ -107,17 +107,8 @@ struct ReconnectTests {
 
 /// Follows the emulator's authorize page as a user approving it; returns the code and state it redirects with.
 func approve(_ authorizeURL: String) async throws -> (code: String, state: String) {
-    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-    let response: HTTPClientResponse
-    do {
-        response = try await client.execute(HTTPClientRequest(url: authorizeURL), timeout: .seconds(5))
-        try await client.shutdown()
-    } catch {
-        try? await client.shutdown()
-        throw error
-    }
-    let items = URLComponents(string: response.headers.first(name: "Location") ?? "")?.queryItems ?? []
-    guard let code = items.first(where: { $0.name == "code" })?.value, let state = items.first(where: { $0.name == "state" })?.value else {
+    let query = try await EmulatorApproval.approve(authorizeURL)
+    guard let code = query["code"], let state = query["state"] else {
         throw RuntimeTestError.unexpected("no code in the authorize redirect")
     }
     return (code, state)

@@ -4,6 +4,7 @@ import ContactSyncCore
 import ContactSyncRuntime
 import ContactSyncServer
 import ContactSyncStore
+import ContactSyncTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -172,16 +173,11 @@ func withServer<T: Sendable>(
     }
 }
 
-/// A client that does not follow redirects (OAuth callbacks are not served in tests).
-let noRedirects = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-
 /// Follows an authorize URL at an emulator and returns the callback query (code and state).
 func approve(_ authorizeURL: String) async throws -> (code: String, state: String) {
-    let response = try await noRedirects.execute(HTTPClientRequest(url: authorizeURL), timeout: .seconds(5))
-    let location = response.headers.first(name: "Location") ?? ""
-    let items = URLComponents(string: location)?.queryItems ?? []
-    guard let code = items.first(where: { $0.name == "code" })?.value, let state = items.first(where: { $0.name == "state" })?.value else {
-        throw HarnessError.unexpected(location)
+    let query = try await EmulatorApproval.approve(authorizeURL)
+    guard let code = query["code"], let state = query["state"] else {
+        throw HarnessError.unexpected("no code in the authorize redirect")
     }
     return (code, state)
 }
