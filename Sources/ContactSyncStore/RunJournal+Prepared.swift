@@ -3,7 +3,7 @@ import Foundation
 import PostgresKit
 
 /// The statements of an in-conversation run on PostgreSQL — one run opened, one run closed, its create
-/// recorded — with fixed texts, prepared once per connection (``PreparedStatements``). They write what the
+/// recorded, whether its one match is contact-sync's own — with fixed texts, prepared once per connection (``PreparedStatements``). They write what the
 /// statements ``RunJournal/open(_:)`` and ``RunJournal/close(_:)`` build for any pass write, for one customer
 /// and one action: a key looked up as a single value is planned as a unique-index lookup once, whereas a
 /// list's plan, made once for every length, may scan all of an account's locks.
@@ -167,6 +167,26 @@ enum PreparedRunStatements {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {}
+    }
+
+    /// Whether contact-sync created one CRM record in an account: its id when it did, no row otherwise.
+    struct CreatedRecord: PostgresPreparedStatement {
+        static let name = "contact_sync_created_record_v1"
+        static let sql = "SELECT crm_record_id FROM provenance WHERE account_id = $1 AND crm_record_id = $2"
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text]
+        typealias Row = String
+
+        let accountId: String
+        let recordId: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var binds = PreparedBindings()
+            binds.text(accountId)
+            binds.text(recordId)
+            return binds.bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
     }
 }
 

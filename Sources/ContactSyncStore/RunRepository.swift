@@ -143,6 +143,10 @@ extension RunRepository {
     /// Which of `recordIds` contact-sync created in the account.
     public func createdRecords(accountId: String, among recordIds: [String]) async throws -> Set<String> {
         guard !recordIds.isEmpty else { return [] }
+        if recordIds.count == 1, let prepared = store.prepared {
+            // An in-conversation run's one match: the statement of fixed text, prepared once per connection.
+            return Set(try await prepared.rows(PreparedRunStatements.CreatedRecord(accountId: accountId, recordId: recordIds[0])))
+        }
         let rows = try await database.raw("SELECT crm_record_id FROM provenance WHERE account_id = \(bind: accountId) AND crm_record_id IN (\(binds: recordIds))").all()
         return Set(try rows.map { try $0.decode(column: "crm_record_id", as: String.self) })
     }

@@ -186,6 +186,10 @@ struct RunJournalTests {
             #expect(saved?.result?.crmRecordId == "601")
             #expect(saved?.finishedAt == Self.now)
             #expect(try await repositories.runs.createdRecords(accountId: action.accountId, among: ["601", "602"]) == ["601"])
+            // One record at a time (on PostgreSQL, the prepared statement): its own account only.
+            #expect(try await repositories.runs.createdRecords(accountId: action.accountId, among: ["601"]) == ["601"])
+            #expect(try await repositories.runs.createdRecords(accountId: action.accountId, among: ["602"]).isEmpty)
+            #expect(try await repositories.runs.createdRecords(accountId: "acc_other", among: ["601"]).isEmpty)
             let other = try await repositories.customerLocks.acquireCustomerLocks(
                 accountId: action.accountId, emails: ["ada@example.com"], owner: "lock_b", until: Self.now.addingTimeInterval(15), now: Self.now)
             #expect(other == ["ada@example.com"])
