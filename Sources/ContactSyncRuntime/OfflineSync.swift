@@ -19,9 +19,9 @@ public struct OfflineSync: Service {
         public var dispatchLimit = 1_000
         /// Runs claimed per pass.
         public var claimLimit = 1_000
-        /// Batches of one account a worker carries out at once. More than one lets the next be read, and its
-        /// customers locked, while the one before waits on the CRM's rate limit.
-        public var batchesPerAccount = 1
+        /// Batches of one account a worker carries out at once: the next is read, and its customers locked,
+        /// while the one before waits on the CRM's rate limit.
+        public var batchesPerAccount = 2
         /// How long a claim lasts before another worker may take the run.
         public var lease: TimeInterval = 120
         public init() {}
