@@ -160,7 +160,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
-        // Helpers the test targets share (a fresh store on SQLite or PostgreSQL).
+        // Helpers the test targets share (a fresh store on SQLite or PostgreSQL, an emulator's OAuth approval).
         .target(
             name: "ContactSyncTestSupport",
             dependencies: [

@@ -3,10 +3,11 @@ import Foundation
 import PostgresKit
 
 /// The statements of an in-conversation run on PostgreSQL — one run opened, one run closed, its create
-/// recorded, whether its one match is contact-sync's own — with fixed texts, prepared once per connection (``PreparedStatements``). They write what the
-/// statements ``RunJournal/open(_:)`` and ``RunJournal/close(_:)`` build for any pass write, for one customer
-/// and one action: a key looked up as a single value is planned as a unique-index lookup once, whereas a
-/// list's plan, made once for every length, may scan all of an account's locks.
+/// recorded, whether its one match is contact-sync's own — with fixed texts, prepared once per connection
+/// (``PreparedStatements``). They write what the statements ``RunJournal/open(_:)`` and
+/// ``RunJournal/close(_:)`` build for any pass write, for one customer and one action: a key looked up as a
+/// single value is planned as a unique-index lookup once, whereas a list's plan, made once for every length,
+/// may scan all of an account's locks.
 enum PreparedRunStatements {
     /// The run's columns as ``RunRepository/insertion(_:leased:)`` writes them, in that order.
     static let runColumns = """
