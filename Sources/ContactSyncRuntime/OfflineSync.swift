@@ -119,7 +119,7 @@ public struct OfflineSync: Service {
         let lock = CustomerLock(process: engine.pipeline.process, lifetime: settings.lease)
         let ids = runs.map(\.id)
         let heartbeat = Heartbeat.renewing(
-            runs: { ids }, owner: owner, lockOwner: lock.owner, lease: settings.lease, lockLifetime: settings.lease, fence: fence, repositories: repositories,
+            runs: { ids }, owner: owner, lock: lock, lease: settings.lease, lockLifetime: settings.lease, fence: fence, repositories: repositories,
             now: now)
         logger.debug("offline batch started", metadata: ["account": "\(accountId)", "runs": "\(ids.joined(separator: ","))"])
         var outcomes: [RunRecord] = []

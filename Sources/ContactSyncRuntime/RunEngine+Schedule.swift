@@ -31,7 +31,7 @@ extension RunEngine {
             closing.accountId = pass.accountId
             closing.provenance = pass.provenance
             closing.releasing = pass.locked
-            closing.lockOwner = pass.lockOwner
+            closing.lockOwner = pass.lock.owner
         }
         let saved = try await repositories.journal.close(closing)
         completions.saved(saved)

@@ -175,7 +175,7 @@ public struct RunEngine: Sendable {
         let stored = Mutex(entry.stored)
         let runId = entry.run.id
         let heartbeat = Heartbeat.renewing(
-            runs: { stored.withLock { $0 } ? [runId] : [] }, owner: owner, lockOwner: lock.owner, lease: settings.runLease,
+            runs: { stored.withLock { $0 } ? [runId] : [] }, owner: owner, lock: lock, lease: settings.runLease,
             lockLifetime: settings.lockLifetime, fence: fence, repositories: repositories, now: now)
         defer { heartbeat.cancel() }
         var pass: PipelinePass

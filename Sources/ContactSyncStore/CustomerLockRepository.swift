@@ -8,8 +8,8 @@ public protocol CustomerLocks: Sendable {
     /// Takes the lock on each customer that is free or expired for `owner` until `until`; returns the emails
     /// now held by `owner`.
     func acquireCustomerLocks(accountId: String, emails: [String], owner: String, until: Date, now: Date) async throws -> Set<String>
-    /// Keeps a holder's locks for longer (its heartbeat).
-    func extendCustomerLocks(owner: String, until: Date) async throws
+    /// Keeps a holder's locks on these customers for longer (its heartbeat); a lock given back stays free.
+    func extendCustomerLocks(accountId: String, emails: [String], owner: String, until: Date) async throws
     /// Gives customers' locks back, to the end even when the calling task is cancelled.
     func releaseCustomerLocks(accountId: String, emails: [String], owner: String) async throws
 }
@@ -26,12 +26,14 @@ extension CustomerLockRepository {
     /// expired, for `owner` until `until`. Returns the emails now held by `owner`. Shared by every
     /// instance on the same database.
     public func acquireCustomerLocks(accountId: String, emails: [String], owner: String, until: Date, now: Date) async throws -> Set<String> {
-        guard let query = locking(accountId: accountId, emails: emails, owner: owner, until: until, now: now) else { return [] }
+        guard let query = locking(accountId: accountId, emails: emails, owner: owner, until: until, now: now, reportingHandover: false) else { return [] }
         return Set(try await database.raw(query).all().map { try $0.decode(column: "email", as: String.self) })
     }
 
     /// The statement that takes the locks, returning the emails now held by `owner`; nil when there are none to take.
-    func locking(accountId: String, emails: [String], owner: String, until: Date, now: Date) -> SQLQueryString? {
+    /// Reporting the handover (PostgreSQL), each lock taken also records and returns its `handover_age`
+    /// (``handover(taker:)``): the taking finds the lock as it was through the key's index, whatever the plan.
+    func locking(accountId: String, emails: [String], owner: String, until: Date, now: Date, reportingHandover: Bool) -> SQLQueryString? {
         let distinct = Array(Set(emails)).sorted()
         guard !distinct.isEmpty else { return nil }
         var query = SQLQueryString("INSERT INTO customer_locks (account_id, email, owner, locked_until) VALUES ")
@@ -39,16 +41,32 @@ extension CustomerLockRepository {
             if index > 0 { query += ", " }
             query += "(\(bind: accountId), \(bind: email), \(bind: owner), \(bind: Store.stamp(until)))"
         }
-        return query + """
-             ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until
+        let handover = SQLQueryString(reportingHandover ? ", handover_age = " + Self.handover(taker: "excluded.owner") : "")
+        return query + " ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until" + handover + """
              WHERE customer_locks.locked_until < \(bind: Store.stamp(now)) OR customer_locks.owner = excluded.owner
              RETURNING email
-            """
+            """ + (reportingHandover ? ", handover_age" : "")
     }
 
-    /// Keeps a holder's customer locks for longer (its heartbeat).
-    public func extendCustomerLocks(owner: String, until: Date) async throws {
-        try await database.raw("UPDATE customer_locks SET locked_until = \(bind: Store.stamp(until)) WHERE owner = \(bind: owner)").run()
+    /// What a lock taken from its row as it was records as `handover_age` (PostgreSQL): how long ago another
+    /// process's holder gave it back, 0 when it expired in that holder's hands, null when this process held it
+    /// (its turns order its own writers). A lock new to the table keeps the column's null.
+    static func handover(taker: String) -> String {
+        "(CASE WHEN split_part(customer_locks.owner, '.', 1) = split_part(\(taker), '.', 1) THEN NULL"
+            + " WHEN customer_locks.locked_until = 0 THEN \(postgresNow) - customer_locks.released_at ELSE 0 END)"
+    }
+
+    /// Each customer locked, a tab and its lock's `handover_age`, a line each (empty when none): what opening a
+    /// pass reads from its `locked` part.
+    static let lockedCustomers = "(SELECT string_agg(email || chr(9) || coalesce(handover_age::text, ''), chr(10)) FROM locked)"
+
+    /// Keeps a holder's locks on these customers for longer (its heartbeat); a lock given back stays free.
+    public func extendCustomerLocks(accountId: String, emails: [String], owner: String, until: Date) async throws {
+        guard !emails.isEmpty else { return }
+        try await database.raw("""
+            UPDATE customer_locks SET locked_until = \(bind: Store.stamp(until))
+             WHERE account_id = \(bind: accountId) AND email IN (\(binds: Array(Set(emails)))) AND owner = \(bind: owner) AND locked_until > 0
+            """).run()
     }
 
     /// Gives customers' write locks back, to the end even when the calling task is cancelled.
@@ -68,6 +86,9 @@ extension CustomerLockRepository {
     /// The database's clock, in seconds since 1970: what a release is stamped with and measured against, so
     /// that no two instances' clocks are compared.
     static func databaseNow(_ dialect: Dialect) -> SQLQueryString {
-        dialect == .postgres ? "extract(epoch FROM now())::double precision" : "((julianday('now') - 2440587.5) * 86400.0)"
+        SQLQueryString(dialect == .postgres ? postgresNow : "((julianday('now') - 2440587.5) * 86400.0)")
     }
+
+    /// PostgreSQL's clock, in seconds since 1970.
+    static let postgresNow = "extract(epoch FROM now())::double precision"
 }

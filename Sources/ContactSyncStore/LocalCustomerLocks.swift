@@ -25,9 +25,12 @@ final class LocalCustomerLocks: CustomerLocks {
         }
     }
 
-    func extendCustomerLocks(owner: String, until: Date) {
+    func extendCustomerLocks(accountId: String, emails: [String], owner: String, until: Date) {
         held.withLock { locks in
-            for (key, lock) in locks where lock.owner == owner { locks[key] = (owner, until) }
+            for email in emails {
+                let key = Key(accountId: accountId, email: email)
+                if locks[key]?.owner == owner { locks[key] = (owner, until) }
+            }
         }
     }
 

@@ -188,6 +188,13 @@ enum Migrations {
                 "DROP INDEX runs_action",
                 "DROP INDEX runs_status",
             ]),
+            (18, [
+                // Locks are renewed by customer, not by holder: with the holder indexed, no lock taken (each
+                // changes it) was a heap-only update.
+                "DROP INDEX customer_locks_owner",
+                // What a lock's last taking found of the holder before (CustomerLockRepository.handover).
+                "ALTER TABLE customer_locks ADD COLUMN handover_age \(t.double)",
+            ]),
         ]
     }
 }

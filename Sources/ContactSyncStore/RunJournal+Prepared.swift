@@ -5,9 +5,9 @@ import PostgresKit
 /// The statements of an in-conversation run on PostgreSQL — one run opened, one run closed, its create
 /// recorded, whether its one match is contact-sync's own — with fixed texts, prepared once per connection
 /// (``PreparedStatements``). They write what the statements ``RunJournal/open(_:)`` and
-/// ``RunJournal/close(_:)`` build for any pass write, for one customer and one action: a key looked up as a
-/// single value is planned as a unique-index lookup once, whereas a list's plan, made once for every length,
-/// may scan all of an account's locks.
+/// ``RunJournal/close(_:)`` build for any pass write, for one customer and one action. A customer's lock is
+/// taken and given back by an insert that meets its row through the key's unique index, whatever plan
+/// PostgreSQL keeps for the statement: a plan made while the table was a page or two scans it all.
 enum PreparedRunStatements {
     /// The run's columns as ``RunRepository/insertion(_:leased:)`` writes them, in that order.
     static let runColumns = """
@@ -19,27 +19,23 @@ enum PreparedRunStatements {
         .int8, .float8, .float8, .float8, .text, .text, .float8, .float8, .float8,
     ]
 
-    /// Opens one new run: its customer's lock as it was, the run inserted, the attributes remembered, the
-    /// lock taken, and whether the action and account read are current. One row: `locked` as
+    /// Opens one new run: the run inserted, the attributes remembered, the lock taken with its handover
+    /// (``CustomerLockRepository/handover(taker:)``), and whether the action and account read are current. One row: `locked` as
     /// ``RunJournal/open(_:)`` reads it, and `current`.
     struct OpenRun: PostgresPreparedStatement {
         static let name = "contact_sync_open_run_v1"
         static let sql = """
-            WITH previous AS (SELECT email, owner, locked_until, released_at FROM customer_locks WHERE account_id = $1 AND email = $2),
-            inserted AS (INSERT INTO runs (\(runColumns)) VALUES ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)),
+            WITH inserted AS (INSERT INTO runs (\(runColumns)) VALUES ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)),
             remembered AS (INSERT INTO contact_attributes (scope, email, field_key, value, updated_at)
               SELECT r.scope, r.email, r.field_key, r.value, $22 FROM unnest($23::text[], $24::text[], $25::text[], $26::text[]) AS r (scope, email, field_key, value)
               ON CONFLICT (scope, email, field_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
               WHERE contact_attributes.value <> excluded.value),
             locked AS (INSERT INTO customer_locks (account_id, email, owner, locked_until) SELECT $1, $2, $27, $28 WHERE $2 IS NOT NULL
-              ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until
+              ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until,
+                handover_age = \(CustomerLockRepository.handover(taker: "excluded.owner"))
               WHERE customer_locks.locked_until < $29 OR customer_locks.owner = excluded.owner
-              RETURNING email)
-            SELECT (SELECT string_agg(locked.email || chr(9) || coalesce(CASE
-                WHEN previous.email IS NULL OR split_part(previous.owner, '.', 1) = split_part($27, '.', 1) THEN NULL
-                WHEN previous.locked_until = 0 THEN (extract(epoch FROM now())::double precision - previous.released_at)::text
-                ELSE '0' END, ''), chr(10))
-                FROM locked LEFT JOIN previous ON previous.email = locked.email) AS locked,
+              RETURNING email, handover_age)
+            SELECT \(CustomerLockRepository.lockedCustomers) AS locked,
               EXISTS (SELECT 1 FROM actions WHERE id = $30 AND version = $31)
                 AND EXISTS (SELECT 1 FROM accounts WHERE id = $32 AND version = $33) AS current
             """
@@ -98,8 +94,10 @@ enum PreparedRunStatements {
             WITH recorded AS (INSERT INTO provenance (account_id, crm_record_id, run_id, created_at)
               SELECT $1, p.record_id, p.run_id, $2 FROM unnest($3::text[], $4::text[]) AS p (record_id, run_id)
               ON CONFLICT (account_id, crm_record_id) DO NOTHING),
-            released AS (UPDATE customer_locks SET locked_until = 0, released_at = extract(epoch FROM now())::double precision
-              WHERE account_id = $1 AND owner = $5 AND email = $6),
+            released AS (INSERT INTO customer_locks (account_id, email, owner, locked_until, released_at)
+              SELECT $1, $6, $5, 0, \(CustomerLockRepository.postgresNow) WHERE $1 IS NOT NULL AND $5 IS NOT NULL AND $6 IS NOT NULL
+              ON CONFLICT (account_id, email) DO UPDATE SET locked_until = 0, released_at = excluded.released_at
+              WHERE customer_locks.owner = excluded.owner),
             finished AS (UPDATE runs SET status = $7, result = $8, attempts = $9, started_at = $10, finished_at = $11,
               next_attempt_at = $12, lease_owner = NULL, lease_until = NULL, account_id = $13, retry_window_from = $14
               WHERE id = $15 AND lease_owner = $16 RETURNING id)

@@ -114,34 +114,16 @@ public struct RunJournal: Sendable {
             return opened(locked: rows.first?.0, current: rows.first?.1 == true)
         }
         var parts: [SQLQueryString] = []
-        if !opening.customers.isEmpty {
-            // The locks as they were before this statement changes them (its parts all see the same snapshot).
-            parts.append("""
-                previous AS (SELECT email, owner, locked_until, released_at FROM customer_locks
-                  WHERE account_id = \(bind: opening.accountId) AND email IN (\(binds: Array(Set(opening.customers)))))
-                """)
-        }
         if !opening.newRuns.isEmpty { parts.append("inserted AS (" + RunRepository.insertion(opening.newRuns) + " RETURNING id)") }
         if let remembering = ContactRepository.remembering(opening.remember, now: opening.now) { parts.append("remembered AS (" + remembering + ")") }
         if let locking = locks.locking(
-            accountId: opening.accountId, emails: opening.customers, owner: opening.lockOwner, until: opening.lockedUntil, now: opening.now)
+            accountId: opening.accountId, emails: opening.customers, owner: opening.lockOwner, until: opening.lockedUntil, now: opening.now,
+            reportingHandover: true)
         {
             parts.append("locked AS (" + locking + ")")
         }
         var select = SQLQueryString("SELECT ")
-        // Each customer locked, a tab, and how long ago another process's holder had its lock: its release's
-        // age, 0 when it expired in that holder's hands; empty when no other process's holder had it (this
-        // process's turns order its own writers).
-        let held: SQLQueryString = """
-            (SELECT string_agg(locked.email || chr(9) || coalesce(CASE
-              WHEN previous.email IS NULL OR split_part(previous.owner, '.', 1) = split_part(\(bind: opening.lockOwner), '.', 1) THEN NULL
-              WHEN previous.locked_until = 0 THEN (
-            """ + CustomerLockRepository.databaseNow(.postgres) + """
-             - previous.released_at)::text
-              ELSE '0' END, ''), chr(10))
-              FROM locked LEFT JOIN previous ON previous.email = locked.email)
-            """
-        select = select + (opening.customers.isEmpty ? "NULL" : held) + " AS locked"
+        select = select + (opening.customers.isEmpty ? "NULL" : SQLQueryString(CustomerLockRepository.lockedCustomers)) + " AS locked"
         if let versions { select = select + ", " + Self.currentness(versions) + " AS current" }
         guard !parts.isEmpty || versions != nil else { return Opened(locked: [], configurationCurrent: false) }
         let query = parts.isEmpty ? select : SQLQueryString("WITH ") + parts.joined(separator: ", ") + " " + select

@@ -39,6 +39,16 @@ struct RunJournalTests {
         return opening
     }
 
+    /// The close of `runs` by the engine that leased them, giving back lock_a's lock on the customer.
+    static func closing(_ action: Action, _ runs: [RunRecord], now: Date) -> RunJournal.Closing {
+        var closing = RunJournal.Closing(owner: "engine_a", now: now)
+        closing.runs = runs
+        closing.accountId = action.accountId
+        closing.releasing = ["ada@example.com"]
+        closing.lockOwner = "lock_a"
+        return closing
+    }
+
     @Test("openingStoresLocksAndRemembersTogether: the new run is stored and leased, the customer locked, the attributes remembered", arguments: Backend.available)
     func openingStoresLocksAndRemembersTogether(backend: Backend) async throws {
         try await withStore(backend) { store in
@@ -107,13 +117,9 @@ struct RunJournalTests {
             run.status = .succeeded
             run.result = RunResult(outcome: .created, crmRecordId: "501")
             taken.status = .succeeded
-            var closing = RunJournal.Closing(owner: "engine_a", now: Self.now)
-            closing.runs = [run, taken]
+            var closing = Self.closing(action, [run, taken], now: Self.now)
             closing.unstored = [skipped]
-            closing.accountId = action.accountId
             closing.provenance = [(recordId: "501", runId: run.id)]
-            closing.releasing = ["ada@example.com"]
-            closing.lockOwner = "lock_a"
             let saved = try await repositories.journal.close(closing)
             #expect(saved == [run.id, skipped.id])
             #expect(try await repositories.runs.run(id: run.id)?.result?.crmRecordId == "501")
@@ -193,6 +199,46 @@ struct RunJournalTests {
             let other = try await repositories.customerLocks.acquireCustomerLocks(
                 accountId: action.accountId, emails: ["ada@example.com"], owner: "lock_b", until: Self.now.addingTimeInterval(15), now: Self.now)
             #expect(other == ["ada@example.com"])
+        }
+    }
+
+    @Test("closingGivesBackOnlyItsOwnLock: a run whose lock expired and was taken by another holder leaves that holder's lock alone as it closes",
+          arguments: Backend.available)
+    func closingGivesBackOnlyItsOwnLock(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            var run = Self.newRun(actionId: action.id, accountId: action.accountId)
+            #expect(try await repositories.journal.open(Self.opening(action, [run])).locked == ["ada@example.com"])
+            let expired = Self.now.addingTimeInterval(20)
+            let taken = try await repositories.customerLocks.acquireCustomerLocks(
+                accountId: action.accountId, emails: ["ada@example.com"], owner: "lock_b", until: expired.addingTimeInterval(40), now: expired)
+            #expect(taken == ["ada@example.com"])
+            run.status = .succeeded
+            #expect(try await repositories.journal.close(Self.closing(action, [run], now: expired)) == [run.id])
+            let other = try await repositories.customerLocks.acquireCustomerLocks(
+                accountId: action.accountId, emails: ["ada@example.com"], owner: "lock_c", until: expired.addingTimeInterval(30), now: expired.addingTimeInterval(10))
+            #expect(other.isEmpty)
+        }
+    }
+
+    @Test("renewingKeepsOnlyWhatIsHeld: a holder's heartbeat keeps its locks on the customers it names, never one it gave back or another holder took over",
+          arguments: Backend.available)
+    func renewingKeepsOnlyWhatIsHeld(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            let locks = repositories.customerLocks
+            let account = action.accountId
+            let emails = ["ada@example.com", "bob@example.com", "cy@example.com"]
+            let held = try await locks.acquireCustomerLocks(accountId: account, emails: emails, owner: "lock_a", until: Self.now.addingTimeInterval(15), now: Self.now)
+            #expect(held == Set(emails))
+            try await locks.releaseCustomerLocks(accountId: account, emails: ["bob@example.com"], owner: "lock_a")
+            // cy's lock expires in lock_a's hands, and lock_b takes it over.
+            let expired = Self.now.addingTimeInterval(20)
+            #expect(try await locks.acquireCustomerLocks(accountId: account, emails: ["cy@example.com"], owner: "lock_b", until: expired.addingTimeInterval(20), now: expired) == ["cy@example.com"])
+            try await locks.extendCustomerLocks(accountId: account, emails: emails, owner: "lock_a", until: Self.now.addingTimeInterval(60))
+            // Later, ada's renewed lock holds, bob's is free, cy's is lock_b's.
+            let later = Self.now.addingTimeInterval(30)
+            #expect(try await locks.acquireCustomerLocks(accountId: account, emails: emails, owner: "lock_c", until: later.addingTimeInterval(15), now: later) == ["bob@example.com"])
         }
     }
 

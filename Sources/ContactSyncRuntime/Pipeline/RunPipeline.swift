@@ -20,7 +20,7 @@ struct PipelineRun: Sendable {
 struct PipelinePass: Sendable {
     var outcomes: [PipelineOutcome]
     let accountId: String
-    let lockOwner: String
+    let lock: CustomerLock
     /// The customers the pass locked, given back as it closes.
     var locked: [String] = []
     /// The records the pass created (or found its lost creates to be), each with its run.
@@ -54,6 +54,8 @@ struct CustomerLock: Sendable {
     /// Until when a run waits for its customer's turn in this process (an in-conversation run: its
     /// deadline, measured from the request); nil for a batch, which never waits for one customer.
     var turnDeadline: ContinuousClock.Instant?
+    /// The customers whose locks the holder has now, which its heartbeat renews.
+    let held = HeldCustomers()
 
     init(process: String, lifetime: TimeInterval, turnDeadline: ContinuousClock.Instant? = nil) {
         owner = process + "." + Identifier.make("lock")
@@ -129,7 +131,7 @@ struct RunPipeline: Sendable {
     private func carryOut(_ runs: [PipelineRun], accountId: String, lock: CustomerLock, mayWrite: @escaping @Sendable () -> Bool) async -> PipelinePass {
         let log = CRMCallLog(mayWrite: mayWrite)
         var items = runs.map { Item(entry: $0, mappings: $0.action.mappings) }
-        var pass = PipelinePass(outcomes: [], accountId: accountId, lockOwner: lock.owner)
+        var pass = PipelinePass(outcomes: [], accountId: accountId, lock: lock)
         for run in runs where run.run.trigger == .offline && run.run.attempts <= 1 {
             if let ended = run.conversation.flatMap({ $0.endedAt ?? $0.endsAt }) { metrics.offlineLag(seconds: now().timeIntervalSince(ended)) }
         }
@@ -200,13 +202,14 @@ struct RunPipeline: Sendable {
 
     /// Gives back the customers' turns in this process, once the pass's locks are given back in the database.
     func giveTurns(_ pass: PipelinePass) {
+        pass.lock.held.give(accountId: pass.accountId, emails: pass.locked)
         turns.give(pass.locked.map { CustomerTurns.Key(accountId: pass.accountId, email: $0) })
     }
 
     /// Gives back what a pass holds without closing it (it is tried again): its locks, then its turns.
     func release(_ pass: PipelinePass) async {
         guard !pass.locked.isEmpty else { return }
-        try? await repositories.customerLocks.releaseCustomerLocks(accountId: pass.accountId, emails: pass.locked, owner: pass.lockOwner)
+        try? await repositories.customerLocks.releaseCustomerLocks(accountId: pass.accountId, emails: pass.locked, owner: pass.lock.owner)
         giveTurns(pass)
     }
 
@@ -412,6 +415,7 @@ struct RunPipeline: Sendable {
             do {
                 let opened = try await repositories.journal.open(opening)
                 held = opened.locked
+                lock.held.hold(accountId: accountId, emails: held)
                 pass.heldBefore = opened.heldBefore
                 for new in opening.newRuns { pass.stored.insert(new.run.id) }
                 if !opened.configurationCurrent {
