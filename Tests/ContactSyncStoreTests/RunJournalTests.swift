@@ -242,6 +242,38 @@ struct RunJournalTests {
         }
     }
 
+    /// PostgreSQL keeps one plan for a prepared statement, often made while the tables were small; this plans
+    /// the in-conversation statements as if so (a generic plan, a table of a page), and reads where they
+    /// reach `customer_locks`.
+    @Test("preparedStatementsReachLocksByKey: whatever plan PostgreSQL keeps for them, an in-conversation run's opening and closing reach its customer's lock through the key, never by scanning every lock",
+          arguments: Backend.available.filter { $0 == .postgres })
+    func preparedStatementsReachLocksByKey(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            let emails = (1...11).map { "customer\($0)@example.com" }
+            _ = try await repositories.customerLocks.acquireCustomerLocks(
+                accountId: action.accountId, emails: emails, owner: "proc_a.lock_a", until: Self.now.addingTimeInterval(15), now: Self.now)
+            try await store.database.raw("ANALYZE customer_locks").run()
+            let statements = [
+                ("open_run", PreparedRunStatements.OpenRun.sql, PreparedRunStatements.OpenRun.bindingDataTypes),
+                ("close_run", PreparedRunStatements.CloseRun.sql, PreparedRunStatements.CloseRun.bindingDataTypes),
+            ]
+            for (name, sql, types) in statements {
+                let plan = try await store.transaction { db in
+                    try await db.raw("SET LOCAL plan_cache_mode = force_generic_plan").run()
+                    let parameters = types.map { $0.knownSQLName ?? "TEXT" }.joined(separator: ", ")
+                    try await db.raw(SQLQueryString("PREPARE plan_check_\(name) (\(parameters)) AS \(sql)")).run()
+                    let arguments = Array(repeating: "NULL", count: types.count).joined(separator: ", ")
+                    let rows = try await db.raw(SQLQueryString("EXPLAIN EXECUTE plan_check_\(name) (\(arguments))")).all()
+                    try await db.raw(SQLQueryString("DEALLOCATE plan_check_\(name)")).run()
+                    return try rows.map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: "\n")
+                }
+                #expect(plan.contains("Arbiter Indexes: customer_locks_pkey"), "\(name): \(plan)")
+                #expect(!plan.contains("Scan on customer_locks"), "\(name): \(plan)")
+            }
+        }
+    }
+
     @Test("an in-conversation run's opening and closing have statements of fixed text; any other pass's are built for it")
     func preparedStatementsServeOneRunOnly() async throws {
         let action = StoreTests.action(accountId: "acc_1")
