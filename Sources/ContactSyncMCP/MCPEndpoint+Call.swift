@@ -73,7 +73,10 @@ extension MCPEndpoint {
         let conversationId = try binding.resolve(argument: arguments["conversationId"])
         var values = arguments
         values["conversationId"] = nil
-        let callable = try await configuration.agentTools(agent: agent, metadata: false)
+        // The actions as runs read them; a name they do not offer (another instance may have just added or
+        // renamed a tool) is looked for again in the database.
+        var callable = try await configuration.agentTools(agent: agent, metadata: false, kept: true)
+        if !Self.offers(parameters.name, callable) { callable = try await configuration.agentTools(agent: agent, metadata: false) }
         if parameters.name == Self.detailsTool, callable.hasOfflineActions {
             guard let conversationId else { throw CallProblem("Name the conversation (conversationId) whose details these are.") }
             return try await saveDetails(agentId: agentId, conversationId: conversationId, values)
@@ -103,6 +106,11 @@ extension MCPEndpoint {
         let json = try Self.jsonEncoder.encode(structured)
         let text = RunSentence.text(run, crm: tool.template.crm) + "\n" + String(decoding: json, as: UTF8.self)
         return CallTool.Result(content: [Self.say(text)], structuredContent: structured, isError: run.status == .failed)
+    }
+
+    /// Whether `name` is one of the agent's tools.
+    static func offers(_ name: String, _ callable: AgentTools) -> Bool {
+        (name == detailsTool && callable.hasOfflineActions) || callable.tools.contains { $0.action.toolName == name }
     }
 
     /// The conversation exists and is this agent's; an unknown id starts a conversation of this agent.

@@ -221,9 +221,12 @@ public struct ConfigurationService: Sendable {
     /// What an agent can call: its enabled in-conversation actions with their tool definitions (input
     /// schemas from the mappings and, with `metadata` and when the CRM answers, its live field metadata),
     /// and whether it has offline-sync actions. Checking a call's arguments needs neither the metadata nor
-    /// the agent fields' labels.
-    public func agentTools(agent: Agent, metadata withMetadata: Bool = true) async throws(ServiceError) -> AgentTools {
-        let actions = try await attempt { try await repositories.configuration.actions(ids: agent.actionIds) }.map(\.action)
+    /// the agent fields' labels. With `kept`, the actions are those runs read (``ConfigurationRepository/actionsForRun(ids:)``):
+    /// perhaps kept from an earlier read, and checked against their stored versions as a run opens.
+    public func agentTools(agent: Agent, metadata withMetadata: Bool = true, kept: Bool = false) async throws(ServiceError) -> AgentTools {
+        let actions = try await attempt {
+            try await kept ? repositories.configuration.actionsForRun(ids: agent.actionIds) : repositories.configuration.actions(ids: agent.actionIds)
+        }.map(\.action)
         let agentFields = withMetadata ? try await agentFields() : []
         var metadata: [String: [CRMField]] = [:]
         var tools: [AgentTools.Callable] = []

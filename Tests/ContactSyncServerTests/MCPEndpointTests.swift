@@ -1,7 +1,10 @@
 import ContactSyncCore
+import ContactSyncStore
+import ContactSyncTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Testing
 
 /// The MCP endpoint through the router: conversation binding, results, and tool names that stay put.
@@ -56,6 +59,34 @@ struct MCPEndpointTests {
             #expect(foreign["isError"] as? Bool == true)
             #expect(Self.text(foreign).contains("another agent"))
             #expect((try await api.call(.get, "/v1/runs?conversationId=\(theirs)").json?["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    /// A tool call finds its tool among the agent's actions as runs read them (kept in memory between calls);
+    /// another instance's change reaches it through the database (instances share PostgreSQL only).
+    @Test("mcpToolRenamedElsewhereIsCalled: a tool another instance renamed is called by its new name at once, and runs as stored",
+          arguments: Backend.available.filter { $0 == .postgres })
+    func mcpToolRenamedElsewhereIsCalled(backend: Backend) async throws {
+        try await withServer(configure: { $0.services.database = backend.freshLocation() }) { api in
+            let action = try await api.action(.hubspot, allowCreate: true, allowUpdateExisting: true)
+            let tool = try #require(try await api.call(.get, "/v1/actions/\(action)").string("toolName"))
+            let agent = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"A","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
+            let first = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "first@example.com"])
+            #expect(first["isError"] as? Bool != true, "\(Self.text(first))")
+            // Another instance: its own store and memory.
+            var logger = Logger(label: "elsewhere")
+            logger.logLevel = .critical
+            let elsewhere = try await Store.open(api.database, logger: logger)
+            let configuration = ConfigurationRepository(elsewhere)
+            var renamed = try #require(try await configuration.action(id: action)).action
+            renamed.toolName = "save_elsewhere"
+            renamed.allowCreate = false
+            try await configuration.updateAction(renamed, now: Date())
+            try await elsewhere.close()
+            let second = try await Self.call(api, agent: agent, tool: "save_elsewhere", arguments: ["email": "second@example.com"])
+            #expect(second["isError"] as? Bool != true, "\(Self.text(second))")
+            // The action as stored now: it may no longer create.
+            #expect((second["structuredContent"] as? [String: Any])?["outcome"] as? String == "skipped")
         }
     }
 
