@@ -100,7 +100,7 @@ extension MCPEndpoint {
         let run = try await runCall(keyed: base, action: tool.action) { key in
             RunEngine.Request(
                 actionId: tool.action.id, conversationId: conversationId, input: RunInput(fields: fields, summary: summary), idempotencyKey: key,
-                runId: Identifier.make("run"))
+                runId: Identifier.make("run"), toolName: parameters.name)
         }
         let structured: Value? = try ValueEncoder().encode(runView(run))
         let json = try Self.jsonEncoder.encode(structured)
@@ -110,7 +110,7 @@ extension MCPEndpoint {
 
     /// Whether `name` is one of the agent's tools.
     static func offers(_ name: String, _ callable: AgentTools) -> Bool {
-        (name == detailsTool && callable.hasOfflineActions) || callable.tools.contains { $0.action.toolName == name }
+        (name == detailsTool && callable.hasOfflineActions) || callable.tools.contains { $0.action.offers(tool: name) }
     }
 
     /// The conversation exists and is this agent's; an unknown id starts a conversation of this agent.

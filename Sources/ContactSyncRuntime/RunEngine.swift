@@ -18,10 +18,14 @@ public struct RunEngine: Sendable {
         /// The id the run gets if this request makes one (nil: a new id each time it is run): an answer with
         /// another id is an earlier run's, whose idempotency key this request repeated.
         public var runId: String?
+        /// For a tool call: the tool called. Its action, read again because it changed since it was read, must
+        /// still be that tool (an enabled in-conversation action of that name), or the run fails with
+        /// `tool_not_offered` before it writes.
+        public var toolName: String?
 
         public init(
             actionId: String, conversationId: String?, input: RunInput, dryRun: Bool = false, idempotencyKey: String? = nil, trigger: RunTrigger = .inConversation,
-            runId: String? = nil
+            runId: String? = nil, toolName: String? = nil
         ) {
             self.actionId = actionId
             self.conversationId = conversationId
@@ -30,6 +34,7 @@ public struct RunEngine: Sendable {
             self.idempotencyKey = idempotencyKey
             self.trigger = trigger
             self.runId = runId
+            self.toolName = toolName
         }
 
         /// Identifies the request behind an idempotency key.
@@ -197,12 +202,13 @@ public struct RunEngine: Sendable {
                 await pipeline.release(pass)
                 // The action or its account changed since read: the run goes on with them as they are now.
                 reads += 1
-                guard let fresh = try await attempt({ try await repositories.configuration.actionForRun(id: entry.action.id) })?.action,
-                    let template = Template.named(fresh.template)
-                else {
+                let read = try await attempt({ try await repositories.configuration.actionForRun(id: entry.action.id) })?.action
+                guard let fresh = read, let template = Template.named(fresh.template), request?.toolName.map({ fresh.offers(tool: $0) }) ?? true else {
                     var gone = entry.run
                     gone.status = .failed
-                    gone.result = RunResult(error: RunFailure(code: "action_not_found", message: "The action no longer exists.", crmCode: nil, retryable: false))
+                    gone.result = RunResult(error: read.flatMap { Template.named($0.template) } == nil
+                        ? RunFailure(code: "action_not_found", message: "The action no longer exists.", crmCode: nil, retryable: false)
+                        : RunFailure(code: "tool_not_offered", message: "The agent no longer offers this tool.", crmCode: nil, retryable: false))
                     pass.outcomes = [.finished(gone)]
                     break
                 }

@@ -64,29 +64,38 @@ struct MCPEndpointTests {
 
     /// A tool call finds its tool among the agent's actions as runs read them (kept in memory between calls);
     /// another instance's change reaches it through the database (instances share PostgreSQL only).
-    @Test("mcpToolRenamedElsewhereIsCalled: a tool another instance renamed is called by its new name at once, and runs as stored",
+    @Test("mcpToolChangedElsewhereIsCalledAsStored: a tool another instance renamed is called by its new name at once and runs as stored; one it turned off is not run",
           arguments: Backend.available.filter { $0 == .postgres })
-    func mcpToolRenamedElsewhereIsCalled(backend: Backend) async throws {
+    func mcpToolChangedElsewhereIsCalledAsStored(backend: Backend) async throws {
         try await withServer(configure: { $0.services.database = backend.freshLocation() }) { api in
             let action = try await api.action(.hubspot, allowCreate: true, allowUpdateExisting: true)
             let tool = try #require(try await api.call(.get, "/v1/actions/\(action)").string("toolName"))
             let agent = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"A","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
+            /// Another instance, with its own store and memory, changes the action.
+            func changeElsewhere(_ change: (inout Action) -> Void) async throws {
+                var logger = Logger(label: "elsewhere")
+                logger.logLevel = .critical
+                let elsewhere = try await Store.open(api.database, logger: logger)
+                let configuration = ConfigurationRepository(elsewhere)
+                var changed = try #require(try await configuration.action(id: action)).action
+                change(&changed)
+                try await configuration.updateAction(changed, now: Date())
+                try await elsewhere.close()
+            }
             let first = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "first@example.com"])
             #expect(first["isError"] as? Bool != true, "\(Self.text(first))")
-            // Another instance: its own store and memory.
-            var logger = Logger(label: "elsewhere")
-            logger.logLevel = .critical
-            let elsewhere = try await Store.open(api.database, logger: logger)
-            let configuration = ConfigurationRepository(elsewhere)
-            var renamed = try #require(try await configuration.action(id: action)).action
-            renamed.toolName = "save_elsewhere"
-            renamed.allowCreate = false
-            try await configuration.updateAction(renamed, now: Date())
-            try await elsewhere.close()
-            let second = try await Self.call(api, agent: agent, tool: "save_elsewhere", arguments: ["email": "second@example.com"])
-            #expect(second["isError"] as? Bool != true, "\(Self.text(second))")
+            try await changeElsewhere { $0.toolName = "save_elsewhere"; $0.allowCreate = false }
+            let renamed = try await Self.call(api, agent: agent, tool: "save_elsewhere", arguments: ["email": "second@example.com"])
+            #expect(renamed["isError"] as? Bool != true, "\(Self.text(renamed))")
             // The action as stored now: it may no longer create.
-            #expect((second["structuredContent"] as? [String: Any])?["outcome"] as? String == "skipped")
+            #expect((renamed["structuredContent"] as? [String: Any])?["outcome"] as? String == "skipped")
+            try await changeElsewhere { $0.enabled = false; $0.allowCreate = true }
+            let contacts = try await api.contactCount(.hubspot)
+            let off = try await Self.call(api, agent: agent, tool: "save_elsewhere", arguments: ["email": "third@example.com"])
+            #expect(off["isError"] as? Bool == true)
+            let failed = try #require(off["structuredContent"] as? [String: Any])
+            #expect((failed["error"] as? [String: Any])?["code"] as? String == "tool_not_offered", "\(Self.text(off))")
+            #expect(try await api.contactCount(.hubspot) == contacts)
         }
     }
 

@@ -111,4 +111,7 @@ public struct Action: Sendable, Hashable, Codable, Identifiable {
 
     /// The CRM field mapped to the summary, if any.
     public var summaryField: String? { mappings.first(where: \.isSummary)?.crmField }
+
+    /// Whether an agent that has this action offers it as the tool `name`: enabled, in conversation, so named.
+    public func offers(tool name: String) -> Bool { enabled && !offlineSync && toolName == name }
 }
