@@ -32,7 +32,7 @@ extension CustomerLockRepository {
 
     /// The statement that takes the locks, returning the emails now held by `owner`; nil when there are none to take.
     /// Reporting the handover (PostgreSQL), each lock taken also records and returns its `handover_age`
-    /// (``handover(taker:)``): the taking finds the lock as it was through the key's index, whatever the plan.
+    /// (``handover``): the taking finds the lock as it was through the key's index, whatever the plan.
     func locking(accountId: String, emails: [String], owner: String, until: Date, now: Date, reportingHandover: Bool) -> SQLQueryString? {
         let distinct = Array(Set(emails)).sorted()
         guard !distinct.isEmpty else { return nil }
@@ -41,20 +41,19 @@ extension CustomerLockRepository {
             if index > 0 { query += ", " }
             query += "(\(bind: accountId), \(bind: email), \(bind: owner), \(bind: Store.stamp(until)))"
         }
-        let handover = SQLQueryString(reportingHandover ? ", handover_age = " + Self.handover(taker: "excluded.owner") : "")
+        let handover = SQLQueryString(reportingHandover ? ", handover_age = " + Self.handover : "")
         return query + " ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until" + handover + """
              WHERE customer_locks.locked_until < \(bind: Store.stamp(now)) OR customer_locks.owner = excluded.owner
              RETURNING email
             """ + (reportingHandover ? ", handover_age" : "")
     }
 
-    /// What a lock taken from its row as it was records as `handover_age` (PostgreSQL): how long ago another
-    /// process's holder gave it back, 0 when it expired in that holder's hands, null when this process held it
-    /// (its turns order its own writers). A lock new to the table keeps the column's null.
-    static func handover(taker: String) -> String {
-        "(CASE WHEN split_part(customer_locks.owner, '.', 1) = split_part(\(taker), '.', 1) THEN NULL"
-            + " WHEN customer_locks.locked_until = 0 THEN \(postgresNow) - customer_locks.released_at ELSE 0 END)"
-    }
+    /// What a lock taken from its row as it was records as `handover_age` in an insert's conflict clause
+    /// (PostgreSQL; the taker is `excluded.owner`): how long ago another process's holder gave it back, 0 when it
+    /// expired in that holder's hands, null when this process held it (its turns order its own writers). A lock
+    /// new to the table keeps the column's null.
+    static let handover = "(CASE WHEN split_part(customer_locks.owner, '.', 1) = split_part(excluded.owner, '.', 1) THEN NULL"
+        + " WHEN customer_locks.locked_until = 0 THEN \(postgresNow) - customer_locks.released_at ELSE 0 END)"
 
     /// Each customer locked, a tab and its lock's `handover_age`, a line each (empty when none): what opening a
     /// pass reads from its `locked` part.

@@ -20,7 +20,7 @@ enum PreparedRunStatements {
     ]
 
     /// Opens one new run: the run inserted, the attributes remembered, the lock taken with its handover
-    /// (``CustomerLockRepository/handover(taker:)``), and whether the action and account read are current. One row: `locked` as
+    /// (``CustomerLockRepository/handover``), and whether the action and account read are current. One row: `locked` as
     /// ``RunJournal/open(_:)`` reads it, and `current`.
     struct OpenRun: PostgresPreparedStatement {
         static let name = "contact_sync_open_run_v1"
@@ -32,7 +32,7 @@ enum PreparedRunStatements {
               WHERE contact_attributes.value <> excluded.value),
             locked AS (INSERT INTO customer_locks (account_id, email, owner, locked_until) SELECT $1, $2, $27, $28 WHERE $2 IS NOT NULL
               ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until,
-                handover_age = \(CustomerLockRepository.handover(taker: "excluded.owner"))
+                handover_age = \(CustomerLockRepository.handover)
               WHERE customer_locks.locked_until < $29 OR customer_locks.owner = excluded.owner
               RETURNING email, handover_age)
             SELECT \(CustomerLockRepository.lockedCustomers) AS locked,

@@ -5,9 +5,9 @@ import Synchronization
 final class HeldCustomers: Sendable {
     private let emails = Mutex<[String: Set<String>]>([:])
 
-    /// The customers held, by account.
+    /// The customers held, by account (an account whose customers were all given back is not kept).
     var customers: [(accountId: String, emails: [String])] {
-        emails.withLock { held in held.filter { !$0.value.isEmpty }.map { ($0.key, Array($0.value)) } }
+        emails.withLock { held in held.map { ($0.key, Array($0.value)) } }
     }
 
     /// Adds customers whose locks were taken.
