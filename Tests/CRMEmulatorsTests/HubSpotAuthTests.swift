@@ -87,7 +87,8 @@ struct HubSpotAuthTests {
 
     @Test("rate limit: headers on every call, 429 TEN_SECONDLY_ROLLING past the limit, per token")
     func burstLimit() async throws {
-        try await withHubSpot({ $0.burstLimit = 3 }) { hs in
+        let instant = Date()
+        try await withHubSpot({ $0.burstLimit = 3; $0.now = { instant } }) { hs in
             for remaining in [2, 1, 0] {
                 let answer = try await hs.get(Self.contacts)
                 #expect(answer.status == .ok)
@@ -117,7 +118,9 @@ struct HubSpotAuthTests {
 
     @Test("search has its own per-second limit and its responses carry no rate-limit headers")
     func searchLimit() async throws {
-        try await withHubSpot({ $0.searchPerSecond = 2 }) { hs in
+        // The clock stands still, so the three searches fall in one second however slowly they are served.
+        let instant = Date()
+        try await withHubSpot({ $0.searchPerSecond = 2; $0.now = { instant } }) { hs in
             let body: JSON = ["filterGroups": []]
             let first = try await hs.send(.post, Self.contacts + "/search", json: body)
             #expect(first.status == .ok)

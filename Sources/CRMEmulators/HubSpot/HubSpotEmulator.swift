@@ -24,6 +24,8 @@ public struct HubSpotEmulator: Sendable {
         /// tests). `serve` names its own callbacks, so its emulators redirect nowhere else.
         public var redirectURIs: Set<String>?
         public var faults = EmulatorFaults()
+        /// The clock that rate limits and tokens are counted by (a test may stop it).
+        public var now: @Sendable () -> Date = { Date() }
 
         public init() {}
     }

@@ -88,7 +88,8 @@ actor HubSpotState: EmulatedCRM {
 
     /// Authenticates `token` and charges the request to its rate limit (search has its own bucket,
     /// whose responses carry no rate-limit headers).
-    func admit(token: String?, search: Bool, now: Date = Date()) -> Gate {
+    func admit(token: String?, search: Bool, now: Date? = nil) -> Gate {
+        let now = now ?? configuration.now()
         var headers: HTTPFields = [HTTPField.Name("X-HubSpot-Correlation-Id")!: UUID().uuidString.lowercased()]
         guard let token else {
             return .denied(
