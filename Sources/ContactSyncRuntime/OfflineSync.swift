@@ -16,12 +16,14 @@ public struct OfflineSync: Service {
         public var pollInterval: Duration = .milliseconds(250)
         /// Conversations dispatched per pass: as many as a pass claims, so that the first batch of a burst
         /// starts as soon as its runs exist.
-        public var dispatchLimit = 1_000
-        /// Runs claimed per pass.
-        public var claimLimit = 1_000
-        /// Batches of one account a worker carries out at once: the next is read, and its customers locked,
-        /// while the one before waits on the CRM's rate limit.
-        public var batchesPerAccount = 2
+        public var dispatchLimit = 600
+        /// Runs claimed per pass: whole CRM batches for both CRMs (HubSpot takes 100 inputs a call,
+        /// Salesforce 200), and small enough that several batches of an account are under way at once.
+        public var claimLimit = 600
+        /// Batches of one account a worker carries out at once: the next are read, and their customers
+        /// locked, while the ones before wait on the CRM's rate limit, so that calls are ready as the
+        /// limit's window frees up.
+        public var batchesPerAccount = 3
         /// How long a claim lasts before another worker may take the run.
         public var lease: TimeInterval = 120
         public init() {}
