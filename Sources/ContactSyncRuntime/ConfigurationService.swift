@@ -230,7 +230,7 @@ public struct ConfigurationService: Sendable {
         let agentFields = withMetadata ? try await agentFields() : []
         var metadata: [String: [CRMField]] = [:]
         var tools: [AgentTools.Callable] = []
-        for action in actions where !action.offlineSync && action.enabled {
+        for action in actions where action.isTool {
             guard let template = Template.named(action.template) else { continue }
             if withMetadata, metadata[action.accountId] == nil {
                 metadata[action.accountId] = (try? await accounts.fields(accountId: action.accountId)) ?? []

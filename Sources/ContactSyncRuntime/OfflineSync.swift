@@ -134,7 +134,7 @@ public struct OfflineSync: Service {
                 guard let action = actions[run.actionId], let template = Template.named(action.template) else {
                     var failed = run
                     failed.status = .failed
-                    failed.result = RunResult(error: RunFailure(code: "action_not_found", message: "The action no longer exists.", crmCode: nil, retryable: false))
+                    failed.result = RunResult(error: .actionNotFound)
                     failed.finishedAt = now()
                     outcomes.append(engine.schedule(.finished(failed)))
                     continue

@@ -202,13 +202,16 @@ public struct RunEngine: Sendable {
                 await pipeline.release(pass)
                 // The action or its account changed since read: the run goes on with them as they are now.
                 reads += 1
-                let read = try await attempt({ try await repositories.configuration.actionForRun(id: entry.action.id) })?.action
-                guard let fresh = read, let template = Template.named(fresh.template), request?.toolName.map({ fresh.offers(tool: $0) }) ?? true else {
+                let fresh = try await attempt({ try await repositories.configuration.actionForRun(id: entry.action.id) })?.action
+                let template = fresh.flatMap { Template.named($0.template) }
+                let failure: RunFailure? = switch (fresh, template) {
+                case (let fresh?, _?): request?.toolName.map(fresh.offers(tool:)) == false ? .toolNotOffered : nil
+                default: .actionNotFound
+                }
+                guard let fresh, let template, failure == nil else {
                     var gone = entry.run
                     gone.status = .failed
-                    gone.result = RunResult(error: read.flatMap { Template.named($0.template) } == nil
-                        ? RunFailure(code: "action_not_found", message: "The action no longer exists.", crmCode: nil, retryable: false)
-                        : RunFailure(code: "tool_not_offered", message: "The agent no longer offers this tool.", crmCode: nil, retryable: false))
+                    gone.result = RunResult(error: failure)
                     pass.outcomes = [.finished(gone)]
                     break
                 }

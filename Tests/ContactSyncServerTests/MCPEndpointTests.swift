@@ -65,10 +65,10 @@ struct MCPEndpointTests {
     /// A tool call finds its tool among the agent's actions as runs read them (kept in memory between calls);
     /// another instance's change reaches it through the database (instances share PostgreSQL only).
     @Test("mcpToolChangedElsewhereIsCalledAsStored: a tool another instance renamed is called by its new name at once and runs as stored; one it turned off is not run",
-          arguments: Backend.available.filter { $0 == .postgres })
-    func mcpToolChangedElsewhereIsCalledAsStored(backend: Backend) async throws {
+          arguments: Backend.available.filter { $0 == .postgres }, Scenario.both)
+    func mcpToolChangedElsewhereIsCalledAsStored(backend: Backend, scenario: Scenario) async throws {
         try await withServer(configure: { $0.services.database = backend.freshLocation() }) { api in
-            let action = try await api.action(.hubspot, allowCreate: true, allowUpdateExisting: true)
+            let action = try await api.action(scenario, allowCreate: true, allowUpdateExisting: true)
             let tool = try #require(try await api.call(.get, "/v1/actions/\(action)").string("toolName"))
             let agent = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"A","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
             /// Another instance, with its own store and memory, changes the action.
@@ -82,20 +82,20 @@ struct MCPEndpointTests {
                 try await configuration.updateAction(changed, now: Date())
                 try await elsewhere.close()
             }
-            let first = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "first@example.com"])
+            let first = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "first@example.com", "last_name": "First"])
             #expect(first["isError"] as? Bool != true, "\(Self.text(first))")
             try await changeElsewhere { $0.toolName = "save_elsewhere"; $0.allowCreate = false }
-            let renamed = try await Self.call(api, agent: agent, tool: "save_elsewhere", arguments: ["email": "second@example.com"])
+            let renamed = try await Self.call(api, agent: agent, tool: "save_elsewhere", arguments: ["email": "second@example.com", "last_name": "Second"])
             #expect(renamed["isError"] as? Bool != true, "\(Self.text(renamed))")
             // The action as stored now: it may no longer create.
             #expect((renamed["structuredContent"] as? [String: Any])?["outcome"] as? String == "skipped")
             try await changeElsewhere { $0.enabled = false; $0.allowCreate = true }
-            let contacts = try await api.contactCount(.hubspot)
-            let off = try await Self.call(api, agent: agent, tool: "save_elsewhere", arguments: ["email": "third@example.com"])
+            let contacts = try await api.contactCount(scenario.crm)
+            let off = try await Self.call(api, agent: agent, tool: "save_elsewhere", arguments: ["email": "third@example.com", "last_name": "Third"])
             #expect(off["isError"] as? Bool == true)
             let failed = try #require(off["structuredContent"] as? [String: Any])
             #expect((failed["error"] as? [String: Any])?["code"] as? String == "tool_not_offered", "\(Self.text(off))")
-            #expect(try await api.contactCount(.hubspot) == contacts)
+            #expect(try await api.contactCount(scenario.crm) == contacts)
         }
     }
 

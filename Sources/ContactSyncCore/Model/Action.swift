@@ -112,6 +112,9 @@ public struct Action: Sendable, Hashable, Codable, Identifiable {
     /// The CRM field mapped to the summary, if any.
     public var summaryField: String? { mappings.first(where: \.isSummary)?.crmField }
 
-    /// Whether an agent that has this action offers it as the tool `name`: enabled, in conversation, so named.
-    public func offers(tool name: String) -> Bool { enabled && !offlineSync && toolName == name }
+    /// Whether an agent that has this action offers it as a tool: enabled and run in conversation.
+    public var isTool: Bool { enabled && !offlineSync }
+
+    /// Whether an agent that has this action offers it as the tool `name`.
+    public func offers(tool name: String) -> Bool { isTool && toolName == name }
 }

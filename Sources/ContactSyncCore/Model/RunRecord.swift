@@ -43,6 +43,11 @@ public struct RunFailure: Sendable, Hashable, Codable {
         self.retryable = retryable
     }
 
+    /// The run's action was deleted, or its template is unknown.
+    public static let actionNotFound = RunFailure(code: "action_not_found", message: "The action no longer exists.", crmCode: nil, retryable: false)
+    /// The tool called is no longer the run's action (changed elsewhere: turned off, renamed, made offline).
+    public static let toolNotOffered = RunFailure(code: "tool_not_offered", message: "The agent no longer offers this tool.", crmCode: nil, retryable: false)
+
     /// Whether the cause passes by itself (the CRM unavailable or rate-limited, the customer busy, …), so
     /// the run is tried again without anyone's help. A disconnected account waits for an operator instead.
     public var isTransient: Bool { retryable && code != "reconnect_required" }
