@@ -2,7 +2,7 @@
 /// results and a batch of many chunks takes a few round trips rather than one per chunk.
 enum ChunkedWrite {
     /// Chunks of one batch under way at once: as many as the HTTP client keeps connections to one host (8),
-    /// so that a batch of the offline queue's size (1,000 runs, 10 chunks of 100) writes each stage in about
+    /// so that a batch of the offline queue's size (600 runs, 6 chunks of 100) writes each stage in about
     /// one round trip and the last rate-limit window of a burst drains fast, and no chunk waits for a
     /// connection against its own timeout.
     static let width = 8

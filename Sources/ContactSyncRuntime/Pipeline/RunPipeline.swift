@@ -167,11 +167,12 @@ struct RunPipeline: Sendable {
             let waited = (ContinuousClock.now - sent).seconds + Self.lookupMargin
             var looked = try await early
             var behind: Set<String> = []
+            let lookedUp = Set(emails)
             for item in items where item.isOpen {
                 guard let prepared = item.prepared else { continue }
                 let late = pass.heldBefore[prepared.customerKey].map { $0 < waited } == true
                 if let email = prepared.email {
-                    if late || !emails.contains(email) { behind.insert(email) }
+                    if late || !lookedUp.contains(email) { behind.insert(email) }
                 } else if let phone = prepared.phone, late {
                     // Searched again under the lock, in decide.
                     looked.foundByPhone[phone] = nil
