@@ -10,6 +10,20 @@ import Testing
 struct CustomerTurnsTests {
     static let key = CustomerTurns.Key(accountId: "acc", email: "a@example.com")
 
+    /// What `body` gives back, or nil when it has not given anything back within `limit` (it is cancelled then).
+    static func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
     @Test("runs of one customer take turns in arrival order; other customers are free")
     func turnsInOrder() async throws {
         let key = Self.key
@@ -41,17 +55,9 @@ struct CustomerTurnsTests {
         let turns = CustomerTurns(beforeQueueing: { holder.withLock { $0 }?.give([key]) })
         holder.withLock { $0 = turns }
         #expect(turns.take(free: [key]) == [key])
-        let took = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { await turns.take(waitingFor: key) }
-            group.addTask {
-                try await Task.sleep(for: .seconds(5))
-                return false
-            }
-            let first = try await group.next()!
-            group.cancelAll()
-            return first
-        }
-        #expect(took)
+        // A lost wake-up would leave the waiter queued for a key nobody gives back, until the guard's minute.
+        let took = try await Self.within(.seconds(60)) { await turns.take(waitingFor: key) }
+        #expect(took == true)
         #expect(turns.take(free: [key]).isEmpty)
     }
 
@@ -63,16 +69,7 @@ struct CustomerTurnsTests {
         let clock = ContinuousClock()
         let started = clock.now
         // The key is never given back, so a wait that ignored its deadline would last until the guard's minute.
-        let ended = try await withThrowingTaskGroup(of: Bool?.self) { group in
-            group.addTask { await turns.take(waitingFor: key, until: started + .milliseconds(200)) }
-            group.addTask {
-                try await Task.sleep(for: .seconds(60))
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        let ended = try await Self.within(.seconds(60)) { await turns.take(waitingFor: key, until: started + .milliseconds(200)) }
         let took = try #require(ended, "the wait outlived its deadline by a minute")
         #expect(!took)
         #expect(clock.now - started >= .milliseconds(200))
@@ -93,17 +90,8 @@ struct CustomerTurnsTests {
             #expect(engine.pipeline.turns.take(free: [CustomerTurns.Key(accountId: account, email: "held@example.com")]).count == 1)
             // The held turn is never given back while the run waits, so a wait that ignored its deadline would
             // last until the guard's minute.
-            let run = try await withThrowingTaskGroup(of: RunRecord?.self) { group in
-                group.addTask {
-                    try await engine.run(RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": "held@example.com", "last_name": "H"])))
-                }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(60))
-                    return nil
-                }
-                let first = try await group.next() ?? nil
-                group.cancelAll()
-                return first
+            let run = try await Self.within(.seconds(60)) {
+                try await engine.run(RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": "held@example.com", "last_name": "H"])))
             }
             let answered = try #require(run, "the run was still waiting after a minute")
             #expect(answered.status == .pending)
