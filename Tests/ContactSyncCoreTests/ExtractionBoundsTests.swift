@@ -37,6 +37,7 @@ struct ExtractionBoundsTests {
         Adversary(name: "name cue 'my name is'", text: repeated("my name is ")),
         Adversary(name: "name cue without words", text: repeated("my name is, ")),
         Adversary(name: "name cue with names", text: repeated("i'm Jo ")),
+        Adversary(name: "name cue with a letter that grows when lowercased", text: repeated("i'm İ ")),
         Adversary(name: "digit run", text: "call " + repeated("1")),
         Adversary(name: "spaced digits", text: "phone " + repeated("1 ")),
         Adversary(name: "digits and letters", text: "phone " + repeated("1234567a ")),
@@ -93,6 +94,19 @@ struct ExtractionBoundsTests {
         // The best of three: the bound is on the work, not on a moment the machine was busy elsewhere.
         let best = (0..<3).map { _ in Self.timeExtraction(adversary.text) }.min()!
         #expect(best < Self.bound, "\(adversary.name): \(best)")
+    }
+
+    @Test("name words and quotes lose the marks at their ends as trimmingCharacters(in:) trims them")
+    func trimmingMatchesFoundation() {
+        let samples = [
+            "", ",", ",.!?", "Jo", "Jo,", "(Jo)", "\"Jo.\"", ",Jo,", "Jo\u{301},", ",\u{301}Jo", "İ.", "Jo, Ann!", "..Jo..Ann..", "👍🏽,", "Jo\u{301}",
+        ]
+        for sample in samples {
+            for marks in [RuleExtractor.closingMarks, RuleExtractor.nameWordMarks] {
+                let foundation = sample.trimmingCharacters(in: CharacterSet(marks.map { $0 }.reduce(into: "") { $0.unicodeScalars.append($1) }.unicodeScalars))
+                #expect(RuleExtractor.trimming(sample, marks) == foundation, "\(sample.debugDescription)")
+            }
+        }
     }
 
     @Test("extractionStaysLinearAtAMebibyte: a 1 MiB message of spoken separators takes time in proportion to its length")

@@ -26,7 +26,7 @@ extension RuleExtractor {
                 guard index + cue.words.count < words.count, let start = cueStart(cue.words, at: index, in: text),
                     let name = nameWords(from: index + cue.words.count, strong: cue.strong, notNames: ExtractionCues.notNamesAfterCue[cue.language] ?? [], in: text)
                 else { continue }
-                let quote = text.text(start, name.end).trimmingCharacters(in: [",", ".", "!", "?", ";", ":"])
+                let quote = trimming(text.text(start, name.end), Self.closingMarks)
                 best = (cueIndex, Name(first: name.first, last: name.last, quote: quote))
                 break
             }
@@ -66,7 +66,7 @@ extension RuleExtractor {
                 guard let key = SpokenLexicon.key(word, in: text), ExtractionCues.answerFillers.contains(key) else { return nil }
             }
         }
-        let quote = text.text(words[index].start, name.end).trimmingCharacters(in: [",", ".", "!", "?", ";", ":"])
+        let quote = trimming(text.text(words[index].start, name.end), Self.closingMarks)
         switch kind {
         case .lastName: return Name(first: nil, last: name.words.joined(separator: " "), quote: quote)
         case .firstName: return Name(first: name.words.joined(separator: " "), last: nil, quote: quote)
@@ -77,6 +77,22 @@ extension RuleExtractor {
     /// The name whose words start at word `from`: a title first is read (a family title makes a single name the
     /// family name), then up to three name words, with particles ("da", "de la") kept with the name after
     /// them after a strong cue.
+    /// Marks trimmed from the ends of a quote.
+    static let closingMarks: Set<Unicode.Scalar> = [",", ".", "!", "?", ";", ":"]
+    /// Marks trimmed from the ends of a name word.
+    static let nameWordMarks: Set<Unicode.Scalar> = closingMarks.union(["\"", "(", ")"])
+
+    /// `text` without the scalars of `marks` at either end, as `trimmingCharacters(in:)` trims them, without
+    /// building a character set for every word.
+    static func trimming(_ text: String, _ marks: Set<Unicode.Scalar>) -> String {
+        let scalars = text.unicodeScalars
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, marks.contains(scalars[start]) { start = scalars.index(after: start) }
+        while start < end, marks.contains(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        return String(scalars[start..<end])
+    }
+
     private static func nameWords(from: Int, strong: Bool, notNames: Set<String>, in text: ScannedText)
         -> (first: String?, last: String?, words: [String], end: Int, nextWord: Int, closed: Bool)?
     {
@@ -101,7 +117,7 @@ extension RuleExtractor {
             let word = words[index]
             guard mayBeName(word, strong: strong, in: text) else { break }
             let raw = text.text(word.start, word.end)
-            let trimmed = raw.trimmingCharacters(in: [",", ".", "!", "?", ";", ":", "\"", "(", ")"])
+            let trimmed = trimming(raw, Self.nameWordMarks)
             let lower = trimmed.lowercased()
             if !names.isEmpty, strong, ExtractionCues.nameParticles.contains(lower) {
                 // A particle belongs to the name only when a name word follows it.
