@@ -103,7 +103,7 @@ struct ExtractionBoundsTests {
         ]
         for sample in samples {
             for marks in [RuleExtractor.closingMarks, RuleExtractor.nameWordMarks] {
-                let foundation = sample.trimmingCharacters(in: CharacterSet(marks.map { $0 }.reduce(into: "") { $0.unicodeScalars.append($1) }.unicodeScalars))
+                let foundation = sample.trimmingCharacters(in: marks.reduce(into: CharacterSet()) { $0.insert($1) })
                 #expect(RuleExtractor.trimming(sample, marks) == foundation, "\(sample.debugDescription)")
             }
         }

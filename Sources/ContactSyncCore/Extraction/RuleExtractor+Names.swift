@@ -74,9 +74,6 @@ extension RuleExtractor {
         }
     }
 
-    /// The name whose words start at word `from`: a title first is read (a family title makes a single name the
-    /// family name), then up to three name words, with particles ("da", "de la") kept with the name after
-    /// them after a strong cue.
     /// Marks trimmed from the ends of a quote.
     static let closingMarks: Set<Unicode.Scalar> = [",", ".", "!", "?", ";", ":"]
     /// Marks trimmed from the ends of a name word.
@@ -93,6 +90,9 @@ extension RuleExtractor {
         return String(scalars[start..<end])
     }
 
+    /// The name whose words start at word `from`: a title first is read (a family title makes a single name the
+    /// family name), then up to three name words, with particles ("da", "de la") kept with the name after
+    /// them after a strong cue.
     private static func nameWords(from: Int, strong: Bool, notNames: Set<String>, in text: ScannedText)
         -> (first: String?, last: String?, words: [String], end: Int, nextWord: Int, closed: Bool)?
     {
