@@ -172,11 +172,15 @@ struct HardeningTests {
             #expect(timings[5] >= .milliseconds(250), "\(timings)")
             #expect(timings[6] >= .milliseconds(500), "\(timings)")
             #expect(timings[7] >= .seconds(1), "\(timings)")
-            // Slowed, the right key would wait at least the last delay (1 s); unslowed it answers at once, and
-            // a loaded machine running every suite is well inside that margin.
-            let start = clock.now
-            #expect(try await api.call(.get, "/v1/actions").status == .ok)
-            #expect(clock.now - start < .seconds(1))
+            // Slowed, the right key would wait at least the last delay (1 s) every time; unslowed it answers at
+            // once. The fastest of three answers counts, so that one stall of a loaded machine cannot decide it.
+            var fastest = Duration.seconds(3600)
+            for _ in 0..<3 {
+                let start = clock.now
+                #expect(try await api.call(.get, "/v1/actions").status == .ok)
+                fastest = min(fastest, clock.now - start)
+            }
+            #expect(fastest < .seconds(1))
         }
         let warnings = sink.lines.withLock { $0.filter { $0.hasPrefix("warning authentication failed") } }
         #expect(warnings.count == 8)
