@@ -74,6 +74,8 @@ struct HubSpotConnectorTests {
         #expect(found.count == 150)
         #expect(found.values.filter { !$0.isEmpty }.count == 120)
         #expect(found["person0@example.com"]?.first?.createdByIntegration == true)
+        // Each create's result is the contact made from its own input.
+        #expect(emails.prefix(120).indices.allSatisfy { found[emails[$0]]?.first?.id == (try? created[$0].get()) })
         #expect(try await harness.count("POST /crm/v3/objects/contacts/batch/read") == 2)
 
         let ids = created.prefix(2).compactMap { try? $0.get() }

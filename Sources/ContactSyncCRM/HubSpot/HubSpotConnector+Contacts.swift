@@ -54,7 +54,7 @@ extension HubSpotConnector {
             }
             return chunk.indices.map { index -> RecordResult in
                 let key = String(index)
-                if let object = outcome.results.first(where: { $0.objectWriteTraceId == key }) { return .success(object.id) }
+                if let id = outcome.written(trace: key) { return .success(id) }
                 let failure = outcome.failure(forTrace: key)
                 // After an attempt that may have gone through unseen, a conflict names the contact it created.
                 if uncertain, failure.code == .contactExists, let id = failure.existingId { return .success(id) }
@@ -75,15 +75,25 @@ extension HubSpotConnector {
     /// Sends a batch write; a 207 is a normal answer whose errors belong to single inputs.
     func batchWrite(_ path: String, body: Data, retrying: Bool = true, log: CRMCallLog?) async throws(CRMError) -> BatchOutcome {
         let response = try await call(.POST, path, route: "POST \(path)", body: body, retrying: retrying, log: log)
-        return BatchOutcome(response: try response.decode(HubSpotWire.BatchResponse.self))
+        return BatchOutcome(response: try response.decode(HubSpotWire.WriteResponse.self))
     }
 }
 
-/// The per-input view of a batch answer.
+/// The per-input view of a batch write's answer.
 struct BatchOutcome: Sendable {
-    let response: HubSpotWire.BatchResponse
+    let response: HubSpotWire.WriteResponse
+    /// The ids of the records written, by the trace id their input carried.
+    private let byTrace: [String: String]
 
-    var results: [HubSpotWire.Object] { response.results }
+    init(response: HubSpotWire.WriteResponse) {
+        self.response = response
+        byTrace = Dictionary(response.results.compactMap { written in written.objectWriteTraceId.map { ($0, written.id) } }, uniquingKeysWith: { first, _ in first })
+    }
+
+    var results: [HubSpotWire.WriteResponse.Written] { response.results }
+
+    /// The id of the record written for the input that carried `trace`, if it was written.
+    func written(trace: String) -> String? { byTrace[trace] }
 
     func failure(forTrace trace: String) -> CRMError {
         failure { $0.context?["objectWriteTraceId"]?.contains(trace) == true }

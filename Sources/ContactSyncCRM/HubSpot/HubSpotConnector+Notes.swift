@@ -91,7 +91,7 @@ extension HubSpotConnector {
         return chunk.map { index in
             let trace = String(index)
             if let id = recovered[index] { return (index, .success(id)) }
-            if let created = outcome?.results.first(where: { $0.objectWriteTraceId == trace }) { return (index, .success(created.id)) }
+            if let created = outcome?.written(trace: trace) { return (index, .success(created)) }
             return (index, .failure(outcome?.failure(forTrace: trace) ?? CRMError(.invalidResponse, "HubSpot reported no result for this input.")))
         }
     }

@@ -53,6 +53,17 @@ enum HubSpotWire {
         let errors: [BatchError]?
     }
 
+    /// A batch write's answer, as far as the write needs it: each record's id and trace id, and the errors of
+    /// single inputs. The records' properties only echo what was sent, and are left undecoded.
+    struct WriteResponse: Decodable, Sendable {
+        struct Written: Decodable, Sendable {
+            let id: String
+            let objectWriteTraceId: String?
+        }
+        let results: [Written]
+        let errors: [BatchError]?
+    }
+
     struct BatchError: Decodable, Sendable {
         let status: String?
         let category: String?
