@@ -120,9 +120,7 @@ public struct OfflineSync: Service {
         let fence = LeaseFence(validUntil: now().addingTimeInterval(settings.lease), margin: settings.lease / 3)
         let lock = CustomerLock(process: engine.pipeline.process, lifetime: settings.lease)
         let ids = runs.map(\.id)
-        let heartbeat = Heartbeat.renewing(
-            runs: { ids }, owner: owner, lock: lock, lease: settings.lease, lockLifetime: settings.lease, fence: fence, repositories: repositories,
-            now: now)
+        let renewal = engine.renewals.renewing(runs: { ids }, owner: owner, lock: lock, lease: settings.lease, lockLifetime: settings.lease, fence: fence)
         logger.debug("offline batch started", metadata: ["account": "\(accountId)", "runs": "\(ids.joined(separator: ","))"])
         var outcomes: [RunRecord] = []
         var pass: PipelinePass?
@@ -155,7 +153,7 @@ public struct OfflineSync: Service {
             logger.error("offline batch could not be read", metadata: ["account": "\(accountId)", "error": "\(type(of: error))"])
             outcomes = runs.map { RetrySchedule.due($0, at: now().addingTimeInterval(engine.settings.retryBackoff.delay(after: $0.attempts).seconds)) }
         }
-        heartbeat.cancel()
+        renewal.cancel()
         // A batch cut short by a stop is due again at once, on this instance's restart or another's.
         if Task.isCancelled { outcomes = outcomes.map { $0.status == .pending ? RetrySchedule.due($0, at: now()) : $0 } }
         do {
@@ -185,7 +183,7 @@ final class WorkerState: Sendable {
     }
 }
 
-/// Whether a worker may still write under its lease: valid while the lease, renewed by the heartbeat,
+/// Whether a worker may still write under its lease: valid while the lease, renewed by ``Renewals``,
 /// has more than `margin` left.
 final class LeaseFence: Sendable {
     private let validUntil: Mutex<Date>

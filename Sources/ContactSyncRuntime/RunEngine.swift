@@ -46,6 +46,8 @@ public struct RunEngine: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
     let pipeline: RunPipeline
+    /// Renews the leases and customer locks of the runs and batches under way.
+    let renewals: Renewals
     let settings: Settings
     /// This engine's name in the leases of the runs it carries out.
     public let owner = Identifier.make("engine")
@@ -83,6 +85,7 @@ public struct RunEngine: Sendable {
         self.logger = logger
         self.now = now
         self.settings = settings
+        self.renewals = Renewals(repositories: repositories, now: now)
         self.pipeline = RunPipeline(
             repositories: repositories, connectors: connectors, logger: logger, now: now, intelligence: ConversationIntelligence(repositories: repositories, model: model, logger: logger),
             metrics: metrics)
@@ -179,10 +182,9 @@ public struct RunEngine: Sendable {
         // A run is renewed once it is stored; until then it has no lease to lose.
         let stored = Mutex(entry.stored)
         let runId = entry.run.id
-        let heartbeat = Heartbeat.renewing(
-            runs: { stored.withLock { $0 } ? [runId] : [] }, owner: owner, lock: lock, lease: settings.runLease,
-            lockLifetime: settings.lockLifetime, fence: fence, repositories: repositories, now: now)
-        defer { heartbeat.cancel() }
+        let renewal = renewals.renewing(
+            runs: { stored.withLock { $0 } ? [runId] : [] }, owner: owner, lock: lock, lease: settings.runLease, lockLifetime: settings.lockLifetime, fence: fence)
+        defer { renewal.cancel() }
         var pass: PipelinePass
         var looks = 0
         var reads = 0
@@ -193,7 +195,7 @@ public struct RunEngine: Sendable {
                 stored.withLock { $0 = true }
             }
             if pass.duplicate, let request {
-                heartbeat.cancel()
+                renewal.cancel()
                 let found = { (first: RunRecord) in PipelineRun(run: first, action: entry.action, template: entry.template, conversation: entry.conversation) }
                 if let existing = try await previous(request, carryOn: found) { return existing }
                 throw ServiceError(.conflict, .conflict, "A run for this request exists already.")
@@ -229,7 +231,7 @@ public struct RunEngine: Sendable {
             looks += 1
             try? await Task.sleep(for: min(left, Self.recheck.delay(after: looks)))
         }
-        heartbeat.cancel()
+        renewal.cancel()
         let run = schedule(pass.outcomes.first!)
         let saved: Set<String>
         do {
