@@ -78,6 +78,18 @@ struct CustomerTurnsTests {
         #expect(turns.take(free: [key]) == [key])
     }
 
+    @Test("a bounded wait takes a free key at once, even with its deadline passed; a taken key is not taken twice")
+    func boundedWaitTakesAFreeKey() async throws {
+        let key = Self.key
+        let turns = CustomerTurns()
+        let passed = ContinuousClock.now - .seconds(1)
+        #expect(await turns.take(waitingFor: key, until: passed))
+        #expect(turns.take(free: [key]).isEmpty)
+        #expect(await turns.take(waitingFor: key, until: passed) == false)
+        turns.give([key])
+        #expect(turns.take(free: [key]) == [key])
+    }
+
     @Test("inConversationWaitIsBounded: an in-conversation run whose customer's turn is held in this process answers pending at its deadline, and completes in the background", arguments: [CRM.hubspot, .salesforce])
     func inConversationWaitIsBounded(crm: CRM) async throws {
         try await withRuntime(.sqlite) { rt in

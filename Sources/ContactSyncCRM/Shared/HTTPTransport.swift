@@ -17,7 +17,7 @@ struct CRMRequest: Sendable {
     /// Whether the request changes records in the CRM (reads by POST, searches, queries and token calls do not).
     var isWrite: Bool {
         guard method != .GET else { return false }
-        return !(route.hasSuffix("/search") || route.hasSuffix("/batch/read") || route.contains("oauth") || route.contains("/query"))
+        return !(route.hasSuffix("/search") || route.hasSuffix("/batch/read") || route.firstRange(of: "oauth") != nil || route.firstRange(of: "/query") != nil)
     }
 }
 

@@ -65,9 +65,11 @@ final class CustomerTurns: Sendable {
         }
     }
 
-    /// Waits for the key's turn until `deadline` and takes it; returns whether it did.
+    /// Waits for the key's turn until `deadline` and takes it; returns whether it did. A free key is taken at
+    /// once, with no waiting task and no timer.
     func take(waitingFor key: Key, until deadline: ContinuousClock.Instant) async -> Bool {
-        await withTaskGroup(of: Bool?.self) { group in
+        if !take(free: [key]).isEmpty { return true }
+        return await withTaskGroup(of: Bool?.self) { group in
             group.addTask { await self.take(waitingFor: key) }
             group.addTask {
                 try? await Task.sleep(until: deadline)
