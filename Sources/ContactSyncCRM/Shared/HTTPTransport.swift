@@ -17,7 +17,19 @@ struct CRMRequest: Sendable {
     /// Whether the request changes records in the CRM (reads by POST, searches, queries and token calls do not).
     var isWrite: Bool {
         guard method != .GET else { return false }
-        return !(route.hasSuffix("/search") || route.hasSuffix("/batch/read") || route.firstRange(of: "oauth") != nil || route.firstRange(of: "/query") != nil)
+        return !(route.hasSuffix("/search") || route.hasSuffix("/batch/read") || Self.route(route, contains: "oauth") || Self.route(route, contains: "/query"))
+    }
+
+    /// Whether `part` occurs in `route`, compared byte by byte.
+    private static func route(_ route: String, contains part: StaticString) -> Bool {
+        let needle = UnsafeBufferPointer(start: part.utf8Start, count: part.utf8CodeUnitCount)
+        let bytes = route.utf8
+        var start = bytes.startIndex
+        while let found = bytes[start...].firstIndex(of: needle[0]) {
+            if bytes[found...].starts(with: needle) { return true }
+            start = bytes.index(after: found)
+        }
+        return false
     }
 }
 
