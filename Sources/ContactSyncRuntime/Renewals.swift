@@ -65,10 +65,10 @@ final class Renewals: Sendable {
         return Renewal(id: id, renewals: self)
     }
 
-    /// Every half period, renews the holdings of `period` not renewed for half a period or more, so that none
-    /// waits more than a period; ends once there are none left.
+    /// Every half period (at least a millisecond), renews the holdings of `period` not renewed for half a period
+    /// or more, so that none waits more than a period; ends once there are none left.
     private func tick(every period: Duration) async {
-        let step = period / 2
+        let step = max(period / 2, .milliseconds(1))
         while true {
             try? await Task.sleep(for: step)
             let time = ContinuousClock.now
