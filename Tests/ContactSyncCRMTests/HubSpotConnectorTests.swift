@@ -91,24 +91,26 @@ struct HubSpotConnectorTests {
         let harness = try await Harness.hubspot()
         let route = "POST /crm/v3/objects/notes/batch/create"
         // The first attempt outlasts the client's timeout, and the emulator makes its notes after the client
-        // gave up; the retry waits long enough for them to exist.
+        // gave up; the retry waits long enough for them to exist. The contacts are made by a connector with the
+        // usual timeout, so a slow machine cannot time out their creation instead.
         var settings = HubSpotConnector.Settings()
         settings.baseURL = harness.url
-        settings.timeout = .milliseconds(400)
+        settings.timeout = .seconds(1)
         settings.retry = RetryPolicy(maxAttempts: 3, backoff: Backoff(base: .seconds(4), max: .seconds(4)))
         settings.observer = CRMObserver(call: { called, status, _ in
             if called == route && status == nil { Task { try await harness.faults("{}") } }
         })
         let connector = HubSpotConnector(client: .shared, credentials: CRMCredentials(accessToken: "test-connector"), settings: settings, logger: Harness.quietLogger)
-        let first = try await connector.createContact(["email": "unseen-a@example.com"], log: nil)
-        let second = try await connector.createContact(["email": "unseen-b@example.com"], log: nil)
+        let contacts = hubspotConnector(harness)
+        let first = try await contacts.createContact(["email": "unseen-a@example.com"], log: nil)
+        let second = try await contacts.createContact(["email": "unseen-b@example.com"], log: nil)
         let at = Date(timeIntervalSince1970: 1_800_000_000)
         let notes = [
             NoteWrite(contactId: first, text: "same words", existingNoteId: nil, timestamp: at),
             NoteWrite(contactId: first, text: "same words", existingNoteId: nil, timestamp: at),
             NoteWrite(contactId: second, text: "other words", existingNoteId: nil, timestamp: at),
         ]
-        try await harness.faults(#"{"routeLatencyMs":{"\#(route)":1000}}"#)
+        try await harness.faults(#"{"routeLatencyMs":{"\#(route)":1500}}"#)
         let log = CRMCallLog()
         let written = try await connector.writeNotes(notes, log: log)
         let ids = try written.map { try $0.get() }
