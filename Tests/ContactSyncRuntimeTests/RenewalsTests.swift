@@ -20,16 +20,6 @@ struct RenewalsTests {
         return try #require(claimed.first?.id)
     }
 
-    /// Whether `condition` holds within `limit`, looking every 20 ms.
-    static func eventually(within limit: Duration, _ condition: () -> Bool) async throws -> Bool {
-        let end = ContinuousClock.now + limit
-        while ContinuousClock.now < end {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
-    }
-
     @Test("renewalsKeepEveryHolder: a holder is renewed within its period though another holder's period is far longer; a cancelled one is no longer renewed",
           arguments: Backend.available)
     func renewalsKeepEveryHolder(backend: Backend) async throws {
@@ -46,14 +36,13 @@ struct RenewalsTests {
             #expect(!fence.allows(at: rt.clock.now))
             let fast = renewals.renewing(runs: { [run] }, owner: "fast", lock: CustomerLock(process: "p", lifetime: 0.3), lease: 0.3, lockLifetime: 0.3, fence: fence)
             // Renewed every 100 ms or sooner: the run's lease is extended and the fence moves on with it.
-            let renewed = try await Self.eventually(within: .seconds(5)) { fence.allows(at: rt.clock.now) }
-            #expect(renewed)
+            try await waitUntil { fence.allows(at: rt.clock.now) }
             fast.cancel()
-            // A renewal that began before the cancel reads the clock before it moves on.
-            try await Task.sleep(for: .milliseconds(200))
+            // Its period's task ends with its last holder, after any renewal it had begun; the slow one's goes on.
+            try await waitUntil { renewals.ticking == [.seconds(20)] }
             // Once cancelled, nothing moves the fence on: on the clock 1 s later it no longer vouches.
             rt.clock.advance(1)
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(300))
             #expect(!fence.allows(at: rt.clock.now))
         }
     }
@@ -67,8 +56,7 @@ struct RenewalsTests {
                 fence: LeaseFence(validUntil: rt.clock.now.addingTimeInterval(0.3), margin: 0.1))
             #expect(renewals.ticking == [.milliseconds(100)])
             renewal.cancel()
-            let ended = try await Self.eventually(within: .seconds(5)) { renewals.ticking.isEmpty }
-            #expect(ended)
+            try await waitUntil { renewals.ticking.isEmpty }
         }
     }
 }
