@@ -126,14 +126,16 @@ struct CustomerTurnsTests {
             let engine = RunEngine(repositories: rt.repositories, connectors: rt.connectors, logger: Runtime.quiet, settings: settings, now: rt.clock.closure)
             let account = try await rt.account(.salesforce)
             let action = try await rt.action(.salesforce, account: account, offline: false)
-            // Each CRM call takes 3 s, so the run is still under way when the lock is tried below.
-            try await rt.faults(.salesforce, #"{"latencyMs":3000}"#)
+            // Each CRM call takes 4 s, so the run is still under way when the lock is tried below.
+            try await rt.faults(.salesforce, #"{"latencyMs":4000}"#)
+            @Sendable func received() async throws -> Int { try await rt.emulator(.salesforce, .GET, "/_emulator/requests").1["total"] as? Int ?? 0 }
+            let before = try await received()
             let run = Task {
                 try await engine.run(RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": "slow@example.com", "last_name": "S"])))
             }
-            // Once the run holds the lock, its lifetime passes several times over; the run renews it every 0.1 s,
-            // and a loaded machine gets 2 s to do so.
-            try await Task.sleep(for: .milliseconds(300))
+            // The run holds the lock before its first CRM call. Then the lock's lifetime passes several times
+            // over; the run renews it every 0.1 s, and a loaded machine gets 2 s to do so.
+            try await waitUntil { try await received() > before }
             rt.clock.advance(5)
             try await Task.sleep(for: .seconds(2))
             let stolen = try await rt.repositories.customerLocks.acquireCustomerLocks(

@@ -131,18 +131,17 @@ struct StoreBasicsTests {
         try await first.migrate()
         let second = try await Store.open(.sqlite(path: path), logger: .init(label: "test"))
         let holding = AsyncStream<Void>.makeStream()
+        let committing = Mutex(false)
         async let held: Void = second.transaction { db in
             try await db.raw("INSERT INTO api_keys (id, key_hash, created_at) VALUES ('held', 'h-held', 1)").run()
             holding.continuation.yield()
             try await Task.sleep(for: .milliseconds(300))
+            committing.withLock { $0 = true }
         }
         for await _ in holding.stream { break }
-        let clock = ContinuousClock()
-        let start = clock.now
         try await first.database.raw("INSERT INTO api_keys (id, key_hash, created_at) VALUES ('waited', 'h-waited', 1)").run()
-        let waited = clock.now - start
+        #expect(committing.withLock { $0 }, "the insert ran while the other connection held the lock")
         try await held
-        #expect(waited >= .milliseconds(100), "the insert ran while the other connection held the lock")
         #expect(try await first.database.raw("SELECT COUNT(*) AS n FROM api_keys WHERE id IN ('held', 'waited')").first()?.decode(column: "n", as: Int.self) == 2)
         try await second.close()
         try await first.close()
@@ -236,29 +235,42 @@ struct PoolSizeTests {
 /// When the shutdown grace runs out, the database stays open until the saves of stopping runs finish.
 @Suite("Store: closing waits for finishing writes")
 struct FinishingWritesTests {
+    /// What the bodies wrote, by name.
+    final class Written: Sendable {
+        let names = Mutex<Set<String>>([])
+    }
+
     @Test("databaseStaysOpenForFinishingSaves: a save under way, or a batch held open, still writes after close() was called", arguments: Backend.available)
     func databaseStaysOpenForFinishingSaves(backend: Backend) async throws {
         let store = try await backend.freshStore()
         let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let (entered, enter) = AsyncStream<Void>.makeStream()
+        let written = Written()
         let save = Task {
             try await store.finishing {
+                enter.yield()
                 try await Task.sleep(for: .milliseconds(300))
                 try await AccessRepository(store).recordSignOut(sessionDigest: "saved-while-closing", expiresAt: now.addingTimeInterval(60), now: now)
+                written.names.withLock { _ = $0.insert("save") }
             }
         }
         let batch = Task {
             try await store.keepingOpen {
+                enter.yield()
                 try await Task.sleep(for: .milliseconds(300))
                 try await AccessRepository(store).recordSignOut(sessionDigest: "batch-while-closing", expiresAt: now.addingTimeInterval(60), now: now)
+                written.names.withLock { _ = $0.insert("batch") }
             }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        var under = 0
+        for await _ in entered {
+            under += 1
+            if under == 2 { break }
+        }
         // The stop cancels the saving task: the save still completes.
         save.cancel()
-        let clock = ContinuousClock()
-        let started = clock.now
         try await store.close()
-        #expect(clock.now - started >= .milliseconds(150))
+        #expect(written.names.withLock { $0 } == ["save", "batch"], "close() returned before both had written")
         try await save.value
         try await batch.value
     }
