@@ -58,7 +58,8 @@ extension Config {
     func offlineSettings() throws -> OfflineSync.Settings {
         var settings = OfflineSync.Settings()
         if let lease = try seconds(.offlineLeaseSeconds) {
-            guard lease > 0 else { throw ValidationError("\(origin(of: .offlineLeaseSeconds)) must be a positive number.") }
+            // Shorter, a loaded worker could lose a run between two renewals; longer, a dead worker's runs wait hours.
+            guard lease >= 1, lease <= 3600 else { throw ValidationError("\(origin(of: .offlineLeaseSeconds)) must be a number of seconds from 1 to 3600.") }
             settings.lease = lease
         }
         return settings

@@ -100,6 +100,10 @@ def test_an_unreadable_value_stops_the_command_and_names_where_it_came_from(tmp_
     from_file = subprocess.run([BIN, "serve", "--no-emulators", "--config-file", str(path)], capture_output=True, text=True, timeout=60)
     assert from_file.returncode != 0
     assert f"retentionDays in {path} must be a whole number" in from_file.stderr
+    for lease in ("0.5", "3601"):
+        refused = subprocess.run([BIN, "serve", "--no-emulators", "--data-dir", str(tmp_path)], env=dict(os.environ, CONTACT_SYNC_OFFLINE_LEASE_SECONDS=lease), capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0
+        assert "CONTACT_SYNC_OFFLINE_LEASE_SECONDS must be a number of seconds from 1 to 3600" in refused.stderr
     (tmp_path / "broken.json").write_text("port = 8080")
     broken = subprocess.run([BIN, "serve", "--config-file", str(tmp_path / "broken.json")], capture_output=True, text=True, timeout=60)
     assert broken.returncode != 0 and "is not a JSON object of settings" in broken.stderr

@@ -104,7 +104,7 @@ extension Setting {
         commands: ["serve"], help: "Connections served at once; further clients wait to be accepted")
     static let offlineLeaseSeconds = Setting(
         "offlineLeaseSeconds", environment: "CONTACT_SYNC_OFFLINE_LEASE_SECONDS", kind: .seconds, default: "120",
-        commands: ["serve", "worker"], help: "How long a claimed offline run is held before another worker may take it over")
+        commands: ["serve", "worker"], help: "How long a claimed offline run is held before another worker may take it over (1 to 3600)")
     static let retryWindowSeconds = Setting(
         "retryWindowSeconds", environment: "CONTACT_SYNC_RETRY_WINDOW_SECONDS", kind: .seconds, default: "86400",
         commands: ["serve", "worker"],
