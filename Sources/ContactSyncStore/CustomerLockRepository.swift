@@ -12,6 +12,8 @@ public protocol CustomerLocks: Sendable {
     func extendCustomerLocks(accountId: String, emails: [String], owner: String, until: Date) async throws
     /// Gives customers' locks back, to the end even when the calling task is cancelled.
     func releaseCustomerLocks(accountId: String, emails: [String], owner: String) async throws
+    /// Who holds a customer's lock at `now`, if anyone.
+    func customerLockHolder(accountId: String, email: String, now: Date) async throws -> String?
 }
 
 /// The customer locks in the `customer_locks` table, shared by every instance on the database.
@@ -66,6 +68,14 @@ extension CustomerLockRepository {
             UPDATE customer_locks SET locked_until = \(bind: Store.stamp(until))
              WHERE account_id = \(bind: accountId) AND email IN (\(binds: Array(Set(emails)))) AND owner = \(bind: owner) AND locked_until > 0
             """).run()
+    }
+
+    /// Who holds a customer's lock at `now`, if anyone: a lock given back or expired has no holder.
+    public func customerLockHolder(accountId: String, email: String, now: Date) async throws -> String? {
+        try await database.raw("""
+            SELECT owner FROM customer_locks
+             WHERE account_id = \(bind: accountId) AND email = \(bind: email) AND locked_until >= \(bind: Store.stamp(now))
+            """).first()?.decode(column: "owner", as: String.self)
     }
 
     /// Gives customers' write locks back, to the end even when the calling task is cancelled.

@@ -42,4 +42,11 @@ final class LocalCustomerLocks: CustomerLocks {
             }
         }
     }
+
+    func customerLockHolder(accountId: String, email: String, now: Date) -> String? {
+        held.withLock { locks in
+            guard let lock = locks[Key(accountId: accountId, email: email)], lock.until >= now else { return nil }
+            return lock.owner
+        }
+    }
 }

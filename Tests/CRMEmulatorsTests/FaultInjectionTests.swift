@@ -6,6 +6,7 @@ import FoundationNetworking
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Synchronization
 import Testing
 
 @Suite("Emulators: faults, request counts, reset")
@@ -69,6 +70,40 @@ struct FaultInjectionTests {
             #expect(write >= .seconds(20))
             let refused = try await hs.send(.post, "/_emulator/faults", json: ["routeLatencyMs": ["GET /x": -1]])
             #expect(refused.status == .badRequest)
+        }
+    }
+
+    @Test("a held route waits, counted, until the faults no longer name it; other routes and admin routes answer meanwhile", arguments: ["POST /crm/v3/objects/contacts", "*"])
+    func heldRoute(hold: String) async throws {
+        try await withHubSpot { hs in
+            let set = try await hs.send(.post, "/_emulator/faults", json: ["holdRoutes": [.string(hold)]])
+            #expect(set.json?["holdRoutes"]?.array?.compactMap(\.string) == [hold])
+            if hold != "*" { #expect(try await hs.get("/crm/v3/objects/contacts").status == .ok) }
+            let answered = Atomic(false)
+            let write = Task {
+                let answer = try await hs.send(.post, "/crm/v3/objects/contacts", json: ["properties": ["email": "held@example.com"]])
+                answered.store(true, ordering: .sequentiallyConsistent)
+                return answer
+            }
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(30)
+            while try await hs.get("/_emulator/requests").json?["byRoute"]?["POST /crm/v3/objects/contacts"]?.int != 1, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let audit = EmulatorClient(client: hs.client, token: "test-audit")
+            if hold == "*" {
+                // Every CRM route is held; admin routes still answer. Let go, the write would answer at once.
+                #expect(try await hs.get("/_emulator/faults").status == .ok)
+                try await Task.sleep(for: .milliseconds(200))
+                let answeredWhileHeld = answered.load(ordering: .sequentiallyConsistent)
+                #expect(!answeredWhileHeld)
+            } else {
+                // Counted and held: the contact is not made while the faults name its route.
+                #expect(try await audit.get("/crm/v3/objects/contacts?properties=email").json?["results"]?.array?.count == 0)
+            }
+            _ = try await hs.send(.post, "/_emulator/faults", json: [:])
+            #expect(try await write.value.status == .created)
+            #expect(try await audit.get("/crm/v3/objects/contacts?properties=email").json?["results"]?.array?.count == 1)
         }
     }
 

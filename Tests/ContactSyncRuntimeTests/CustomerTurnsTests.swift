@@ -38,7 +38,8 @@ struct CustomerTurnsTests {
                     order.append(index)
                     turns.give([key])
                 }
-                try await Task.sleep(for: .milliseconds(20))
+                // The next waiter arrives once this one has queued.
+                try await waitUntil { turns.waiting(for: key) == index + 1 }
             }
             turns.give([key])
             try await group.waitForAll()
@@ -126,21 +127,24 @@ struct CustomerTurnsTests {
             let engine = RunEngine(repositories: rt.repositories, connectors: rt.connectors, logger: Runtime.quiet, settings: settings, now: rt.clock.closure)
             let account = try await rt.account(.salesforce)
             let action = try await rt.action(.salesforce, account: account, offline: false)
-            // Each CRM call takes 4 s, so the run is still under way when the lock is tried below.
-            try await rt.faults(.salesforce, #"{"latencyMs":4000}"#)
+            // The CRM holds every request until the test lets it go, so the run is under way throughout.
+            try await rt.faults(.salesforce, #"{"holdRoutes":["*"]}"#)
             @Sendable func received() async throws -> Int { try await rt.emulator(.salesforce, .GET, "/_emulator/requests").1["total"] as? Int ?? 0 }
             let before = try await received()
             let run = Task {
                 try await engine.run(RunEngine.Request(actionId: action, conversationId: nil, input: RunInput(fields: ["email": "slow@example.com", "last_name": "S"])))
             }
-            // The run holds the lock before its first CRM call. Then the lock's lifetime passes several times
-            // over; the run renews it every 0.1 s, and a loaded machine gets 2 s to do so.
+            // The run holds the lock before its first CRM call. Then the lock's lifetime passes many times over:
+            // the lock has no holder until the run renews it (every 0.1 s).
             try await waitUntil { try await received() > before }
             rt.clock.advance(5)
-            try await Task.sleep(for: .seconds(2))
+            try await waitUntil {
+                try await rt.repositories.customerLocks.customerLockHolder(accountId: account, email: "slow@example.com", now: rt.clock.now) != nil
+            }
             let stolen = try await rt.repositories.customerLocks.acquireCustomerLocks(
                 accountId: account, emails: ["slow@example.com"], owner: "another-instance", until: rt.clock.now.addingTimeInterval(60), now: rt.clock.now)
             #expect(stolen.isEmpty)
+            try await rt.faults(.salesforce, "{}")
             let finished = try await run.value
             #expect(finished.status == .succeeded)
         }
@@ -152,9 +156,10 @@ struct CustomerTurnsTests {
         let turns = CustomerTurns()
         #expect(await turns.take(waitingFor: key))
         let waiting = Task { await turns.take(waitingFor: key) }
-        try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil { turns.waiting(for: key) == 1 }
         waiting.cancel()
         #expect(await waiting.value == false)
+        #expect(turns.waiting(for: key) == 0)
         turns.give([key])
         #expect(turns.take(free: [key]) == [key])
     }

@@ -223,7 +223,8 @@ struct OfflineSyncTests {
                 let deadline = ContinuousClock.now + .seconds(20)
                 while try await running() < wanted, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             }
-            try await rt.faults(.salesforce, #"{"latencyMs":1500}"#)
+            // The CRM holds every request until the test lets it go.
+            try await rt.faults(.salesforce, #"{"holdRoutes":["*"]}"#)
             async let first = rt.offline.tick()
             try await waitUntilRunning(2)
             async let second = rt.offline.tick()
@@ -231,6 +232,7 @@ struct OfflineSyncTests {
             // Two batches of the account are under way (both wait on the CRM): a third pass claims none of its runs.
             #expect(try await running() == 4)
             #expect(try await rt.offline.tick() == 0)
+            try await rt.faults(.salesforce, "{}")
             #expect(try await first == 2)
             #expect(try await second == 2)
             #expect(try await rt.offline.tick() == 2)

@@ -126,12 +126,14 @@ struct PipelineRuleTests {
             let agent = try await rt.agent(.voice, actions: [action])
             let call = try await rt.conversation(agent: agent, attributes: ["email": "fenced@example.com", "last_name": "F"], summary: "S")
             _ = try await rt.conversations.end(conversationId: call)
-            try await rt.faults(crm, #"{"latencyMs":400}"#)
+            // The CRM holds every request until the test lets it go.
+            try await rt.faults(crm, #"{"holdRoutes":["*"]}"#)
             let before = try await rt.requestCount(crm)
             async let tick = rt.offline.tick()
-            // While the lookup is under way, the lease nearly runs out (the heartbeat has not renewed it).
+            // While the lookup is under way, the lease runs out (the heartbeat has not renewed it).
             try await waitUntil { try await rt.requestCount(crm) > before }
             rt.clock.advance(100)
+            try await rt.faults(crm, "{}")
             try await tick
             let run = try #require(try await rt.runs(conversation: call).first)
             #expect(run.status == .pending)
@@ -148,11 +150,13 @@ struct PipelineRuleTests {
             let action = try await rt.action(.hubspot, account: account, offline: true)
             let call = try await rt.conversation(agent: try await rt.agent(.voice, actions: [action]), attributes: ["email": "stage@example.com", "last_name": "S"], summary: "Two stages.")
             _ = try await rt.conversations.end(conversationId: call)
-            try await rt.faults(.hubspot, #"{"latencyMs":400}"#)
+            // The CRM holds the contact's creation until the test lets it go.
+            try await rt.faults(.hubspot, #"{"holdRoutes":["POST /crm/v3/objects/contacts/batch/create"]}"#)
             async let tick = rt.offline.tick()
-            // While the contact is being created, the lease nearly runs out (the heartbeat has not renewed it).
+            // While the contact is being created, the lease runs out (the heartbeat has not renewed it).
             try await waitUntil { try await rt.writeCount(.hubspot) > 0 }
             rt.clock.advance(100)
+            try await rt.faults(.hubspot, "{}")
             try await tick
             let contacts = try await rt.contacts(.hubspot, email: "stage@example.com")
             #expect(contacts.count == 1)

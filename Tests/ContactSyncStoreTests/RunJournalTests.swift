@@ -238,6 +238,10 @@ struct RunJournalTests {
             try await locks.extendCustomerLocks(accountId: account, emails: emails, owner: "lock_a", until: Self.now.addingTimeInterval(60))
             // Later, ada's renewed lock holds, bob's is free, cy's is lock_b's.
             let later = Self.now.addingTimeInterval(30)
+            #expect(try await locks.customerLockHolder(accountId: account, email: "ada@example.com", now: later) == "lock_a")
+            #expect(try await locks.customerLockHolder(accountId: account, email: "bob@example.com", now: later) == nil)
+            #expect(try await locks.customerLockHolder(accountId: account, email: "cy@example.com", now: later) == "lock_b")
+            #expect(try await locks.customerLockHolder(accountId: account, email: "ada@example.com", now: Self.now.addingTimeInterval(61)) == nil)
             #expect(try await locks.acquireCustomerLocks(accountId: account, emails: emails, owner: "lock_c", until: later.addingTimeInterval(15), now: later) == ["bob@example.com"])
         }
     }

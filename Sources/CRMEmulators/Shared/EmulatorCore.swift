@@ -18,17 +18,31 @@ protocol EmulatedCRM: Actor {
 
 extension EmulatedCRM {
     /// Records the request and draws the fault to inject, if any.
-    func admit(route: String) -> (latencyMs: Int, timeoutSeconds: Double, fault: InjectedFault?) {
+    func admit(route: String) -> Admission {
         requests.record(route)
         var random = SystemRandomNumberGenerator()
-        return (faults.latency(route: route), faults.timeoutSeconds, faults.draw(route: route, using: &random))
+        return Admission(
+            held: faults.holds(route: route), latencyMs: faults.latency(route: route), timeoutSeconds: faults.timeoutSeconds,
+            fault: faults.draw(route: route, using: &random))
     }
 
     func setFaults(_ newValue: EmulatorFaults) { faults = newValue }
 
+    /// Whether requests to `route` are held now.
+    func holds(route: String) -> Bool { faults.holds(route: route) }
+
     func answered(_ status: Int) { requests.record(status: status) }
 
     func finished() { requests.finished() }
+}
+
+/// What the faults do to one admitted request.
+struct Admission: Sendable {
+    /// Whether the request waits until the faults let its route go.
+    let held: Bool
+    let latencyMs: Int
+    let timeoutSeconds: Double
+    let fault: InjectedFault?
 }
 
 /// Counts every CRM request by route (and the sequential round trips they make) and injects latency and
@@ -48,7 +62,7 @@ struct FaultMiddleware<CRM: EmulatedCRM>: RouterMiddleware {
         let route = "\(request.method) \(context.endpointPath ?? path)"
         let admitted = await crm.admit(route: route)
         do {
-            let response = try await answer(request, context: context, admitted: admitted, next: next)
+            let response = try await answer(request, context: context, route: route, admitted: admitted, next: next)
             await crm.finished()
             return response
         } catch {
@@ -57,10 +71,20 @@ struct FaultMiddleware<CRM: EmulatedCRM>: RouterMiddleware {
         }
     }
 
+    /// Waits while the faults hold `route` (at most ``EmulatorFaults/longestHold``). Held requests are few, and
+    /// only while a test asks for them, so a short poll serves.
+    private func hold(route: String) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + EmulatorFaults.longestHold
+        while await crm.holds(route: route), clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     private func answer(
-        _ request: Request, context: Context, admitted: (latencyMs: Int, timeoutSeconds: Double, fault: InjectedFault?),
-        next: (Request, Context) async throws -> Response
+        _ request: Request, context: Context, route: String, admitted: Admission, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        if admitted.held { try await hold(route: route) }
         if admitted.latencyMs > 0 { try await Task.sleep(for: .milliseconds(admitted.latencyMs)) }
         switch admitted.fault {
         case nil:

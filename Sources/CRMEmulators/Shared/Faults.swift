@@ -15,10 +15,17 @@ public struct EmulatorFaults: Sendable, Hashable, Codable {
     public var routeLatencyMs: [String: Int]
     /// Server-error rates for particular routes, on top of `rate5xx`, keyed like `routeLatencyMs`.
     public var routeRate5xx: [String: Double]
+    /// Routes whose requests, once counted, wait until faults are set that no longer name them (at most
+    /// ``longestHold``), keyed like `routeLatencyMs`; `"*"` names every route. A test holds a flow at a known
+    /// step for as long as it needs, then lets it go.
+    public var holdRoutes: Set<String>
+
+    /// The longest a held request waits: a test that never lets it go still gets an answer.
+    public static let longestHold: Duration = .seconds(60)
 
     public init(
         latencyMs: Int = 0, rate429: Double = 0, rate5xx: Double = 0, rateTimeout: Double = 0, rateReset: Double = 0,
-        timeoutSeconds: Double = 30, routeLatencyMs: [String: Int] = [:], routeRate5xx: [String: Double] = [:]
+        timeoutSeconds: Double = 30, routeLatencyMs: [String: Int] = [:], routeRate5xx: [String: Double] = [:], holdRoutes: Set<String> = []
     ) {
         self.latencyMs = latencyMs
         self.rate429 = rate429
@@ -28,6 +35,7 @@ public struct EmulatorFaults: Sendable, Hashable, Codable {
         self.timeoutSeconds = timeoutSeconds
         self.routeLatencyMs = routeLatencyMs
         self.routeRate5xx = routeRate5xx
+        self.holdRoutes = holdRoutes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,7 +48,8 @@ public struct EmulatorFaults: Sendable, Hashable, Codable {
             rateReset: try container.decodeIfPresent(Double.self, forKey: .rateReset) ?? 0,
             timeoutSeconds: try container.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? 30,
             routeLatencyMs: try container.decodeIfPresent([String: Int].self, forKey: .routeLatencyMs) ?? [:],
-            routeRate5xx: try container.decodeIfPresent([String: Double].self, forKey: .routeRate5xx) ?? [:])
+            routeRate5xx: try container.decodeIfPresent([String: Double].self, forKey: .routeRate5xx) ?? [:],
+            holdRoutes: try container.decodeIfPresent(Set<String>.self, forKey: .holdRoutes) ?? [])
     }
 
     /// Whether every rate lies in 0...1 and the durations are not negative.
@@ -48,6 +57,9 @@ public struct EmulatorFaults: Sendable, Hashable, Codable {
         ([rate429, rate5xx, rateTimeout, rateReset] + routeRate5xx.values).allSatisfy { (0...1).contains($0) }
             && ([latencyMs] + routeLatencyMs.values).allSatisfy { (0...60_000).contains($0) } && timeoutSeconds >= 0 && timeoutSeconds <= 300
     }
+
+    /// Whether requests to `route` are held.
+    func holds(route: String) -> Bool { holdRoutes.contains(route) || holdRoutes.contains("*") }
 
     /// The latency for one route.
     func latency(route: String) -> Int { routeLatencyMs[route] ?? latencyMs }

@@ -34,6 +34,9 @@ final class CustomerTurns: Sendable {
         }
     }
 
+    /// How many wait for the key's turn.
+    func waiting(for key: Key) -> Int { state.withLock { $0.waiting[key]?.count ?? 0 } }
+
     /// Waits for the key's turn and takes it; returns whether it did. A cancelled wait gives up its place
     /// (a key handed over just before is kept, and reported as taken).
     func take(waitingFor key: Key) async -> Bool {
