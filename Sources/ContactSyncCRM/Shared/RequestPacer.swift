@@ -26,9 +26,11 @@ actor RequestPacer {
         self.window = window
     }
 
-    /// One call short of the CRM's limit, and a little time beyond its window, for clock jitter.
+    /// One call short of the CRM's limit, and a little time beyond its window. A call counts here from when its
+    /// answer arrives, after the CRM counted it, so the window already ends after the CRM's; the margin only
+    /// covers the two clocks' rates and the timer's jitter.
     private var effectiveLimit: Int { Swift.max(1, limit - 1) }
-    private var effectiveWindow: Duration { window + window / 50 + .milliseconds(20) }
+    private var effectiveWindow: Duration { window + window / 500 + .milliseconds(20) }
 
     /// Waits until a call may be sent and counts it.
     func acquire() async -> Ticket {
