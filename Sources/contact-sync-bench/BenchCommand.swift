@@ -59,6 +59,8 @@ struct LatencyBench: AsyncParsableCommand {
         var dbRoundTrips: Int?
         /// Their mean, background work included.
         var dbRoundTripsMean: Double?
+        /// How long a database round trip took at the proxy (the median): the delay each way and PostgreSQL's own time.
+        var dbRoundTripP50Ms: Double?
         /// CRM requests per run as the emulator counted them.
         let emulatorRequestsPerRun: Double
         /// The most round trips a run reported for itself, as a cross-check.
@@ -80,6 +82,7 @@ struct LatencyBench: AsyncParsableCommand {
         var scenarios: [Scenario] = []
         var mcp: [Scenario] = []
         let environment = try await BenchEnvironment.start(latencyMs: latencyMs, databaseURL: database?.proxiedURL)
+        let floor = try await idleRequestP50(environment)
         for crm in CRM.allCases {
             let full = try await environment.action(crm, allowCreate: true, allowUpdateExisting: true)
             let guarded = try await environment.action(crm, allowCreate: true, allowUpdateExisting: false, account: full.account)
@@ -130,7 +133,20 @@ struct LatencyBench: AsyncParsableCommand {
                 try await measureThroughput(processes, action: action) { client in "existing-\(client)@bench.example" }
             }
         }
-        report(scenarios, mcp: mcp, try await throughput(), postgres: postgres)
+        report(scenarios, mcp: mcp, floor: floor, try await throughput(), postgres: postgres)
+    }
+
+    /// The median time of `GET /health` sent after 20 ms of quiet, as each step of a run follows a CRM wait:
+    /// the loopback HTTP round trip from an idle machine that every path's overhead includes.
+    func idleRequestP50(_ environment: BenchEnvironment) async throws -> Double {
+        var times: [Double] = []
+        for _ in 0..<200 {
+            try await Task.sleep(for: .milliseconds(20))
+            let answer = try await environment.call(.GET, "/health")
+            guard answer.status == 200 else { throw BenchError("GET /health answered \(answer.status)") }
+            times.append(answer.elapsed.milliseconds)
+        }
+        return percentile(times, 0.5)
     }
 
 
@@ -146,6 +162,7 @@ struct LatencyBench: AsyncParsableCommand {
         var overhead: [Double] = []
         var reported = 0
         var database: [Double] = []
+        let timed = proxy?.timedRoundTrips ?? 0
         let before = try await environment.emulatorRequests(crm)
         for index in 0..<runs {
             if let pause { try await Task.sleep(for: pause) }
@@ -167,6 +184,7 @@ struct LatencyBench: AsyncParsableCommand {
         if !database.isEmpty {
             scenario.dbRoundTrips = Int(percentile(database, 0.5).rounded())
             scenario.dbRoundTripsMean = database.reduce(0, +) / Double(database.count)
+            if let times = proxy?.roundTripTimes(from: timed), !times.isEmpty { scenario.dbRoundTripP50Ms = percentile(times, 0.5) }
         }
         return scenario
     }
@@ -268,10 +286,10 @@ struct LatencyBench: AsyncParsableCommand {
     }
 
     func row(_ cells: [String]) -> String {
-        zip(cells, [11, 22, 13, 11, 9, 9, 13, 13, 20]).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " ")
+        zip(cells, [11, 22, 13, 11, 9, 9, 13, 13, 36]).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " ")
     }
 
-    func report(_ scenarios: [Scenario], mcp: [Scenario], _ throughput: ThroughputFigures, postgres: Throughput?) {
+    func report(_ scenarios: [Scenario], mcp: [Scenario], floor: Double, _ throughput: ThroughputFigures, postgres: Throughput?) {
         if json {
             struct Report: Codable {
                 let scenarios: [Scenario]
@@ -291,6 +309,8 @@ struct LatencyBench: AsyncParsableCommand {
                 let perCoreLoopsServeCpuMsPerRun: Double
                 let latencyMs: Int
                 let runs: Int
+                /// `GET /health` after 20 ms of quiet (the median): the loopback HTTP round trip in every overhead.
+                let idleRequestP50Ms: Double
                 /// With --database-url: where the scenarios ran, the proxy's one-way delay, and the first
                 /// zero-latency figure with serve on PostgreSQL (no proxy), measured in the same run.
                 let database: String
@@ -305,7 +325,7 @@ struct LatencyBench: AsyncParsableCommand {
                 serveCpuMsPerRun: throughput.spread.serveCPUMsPerRun, serveEventLoops: serveEventLoops,
                 oneCustomerRunsPerSecond: throughput.oneCustomer.runsPerSecond, oneCustomerServeCpuMsPerRun: throughput.oneCustomer.serveCPUMsPerRun,
                 perCoreLoopsRunsPerSecond: throughput.perCoreLoops.runsPerSecond, perCoreLoopsServeCpuMsPerRun: throughput.perCoreLoops.serveCPUMsPerRun,
-                latencyMs: latencyMs, runs: runs, database: databaseURL == nil ? "sqlite" : "postgres", databaseDelayMs: databaseURL == nil ? nil : databaseDelayMs,
+                latencyMs: latencyMs, runs: runs, idleRequestP50Ms: floor, database: databaseURL == nil ? "sqlite" : "postgres", databaseDelayMs: databaseURL == nil ? nil : databaseDelayMs,
                 postgresZeroLatencyRunsPerSecond: postgres?.runsPerSecond, postgresServeCpuMsPerRun: postgres?.serveCPUMsPerRun))) ?? Data()
             announce(String(decoding: data, as: UTF8.self))
             return
@@ -313,13 +333,14 @@ struct LatencyBench: AsyncParsableCommand {
         announce("In-conversation runs through the REST API, emulator latency \(latencyMs) ms, \(runs) runs each, on "
             + (databaseURL == nil ? "SQLite" : String(format: "PostgreSQL through a proxy adding %.2f ms each way", databaseDelayMs)))
         announce("Round trips and CRM requests per run as the emulator counted them (requests sent together are one round trip)"
-            + (databaseURL == nil ? "" : "; database round trips per run (median) as the proxy counted them at the connection"))
+            + (databaseURL == nil ? "" : "; database round trips per run (median) as the proxy counted them at the connection, and how long one took there (median)"))
+        announce(String(format: "A GET /health after 20 ms of quiet, the loopback HTTP round trip every overhead includes: %.2f ms (median)", floor))
         let header = ["crm", "path", "round trips", "requests", "p50 ms", "p99 ms", "overhead p50", "overhead p99"] + (databaseURL == nil ? [] : ["db round trips"])
         announce(row(header))
         for (prefix, list) in [("", scenarios), ("mcp ", mcp)] {
             if prefix == "mcp " { announce("The existing-contact run as an MCP tool call (POST /v1/agents/{id}/mcp, tools/call)") }
             for s in list {
-                let database = s.dbRoundTrips.map { [String($0) + String(format: " (mean %.2f)", s.dbRoundTripsMean ?? 0)] } ?? []
+                let database = s.dbRoundTrips.map { [String($0) + String(format: " (mean %.2f), %.2f ms each", s.dbRoundTripsMean ?? 0, s.dbRoundTripP50Ms ?? 0)] } ?? []
                 announce(row([s.crm, prefix + s.path, String(s.roundTrips), String(format: "%.1f", s.emulatorRequestsPerRun)]
                     + [s.p50Ms, s.p99Ms, s.overheadP50Ms, s.overheadP99Ms].map { String(format: "%.2f", $0) } + database))
             }

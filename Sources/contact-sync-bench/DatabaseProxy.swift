@@ -12,11 +12,18 @@ final class DatabaseProxy: Sendable {
     private let channel: any Channel
     private let counter: RoundTrips
 
-    /// Round trips so far on every connection.
+    /// Round trips so far on every connection, and how long each took at the proxy.
     final class RoundTrips: Sendable {
         private let count = Mutex(0)
+        private let times = Mutex<[Double]>([])
         func add() { count.withLock { $0 += 1 } }
         var total: Int { count.withLock { $0 } }
+        func took(_ duration: Duration) {
+            let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+            times.withLock { $0.append(milliseconds) }
+        }
+        var timed: Int { times.withLock { $0.count } }
+        func times(from index: Int) -> [Double] { times.withLock { Array($0[min(index, $0.count)...]) } }
     }
 
     private let group: MultiThreadedEventLoopGroup
@@ -30,6 +37,13 @@ final class DatabaseProxy: Sendable {
 
     /// The round trips counted so far.
     var roundTrips: Int { counter.total }
+
+    /// How many round trips were timed so far; ``roundTripTimes(from:)`` gives those from an earlier count on.
+    var timedRoundTrips: Int { counter.timed }
+
+    /// How long each round trip timed since `index` took, in milliseconds: from the client's send that began
+    /// it to the server's answer leaving the proxy for the client (both delays and the server's own time).
+    func roundTripTimes(from index: Int) -> [Double] { counter.times(from: index) }
 
     /// Listens on a free loopback port and forwards to `host`:`targetPort`, each direction delayed by `delay`.
     static func start(to host: String, port targetPort: Int, delay: TimeAmount) async throws -> DatabaseProxy {
@@ -45,8 +59,9 @@ final class DatabaseProxy: Sendable {
                     .connect(host: host, port: targetPort)
                 return client.flatMap { outbound in
                     let turn = Turn()
-                    return inbound.pipeline.addHandler(Relay(to: outbound, delay: delay, onSend: { if turn.clientSends() { counter.add() } }))
-                        .flatMap { outbound.pipeline.addHandler(Relay(to: inbound, delay: delay, onSend: { turn.serverSends() })) }
+                    let toServer = Relay(to: outbound, delay: delay, onSend: { if turn.clientSends() { counter.add() } })
+                    let toClient = Relay(to: inbound, delay: delay, onSend: { turn.serverSends() }, onDelivery: { turn.answered().map(counter.took) })
+                    return inbound.pipeline.addHandler(toServer).flatMap { outbound.pipeline.addHandler(toClient) }
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -59,17 +74,30 @@ final class DatabaseProxy: Sendable {
         try? await group.shutdownGracefully()
     }
 
-    /// Whose turn it is on one connection: a client's send after the server's answer begins a round trip.
+    /// Whose turn it is on one connection: a client's send after the server's answer begins a round trip, which
+    /// ends when the first part of the server's answer is passed on to the client.
     final class Turn: Sendable {
-        private let serverAnswered = Mutex(true)
+        private struct State {
+            var serverAnswered = true
+            var began: ContinuousClock.Instant?
+        }
+        private let state = Mutex(State())
         /// Returns whether this send begins a round trip.
         func clientSends() -> Bool {
-            serverAnswered.withLock { answered in
-                defer { answered = false }
-                return answered
+            state.withLock { state in
+                defer { state.serverAnswered = false }
+                if state.serverAnswered { state.began = .now }
+                return state.serverAnswered
             }
         }
-        func serverSends() { serverAnswered.withLock { $0 = true } }
+        func serverSends() { state.withLock { $0.serverAnswered = true } }
+        /// How long the round trip under way took, when this delivery is the first of its answer.
+        func answered() -> Duration? {
+            state.withLock { state in
+                defer { state.began = nil }
+                return state.began.map { .now - $0 }
+            }
+        }
     }
 
     /// Forwards what one side reads to the other after `delay`, in order; closing one side closes the other.
@@ -78,11 +106,14 @@ final class DatabaseProxy: Sendable {
         private let peer: any Channel
         private let delay: TimeAmount
         private let onSend: @Sendable () -> Void
+        private let onDelivery: @Sendable () -> Void
 
-        init(to peer: any Channel, delay: TimeAmount, onSend: @escaping @Sendable () -> Void) {
+        /// `onSend` as a chunk is read, `onDelivery` once it was passed on to `peer`.
+        init(to peer: any Channel, delay: TimeAmount, onSend: @escaping @Sendable () -> Void, onDelivery: @escaping @Sendable () -> Void = {}) {
             self.peer = peer
             self.delay = delay
             self.onSend = onSend
+            self.onDelivery = onDelivery
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -90,11 +121,15 @@ final class DatabaseProxy: Sendable {
             onSend()
             guard delay > .zero else {
                 peer.writeAndFlush(bytes, promise: nil)
+                onDelivery()
                 return
             }
             // Every chunk waits the same delay, so they arrive in the order they were read.
-            let peer = self.peer
-            peer.eventLoop.scheduleTask(in: delay) { peer.writeAndFlush(bytes, promise: nil) }
+            let (peer, onDelivery) = (self.peer, self.onDelivery)
+            peer.eventLoop.scheduleTask(in: delay) {
+                peer.writeAndFlush(bytes, promise: nil)
+                onDelivery()
+            }
         }
 
         func channelInactive(context: ChannelHandlerContext) {
