@@ -195,6 +195,11 @@ enum Migrations {
                 // What a lock's last taking found of the holder before (CustomerLockRepository.handover).
                 "ALTER TABLE customer_locks ADD COLUMN handover_age \(t.double)",
             ]),
+            (19, [
+                // The contact the customer's last run chose, named as a run closed on its own gives the lock back:
+                // the next run learns whether contact-sync created it as it takes the lock (RunJournal.Opened).
+                "ALTER TABLE customer_locks ADD COLUMN record_id TEXT",
+            ]),
         ]
     }
 }

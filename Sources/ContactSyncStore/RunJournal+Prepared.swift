@@ -21,9 +21,10 @@ enum PreparedRunStatements {
 
     /// Opens one new run: the run inserted, the attributes remembered, the lock taken with its handover
     /// (``CustomerLockRepository/handover``), and whether the action and account read are current. One row: `locked` as
-    /// ``RunJournal/open(_:)`` reads it, and `current`.
+    /// ``RunJournal/open(_:)`` reads it, `current`, and the contact the lock names with whether contact-sync created it
+    /// (``RunJournal/Opened/lastContacts``).
     struct OpenRun: PostgresPreparedStatement {
-        static let name = "contact_sync_open_run_v1"
+        static let name = "contact_sync_open_run_v2"
         static let sql = """
             WITH inserted AS (INSERT INTO runs (\(runColumns)) VALUES ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)),
             remembered AS (INSERT INTO contact_attributes (scope, email, field_key, value, updated_at)
@@ -34,14 +35,16 @@ enum PreparedRunStatements {
               ON CONFLICT (account_id, email) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until,
                 handover_age = \(CustomerLockRepository.handover)
               WHERE customer_locks.locked_until < $29 OR customer_locks.owner = excluded.owner
-              RETURNING email, handover_age)
+              RETURNING email, handover_age, record_id)
             SELECT \(CustomerLockRepository.lockedCustomers) AS locked,
               EXISTS (SELECT 1 FROM actions WHERE id = $30 AND version = $31)
-                AND EXISTS (SELECT 1 FROM accounts WHERE id = $32 AND version = $33) AS current
+                AND EXISTS (SELECT 1 FROM accounts WHERE id = $32 AND version = $33) AS current,
+              (SELECT record_id FROM locked) AS last_record,
+              EXISTS (SELECT 1 FROM provenance p JOIN locked l ON p.crm_record_id = l.record_id WHERE p.account_id = $1) AS last_record_ours
             """
         static let bindingDataTypes: [PostgresDataType] = [.text, .text] + runTypes
             + [.float8, .textArray, .textArray, .textArray, .textArray, .text, .float8, .float8, .text, .int8, .text, .int8]
-        typealias Row = (String?, Bool?)
+        typealias Row = (String?, Bool?, String?, Bool?)
 
         let opening: RunJournal.Opening
         let new: RunJournal.NewRun
@@ -86,17 +89,18 @@ enum PreparedRunStatements {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    /// Closes one stored run: the records it created recorded, its customer's lock given back, its result
-    /// saved while it is leased to `owner`. Returns the run's id when it was saved.
+    /// Closes one stored run: the records it created recorded, its customer's lock given back naming the contact it
+    /// chose (when it chose one), its result saved while it is leased to `owner`. Returns the run's id when it was saved.
     struct CloseRun: PostgresPreparedStatement {
-        static let name = "contact_sync_close_run_v1"
+        static let name = "contact_sync_close_run_v2"
         static let sql = """
             WITH recorded AS (INSERT INTO provenance (account_id, crm_record_id, run_id, created_at)
               SELECT $1, p.record_id, p.run_id, $2 FROM unnest($3::text[], $4::text[]) AS p (record_id, run_id)
               ON CONFLICT (account_id, crm_record_id) DO NOTHING),
-            released AS (INSERT INTO customer_locks (account_id, email, owner, locked_until, released_at)
-              SELECT $1, $6, $5, 0, \(CustomerLockRepository.postgresNow) WHERE $1 IS NOT NULL AND $5 IS NOT NULL AND $6 IS NOT NULL
-              ON CONFLICT (account_id, email) DO UPDATE SET locked_until = 0, released_at = excluded.released_at
+            released AS (INSERT INTO customer_locks (account_id, email, owner, locked_until, released_at, record_id)
+              SELECT $1, $6, $5, 0, \(CustomerLockRepository.postgresNow), $17 WHERE $1 IS NOT NULL AND $5 IS NOT NULL AND $6 IS NOT NULL
+              ON CONFLICT (account_id, email) DO UPDATE SET locked_until = 0, released_at = excluded.released_at,
+                record_id = coalesce(excluded.record_id, customer_locks.record_id)
               WHERE customer_locks.owner = excluded.owner),
             finished AS (UPDATE runs SET status = $7, result = $8, attempts = $9, started_at = $10, finished_at = $11,
               next_attempt_at = $12, lease_owner = NULL, lease_until = NULL, account_id = $13, retry_window_from = $14
@@ -105,7 +109,7 @@ enum PreparedRunStatements {
             """
         static let bindingDataTypes: [PostgresDataType] = [
             .text, .float8, .textArray, .textArray, .text, .text,
-            .text, .text, .int8, .float8, .float8, .float8, .text, .float8, .text, .text,
+            .text, .text, .int8, .float8, .float8, .float8, .text, .float8, .text, .text, .text,
         ]
         typealias Row = String
 
@@ -142,6 +146,7 @@ enum PreparedRunStatements {
             binds.stamp(run.retryWindowFrom)
             binds.text(run.id)
             binds.text(closing.owner)
+            binds.text(run.result?.crmRecordId)
             return binds.bindings
         }
 

@@ -9,7 +9,8 @@ import SQLKit
 /// versions. After them, ``close(_:)``: the records the pass created, the locks given back, and each run's
 /// result. On PostgreSQL each is one statement (the parts are data-modifying common table expressions of
 /// it, applied together or not at all), so a run costs the database two round trips, three when it sends a
-/// create (recorded before it is sent) or its decision needs to know which contacts are its own. On SQLite,
+/// create (recorded before it is sent) or its decision needs to know whether a contact other than the one its
+/// customer's lock names (``Opened/lastContacts``) is its own. On SQLite,
 /// which one process owns, they are the same writes one after another, and the locks are in memory.
 public struct RunJournal: Sendable {
     let store: Store
@@ -66,6 +67,23 @@ public struct RunJournal: Sendable {
         /// gave the lock back (0 when that holder let it expire). A lookup of the customer made while the lock
         /// was being taken is current only if it began after that holder's writes ended.
         public var heldBefore: [String: Double] = [:]
+        /// For customers locked whose lock names a contact (PostgreSQL): the contact the last run closed on its
+        /// own chose, and whether contact-sync created it in the account, read in the statement that took the
+        /// lock. Provenance is only ever added, and this customer's runs add it only under the lock now held, so
+        /// a decision about that contact needs no read of its own after the lookup; any other contact the lookup
+        /// finds is read.
+        public var lastContacts: [String: LastContact] = [:]
+    }
+
+    /// The contact a customer's lock names, and whether contact-sync created it.
+    public struct LastContact: Sendable, Equatable {
+        public var id: String
+        public var createdByUs: Bool
+
+        public init(id: String, createdByUs: Bool) {
+            self.id = id
+            self.createdByUs = createdByUs
+        }
     }
 
     /// What a pass writes once its runs are done.
@@ -105,13 +123,17 @@ public struct RunJournal: Sendable {
         }
         if let prepared = store.prepared, let statement = PreparedRunStatements.OpenRun(opening, versions: versions) {
             // An in-conversation run: the statement of fixed text, prepared once per connection.
-            let rows: [(String?, Bool?)]
+            let rows: [(String?, Bool?, String?, Bool?)]
             do {
                 rows = try await prepared.rows(statement)
             } catch where Store.isUniqueViolation(error) {
                 throw RepositoryError.conflict(opening.newRuns[0].run.idempotencyKey ?? opening.newRuns[0].run.id)
             }
-            return opened(locked: rows.first?.0, current: rows.first?.1 == true)
+            var opened = opened(locked: rows.first?.0, current: rows.first?.1 == true)
+            if let customer = statement.customer, opened.locked.contains(customer), let record = rows.first?.2 {
+                opened.lastContacts[customer] = LastContact(id: record, createdByUs: rows.first?.3 == true)
+            }
+            return opened
         }
         var parts: [SQLQueryString] = []
         if !opening.newRuns.isEmpty { parts.append("inserted AS (" + RunRepository.insertion(opening.newRuns) + " RETURNING id)") }

@@ -332,6 +332,42 @@ struct PipelineRuleTests {
         }
     }
 
+    @Test("lastContactKnownAtOpen: a returning customer's contact is known as ours, or not, as its lock is taken; a different contact found since is read as before", arguments: Backend.available, crms)
+    func lastContactKnownAtOpen(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let guarded = try await rt.action(crm, account: account, offline: false, allowCreate: true, allowUpdateExisting: false)
+            let email = "returning-\(crm.rawValue)@example.com"
+            let firstName = crm == .hubspot ? "firstname" : "FirstName"
+            func run(_ name: String) async throws -> RunRecord {
+                try await rt.engine.run(RunEngine.Request(
+                    actionId: guarded, conversationId: nil, input: RunInput(fields: ["email": email, "first_name": name, "last_name": "R"], summary: "Talked again.")))
+            }
+            let created = try await run("One")
+            #expect(created.result?.outcome == .created)
+            let ours = try #require(created.result?.crmRecordId)
+            // The lock the next run takes names that contact, which contact-sync created: updated although updates are off.
+            let again = try await run("Two")
+            #expect(again.result?.outcome == .updated)
+            #expect(again.result?.crmRecordId == ours)
+            #expect(try await rt.contactField(crm, id: ours, field: firstName) == "Two")
+            // The person gives that contact another email and makes one by hand with this one.
+            try await rt.editByHand(crm, id: ours, field: crm == .hubspot ? "email" : "Email", value: "moved-\(crm.rawValue)@example.com")
+            let handMade = try await rt.contact(crm, email: email, firstName: "Typed", token: "test-hand")
+            // The lock still names contact-sync's own contact; the one found is not it, and is not ours.
+            let third = try await run("Three")
+            #expect(third.result?.outcome == .summaryOnly)
+            #expect(third.result?.crmRecordId == handMade)
+            #expect(try await rt.contactField(crm, id: handMade, field: firstName) == "Typed")
+            // Now the lock names the hand-made contact, known as not ours.
+            let fourth = try await run("Four")
+            #expect(fourth.result?.outcome == .summaryOnly)
+            #expect(fourth.result?.crmRecordId == handMade)
+            #expect(try await rt.contactField(crm, id: handMade, field: firstName) == "Typed")
+            #expect(try await rt.contactField(crm, id: ours, field: firstName) == "Two")
+        }
+    }
+
     @Test("lostCreateIsRecognised: a contact made since an earlier attempt sent its create is that create, its answer lost: taken as ours and recorded", arguments: Backend.available, crms)
     func lostCreateIsRecognised(backend: Backend, crm: CRM) async throws {
         try await withRuntime(backend) { rt in

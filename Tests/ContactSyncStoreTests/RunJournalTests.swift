@@ -202,6 +202,37 @@ struct RunJournalTests {
         }
     }
 
+    @Test("openingNamesTheLastContact: on PostgreSQL the lock a run takes names the contact the customer's last run chose, with whether contact-sync created it; a run that chose none leaves it",
+          arguments: Backend.available)
+    func openingNamesTheLastContact(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            /// Opens a run for the customer, then closes it having chosen `record` (created by it when `created`).
+            func pass(record: String?, created: Bool = false) async throws -> RunJournal.Opened {
+                var run = Self.newRun(actionId: action.id, accountId: action.accountId)
+                let opened = try await repositories.journal.open(Self.opening(action, [run]))
+                run.status = .succeeded
+                run.result = record.map { RunResult(outcome: created ? .created : .summaryOnly, crmRecordId: $0) } ?? RunResult(outcome: .skipped)
+                run.finishedAt = Self.now
+                var closing = Self.closing(action, [run], now: Self.now)
+                if created, let record { closing.provenance = [(recordId: record, runId: run.id)] }
+                #expect(try await repositories.journal.close(closing) == [run.id])
+                return opened
+            }
+            let expected = { (id: String, ours: Bool) in backend == .postgres ? ["ada@example.com": RunJournal.LastContact(id: id, createdByUs: ours)] : [:] }
+            #expect(try await pass(record: "601", created: true).lastContacts.isEmpty)
+            #expect(try await pass(record: "777").lastContacts == expected("601", true))
+            #expect(try await pass(record: nil).lastContacts == expected("777", false))
+            #expect(try await pass(record: "801").lastContacts == expected("777", false))
+            // A lock another holder has is not taken, and names nothing.
+            _ = try await repositories.customerLocks.acquireCustomerLocks(
+                accountId: action.accountId, emails: ["ada@example.com"], owner: "lock_b", until: Self.now.addingTimeInterval(15), now: Self.now)
+            let blocked = try await repositories.journal.open(Self.opening(action, [Self.newRun(actionId: action.id, accountId: action.accountId)]))
+            #expect(blocked.locked.isEmpty)
+            #expect(blocked.lastContacts.isEmpty)
+        }
+    }
+
     @Test("closingGivesBackOnlyItsOwnLock: a run whose lock expired and was taken by another holder leaves that holder's lock alone as it closes",
           arguments: Backend.available)
     func closingGivesBackOnlyItsOwnLock(backend: Backend) async throws {

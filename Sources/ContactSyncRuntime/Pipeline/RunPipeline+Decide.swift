@@ -21,9 +21,12 @@ extension RunPipeline {
         return Looked(fields: fields, found: found, foundByPhone: byPhone)
     }
 
-    /// Step 4: provenance from contact-sync's own records where a decision depends on it, and each run's plan
-    /// from what the lookup found. Dry runs and skips end here.
-    func decide(_ items: inout [Item], looked lookup: Looked, account: AccountRecord, connector: any CRMConnector, log: CRMCallLog) async throws {
+    /// Step 4: provenance from contact-sync's own records where a decision depends on it (`known` as the pass
+    /// opened, else read), and each run's plan from what the lookup found. Dry runs and skips end here.
+    func decide(
+        _ items: inout [Item], looked lookup: Looked, account: AccountRecord, known: [String: RunJournal.LastContact] = [:], connector: any CRMConnector,
+        log: CRMCallLog
+    ) async throws {
         let open = items.indices.filter { items[$0].isOpen }
         let (fields, found) = (lookup.fields, lookup.found)
         var looked: [(index: Int, candidates: [ContactMatch])] = []
@@ -74,7 +77,7 @@ extension RunPipeline {
                 looked.append((index, candidates))
             }
         }
-        let matches = try await withProvenance(looked, &items, account: account)
+        let matches = try await withProvenance(looked, &items, account: account, known: known)
         for (index, candidates) in zip(looked.map(\.index), matches) {
             let action = items[index].entry.action
             let planner = RunPlanner(
@@ -98,15 +101,23 @@ extension RunPipeline {
     /// email, created by the same integration since it was sent) and records it, so that it is never created
     /// twice. A contact someone made by hand between attempts, or before a create was ever sent, is not ours.
     /// The records are read only when a decision depends on them: several matches to choose from, or one
-    /// whose update only its being ours allows. Recovered records are recorded when the pass closes.
-    func withProvenance(_ looked: [(index: Int, candidates: [ContactMatch])], _ items: inout [Item], account: AccountRecord) async throws -> [[ContactMatch]] {
-        let asked = looked.filter { Self.dependsOnProvenance(items[$0.index], $0.candidates) }.flatMap { $0.candidates.map(\.id) }
+    /// whose update only its being ours allows. Recovered records are recorded when the pass closes. A match
+    /// that is the contact the customer's lock names (`known`, keyed by customer) was read as the pass opened.
+    func withProvenance(
+        _ looked: [(index: Int, candidates: [ContactMatch])], _ items: inout [Item], account: AccountRecord, known: [String: RunJournal.LastContact] = [:]
+    ) async throws -> [[ContactMatch]] {
+        var lastContacts: [Int: RunJournal.LastContact] = [:]
+        for (index, _) in looked { lastContacts[index] = items[index].prepared.flatMap { known[$0.customerKey] } }
+        let asked = looked.filter { Self.dependsOnProvenance(items[$0.index], $0.candidates) }.flatMap { index, candidates in
+            candidates.map(\.id).filter { $0 != lastContacts[index]?.id }
+        }
         let ours = try await repositories.runs.createdRecords(accountId: account.id, among: Array(Set(asked)))
         return looked.map { index, matches in
             let run = items[index].run
+            let last = lastContacts[index]
             return matches.map { match in
                 var match = match
-                match.createdByUs = ours.contains(match.id)
+                match.createdByUs = ours.contains(match.id) || (last?.id == match.id && last?.createdByUs == true)
                 if !match.createdByUs, !run.dryRun, let sent = run.createSentAt, match.isLostCreate(since: sent) {
                     match.createdByUs = true
                     items[index].created.append(match.id)

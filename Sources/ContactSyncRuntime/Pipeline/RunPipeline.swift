@@ -34,6 +34,9 @@ struct PipelinePass: Sendable {
     var heldBefore: [String: Double] = [:]
     /// A new run's idempotency key (or offline key) was taken already: the run is a duplicate.
     var duplicate = false
+    /// For customers locked: the contact their last run chose, and whether it is contact-sync's own
+    /// (``RunJournal/Opened/lastContacts``).
+    var lastContacts: [String: RunJournal.LastContact] = [:]
 }
 
 /// Where a run stands when the pipeline gives it back.
@@ -183,7 +186,7 @@ struct RunPipeline: Sendable {
                 looked.found.merge(try await connector.lookup(emails: behind.sorted(), log: log)) { _, fresh in fresh }
             }
             if items.contains(where: \.isOpen) {
-                try await decide(&items, looked: looked, account: account, connector: connector, log: log)
+                try await decide(&items, looked: looked, account: account, known: pass.lastContacts, connector: connector, log: log)
                 try await write(&items, account: account, connector: connector, mayWrite: mayWrite, log: log)
             }
         } catch RepositoryError.conflict {
@@ -418,6 +421,7 @@ struct RunPipeline: Sendable {
                 held = opened.locked
                 lock.held.hold(accountId: accountId, emails: held)
                 pass.heldBefore = opened.heldBefore
+                pass.lastContacts = opened.lastContacts
                 for new in opening.newRuns { pass.stored.insert(new.run.id) }
                 if !opened.configurationCurrent {
                     // What the pass read changed meanwhile: it runs again with a fresh read, after giving back what
