@@ -18,10 +18,7 @@ final class DatabaseProxy: Sendable {
         private let times = Mutex<[Double]>([])
         func add() { count.withLock { $0 += 1 } }
         var total: Int { count.withLock { $0 } }
-        func took(_ duration: Duration) {
-            let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-            times.withLock { $0.append(milliseconds) }
-        }
+        func took(_ duration: Duration) { times.withLock { $0.append(duration.milliseconds) } }
         var timed: Int { times.withLock { $0.count } }
         func times(from index: Int) -> [Double] { times.withLock { Array($0[min(index, $0.count)...]) } }
     }
