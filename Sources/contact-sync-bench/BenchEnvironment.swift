@@ -141,11 +141,11 @@ struct BenchEnvironment {
         if crm == .hubspot {
             var properties = ["email": email, "firstname": "Foreign"]
             if let phone { properties["phone"] = phone }
-            try await Self.send(.POST, emulatorURL(crm) + "/crm/v3/objects/contacts", json: ["properties": properties], token: "test-foreign")
+            _ = try await Self.send(.POST, emulatorURL(crm) + "/crm/v3/objects/contacts", json: ["properties": properties], token: "test-foreign")
         } else {
             var fields = ["Email": email, "LastName": "Foreign"]
             if let phone { fields["Phone"] = phone }
-            try await Self.send(.POST, emulatorURL(crm) + "/services/data/v62.0/sobjects/Contact", json: fields, token: "test-foreign")
+            _ = try await Self.send(.POST, emulatorURL(crm) + "/services/data/v62.0/sobjects/Contact", json: fields, token: "test-foreign")
         }
     }
 }

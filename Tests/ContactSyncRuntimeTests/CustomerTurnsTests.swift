@@ -71,7 +71,7 @@ struct CustomerTurnsTests {
         let started = clock.now
         // The key is never given back, so a wait that ignored its deadline would last until the guard's minute.
         let ended = try await Self.within(.seconds(60)) { await turns.take(waitingFor: key, until: started + .milliseconds(200)) }
-        let took = try #require(ended, "the wait outlived its deadline by a minute")
+        let took = try #require(ended as Bool?, "the wait outlived its deadline by a minute")
         #expect(!took)
         #expect(clock.now - started >= .milliseconds(200))
         // The timed-out wait left the queue: the key given back becomes free.

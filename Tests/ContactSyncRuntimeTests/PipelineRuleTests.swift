@@ -134,7 +134,7 @@ struct PipelineRuleTests {
             try await waitUntil { try await rt.requestCount(crm) > before }
             rt.clock.advance(100)
             try await rt.faults(crm, "{}")
-            try await tick
+            _ = try await tick
             let run = try #require(try await rt.runs(conversation: call).first)
             #expect(run.status == .pending)
             #expect(run.attempts == 0)
@@ -157,7 +157,7 @@ struct PipelineRuleTests {
             try await waitUntil { try await rt.writeCount(.hubspot) > 0 }
             rt.clock.advance(100)
             try await rt.faults(.hubspot, "{}")
-            try await tick
+            _ = try await tick
             let contacts = try await rt.contacts(.hubspot, email: "stage@example.com")
             #expect(contacts.count == 1)
             let id = try #require(contacts.first)
@@ -318,7 +318,7 @@ struct PipelineRuleTests {
             try await rt.store.database.raw("UPDATE runs SET created_at = \(bind: Date().timeIntervalSince1970 - 60) WHERE id = \(bind: first.id)").run()
             // Meanwhile the connected user creates the customer by hand, with the account's own credentials.
             try await rt.faults(crm, "{}")
-            let token = try await rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account))).accessToken
+            let token = try rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account))).accessToken
             let handMade = try await rt.contact(crm, email: email, firstName: "Typed", token: token)
             rt.clock.advance(try #require(first.nextAttemptAt).timeIntervalSince(rt.clock.now) + 0.001)
             try await rt.offline.tick()
@@ -382,7 +382,7 @@ struct PipelineRuleTests {
             // As if that attempt had sent its create a minute ago (by the CRM's clock) and the answer was lost.
             try await rt.store.database.raw("UPDATE runs SET create_sent_at = \(bind: Date().timeIntervalSince1970 - 60) WHERE id = \(bind: first.id)").run()
             try await rt.faults(crm, "{}")
-            let token = try await rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account))).accessToken
+            let token = try rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account))).accessToken
             let lost = try await rt.contact(crm, email: email, firstName: "Agent", token: token)
             rt.clock.advance(try #require(first.nextAttemptAt).timeIntervalSince(rt.clock.now) + 0.001)
             try await rt.offline.tick()

@@ -24,10 +24,10 @@ struct ReconnectTests {
             let otherConnectors = try rt.secondConnectors()
             let otherEngine = RunEngine(repositories: rt.repositories, connectors: otherConnectors, logger: Runtime.quiet, now: rt.clock.closure)
             let otherWorker = OfflineSync(repositories: rt.repositories, engine: otherEngine, logger: Runtime.quiet, now: rt.clock.closure)
-            _ = try await otherConnectors.connector(for: try #require(try await rt.repositories.accounts.account(id: account.id)))
+            _ = try otherConnectors.connector(for: try #require(try await rt.repositories.accounts.account(id: account.id)))
 
             // The grant is revoked at the CRM: the run waits for the account.
-            let granted = try await rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account.id)))
+            let granted = try rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account.id)))
             try await rt.emulator(crm, .POST, "/_emulator/tokens/\(try #require(granted.refreshToken))/revoke")
             _ = try await rt.conversations.end(conversationId: call)
             try await rt.offline.tick()
@@ -38,7 +38,7 @@ struct ReconnectTests {
             #expect(again.reconnected)
             #expect(again.account.id == account.id)
             #expect(again.account.status == .connected)
-            let renewed = try await rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account.id)))
+            let renewed = try rt.connectors.credentials(of: try #require(try await rt.repositories.accounts.account(id: account.id)))
             #expect(renewed.refreshToken != nil)
             #expect(renewed.accessToken != granted.accessToken)
 

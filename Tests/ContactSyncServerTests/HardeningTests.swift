@@ -64,7 +64,7 @@ struct HardeningTests {
             #expect(!runA.body.contains("PLANTED"))
 
             // Agent B's own run does.
-            let runB = try await api.run(action, conversation: try #require(try await api.call(.post, "/v1/conversations", json: #"{"id":"b-chat-2","agentId":"\#(agentB)"}"#, key: keyB).string("id")), fields: ["email": planted, "last_name": "Bee"])
+            let runB = try await api.run(action, conversation: try await api.call(.post, "/v1/conversations", json: #"{"id":"b-chat-2","agentId":"\#(agentB)"}"#, key: keyB).string("id"), fields: ["email": planted, "last_name": "Bee"])
             #expect((runB.json?["valueSources"] as? [String: String])?[scenario.firstName] == "contact_attribute", "\(runB.body)")
 
             // What the admin key remembers, every agent's runs read.

@@ -37,9 +37,9 @@ struct SinkHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        let all = self.metadata.merging(metadataProvider?.get() ?? [:]) { _, new in new }.merging(metadata ?? [:]) { _, new in new }
-        sink.lines.withLock { $0.append("\(level) \(message) \(all)") }
+    func log(event: LogEvent) {
+        let all = metadata.merging(metadataProvider?.get() ?? [:]) { _, new in new }.merging(event.metadata ?? [:]) { _, new in new }
+        sink.lines.withLock { $0.append("\(event.level) \(event.message) \(all)") }
     }
 }
 

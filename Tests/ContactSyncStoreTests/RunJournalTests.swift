@@ -298,9 +298,11 @@ struct RunJournalTests {
                     try await db.raw("SET LOCAL plan_cache_mode = force_generic_plan").run()
                     let parameters = types.map { $0.knownSQLName ?? "TEXT" }.joined(separator: ", ")
                     let arguments = Array(repeating: "NULL", count: types.count).joined(separator: ", ")
-                    try await db.raw(SQLQueryString("PREPARE plan_check_\(name) (\(parameters)) AS \(sql)")).run()
-                    let rows = try await db.raw(SQLQueryString("EXPLAIN EXECUTE plan_check_\(name) (\(arguments))")).all()
-                    try await db.raw(SQLQueryString("DEALLOCATE plan_check_\(name)")).run()
+                    let (prepare, explain, deallocate) = (
+                        "PREPARE plan_check_\(name) (\(parameters)) AS \(sql)", "EXPLAIN EXECUTE plan_check_\(name) (\(arguments))", "DEALLOCATE plan_check_\(name)")
+                    try await db.raw(SQLQueryString(prepare)).run()
+                    let rows = try await db.raw(SQLQueryString(explain)).all()
+                    try await db.raw(SQLQueryString(deallocate)).run()
                     return try rows.map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: "\n")
                 }
                 #expect(plan.contains("Arbiter Indexes: customer_locks_pkey"), "\(name): \(plan)")
