@@ -31,6 +31,7 @@ extension RunEngine {
             closing.accountId = pass.accountId
             closing.provenance = pass.provenance
             closing.releasing = pass.locked
+            closing.chosen = pass.chosen
             closing.lockOwner = pass.lock.owner
         }
         let saved = try await repositories.journal.close(closing)

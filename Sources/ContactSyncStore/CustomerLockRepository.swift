@@ -85,11 +85,22 @@ extension CustomerLockRepository {
     }
 
     /// The statement that gives the locks back: free at once (`locked_until` 0), stamped with when by the
-    /// database's clock, the last holder kept; nil when there are none.
-    func releasing(accountId: String, emails: [String], owner: String) -> SQLQueryString? {
+    /// database's clock, the last holder kept; nil when there are none. A lock whose customer is in `chosen`
+    /// names that contact from now on (PostgreSQL's `UPDATE … FROM`).
+    func releasing(accountId: String, emails: [String], owner: String, naming chosen: [String: String] = [:]) -> SQLQueryString? {
         guard !emails.isEmpty else { return nil }
+        let emails = Array(Set(emails)).sorted()
+        guard emails.contains(where: { chosen[$0] != nil }) else {
+            return "UPDATE customer_locks SET locked_until = 0, released_at = " + Self.databaseNow(dialect)
+                + " WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: emails))"
+        }
+        // A customer whose runs chose no contact keeps the name its lock had.
+        var values: [SQLQueryString] = []
+        for email in emails { values.append("(\(bind: email), CAST(\(bind: chosen[email]) AS TEXT))") }
         return "UPDATE customer_locks SET locked_until = 0, released_at = " + Self.databaseNow(dialect)
-            + " WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: Array(Set(emails))))"
+            + ", record_id = coalesce(chosen.record_id, customer_locks.record_id) FROM (VALUES " + values.joined(separator: ", ")
+            + ") AS chosen (email, record_id) WHERE customer_locks.account_id = \(bind: accountId) AND customer_locks.owner = \(bind: owner)"
+            + " AND customer_locks.email = chosen.email"
     }
 
     /// The database's clock, in seconds since 1970: what a release is stamped with and measured against, so

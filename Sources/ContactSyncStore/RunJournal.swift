@@ -99,6 +99,9 @@ public struct RunJournal: Sendable {
         public var provenance: [(recordId: String, runId: String)] = []
         /// The customers whose locks `lockOwner` gives back.
         public var releasing: [String] = []
+        /// For customers in `releasing`: the contact the pass's last run of each chose, which its lock names from
+        /// now on (``Opened/lastContacts``). A customer not in it keeps the contact its lock named.
+        public var chosen: [String: String] = [:]
         public var lockOwner: String?
         public var now: Date
 
@@ -200,7 +203,7 @@ public struct RunJournal: Sendable {
             if let accountId = closing.accountId, let recording = ContactRepository.recording(accountId: accountId, closing.provenance, now: closing.now) {
                 parts.append("recorded AS (" + recording + ")")
             }
-            if let accountId = closing.accountId, let owner = closing.lockOwner, let releasing = locks.releasing(accountId: accountId, emails: closing.releasing, owner: owner) {
+            if let accountId = closing.accountId, let owner = closing.lockOwner, let releasing = locks.releasing(accountId: accountId, emails: closing.releasing, owner: owner, naming: closing.chosen) {
                 parts.append("released AS (" + releasing + ")")
             }
             if !closing.unstored.isEmpty {

@@ -368,6 +368,33 @@ struct PipelineRuleTests {
         }
     }
 
+    @Test("aBatchNamesEachCustomersContact: an offline batch gives each customer's lock back naming the contact its run chose (PostgreSQL; SQLite names none)", arguments: Backend.available, crms)
+    func aBatchNamesEachCustomersContact(backend: Backend, crm: CRM) async throws {
+        try await withRuntime(backend) { rt in
+            let account = try await rt.account(crm)
+            let action = try await rt.action(crm, account: account, offline: true)
+            let agent = try await rt.agent(.voice, actions: [action])
+            let emails = ["first-\(crm.rawValue)@example.com", "second-\(crm.rawValue)@example.com"]
+            var calls: [String] = []
+            for email in emails {
+                calls.append(try await rt.conversation(agent: agent, attributes: ["email": email, "first_name": "Batch", "last_name": "Named"], summary: "Called."))
+            }
+            for call in calls { _ = try await rt.conversations.end(conversationId: call) }
+            try await rt.offline.tick()
+            var chosen: [String: String] = [:]
+            for (email, call) in zip(emails, calls) {
+                let run = try #require(try await rt.runs(conversation: call).first)
+                #expect(run.status == .succeeded)
+                #expect(run.result?.batchSize == 2)
+                chosen[email] = try #require(run.result?.crmRecordId)
+            }
+            let rows = try await rt.store.database.raw("SELECT email, record_id FROM customer_locks WHERE account_id = \(bind: account)").all()
+            var named: [String: String] = [:]
+            for row in rows { named[try row.decode(column: "email", as: String.self)] = try row.decode(column: "record_id", as: String?.self) }
+            #expect(named == (backend == .postgres ? chosen : [:]))
+        }
+    }
+
     @Test("lostCreateIsRecognised: a contact made since an earlier attempt sent its create is that create, its answer lost: taken as ours and recorded", arguments: Backend.available, crms)
     func lostCreateIsRecognised(backend: Backend, crm: CRM) async throws {
         try await withRuntime(backend) { rt in

@@ -233,6 +233,40 @@ struct RunJournalTests {
         }
     }
 
+    @Test("aBatchCloseNamesEachContact: on PostgreSQL a pass of several customers gives back each lock naming the contact its customer's last run chose; a customer whose runs chose none keeps the name it had",
+          arguments: Backend.available)
+    func aBatchCloseNamesEachContact(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            let (ada, bob) = ("ada@example.com", "bob@example.com")
+            /// Opens a pass of `records.count` runs for `customers`, then closes it, each run having chosen its record.
+            func pass(_ customers: [String], _ records: [String?], chosen: [String: String], created: [String] = []) async throws -> RunJournal.Opened {
+                var runs = records.map { _ in Self.newRun(actionId: action.id, accountId: action.accountId) }
+                var opening = Self.opening(action, runs)
+                opening.customers = customers
+                let opened = try await repositories.journal.open(opening)
+                for index in runs.indices {
+                    runs[index].status = .succeeded
+                    runs[index].result = records[index].map { RunResult(outcome: .updated, crmRecordId: $0) } ?? RunResult(outcome: .skipped)
+                    runs[index].finishedAt = Self.now
+                }
+                var closing = Self.closing(action, runs, now: Self.now)
+                closing.releasing = customers
+                closing.chosen = chosen
+                closing.provenance = created.map { record in (recordId: record, runId: runs[records.firstIndex(of: record)!].id) }
+                #expect(try await repositories.journal.close(closing) == Set(runs.map(\.id)))
+                return opened
+            }
+            let named = { (customer: String, id: String, ours: Bool) in backend == .postgres ? [customer: RunJournal.LastContact(id: id, createdByUs: ours)] : [:] }
+            // bob's lock names 900, from a run of its own.
+            _ = try await pass([bob], ["900"], chosen: [bob: "900"])
+            // A batch: ada's run created 601, bob's chose none.
+            _ = try await pass([ada, bob], ["601", nil], chosen: [ada: "601"], created: ["601"])
+            #expect(try await pass([ada], [nil], chosen: [:]).lastContacts == named(ada, "601", true))
+            #expect(try await pass([bob], [nil], chosen: [:]).lastContacts == named(bob, "900", false))
+        }
+    }
+
     @Test("closingGivesBackOnlyItsOwnLock: a run whose lock expired and was taken by another holder leaves that holder's lock alone as it closes",
           arguments: Backend.available)
     func closingGivesBackOnlyItsOwnLock(backend: Backend) async throws {

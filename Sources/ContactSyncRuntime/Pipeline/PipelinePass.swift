@@ -35,6 +35,9 @@ struct PipelinePass: Sendable {
     /// For customers locked: the contact their last run chose, and whether it is contact-sync's own
     /// (``RunJournal/Opened/lastContacts``).
     var lastContacts: [String: RunJournal.LastContact] = [:]
+    /// For customers locked: the contact the pass's last run of each chose, named by its lock as it is given
+    /// back (``RunJournal/Closing/chosen``).
+    var chosen: [String: String] = [:]
 }
 
 /// Where a run stands when the pipeline gives it back.

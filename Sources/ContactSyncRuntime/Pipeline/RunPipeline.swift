@@ -138,6 +138,10 @@ struct RunPipeline: Sendable {
         pass.provenance = items.flatMap { item in item.created.map { ($0, item.run.id) } }
         if items.contains(where: { $0.error?.code == .reconnectRequired }) { await connectors.markReconnectRequired(accountId: accountId) }
         pass.outcomes = items.map { [calls = log.totals] in finalize($0, calls: calls, batchSize: runs.count) }
+        for (item, outcome) in zip(items, pass.outcomes) {
+            guard let key = item.prepared?.customerKey, case .finished(let run) = outcome, let id = run.result?.crmRecordId else { continue }
+            pass.chosen[key] = id
+        }
         return pass
     }
 
