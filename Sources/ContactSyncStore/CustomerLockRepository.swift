@@ -90,14 +90,14 @@ extension CustomerLockRepository {
     func releasing(accountId: String, emails: [String], owner: String, naming chosen: [String: String] = [:]) -> SQLQueryString? {
         guard !emails.isEmpty else { return nil }
         let emails = Array(Set(emails)).sorted()
+        let release = "UPDATE customer_locks SET locked_until = 0, released_at = " + Self.databaseNow(dialect)
         guard emails.contains(where: { chosen[$0] != nil }) else {
-            return "UPDATE customer_locks SET locked_until = 0, released_at = " + Self.databaseNow(dialect)
-                + " WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: emails))"
+            return release + " WHERE account_id = \(bind: accountId) AND owner = \(bind: owner) AND email IN (\(binds: emails))"
         }
         // A customer whose runs chose no contact keeps the name its lock had.
         var values: [SQLQueryString] = []
         for email in emails { values.append("(\(bind: email), CAST(\(bind: chosen[email]) AS TEXT))") }
-        return "UPDATE customer_locks SET locked_until = 0, released_at = " + Self.databaseNow(dialect)
+        return release
             + ", record_id = coalesce(chosen.record_id, customer_locks.record_id) FROM (VALUES " + values.joined(separator: ", ")
             + ") AS chosen (email, record_id) WHERE customer_locks.account_id = \(bind: accountId) AND customer_locks.owner = \(bind: owner)"
             + " AND customer_locks.email = chosen.email"

@@ -196,7 +196,7 @@ enum Migrations {
                 "ALTER TABLE customer_locks ADD COLUMN handover_age \(t.double)",
             ]),
             (19, [
-                // The contact the customer's last run chose, named as a run closed on its own gives the lock back:
+                // The contact the customer's last run chose, named as its pass gives the lock back:
                 // the next run learns whether contact-sync created it as it takes the lock (RunJournal.Opened).
                 "ALTER TABLE customer_locks ADD COLUMN record_id TEXT",
             ]),
@@ -208,7 +208,7 @@ extension Store {
     /// Applies every migration not applied yet. Safe to run from several processes at once on PostgreSQL
     /// (an advisory lock serialises them).
     public func migrate() async throws {
-        try await database.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at \(raw: Migrations.Types(dialect).double) NOT NULL)").run()
+        try await database.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at \(unsafeRaw: Migrations.Types(dialect).double) NOT NULL)").run()
         let dialect = self.dialect
         for migration in Migrations.all(Migrations.Types(dialect)) {
             try await transaction { db in
