@@ -73,10 +73,12 @@ extension MCPEndpoint {
         let conversationId = try binding.resolve(argument: arguments["conversationId"])
         var values = arguments
         values["conversationId"] = nil
-        // The actions as runs read them; a name they do not offer (another instance may have just added or
-        // renamed a tool) is looked for again in the database.
+        // The agent and its actions as runs read them; a name they do not offer (another instance may have just
+        // added or renamed a tool) is looked for again in the database.
         var callable = try await configuration.agentTools(agent: agent, metadata: false, kept: true)
-        if !Self.offers(parameters.name, callable) { callable = try await configuration.agentTools(agent: agent, metadata: false) }
+        if !Self.offers(parameters.name, callable) {
+            callable = try await configuration.agentTools(agent: try await configuration.agent(id: agentId).agent, metadata: false)
+        }
         if parameters.name == Self.detailsTool, callable.hasOfflineActions {
             guard let conversationId else { throw CallProblem("Name the conversation (conversationId) whose details these are.") }
             return try await saveDetails(agentId: agentId, conversationId: conversationId, values)
@@ -100,7 +102,7 @@ extension MCPEndpoint {
         let run = try await runCall(keyed: base, action: tool.action) { key in
             RunEngine.Request(
                 actionId: tool.action.id, conversationId: conversationId, input: RunInput(fields: fields, summary: summary), idempotencyKey: key,
-                runId: Identifier.make("run"), toolName: parameters.name)
+                runId: Identifier.make("run"), toolName: parameters.name, agentId: agentId)
         }
         let structured: Value? = try ValueEncoder().encode(runView(run))
         let json = try Self.jsonEncoder.encode(structured)

@@ -8,9 +8,9 @@ extension MCPEndpoint {
     static let detailsTool = "save_conversation_details"
 
     /// One tool per enabled in-conversation action (ARCHITECTURE §7), plus `save_conversation_details` when the
-    /// agent has offline-sync actions.
+    /// agent has offline-sync actions. The agent as stored now: the endpoint may have been handed one read earlier.
     func tools(agent: Agent) async throws -> [Tool] {
-        let callable = try await configuration.agentTools(agent: agent)
+        let callable = try await configuration.agentTools(agent: try await configuration.agent(id: agent.id).agent)
         var tools = try callable.tools.map { tool in
             Tool(
                 name: tool.action.toolName, title: tool.action.name, description: tool.action.intent,

@@ -189,6 +189,13 @@ public struct ConfigurationService: Sendable {
         return found
     }
 
+    /// The agent as tool calls read it: perhaps from memory; the statement that opens a call's run checks it
+    /// is still the stored version (``RunEngine/Request/agentId``).
+    public func agentForRun(id: String) async throws(ServiceError) -> Agent {
+        guard let found = try await attempt({ try await repositories.configuration.agentForRun(id: id) }) else { throw .notFound("Agent \(id)") }
+        return found.agent
+    }
+
     public func agents(limit: Int, cursor: String?) async throws(ServiceError) -> Page<StoredAgent> {
         try await attempt { try await repositories.configuration.agents(limit: limit, cursor: cursor) }
     }

@@ -22,10 +22,14 @@ public struct RunEngine: Sendable {
         /// still be that tool (an enabled in-conversation action of that name), or the run fails with
         /// `tool_not_offered` before it writes.
         public var toolName: String?
+        /// For a tool call through an agent's endpoint: the agent, as read for runs (perhaps from memory). Read
+        /// again because it changed since, it must still have the action, or the run fails with
+        /// `tool_not_offered` before it writes.
+        public var agentId: String?
 
         public init(
             actionId: String, conversationId: String?, input: RunInput, dryRun: Bool = false, idempotencyKey: String? = nil, trigger: RunTrigger = .inConversation,
-            runId: String? = nil, toolName: String? = nil
+            runId: String? = nil, toolName: String? = nil, agentId: String? = nil
         ) {
             self.actionId = actionId
             self.conversationId = conversationId
@@ -35,6 +39,7 @@ public struct RunEngine: Sendable {
             self.trigger = trigger
             self.runId = runId
             self.toolName = toolName
+            self.agentId = agentId
         }
 
         /// Identifies the request behind an idempotency key.
@@ -120,6 +125,7 @@ public struct RunEngine: Sendable {
         var entry = PipelineRun(run: run, action: action, template: template, conversation: conversation)
         entry.stored = false
         entry.lease = (owner, start.addingTimeInterval(settings.runLease))
+        entry.offeredBy = request.agentId
         return try await carryOut(entry, request: request)
     }
 
@@ -202,13 +208,18 @@ public struct RunEngine: Sendable {
             }
             if pass.configurationChanged, reads < 3 {
                 await pipeline.release(pass)
-                // The action or its account changed since read: the run goes on with them as they are now.
+                // The action, its account or the agent changed since read: the run goes on with them as they are now.
                 reads += 1
                 let fresh = try await attempt({ try await repositories.configuration.actionForRun(id: entry.action.id) })?.action
                 let template = fresh.flatMap { Template.named($0.template) }
-                let failure: RunFailure? = switch (fresh, template) {
+                var failure: RunFailure? = switch (fresh, template) {
                 case (let fresh?, _?): request?.toolName.map(fresh.offers(tool:)) == false ? .toolNotOffered : nil
                 default: .actionNotFound
+                }
+                if failure == nil, let agentId = entry.offeredBy,
+                    try await attempt({ try await repositories.configuration.agentForRun(id: agentId) })?.agent.actionIds.contains(entry.action.id) != true
+                {
+                    failure = .toolNotOffered
                 }
                 guard let fresh, let template, failure == nil else {
                     var gone = entry.run
@@ -219,7 +230,8 @@ public struct RunEngine: Sendable {
                 }
                 var run = entry.run
                 run.accountId = fresh.accountId
-                entry = PipelineRun(run: run, action: fresh, template: template, conversation: entry.conversation, stored: entry.stored, lease: entry.lease)
+                entry = PipelineRun(
+                    run: run, action: fresh, template: template, conversation: entry.conversation, stored: entry.stored, lease: entry.lease, offeredBy: entry.offeredBy)
                 continue
             }
             guard case .deferred = pass.outcomes.first! else { break }

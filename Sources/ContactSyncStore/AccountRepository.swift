@@ -5,7 +5,7 @@ import SQLKit
 /// Connected CRM accounts, their sealed credentials and status.
 public struct AccountRepository: Repository {
     let store: Store
-    /// Where actions and accounts are kept between reads (see ``Repositories``).
+    /// Where actions, accounts and agents are kept between reads (see ``Repositories``).
     let cache: ConfigurationCache?
     /// Whether every read may be answered from the cache (one process owns the database), or only a run's.
     let cacheServesEveryRead: Bool

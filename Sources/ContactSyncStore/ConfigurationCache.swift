@@ -1,7 +1,7 @@
 import ContactSyncCore
 import Synchronization
 
-/// Actions and accounts as last read, each with its stored version, so that a run need not read them again.
+/// Actions, accounts and agents as last read, each with its stored version, so that a run need not read them again.
 ///
 /// On SQLite, which one process owns, every write goes through this process: a write forgets everything
 /// kept, a read that began before such a write is not kept, and what is kept is current. On PostgreSQL
@@ -13,6 +13,7 @@ final class ConfigurationCache: Sendable {
         var generation = 0
         var actions: [String: Versioned<StoredAction>] = [:]
         var accounts: [String: Versioned<AccountRecord>] = [:]
+        var agents: [String: Versioned<StoredAgent>] = [:]
     }
 
     /// A record and the version it was read at.
@@ -31,6 +32,11 @@ final class ConfigurationCache: Sendable {
     /// The kept account, or reads it with `read` and keeps what it finds.
     func account(_ id: String, read: () async throws -> Versioned<AccountRecord>?) async throws -> AccountRecord? {
         try await value(\.accounts, id, read: read)
+    }
+
+    /// The kept agent, or reads it with `read` and keeps what it finds.
+    func agent(_ id: String, read: () async throws -> Versioned<StoredAgent>?) async throws -> StoredAgent? {
+        try await value(\.agents, id, read: read)
     }
 
     /// The kept actions among `ids`, and the ids not kept.
@@ -56,9 +62,9 @@ final class ConfigurationCache: Sendable {
     /// Counts writes so far: a read keeps what it found only if this has not moved since it began.
     var generation: Int { state.withLock { $0.generation } }
 
-    /// The versions the kept records were read at, for the ids a run acted on; nil when one of them is no
-    /// longer kept (a write here forgot it since).
-    func versions(actionIds: [String], accountId: String) -> ConfigurationVersions? {
+    /// The versions the kept records were read at, for the ids a run acted on (and the agents whose tools it
+    /// is); nil when one of them is no longer kept (a write here forgot it since).
+    func versions(actionIds: [String], accountId: String, agentIds: [String] = []) -> ConfigurationVersions? {
         state.withLock { state in
             guard let account = state.accounts[accountId] else { return nil }
             var actions: [String: Int] = [:]
@@ -66,7 +72,12 @@ final class ConfigurationCache: Sendable {
                 guard let action = state.actions[id] else { return nil }
                 actions[id] = action.version
             }
-            return ConfigurationVersions(actions: actions, accountId: accountId, accountVersion: account.version)
+            var agents: [String: Int] = [:]
+            for id in agentIds {
+                guard let agent = state.agents[id] else { return nil }
+                agents[id] = agent.version
+            }
+            return ConfigurationVersions(actions: actions, accountId: accountId, accountVersion: account.version, agents: agents)
         }
     }
 
@@ -80,19 +91,21 @@ final class ConfigurationCache: Sendable {
         return found?.record
     }
 
-    /// Forgets everything kept, after a write to actions or accounts (or when a run found one out of date).
+    /// Forgets everything kept, after a write to actions, accounts or agents (or when a run found one out of date).
     func forget() {
         state.withLock { state in
             state.generation += 1
             state.actions.removeAll()
             state.accounts.removeAll()
+            state.agents.removeAll()
         }
     }
 }
 
-/// The versions of the action(s) and account a run acted on, as read.
+/// The versions of the action(s) and account a run acted on, and of the agents whose tools they are, as read.
 public struct ConfigurationVersions: Sendable, Hashable {
     public let actions: [String: Int]
     public let accountId: String
     public let accountVersion: Int
+    public var agents: [String: Int] = [:]
 }

@@ -5,7 +5,7 @@ import SQLKit
 /// The configuration: agent fields, actions (with their tool names) and agents, and which actions run offline for each agent.
 public struct ConfigurationRepository: Repository {
     let store: Store
-    /// Where actions and accounts are kept between reads (see ``Repositories``).
+    /// Where actions, accounts and agents are kept between reads (see ``Repositories``).
     let cache: ConfigurationCache?
     /// Whether every read may be answered from the cache (one process owns the database), or only a run's.
     let cacheServesEveryRead: Bool
@@ -177,6 +177,7 @@ extension ConfigurationRepository {
     }
 
     public func insertAgent(_ agent: Agent, now: Date) async throws {
+        defer { cache?.forget() }
         try await database.raw("""
             INSERT INTO agents (id, name, channel, action_ids, extraction, created_at, updated_at)
             VALUES (\(bind: agent.id), \(bind: agent.name), \(bind: agent.channel.rawValue), \(bind: Store.encodeIds(agent.actionIds)),
@@ -185,10 +186,11 @@ extension ConfigurationRepository {
     }
 
     public func updateAgent(_ agent: Agent, now: Date) async throws {
+        defer { cache?.forget() }
         try await database.raw("""
             UPDATE agents SET name = \(bind: agent.name), channel = \(bind: agent.channel.rawValue),
               action_ids = \(bind: Store.encodeIds(agent.actionIds)), extraction = \(bind: Store.encode(agent.extraction)),
-              updated_at = \(bind: Store.stamp(now))
+              updated_at = \(bind: Store.stamp(now)), version = version + 1
             WHERE id = \(bind: agent.id)
             """).run()
     }
@@ -197,11 +199,23 @@ extension ConfigurationRepository {
         try await database.raw("SELECT * FROM agents WHERE id = \(bind: id)").first().map(Store.agent)
     }
 
+    /// The agent whose tool a run is: perhaps kept from an earlier read. On a database other instances write,
+    /// the statement that opens the run checks it is still the stored version (``RunJournal``).
+    public func agentForRun(id: String) async throws -> StoredAgent? {
+        guard let cache else { return try await agent(id: id) }
+        return try await cache.agent(id) {
+            try await database.raw("SELECT * FROM agents WHERE id = \(bind: id)").first().map { row in
+                ConfigurationCache.Versioned(record: try Store.agent(row), version: try row.decode(column: "version", as: Int.self))
+            }
+        }
+    }
+
     public func agents(limit: Int, cursor: String?) async throws -> Page<StoredAgent> {
         try await page("agents", limit: limit, cursor: cursor, decode: Store.agent)
     }
 
     public func deleteAgent(id: String) async throws -> Bool {
+        defer { cache?.forget() }
         guard try await agent(id: id) != nil else { return false }
         try await transaction { db in
             try await db.raw("DELETE FROM agent_keys WHERE agent_id = \(bind: id)").run()

@@ -200,6 +200,11 @@ enum Migrations {
                 // the next run learns whether contact-sync created it as it takes the lock (RunJournal.Opened).
                 "ALTER TABLE customer_locks ADD COLUMN record_id TEXT",
             ]),
+            (20, [
+                // Every change to an agent counts up its version: a tool call that read the agent from memory
+                // checks, in the statement that opens its run, that the agent is still as read.
+                "ALTER TABLE agents ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+            ]),
         ]
     }
 }

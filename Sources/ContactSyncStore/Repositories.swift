@@ -1,12 +1,12 @@
 import ContactSyncCore
 
 /// Every repository over one database, with what that database calls for chosen here, once, when the
-/// services are wired: on SQLite, which one process owns, actions and accounts are kept in a
+/// services are wired: on SQLite, which one process owns, actions, accounts and agents are kept in a
 /// ``ConfigurationCache`` between writes and customer locks are held in memory (``LocalCustomerLocks``); on
 /// PostgreSQL, which instances share, the locks are in the database and the cache serves runs only, each run
 /// checking in the statement that opens it that what it read is current (``RunJournal``).
 ///
-/// One value serves a process: a cache is only right while every write to actions and accounts goes
+/// One value serves a process: a cache is only right while every write to actions, accounts and agents goes
 /// through the repositories that keep it.
 public struct Repositories: Sendable {
     /// The database itself: transactions, and keeping it open for the writes a stop must finish.

@@ -20,11 +20,11 @@ enum PreparedRunStatements {
     ]
 
     /// Opens one new run: the run inserted, the attributes remembered, the lock taken with its handover
-    /// (``CustomerLockRepository/handover``), and whether the action and account read are current. One row: `locked` as
+    /// (``CustomerLockRepository/handover``), and whether the action, account and agent (if any) read are current. One row: `locked` as
     /// ``RunJournal/open(_:)`` reads it, `current`, and the contact the lock names with whether contact-sync created it
     /// (``RunJournal/Opened/lastContacts``).
     struct OpenRun: PostgresPreparedStatement {
-        static let name = "contact_sync_open_run_v2"
+        static let name = "contact_sync_open_run_v3"
         static let sql = """
             WITH inserted AS (INSERT INTO runs (\(runColumns)) VALUES ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)),
             remembered AS (INSERT INTO contact_attributes (scope, email, field_key, value, updated_at)
@@ -38,12 +38,13 @@ enum PreparedRunStatements {
               RETURNING email, handover_age, record_id)
             SELECT \(CustomerLockRepository.lockedCustomers) AS locked,
               EXISTS (SELECT 1 FROM actions WHERE id = $30 AND version = $31)
-                AND EXISTS (SELECT 1 FROM accounts WHERE id = $32 AND version = $33) AS current,
+                AND EXISTS (SELECT 1 FROM accounts WHERE id = $32 AND version = $33)
+                AND ($34::text IS NULL OR EXISTS (SELECT 1 FROM agents WHERE id = $34 AND version = $35)) AS current,
               (SELECT record_id FROM locked) AS last_record,
               EXISTS (SELECT 1 FROM provenance p JOIN locked l ON p.crm_record_id = l.record_id WHERE p.account_id = $1) AS last_record_ours
             """
         static let bindingDataTypes: [PostgresDataType] = [.text, .text] + runTypes
-            + [.float8, .textArray, .textArray, .textArray, .textArray, .text, .float8, .float8, .text, .int8, .text, .int8]
+            + [.float8, .textArray, .textArray, .textArray, .textArray, .text, .float8, .float8, .text, .int8, .text, .int8, .text, .int8]
         typealias Row = (String?, Bool?, String?, Bool?)
 
         let opening: RunJournal.Opening
@@ -51,13 +52,17 @@ enum PreparedRunStatements {
         let customer: String?
         let action: (id: String, version: Int)
         let versions: ConfigurationVersions
+        /// The agent whose tool the run is, with the version it was read at.
+        let agent: (id: String, version: Int)?
 
-        /// The statement for `opening`, when it opens one new run for at most one customer and one action
-        /// whose versions were read.
+        /// The statement for `opening`, when it opens one new run for at most one customer, one action and one
+        /// agent whose versions were read.
         init?(_ opening: RunJournal.Opening, versions: ConfigurationVersions?) {
             let customers = Set(opening.customers)
-            guard opening.newRuns.count == 1, customers.count <= 1, let versions, versions.actions.count == 1, let action = versions.actions.first
+            guard opening.newRuns.count == 1, customers.count <= 1, let versions, versions.actions.count == 1, let action = versions.actions.first,
+                versions.agents.count <= 1
             else { return nil }
+            self.agent = versions.agents.first.map { ($0.key, $0.value) }
             self.opening = opening
             self.new = opening.newRuns[0]
             self.customer = customers.first
@@ -83,6 +88,8 @@ enum PreparedRunStatements {
             binds.int(action.version)
             binds.text(versions.accountId)
             binds.int(versions.accountVersion)
+            binds.text(agent?.id)
+            binds.int(agent?.version ?? 0)
             return binds.bindings
         }
 

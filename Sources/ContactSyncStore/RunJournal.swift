@@ -5,7 +5,7 @@ import SQLKit
 /// What a pass of runs records around its CRM calls, in the fewest round trips its database allows.
 ///
 /// Before the calls, ``open(_:)``: the runs not stored yet, the attributes to remember and the customers'
-/// write locks, with a check that the actions and account the pass read from memory are still the stored
+/// write locks, with a check that the actions, account and agents the pass read from memory are still the stored
 /// versions. After them, ``close(_:)``: the records the pass created, the locks given back, and each run's
 /// result. On PostgreSQL each is one statement (the parts are data-modifying common table expressions of
 /// it, applied together or not at all), so a run costs the database two round trips, three when it sends a
@@ -47,6 +47,8 @@ public struct RunJournal: Sendable {
         public var remember: [RememberedFor: [String: String]] = [:]
         /// The actions the pass acted on, as read for runs (``ConfigurationRepository/actionForRun(id:)``).
         public var actionIds: [String] = []
+        /// The agents whose tools the pass's runs are, as read for runs (``ConfigurationRepository/agentForRun(id:)``).
+        public var agentIds: [String] = []
         public var now: Date
 
         public init(accountId: String, lockOwner: String, lockedUntil: Date, now: Date) {
@@ -115,7 +117,7 @@ public struct RunJournal: Sendable {
     /// nothing written) when a new run's idempotency key, or an offline run's action and conversation, is taken.
     public func open(_ opening: Opening) async throws -> Opened {
         // Versions matter where other instances write; on SQLite what is kept is current.
-        let versions = cache.versions(actionIds: opening.actionIds, accountId: opening.accountId)
+        let versions = cache.versions(actionIds: opening.actionIds, accountId: opening.accountId, agentIds: opening.agentIds)
         guard store.dialect == .postgres, let locks = locks as? CustomerLockRepository else {
             for new in opening.newRuns { try await RunRepository(store).insertRun(new.run, leaseOwner: new.leaseOwner, leaseUntil: new.leaseUntil) }
             try await ContactRepository(store).rememberContactAttributes(opening.remember, now: opening.now)
@@ -178,14 +180,18 @@ public struct RunJournal: Sendable {
         return opened
     }
 
-    /// Whether the actions and the account are at the versions read: one boolean expression.
+    /// Whether the actions, the account and the agents are at the versions read: one boolean expression.
     static func currentness(_ versions: ConfigurationVersions) -> SQLQueryString {
         var actions = SQLQueryString("(SELECT count(*) FROM actions WHERE ")
         for (index, (id, version)) in versions.actions.sorted(by: { $0.key < $1.key }).enumerated() {
             actions = actions + (index > 0 ? " OR " : "") + "(id = \(bind: id) AND version = \(bind: version))"
         }
         if versions.actions.isEmpty { actions = actions + "false" }
-        return actions + ") = \(bind: versions.actions.count) AND EXISTS (SELECT 1 FROM accounts WHERE id = \(bind: versions.accountId) AND version = \(bind: versions.accountVersion))"
+        var current = actions + ") = \(bind: versions.actions.count) AND EXISTS (SELECT 1 FROM accounts WHERE id = \(bind: versions.accountId) AND version = \(bind: versions.accountVersion))"
+        for (id, version) in versions.agents.sorted(by: { $0.key < $1.key }) {
+            current = current + " AND EXISTS (SELECT 1 FROM agents WHERE id = \(bind: id) AND version = \(bind: version))"
+        }
+        return current
     }
 
     /// Records what the pass created, gives its locks back and saves its runs, even when the caller is

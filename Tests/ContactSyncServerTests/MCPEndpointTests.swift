@@ -23,6 +23,15 @@ struct MCPEndpointTests {
         return try #require(answer.json?["result"] as? [String: Any])
     }
 
+    /// Another instance, with its own store and memory, writes the configuration with `write`.
+    static func elsewhere(_ api: ServerHarness, _ write: (ConfigurationRepository) async throws -> Void) async throws {
+        var logger = Logger(label: "elsewhere")
+        logger.logLevel = .critical
+        let elsewhere = try await Store.open(api.database, logger: logger)
+        try await write(ConfigurationRepository(elsewhere))
+        try await elsewhere.close()
+    }
+
     static func text(_ result: [String: Any]) -> String { ((result["content"] as? [[String: Any]])?.first?["text"] as? String) ?? "" }
 
     /// A JSON object written with sorted keys, to compare two answers by content.
@@ -73,14 +82,11 @@ struct MCPEndpointTests {
             let agent = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"A","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
             /// Another instance, with its own store and memory, changes the action.
             func changeElsewhere(_ change: (inout Action) -> Void) async throws {
-                var logger = Logger(label: "elsewhere")
-                logger.logLevel = .critical
-                let elsewhere = try await Store.open(api.database, logger: logger)
-                let configuration = ConfigurationRepository(elsewhere)
-                var changed = try #require(try await configuration.action(id: action)).action
-                change(&changed)
-                try await configuration.updateAction(changed, now: Date())
-                try await elsewhere.close()
+                try await Self.elsewhere(api) { configuration in
+                    var changed = try #require(try await configuration.action(id: action)).action
+                    change(&changed)
+                    try await configuration.updateAction(changed, now: Date())
+                }
             }
             let first = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "first@example.com", "last_name": "First"])
             #expect(first["isError"] as? Bool != true, "\(Self.text(first))")
@@ -96,6 +102,42 @@ struct MCPEndpointTests {
             let failed = try #require(off["structuredContent"] as? [String: Any])
             #expect((failed["error"] as? [String: Any])?["code"] as? String == "tool_not_offered", "\(Self.text(off))")
             #expect(try await api.contactCount(scenario.crm) == contacts)
+        }
+    }
+
+    /// A tool call reads its agent as runs read actions (kept in memory between calls); another instance's
+    /// change to the agent reaches it through the database.
+    @Test("mcpAgentChangedElsewhereIsCalledAsStored: a tool another instance took from the agent is not run; one it gave the agent is called at once",
+          arguments: Backend.available.filter { $0 == .postgres }, Scenario.both)
+    func mcpAgentChangedElsewhereIsCalledAsStored(backend: Backend, scenario: Scenario) async throws {
+        try await withServer(configure: { $0.services.database = backend.freshLocation() }) { api in
+            let action = try await api.action(scenario, allowCreate: true, allowUpdateExisting: true)
+            let tool = try #require(try await api.call(.get, "/v1/actions/\(action)").string("toolName"))
+            let other = try await api.action(scenario, allowCreate: true, allowUpdateExisting: true)
+            let otherTool = try #require(try await api.call(.get, "/v1/actions/\(other)").string("toolName"))
+            let agent = try #require(try await api.call(.post, "/v1/agents", json: #"{"name":"A","channel":"text","actionIds":["\#(action)"]}"#).string("id"))
+            let first = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "first@example.com", "last_name": "First"])
+            #expect(first["isError"] as? Bool != true, "\(Self.text(first))")
+            // Another instance gives the agent the other action instead.
+            try await Self.elsewhere(api) { configuration in
+                var changed = try #require(try await configuration.agent(id: agent)).agent
+                changed.actionIds = [other]
+                try await configuration.updateAgent(changed, now: Date())
+            }
+
+            let contacts = try await api.contactCount(scenario.crm)
+            let taken = try await Self.call(api, agent: agent, tool: tool, arguments: ["email": "second@example.com", "last_name": "Second"])
+            #expect(taken["isError"] as? Bool == true)
+            let failed = try #require(taken["structuredContent"] as? [String: Any], "\(Self.text(taken))")
+            #expect((failed["error"] as? [String: Any])?["code"] as? String == "tool_not_offered", "\(Self.text(taken))")
+            #expect(try await api.contactCount(scenario.crm) == contacts)
+            let given = try await Self.call(api, agent: agent, tool: otherTool, arguments: ["email": "third@example.com", "last_name": "Third"])
+            #expect(given["isError"] as? Bool != true, "\(Self.text(given))")
+            #expect((given["structuredContent"] as? [String: Any])?["outcome"] as? String == "created")
+            let listed = try await api.call(
+                .post, "/v1/agents/\(agent)/mcp", json: #"{"jsonrpc":"2.0","id":8,"method":"tools/list"}"#, headers: Self.accept)
+            let names = ((listed.json?["result"] as? [String: Any])?["tools"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+            #expect(names == [otherTool])
         }
     }
 

@@ -102,6 +102,44 @@ struct RunJournalTests {
         }
     }
 
+    @Test("openingFindsAgentChangedElsewhere: an agent another instance changed since a tool call read it is reported, in a run's own statement and in a pass's; a change here is read at once",
+          arguments: Backend.available)
+    func openingFindsAgentChangedElsewhere(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (repositories, action) = try await Self.configured(store)
+            var agent = Agent(id: Identifier.make("agt"), name: "Chat", channel: .text, actionIds: [action.id])
+            try await repositories.configuration.insertAgent(agent, now: Self.now)
+            #expect(try await repositories.configuration.agentForRun(id: agent.id)?.agent.actionIds == [action.id])
+            _ = try await repositories.configuration.actionForRun(id: action.id)
+            _ = try await repositories.accounts.accountForRun(id: action.accountId)
+            var single = Self.opening(action, [Self.newRun(actionId: action.id, accountId: action.accountId)])
+            single.agentIds = [agent.id]
+            var pass = Self.opening(action, [])
+            pass.customers = []
+            pass.agentIds = [agent.id]
+            #expect(try await repositories.journal.open(single).configurationCurrent)
+            #expect(try await repositories.journal.open(pass).configurationCurrent)
+            // Another instance (its own repositories, its own memory) takes the action from the agent.
+            agent.actionIds = []
+            try await ConfigurationRepository(store).updateAgent(agent, now: Self.now)
+            if backend == .postgres {
+                var again = single
+                again.newRuns = [RunJournal.NewRun(run: Self.newRun(actionId: action.id, accountId: action.accountId), leaseOwner: "engine_a", leaseUntil: Self.now.addingTimeInterval(15))]
+                #expect(try await repositories.journal.open(again).configurationCurrent == false)
+                #expect(try await repositories.configuration.agentForRun(id: agent.id)?.agent.actionIds == [])
+                _ = try await repositories.configuration.actionForRun(id: action.id)
+                _ = try await repositories.accounts.accountForRun(id: action.accountId)
+                #expect(try await repositories.journal.open(pass).configurationCurrent)
+                try await ConfigurationRepository(store).updateAgent(agent, now: Self.now)
+                #expect(try await repositories.journal.open(pass).configurationCurrent == false)
+            }
+            // A change through this instance's repositories is read at once, on either database.
+            agent.actionIds = [action.id, "act_other"]
+            try await repositories.configuration.updateAgent(agent, now: Self.now)
+            #expect(try await repositories.configuration.agentForRun(id: agent.id)?.agent.actionIds == [action.id, "act_other"])
+        }
+    }
+
     @Test("closingRecordsGivesBackAndSaves: provenance recorded, the lock given back, a leased run saved, a run never stored stored, another's lease left alone",
           arguments: Backend.available)
     func closingRecordsGivesBackAndSaves(backend: Backend) async throws {

@@ -25,12 +25,12 @@ struct StoreTests {
     @Test("migrations apply once and are idempotent", arguments: Backend.available)
     func migrations(backend: Backend) async throws {
         try await withStore(backend) { store in
-            #expect(Store.latestSchemaVersion == 19)
+            #expect(Store.latestSchemaVersion == 20)
             #expect(try await store.schemaVersion() == Store.latestSchemaVersion)
             try await store.migrate()
             #expect(try await store.schemaVersion() == Store.latestSchemaVersion)
             let applied = try await store.database.raw("SELECT COUNT(*) AS n FROM schema_migrations").first()?.decode(column: "n", as: Int.self)
-            #expect(applied == 19)
+            #expect(applied == 20)
         }
     }
 

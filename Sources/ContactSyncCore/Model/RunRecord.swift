@@ -45,7 +45,8 @@ public struct RunFailure: Sendable, Hashable, Codable {
 
     /// The run's action was deleted, or its template is unknown.
     public static let actionNotFound = RunFailure(code: "action_not_found", message: "The action no longer exists.", crmCode: nil, retryable: false)
-    /// The tool called is no longer the run's action (changed elsewhere: turned off, renamed, made offline).
+    /// The tool called is no longer the run's action (changed elsewhere: turned off, renamed, made offline, or
+    /// taken from the agent).
     public static let toolNotOffered = RunFailure(code: "tool_not_offered", message: "The agent no longer offers this tool.", crmCode: nil, retryable: false)
 
     /// Whether the cause passes by itself (the CRM unavailable or rate-limited, the customer busy, …), so

@@ -12,6 +12,9 @@ struct PipelineRun: Sendable {
     /// its lease: `leaseOwner` until `leaseUntil`.
     var stored = true
     var lease: (owner: String, until: Date)?
+    /// For a tool call through an agent's endpoint: the agent, read for runs; the pass's opening checks it is
+    /// still as read (``RunJournal/Opening/agentIds``).
+    var offeredBy: String?
 }
 
 /// What a pass gives back: each run's outcome, and what closing it records (``RunJournal/close(_:)``).
@@ -25,7 +28,7 @@ struct PipelinePass: Sendable {
     var provenance: [(recordId: String, runId: String)] = []
     /// The runs the pass's opening stored.
     var stored: Set<String> = []
-    /// An action or the account changed since they were read: read them again and run again.
+    /// An action, the account or an agent changed since they were read: read them again and run again.
     var configurationChanged = false
     /// For customers locked whose lock another holder had: how long ago that holder gave it back
     /// (``RunJournal/Opened/heldBefore``).

@@ -200,6 +200,7 @@ struct RunPipeline: Sendable {
             opening.customers = Array(mine)
             opening.remember = remember
             opening.actionIds = Array(Set(items.map(\.entry.action.id)))
+            opening.agentIds = Array(Set(items.compactMap(\.entry.offeredBy)))
             opening.newRuns = writing.filter { !items[$0].entry.stored }.map {
                 let lease = items[$0].entry.lease ?? (owner: lock.owner, until: time)
                 return RunJournal.NewRun(run: items[$0].run, leaseOwner: lease.owner, leaseUntil: lease.until)

@@ -32,9 +32,10 @@ struct AgentAccessRoutes {
         }
     }
 
-    /// Hands the request to the agent's MCP endpoint (an unknown agent is 404).
+    /// Hands the request to the agent's MCP endpoint (an unknown agent is 404). The agent is read as tool
+    /// calls read it (``ConfigurationService/agentForRun(id:)``); the endpoint reads it afresh to list tools.
     private func endpoint(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let agent = try await configuration.agent(id: try context.parameter("id")).agent
+        let agent = try await configuration.agentForRun(id: try context.parameter("id"))
         var copy = request
         let body = try await copy.collectBody(upTo: context.maxUploadSize)
         var headers: [String: String] = [:]
