@@ -196,17 +196,19 @@ extension ConfigurationRepository {
     }
 
     public func agent(id: String) async throws -> StoredAgent? {
-        try await database.raw("SELECT * FROM agents WHERE id = \(bind: id)").first().map(Store.agent)
+        try await versionedAgent(id: id)?.record
     }
 
     /// The agent whose tool a run is: perhaps kept from an earlier read. On a database other instances write,
     /// the statement that opens the run checks it is still the stored version (``RunJournal``).
     public func agentForRun(id: String) async throws -> StoredAgent? {
         guard let cache else { return try await agent(id: id) }
-        return try await cache.agent(id) {
-            try await database.raw("SELECT * FROM agents WHERE id = \(bind: id)").first().map { row in
-                ConfigurationCache.Versioned(record: try Store.agent(row), version: try row.decode(column: "version", as: Int.self))
-            }
+        return try await cache.agent(id, read: { try await versionedAgent(id: id) })
+    }
+
+    private func versionedAgent(id: String) async throws -> ConfigurationCache.Versioned<StoredAgent>? {
+        try await database.raw("SELECT * FROM agents WHERE id = \(bind: id)").first().map { row in
+            ConfigurationCache.Versioned(record: try Store.agent(row), version: try row.decode(column: "version", as: Int.self))
         }
     }
 

@@ -71,9 +71,9 @@ public struct RunJournal: Sendable {
         public var heldBefore: [String: Double] = [:]
         /// For customers locked whose lock names a contact (PostgreSQL): the contact the customer's last run
         /// chose, as its pass gave the lock back, and whether contact-sync created it in the account, read in the
-        /// statement that took the lock. Provenance is only ever added, and this customer's runs add it only under the lock now held, so
-        /// a decision about that contact needs no read of its own after the lookup; any other contact the lookup
-        /// finds is read.
+        /// statement that took the lock. Provenance is only ever added, and this customer's runs add it only
+        /// under the lock now held, so a decision about that contact needs no read of its own after the lookup;
+        /// any other contact the lookup finds is read.
         public var lastContacts: [String: LastContact] = [:]
     }
 
