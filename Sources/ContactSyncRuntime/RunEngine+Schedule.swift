@@ -33,6 +33,7 @@ extension RunEngine {
             closing.releasing = pass.locked
             closing.chosen = pass.chosen
             closing.lockOwner = pass.lock.owner
+            closing.withdrawn = pass.withdrawn
         }
         let saved = try await repositories.journal.close(closing)
         completions.saved(saved)

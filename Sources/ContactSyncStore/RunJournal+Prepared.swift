@@ -97,9 +97,10 @@ enum PreparedRunStatements {
     }
 
     /// Closes one stored run: the records it created recorded, its customer's lock given back naming the contact it
-    /// chose (when it chose one), its result saved while it is leased to `owner`. Returns the run's id when it was saved.
+    /// chose (when it chose one), its result saved while it is leased to `owner` (a create recorded early and never
+    /// sent withdrawn). Returns the run's id when it was saved.
     struct CloseRun: PostgresPreparedStatement {
-        static let name = "contact_sync_close_run_v2"
+        static let name = "contact_sync_close_run_v3"
         static let sql = """
             WITH recorded AS (INSERT INTO provenance (account_id, crm_record_id, run_id, created_at)
               SELECT $1, p.record_id, p.run_id, $2 FROM unnest($3::text[], $4::text[]) AS p (record_id, run_id)
@@ -110,13 +111,14 @@ enum PreparedRunStatements {
                 record_id = coalesce(excluded.record_id, customer_locks.record_id)
               WHERE customer_locks.owner = excluded.owner),
             finished AS (UPDATE runs SET status = $7, result = $8, attempts = $9, started_at = $10, finished_at = $11,
-              next_attempt_at = $12, lease_owner = NULL, lease_until = NULL, account_id = $13, retry_window_from = $14
+              next_attempt_at = $12, lease_owner = NULL, lease_until = NULL, account_id = $13, retry_window_from = $14,
+              create_sent_at = CASE WHEN $18 THEN NULL ELSE create_sent_at END
               WHERE id = $15 AND lease_owner = $16 RETURNING id)
             SELECT id FROM finished
             """
         static let bindingDataTypes: [PostgresDataType] = [
             .text, .float8, .textArray, .textArray, .text, .text,
-            .text, .text, .int8, .float8, .float8, .float8, .text, .float8, .text, .text, .text,
+            .text, .text, .int8, .float8, .float8, .float8, .text, .float8, .text, .text, .text, .bool,
         ]
         typealias Row = String
 
@@ -154,6 +156,7 @@ enum PreparedRunStatements {
             binds.text(run.id)
             binds.text(closing.owner)
             binds.text(run.result?.crmRecordId)
+            binds.bool(closing.withdrawn.contains(run.id))
             return binds.bindings
         }
 

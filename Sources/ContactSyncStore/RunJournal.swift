@@ -105,6 +105,9 @@ public struct RunJournal: Sendable {
         /// now on (``Opened/lastContacts``). A customer not in it keeps the contact its lock named.
         public var chosen: [String: String] = [:]
         public var lockOwner: String?
+        /// Runs whose create this attempt recorded as sent while its lookup was under way, and never sent: the
+        /// record is withdrawn, so that a later attempt takes no contact for a lost create of this one.
+        public var withdrawn: Set<String> = []
         public var now: Date
 
         public init(owner: String, now: Date) {
@@ -219,7 +222,8 @@ public struct RunJournal: Sendable {
             if !closing.runs.isEmpty {
                 // One run (an in-conversation run's close) updates its row by id; a batch joins its results.
                 let finishing = closing.runs.count == 1
-                    ? RunRepository.finishing(closing.runs[0], owner: closing.owner) : RunRepository.finishingAll(closing.runs, owner: closing.owner)
+                    ? RunRepository.finishing(closing.runs[0], owner: closing.owner, withdrawing: closing.withdrawn.contains(closing.runs[0].id))
+                    : RunRepository.finishingAll(closing.runs, owner: closing.owner, withdrawing: closing.withdrawn)
                 parts.append("finished AS (" + finishing + ")")
                 saved.append("finished")
             }
@@ -244,6 +248,7 @@ public struct RunJournal: Sendable {
             }
         }
         for run in closing.unstored { try await RunRepository(store).insertRun(run) }
-        return try await RunRepository(store).finishRuns(closing.runs, owner: closing.owner).union(closing.unstored.map(\.id))
+        let saved = try await RunRepository(store).finishRuns(closing.runs, owner: closing.owner, withdrawing: closing.withdrawn)
+        return saved.union(closing.unstored.map(\.id))
     }
 }

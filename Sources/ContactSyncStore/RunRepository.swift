@@ -45,35 +45,41 @@ extension RunRepository {
     /// Saves runs a worker carried out, each only while still leased to `owner` (a run whose lease passed to
     /// another worker is left to that worker): finished, or `pending` until its `nextAttemptAt`. The one
     /// statement that records what a run did. Returns the ids saved.
+    /// `withdrawing`: runs whose create, recorded as sent before their lookup answered, was never sent
+    /// (``RunJournal/Closing/withdrawn``).
     @discardableResult
-    public func finishRuns(_ runs: [RunRecord], owner: String) async throws -> Set<String> {
+    public func finishRuns(_ runs: [RunRecord], owner: String, withdrawing: Set<String> = []) async throws -> Set<String> {
         switch runs.count {
         case 0: return []
         // One run (an in-conversation run's save) is one statement.
-        case 1: return try await Self.finish(runs[0], owner: owner, in: database) ? [runs[0].id] : []
+        case 1: return try await Self.finish(runs[0], owner: owner, withdrawing: withdrawing, in: database) ? [runs[0].id] : []
         default:
             if dialect == .postgres {
-                return Set(try await database.raw(Self.finishingAll(runs, owner: owner)).all().map { try $0.decode(column: "id", as: String.self) })
+                let finishing = Self.finishingAll(runs, owner: owner, withdrawing: withdrawing)
+                return Set(try await database.raw(finishing).all().map { try $0.decode(column: "id", as: String.self) })
             }
             return try await transaction { db in
                 var saved: Set<String> = []
-                for run in runs where try await Self.finish(run, owner: owner, in: db) { saved.insert(run.id) }
+                for run in runs where try await Self.finish(run, owner: owner, withdrawing: withdrawing, in: db) { saved.insert(run.id) }
                 return saved
             }
         }
     }
 
-    private static func finish(_ run: RunRecord, owner: String, in db: any SQLDatabase) async throws -> Bool {
-        try await !db.raw(finishing(run, owner: owner)).all().isEmpty
+    private static func finish(_ run: RunRecord, owner: String, withdrawing: Set<String>, in db: any SQLDatabase) async throws -> Bool {
+        try await !db.raw(finishing(run, owner: owner, withdrawing: withdrawing.contains(run.id))).all().isEmpty
     }
 
-    /// The statement that saves a run's result while it is leased to `owner`, returning its id when it did.
-    static func finishing(_ run: RunRecord, owner: String) -> SQLQueryString {
+    /// The statement that saves a run's result while it is leased to `owner`, returning its id when it did;
+    /// `withdrawing` also clears the create recorded as sent, which this attempt recorded early and never sent.
+    static func finishing(_ run: RunRecord, owner: String, withdrawing: Bool = false) -> SQLQueryString {
         """
         UPDATE runs SET status = \(bind: run.status.rawValue), result = \(bind: run.result.map(Store.encode)), attempts = \(bind: run.attempts),
           started_at = \(bind: run.startedAt.map(Store.stamp)), finished_at = \(bind: run.finishedAt.map(Store.stamp)),
           next_attempt_at = \(bind: run.nextAttemptAt.map(Store.stamp)), lease_owner = NULL, lease_until = NULL,
           account_id = \(bind: run.accountId), retry_window_from = \(bind: run.retryWindowFrom.map(Store.stamp))
+        """ + (withdrawing ? ", create_sent_at = NULL" : "") + """
+
         WHERE id = \(bind: run.id) AND lease_owner = \(bind: owner)
         RETURNING id
         """
@@ -82,10 +88,13 @@ extension RunRepository {
     /// One statement that saves many runs' results, each while leased to `owner`, returning the ids saved
     /// (PostgreSQL: the results travel as one JSON parameter, so the statement has the same text and two
     /// parameters however many runs it saves).
-    static func finishingAll(_ runs: [RunRecord], owner: String) -> SQLQueryString {
-        """
+    static func finishingAll(_ runs: [RunRecord], owner: String, withdrawing: Set<String> = []) -> SQLQueryString {
+        let withdrawn = runs.map(\.id).filter(withdrawing.contains)
+        return """
         UPDATE runs SET status = v.status, result = v.result, attempts = v.attempts, started_at = v.started_at, finished_at = v.finished_at,
           next_attempt_at = v.next_attempt_at, lease_owner = NULL, lease_until = NULL, account_id = v.account_id, retry_window_from = v.retry_window_from
+        """ + (withdrawn.isEmpty ? "" : ", create_sent_at = CASE WHEN runs.id IN (\(binds: withdrawn)) THEN NULL ELSE runs.create_sent_at END") + """
+
         FROM jsonb_to_recordset(\(bind: Store.encode(runs.map(FinishedRun.init)))::jsonb) AS v (id text, status text, result text, attempts integer,
           started_at float8, finished_at float8, next_attempt_at float8, account_id text, retry_window_from float8)
         WHERE runs.id = v.id AND runs.lease_owner = \(bind: owner)

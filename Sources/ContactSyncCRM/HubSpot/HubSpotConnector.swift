@@ -33,6 +33,8 @@ public struct HubSpotConnector: CRMConnector {
     }
 
     public let crm = CRM.hubspot
+    /// `hs_object_source` `INTEGRATION` with the app's id as `hs_object_source_id`: a person's own creates are not.
+    public let marksIntegrationCreates = true
     let settings: Settings
     let transport: HTTPTransport
     let tokens: TokenKeeper

@@ -26,6 +26,8 @@ public struct SalesforceConnector: CRMConnector {
     }
 
     public let crm = CRM.salesforce
+    /// `CreatedById` is the connected user, who may also make contacts by hand.
+    public let marksIntegrationCreates = false
     let settings: Settings
     let transport: HTTPTransport
     let tokens: TokenKeeper

@@ -52,6 +52,10 @@ public typealias RecordResult = Result<String, CRMError>
 /// recorded in a `CRMCallLog`.
 public protocol CRMConnector: Sendable {
     var crm: CRM { get }
+    /// Whether the CRM marks a contact with the integration that created it, apart from any person: then a
+    /// contact the connected user makes by hand never looks like contact-sync's lost create, whenever a create
+    /// was recorded as sent (HubSpot: the app; Salesforce marks only the user).
+    var marksIntegrationCreates: Bool { get }
     /// Checks the credentials and reads who the account is.
     func verify(log: CRMCallLog?) async throws(CRMError) -> AccountIdentity
     /// The contact fields with their metadata (cached for a short while).

@@ -28,6 +28,9 @@ struct PipelinePass: Sendable {
     var provenance: [(recordId: String, runId: String)] = []
     /// The runs the pass's opening stored.
     var stored: Set<String> = []
+    /// Runs whose create the pass recorded as sent before their lookup answered, and never sent: withdrawn as it
+    /// closes (``RunJournal/Closing/withdrawn``).
+    var withdrawn: Set<String> = []
     /// An action, the account or an agent changed since they were read: read them again and run again.
     var configurationChanged = false
     /// For customers locked whose lock another holder had: how long ago that holder gave it back

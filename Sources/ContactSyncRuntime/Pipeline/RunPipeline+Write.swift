@@ -48,8 +48,11 @@ extension RunPipeline {
         let updates = round.filter { if case .update = items[$0].plan?.write { true } else { false } }
         let knownNotes = round.filter { !creates.contains($0) && items[$0].plan?.note != nil && items[$0].contactId != nil }
         let createInputs = creates.map { items[$0].plan!.write!.properties }
-        // Recorded before sending: only a run that sent a create may later take a contact for its lost answer.
-        try await repositories.runs.recordCreatesSent(runIds: creates.filter { !items[$0].run.dryRun }.map { items[$0].run.id }, now: now())
+        // Recorded before sending (while the lookup was under way, for a run marked early): only a run that sent a
+        // create may later take a contact for its lost answer.
+        let sending = creates.filter { !items[$0].run.dryRun }
+        try await repositories.runs.recordCreatesSent(runIds: sending.filter { !items[$0].markedEarly }.map { items[$0].run.id }, now: now())
+        for index in sending { items[index].sentCreate = true }
         let updateInputs = updates.map { (id: items[$0].contactId!, properties: items[$0].plan!.write!.properties) }
         let noteInputs = try await noteWrites(knownNotes, items, stored: stored, connector: connector, log: log)
         async let created = Self.perRecord(createInputs.count) { () async throws(CRMError) in try await connector.createContacts(createInputs, log: log) }

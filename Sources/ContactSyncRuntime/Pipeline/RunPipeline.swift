@@ -50,6 +50,10 @@ struct RunPipeline: Sendable {
         var contactWritten = false
         /// The records this run created (or found its lost create to be).
         var created: [String] = []
+        /// This attempt recorded a create as sent while the lookup was under way (``RunPipeline/marksEarly(_:pass:connector:)``).
+        var markedEarly = false
+        /// This attempt sent a create (or was about to, when it failed).
+        var sentCreate = false
         var error: CRMError?
         /// Set once the run needs nothing more.
         var done: PipelineOutcome?
@@ -105,6 +109,10 @@ struct RunPipeline: Sendable {
             async let early = Self.lookup(emails, phones: Array(Set(phones)).sorted(), connector: connector, log: log)
             try await open(&items, &pass, accountId: accountId, lock: lock, turns: turns, remember: remember)
             let waited = (ContinuousClock.now - sent).seconds + Self.lookupMargin
+            let marking = Self.marksEarly(items, pass: pass, connector: connector)
+            for index in marking { items[index].markedEarly = true }
+            let markedIds = marking.map { items[$0].run.id }
+            async let marked: Void = repositories.runs.recordCreatesSent(runIds: markedIds, now: now())
             var looked = try await early
             var behind: Set<String> = []
             let lookedUp = Set(emails)
@@ -122,6 +130,7 @@ struct RunPipeline: Sendable {
                 // Another writer of these customers finished while they were looked up: once more, under the lock.
                 looked.found.merge(try await connector.lookup(emails: behind.sorted(), log: log)) { _, fresh in fresh }
             }
+            try await marked
             if items.contains(where: \.isOpen) {
                 try await decide(&items, looked: looked, account: account, known: pass.lastContacts, connector: connector, log: log)
                 try await write(&items, account: account, connector: connector, mayWrite: mayWrite, log: log)
@@ -136,6 +145,7 @@ struct RunPipeline: Sendable {
             fail(&items, RunFailure(code: "internal_error", message: "The run could not be completed.", crmCode: nil, retryable: true))
         }
         pass.provenance = items.flatMap { item in item.created.map { ($0, item.run.id) } }
+        pass.withdrawn = Set(items.filter { $0.markedEarly && !$0.sentCreate }.map(\.run.id))
         if items.contains(where: { $0.error?.code == .reconnectRequired }) { await connectors.markReconnectRequired(accountId: accountId) }
         pass.outcomes = items.map { [calls = log.totals] in finalize($0, calls: calls, batchSize: runs.count) }
         for (item, outcome) in zip(items, pass.outcomes) {
@@ -165,6 +175,23 @@ struct RunPipeline: Sendable {
             run.result = Self.failedResult(items[index], failure)
             run.status = .failed
             items[index].done = .finished(run)
+        }
+    }
+
+    /// The runs whose create is recorded as sent while they are looked up, not after: then a new customer's create
+    /// follows its lookup at once, without a database round trip between them. Only where that record cannot turn a
+    /// contact made by hand into a lost create: the CRM marks its integration's creates apart from a person's
+    /// (``CRMConnector/marksIntegrationCreates``), and the run is a new one (stored by this opening) that may create,
+    /// for a customer whose lock names no contact yet. A record whose create is not sent is withdrawn as the pass
+    /// closes (``PipelinePass/withdrawn``).
+    static func marksEarly(_ items: [Item], pass: PipelinePass, connector: any CRMConnector) -> [Int] {
+        guard connector.marksIntegrationCreates else { return [] }
+        return items.indices.filter { index in
+            let item = items[index]
+            guard item.isOpen, !item.run.dryRun, item.target == nil, item.entry.action.allowCreate, pass.stored.contains(item.run.id),
+                let customer = item.prepared?.customerKey, item.prepared?.email != nil
+            else { return false }
+            return pass.lastContacts[customer] == nil
         }
     }
 
