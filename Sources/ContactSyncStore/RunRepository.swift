@@ -89,14 +89,13 @@ extension RunRepository {
     /// (PostgreSQL: the results travel as one JSON parameter, so the statement has the same text and two
     /// parameters however many runs it saves).
     static func finishingAll(_ runs: [RunRecord], owner: String, withdrawing: Set<String> = []) -> SQLQueryString {
-        let withdrawn = runs.map(\.id).filter(withdrawing.contains)
-        return """
+        """
         UPDATE runs SET status = v.status, result = v.result, attempts = v.attempts, started_at = v.started_at, finished_at = v.finished_at,
-          next_attempt_at = v.next_attempt_at, lease_owner = NULL, lease_until = NULL, account_id = v.account_id, retry_window_from = v.retry_window_from
-        """ + (withdrawn.isEmpty ? "" : ", create_sent_at = CASE WHEN runs.id IN (\(binds: withdrawn)) THEN NULL ELSE runs.create_sent_at END") + """
-
-        FROM jsonb_to_recordset(\(bind: Store.encode(runs.map(FinishedRun.init)))::jsonb) AS v (id text, status text, result text, attempts integer,
-          started_at float8, finished_at float8, next_attempt_at float8, account_id text, retry_window_from float8)
+          next_attempt_at = v.next_attempt_at, lease_owner = NULL, lease_until = NULL, account_id = v.account_id, retry_window_from = v.retry_window_from,
+          create_sent_at = CASE WHEN v.withdrawn THEN NULL ELSE runs.create_sent_at END
+        FROM jsonb_to_recordset(\(bind: Store.encode(runs.map { FinishedRun($0, withdrawn: withdrawing.contains($0.id)) }))::jsonb)
+          AS v (id text, status text, result text, attempts integer, started_at float8, finished_at float8, next_attempt_at float8, account_id text,
+          retry_window_from float8, withdrawn boolean)
         WHERE runs.id = v.id AND runs.lease_owner = \(bind: owner)
         RETURNING runs.id
         """
@@ -326,8 +325,10 @@ private struct FinishedRun: Encodable {
     let next_attempt_at: Double?
     let account_id: String?
     let retry_window_from: Double?
+    /// True only for a run whose create recorded early is withdrawn; left out otherwise (read as NULL).
+    let withdrawn: Bool?
 
-    init(_ run: RunRecord) {
+    init(_ run: RunRecord, withdrawn: Bool) {
         id = run.id
         status = run.status.rawValue
         result = run.result.map(Store.encode)
@@ -337,5 +338,6 @@ private struct FinishedRun: Encodable {
         next_attempt_at = run.nextAttemptAt.map(Store.stamp)
         account_id = run.accountId
         retry_window_from = run.retryWindowFrom.map(Store.stamp)
+        self.withdrawn = withdrawn ? true : nil
     }
 }
