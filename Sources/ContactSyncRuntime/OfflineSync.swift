@@ -2,6 +2,8 @@ import ContactSyncCore
 import ContactSyncStore
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -12,7 +14,8 @@ import Synchronization
 /// slow or failing account never holds up the others.
 public struct OfflineSync: Service {
     public struct Settings: Sendable {
-        /// How often to look for due work when there is none.
+        /// How often to look for due work when there is none. A conversation known to end sooner is dispatched
+        /// at its end.
         public var pollInterval: Duration = .milliseconds(250)
         /// Conversations dispatched per pass: as many as a pass claims, so that the first batch of a burst
         /// starts as soon as its runs exist.
@@ -34,16 +37,20 @@ public struct OfflineSync: Service {
     let settings: Settings
     let logger: Logger
     let now: @Sendable () -> Date
+    /// The loops batches are carried out on, each on the next in turn.
+    let loops: any EventLoopGroup
     /// This worker's name in leases.
     public let owner = Identifier.make("worker")
     private let signal = WakeSignal()
     private let state = WorkerState()
 
+    /// `loops`: the event loops batches are carried out on (by default the process's own group).
     public init(
         repositories: Repositories, engine: RunEngine, settings: Settings = Settings(), logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() }, loops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.repositories = repositories
+        self.loops = loops
         self.settings = settings
         self.logger = logger
         self.now = now
@@ -58,10 +65,17 @@ public struct OfflineSync: Service {
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 var started = 0
+                var dispatchOn = false
+                var idle = settings.pollInterval
                 do {
-                    for (accountId, runs) in try await claimDue() {
+                    let due = try await claimDue()
+                    dispatchOn = due.dispatchOn
+                    if let nextEnd = due.nextEnd {
+                        idle = min(idle, max(Self.shortestWait, .seconds(nextEnd.timeIntervalSince(now()))))
+                    }
+                    for (accountId, runs) in due.batches {
                         started += 1
-                        group.addTask {
+                        group.addTask(executorPreference: EventLoopExecutor.next(of: loops)) {
                             await repositories.store.keepingOpen { await carryOut(runs, accountId: accountId) }
                             state.finished(accountId)
                             signal.fire()
@@ -70,7 +84,7 @@ public struct OfflineSync: Service {
                 } catch {
                     logger.error("offline sync pass failed", metadata: ["error": "\(type(of: error))"])
                 }
-                if started == 0 { await signal.wait(upTo: settings.pollInterval) }
+                if started == 0 && !dispatchOn { await signal.wait(upTo: idle) }
             }
         }
         logger.info("offline sync stopped", metadata: ["worker": "\(owner)"])
@@ -82,8 +96,8 @@ public struct OfflineSync: Service {
     public func tick() async throws -> Int {
         let claimed = try await claimDue()
         return await withTaskGroup(of: Int.self) { group in
-            for (accountId, runs) in claimed {
-                group.addTask {
+            for (accountId, runs) in claimed.batches {
+                group.addTask(executorPreference: EventLoopExecutor.next(of: loops)) {
                     await repositories.store.keepingOpen { await carryOut(runs, accountId: accountId) }
                     state.finished(accountId)
                     return runs.count
@@ -93,25 +107,42 @@ public struct OfflineSync: Service {
         }
     }
 
+    /// What one pass found: the batches it claimed, by account, and when the next pass is due.
+    private struct Due {
+        var batches: [String: [RunRecord]] = [:]
+        /// More conversations have ended than one pass dispatches, and no account is at its batches. While
+        /// one is, further runs could not be claimed yet, and dispatching them at once would only hold the
+        /// database from the batches under way (the first of a burst among them): the rest then follows a
+        /// batch's end, or the poll.
+        var dispatchOn = false
+        /// When the next conversation not dispatched yet ends, if it has not ended.
+        var nextEnd: Date?
+    }
+
+    /// The shortest wait for a conversation's end: one due in a moment is dispatched a moment late, rather than
+    /// looked for again and again.
+    static let shortestWait = Duration.milliseconds(10)
+
     /// Dispatches ended conversations and claims due runs (those of a process that died included) of
     /// accounts with fewer than `batchesPerAccount` batches under way here, counting the new batches.
-    private func claimDue() async throws -> [String: [RunRecord]] {
+    private func claimDue() async throws -> Due {
         let time = now()
-        if try await repositories.conversations.hasEndedConversations(now: time) {
+        var due = Due()
+        let nextEnd = try await repositories.conversations.nextConversationEnd()
+        if let nextEnd, nextEnd > time {
+            due.nextEnd = nextEnd
+        } else if nextEnd != nil {
             let targets = try await repositories.configuration.offlineTargets()
-            // One chunk a pass, so that the first runs go out while the rest of a burst is dispatched; a full
-            // chunk calls the next pass at once.
-            if try await repositories.conversations.dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit {
-                signal.fire()
-            }
+            // One chunk a pass, so that the first runs go out while the rest of a burst is dispatched.
+            due.dispatchOn = try await repositories.conversations.dispatchEndedConversations(now: time, limit: settings.dispatchLimit, targets: targets) == settings.dispatchLimit
         }
         let excluded = state.busy.withLock { busy in busy.filter { $0.value >= settings.batchesPerAccount }.map(\.key) }
+        if !excluded.isEmpty { due.dispatchOn = false }
         let claimed = try await repositories.runs.claimDueRuns(
             owner: owner, now: time, leaseUntil: time.addingTimeInterval(settings.lease), limit: settings.claimLimit, excludingAccounts: excluded)
-        var byAccount: [String: [RunRecord]] = [:]
-        for run in claimed { byAccount[run.accountId ?? "", default: []].append(run) }
-        state.busy.withLock { busy in for accountId in byAccount.keys { busy[accountId, default: 0] += 1 } }
-        return byAccount
+        for run in claimed { due.batches[run.accountId ?? "", default: []].append(run) }
+        state.busy.withLock { busy in for accountId in due.batches.keys { busy[accountId, default: 0] += 1 } }
+        return due
     }
 
     /// Carries out one account's claimed runs as a batch, keeping their leases alive meanwhile; writes

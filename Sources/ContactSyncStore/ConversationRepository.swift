@@ -146,9 +146,11 @@ extension ConversationRepository {
         }
     }
 
-    /// Whether any conversation's end has come and it is not dispatched yet (one indexed probe).
-    public func hasEndedConversations(now: Date) async throws -> Bool {
-        try await database.raw("SELECT id FROM conversations WHERE dispatched_at IS NULL AND ends_at <= \(bind: Store.stamp(now)) LIMIT 1").first() != nil
+    /// When the first conversation not dispatched yet ends or ended (one indexed probe); `nil` when none has
+    /// an end.
+    public func nextConversationEnd() async throws -> Date? {
+        try await database.raw("SELECT ends_at FROM conversations WHERE dispatched_at IS NULL AND ends_at IS NOT NULL ORDER BY ends_at LIMIT 1").first()
+            .map { Store.date(try $0.decode(column: "ends_at", as: Double.self)) }
     }
 
     /// Inserts many open conversations at once (for load tests and benchmarks).
