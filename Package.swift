@@ -130,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "contact-sync-bench",
             dependencies: [
-                "ContactSyncCore", "ContactSyncStore", "ContactSyncServer", "CRMEmulators",
+                "ContactSyncCore", "ContactSyncStore", "ContactSyncRuntime", "ContactSyncServer", "CRMEmulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CRMEmulators
 import ContactSyncCore
+import ContactSyncRuntime
 import ContactSyncServer
 import Foundation
 import Hummingbird
@@ -44,13 +45,17 @@ struct BenchEnvironment {
         configuration.services.textIdleSeconds = textIdleSeconds
         configuration.services.emulatorURLs = [.hubspot: hubspot.baseURL, .salesforce: salesforce.baseURL]
         configuration.services.logger = quiet
+        // The client `serve` calls out with.
+        let outbound = OutboundHTTPClient()
+        configuration.services.httpClient = outbound.client
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         configuration.onServerRunning = { port in
             continuation.yield(port)
             continuation.finish()
         }
         let app = try await buildApplication(configuration: configuration)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: quiet))
+        // Stopped in reverse: the application, then the client it calls out with.
+        let group = ServiceGroup(configuration: .init(services: [outbound, app], logger: quiet))
         let task = Task {
             defer { continuation.finish() }
             try await group.run()
