@@ -21,7 +21,7 @@ struct OfflineDispatchTests {
                 attributes: ["email": "soon@example.com", "first_name": "S"], summary: nil)])
             let runs = try await Self.withWorker(rt, settings: settings) {
                 // The worker's first look finds nothing ended yet; its next poll is five minutes away.
-                try await Self.waitFor(seconds: 20) { try await rt.runs(conversation: "ends-soon").first?.status == .succeeded }
+                try await waitUntil(within: .seconds(20)) { try await rt.runs(conversation: "ends-soon").first?.status == .succeeded }
                 return try await rt.runs(conversation: "ends-soon")
             }
             #expect(runs.map(\.status) == [.succeeded])
@@ -57,14 +57,14 @@ struct OfflineDispatchTests {
             // The CRM holds every request until the test lets it go: the first batch stays under way.
             try await rt.faults(.salesforce, #"{"holdRoutes":["*"]}"#)
             let finished = try await Self.withWorker(rt, settings: settings) {
-                try await Self.waitFor(seconds: 30) { try await runs().filter { $0.status == .running }.count == 2 }
+                try await waitUntil { try await runs().filter { $0.status == .running }.count == 2 }
                 // Time for a loop that dispatched ahead to dispatch the whole burst.
                 try await Task.sleep(for: .milliseconds(500))
                 let dispatched = try await runs()
                 #expect(dispatched.count == 4, "the batch under way and one chunk ready after it; the rest not yet")
                 #expect(dispatched.filter { $0.status == .running }.count == 2)
                 try await rt.faults(.salesforce, "{}")
-                try await Self.waitFor(seconds: 60) { try await runs().filter { $0.status == .succeeded }.count == calls.count }
+                try await waitUntil(within: .seconds(60)) { try await runs().filter { $0.status == .succeeded }.count == calls.count }
                 return try await runs()
             }
             #expect(finished.count == calls.count)
@@ -87,11 +87,5 @@ struct OfflineDispatchTests {
             _ = await loop.result
             throw error
         }
-    }
-
-    /// Waits until `condition` holds, or `seconds` have passed.
-    private static func waitFor(seconds: Int, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while try await !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
     }
 }
