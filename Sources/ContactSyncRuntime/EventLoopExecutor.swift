@@ -14,11 +14,6 @@ final class EventLoopExecutor: TaskExecutor {
         self.loop = loop
     }
 
-    /// The next loop of `group`, in turn.
-    static func next(of group: any EventLoopGroup) -> EventLoopExecutor {
-        EventLoopExecutor(group.next())
-    }
-
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }

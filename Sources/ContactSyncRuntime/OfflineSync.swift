@@ -75,7 +75,7 @@ public struct OfflineSync: Service {
                     }
                     for (accountId, runs) in due.batches {
                         started += 1
-                        group.addTask(executorPreference: EventLoopExecutor.next(of: loops)) {
+                        group.addTask(executorPreference: EventLoopExecutor(loops.next())) {
                             await repositories.store.keepingOpen { await carryOut(runs, accountId: accountId) }
                             state.finished(accountId)
                             signal.fire()
@@ -97,7 +97,7 @@ public struct OfflineSync: Service {
         let claimed = try await claimDue()
         return await withTaskGroup(of: Int.self) { group in
             for (accountId, runs) in claimed.batches {
-                group.addTask(executorPreference: EventLoopExecutor.next(of: loops)) {
+                group.addTask(executorPreference: EventLoopExecutor(loops.next())) {
                     await repositories.store.keepingOpen { await carryOut(runs, accountId: accountId) }
                     state.finished(accountId)
                     return runs.count
